@@ -1,0 +1,14 @@
+"""gongfu's rules-as-code engine: entities, dated parameters, variables, systems, simulations, traces."""
+
+from .entities import HOUSEHOLD, PERSON, Entity, Members
+from .errors import GongfuError, InputError, ParameterError, ReformError, SystemLoadError
+from .parameters import ParameterLeaf, ParameterTree, Scale, Table
+from .simulation import Simulation
+from .system import TaxBenefitSystem, build_system, load_system
+from .variables import P, Variable, input_variable, variable
+
+__all__ = [
+    "HOUSEHOLD", "PERSON", "Entity", "Members", "GongfuError", "InputError", "ParameterError", "ReformError",
+    "SystemLoadError", "ParameterLeaf", "ParameterTree", "Scale", "Table", "Simulation", "TaxBenefitSystem",
+    "build_system", "load_system", "P", "Variable", "input_variable", "variable",
+]

@@ -1,0 +1,80 @@
+"""Entities: a person, and a household (one dwelling sharing income; dibao is means-tested per household)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str
+    plural: str
+    label_en: str
+    label_zh: str
+
+    def __repr__(self) -> str:
+        return self.key.upper()
+
+
+PERSON = Entity("person", "persons", "person", "个人")
+HOUSEHOLD = Entity("household", "households", "household", "家庭户")
+ENTITIES = (PERSON, HOUSEHOLD)
+
+
+class Members:
+    """Person -> household aggregation for one population, persons stored grouped by household.
+
+    `index[i]` is the household (0..n_households-1) of person i; `starts[h]` is the first person of household h.
+    """
+
+    __slots__ = ("index", "starts", "counts", "n_households", "n_persons")
+
+    def __init__(self, index: np.ndarray, n_households: int):
+        self.index = index
+        self.n_households = n_households
+        self.n_persons = len(index)
+        self.counts = np.bincount(index, minlength=n_households)
+        self.starts = np.zeros(n_households, dtype=np.int64)
+        np.cumsum(self.counts[:-1], out=self.starts[1:])
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum over each household's members."""
+        if values.dtype == np.bool_:
+            values = values.astype(np.int32)
+        return np.add.reduceat(values, self.starts) if self.n_persons else np.zeros(self.n_households)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Number of members for whom `mask` is true."""
+        return np.add.reduceat(mask.astype(np.int32), self.starts)
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        return np.logical_or.reduceat(mask.astype(np.bool_), self.starts)
+
+    def all(self, mask: np.ndarray) -> np.ndarray:
+        return np.logical_and.reduceat(mask.astype(np.bool_), self.starts)
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(values, self.starts)
+
+    def min(self, values: np.ndarray) -> np.ndarray:
+        return np.minimum.reduceat(values, self.starts)
+
+    def project(self, household_values: np.ndarray) -> np.ndarray:
+        """Each person gets their household's value."""
+        return household_values[self.index]
+
+    def first(self, values: np.ndarray) -> np.ndarray:
+        """The value of each household's first listed member (the head, by convention)."""
+        return values[self.starts]
+
+    def rank(self, values: np.ndarray) -> np.ndarray:
+        """Position of each person within their household when sorted by `values`, descending (0 = largest).
+
+        Ties keep household order (the earlier-listed member ranks first).
+        """
+        order = np.lexsort((np.arange(self.n_persons), -values, self.index))
+        ranks = np.empty(self.n_persons, dtype=np.int32)
+        ranks[order] = np.arange(self.n_persons) - self.starts[self.index[order]]
+        return ranks

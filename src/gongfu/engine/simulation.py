@@ -1,0 +1,203 @@
+"""A simulation: one population (columnar arrays) under one system for one year, computed lazily."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .entities import HOUSEHOLD, PERSON, Entity, Members
+from .errors import InputError
+from .system import TaxBenefitSystem
+from .variables import Variable
+
+ID_COLUMNS = frozenset({"household_id", "person_id"})
+
+
+class Simulation:
+    """Computes any variable of `system` for the given households and persons in `year`.
+
+    `households` and `persons` map variable names to arrays (a `np.ma.MaskedArray` gives values for some rows
+    only: masked rows keep the formula's value). Persons are grouped by household, in household order, and
+    carry `household_id`. Values are computed on first request and cached.
+    """
+
+    def __init__(self, system: TaxBenefitSystem, households: Mapping[str, Any], persons: Mapping[str, Any],
+                 year: int, strict: bool = True, _members: Members | None = None):
+        self.system = system
+        self.year = int(year)
+        self.date = dt.date(self.year, 1, 1)
+        self.parameters = system.parameters.at(self.date)
+        if "household_id" not in households or "household_id" not in persons:
+            raise InputError("both households and persons need a `household_id` column")
+        self.members = _members or _membership(np.asarray(households["household_id"]),
+                                               np.asarray(persons["household_id"]))
+        self.sizes = {PERSON: self.members.n_persons, HOUSEHOLD: self.members.n_households}
+        self._inputs: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._cache: dict[str, np.ndarray] = {}
+        self._projected: dict[str, np.ndarray] = {}
+        for entity, table in ((HOUSEHOLD, households), (PERSON, persons)):
+            for name, values in table.items():
+                if entity is PERSON and name == "household_id":
+                    continue  # the membership key, not a person variable
+                self.set_input(name, values, entity=entity, strict=strict)
+
+    # -- inputs
+    def set_input(self, name: str, values: Any, entity: Entity | None = None, strict: bool = True) -> None:
+        """Give a variable's values (overrides its formula; masked entries keep the formula's value)."""
+        var = self.system.variables.get(name)
+        if var is None:
+            if not strict:
+                return
+            self.system.variable(name)  # raises with a suggestion
+        if entity is not None and var.entity is not entity:
+            raise InputError(f"'{name}' is a {var.entity.key} variable, given in the {entity.key} table")
+        n = self.sizes[var.entity]
+        mask = None
+        if isinstance(values, np.ma.MaskedArray):
+            mask = ~np.ma.getmaskarray(values)
+            values = values.filled(var.default)
+            if mask.all():
+                mask = None
+            elif not mask.any():
+                return
+        array = _coerce(var, values, n)
+        self._inputs[name] = (array, mask)
+        self._cache.pop(name, None)
+
+    def is_input(self, name: str) -> bool:
+        return name in self._inputs
+
+    # -- computing
+    def calc(self, name: str) -> np.ndarray:
+        """The values of a variable (one per person or per household)."""
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        var = self.system.variable(name)
+        given = self._inputs.get(name)
+        if given is not None and given[1] is None:
+            value = given[0]
+        elif var.formula is None:
+            value = given[0] if given is not None else var.default_array(self.sizes[var.entity])
+        else:
+            value = self._run_formula(var)
+            if given is not None:
+                value = np.where(given[1], given[0], value)
+        self._cache[name] = value
+        return value
+
+    def calc_many(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+        return {name: self.calc(name) for name in names}
+
+    def _argument(self, var: Variable, kind: str, target: str) -> Any:
+        if kind == "parameter":
+            return self.parameters.get(target)
+        if kind == "special":
+            return self.members if target == "members" else self.year
+        dep = self.system.variables[target]
+        value = self.calc(target)
+        if var.entity is PERSON and dep.entity is HOUSEHOLD:
+            projected = self._projected.get(target)
+            if projected is None:
+                projected = self._projected[target] = self.members.project(value)
+            return projected
+        return value
+
+    def _run_formula(self, var: Variable) -> np.ndarray:
+        kwargs = {arg: self._argument(var, kind, target) for arg, (kind, target) in var.arguments}
+        result = var.formula(**kwargs)
+        n = self.sizes[var.entity]
+        out = np.asarray(result)
+        if out.ndim == 0:
+            out = np.full(n, out)
+        if out.shape != (n,):
+            raise InputError(
+                f"{var.file}:{var.line}: formula of '{var.name}' returned shape {out.shape}, expected ({n},) "
+                f"({var.entity.plural})"
+            )
+        return out if out.dtype == var.np_dtype else out.astype(var.np_dtype)
+
+    # -- derived simulations
+    def branch(self, system: TaxBenefitSystem, changed_variables: Iterable[str] | None = None) -> Simulation:
+        """The same population under another system (a reform), reusing every cached value the change
+        cannot touch: only dependents of changed parameters and formulas are recomputed."""
+        other = Simulation.__new__(Simulation)
+        other.system, other.year, other.date = system, self.year, self.date
+        other.parameters = system.parameters.at(self.date)
+        other.members, other.sizes = self.members, self.sizes
+        other._inputs = dict(self._inputs)
+        stale = system.dependents(parameters=changed_parameters(self.system, system),
+                                  variables=set(changed_variables or ()) | changed_formulas(self.system, system))
+        other._cache = {k: v for k, v in self._cache.items() if k not in stale}
+        other._projected = {k: v for k, v in self._projected.items() if k not in stale}
+        return other
+
+    def recomputed_by(self, system: TaxBenefitSystem) -> set[str]:
+        """Names of the variables a branch under `system` must recompute."""
+        return system.dependents(parameters=changed_parameters(self.system, system),
+                                 variables=changed_formulas(self.system, system))
+
+    def trace(self, name: str, household: int = 0, depth: int = 12) -> Any:
+        from .trace import trace
+
+        return trace(self, name, household=household, depth=depth)
+
+
+def changed_parameters(before: TaxBenefitSystem, after: TaxBenefitSystem) -> set[str]:
+    """Paths of parameters that differ (reforms copy the tree, keeping untouched leaves identical objects)."""
+    old, new = before.parameters.leaves(), after.parameters.leaves()
+    return {p for p, leaf in new.items() if old.get(p) is not leaf} | (set(old) - set(new))
+
+
+def changed_formulas(before: TaxBenefitSystem, after: TaxBenefitSystem) -> set[str]:
+    old = before.variables
+    return {n for n, v in after.variables.items() if n not in old or old[n].formula is not v.formula}
+
+
+def _coerce(var: Variable, values: Any, n: int) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim == 0:
+        array = np.full(n, array)
+    if array.shape != (n,):
+        raise InputError(f"'{var.name}': expected {n} values (one per {var.entity.key}), got {array.shape[0]}")
+    dtype = var.np_dtype
+    if array.dtype == dtype:
+        return array
+    if var.dtype in ("int", "enum") and array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise InputError(f"'{var.name}': expected whole numbers")
+    if var.dtype in ("float", "int", "enum") and array.dtype.kind not in "biuf":
+        raise InputError(f"'{var.name}': expected numbers, got values of type {array.dtype}")
+    if var.dtype == "float" and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise InputError(f"'{var.name}': missing or infinite values (NaN/inf) are not allowed")
+    return array.astype(dtype)
+
+
+def _membership(household_ids: np.ndarray, person_household_ids: np.ndarray) -> Members:
+    n_hh = len(household_ids)
+    if n_hh == 0:
+        raise InputError("no households given")
+    if np.all(household_ids[1:] > household_ids[:-1]):
+        idx = np.searchsorted(household_ids, person_household_ids)
+    else:
+        sorter = np.argsort(household_ids, kind="stable")
+        sorted_ids = household_ids[sorter]
+        if np.any(sorted_ids[1:] == sorted_ids[:-1]):
+            raise InputError("household_id values must be unique")
+        pos = np.searchsorted(sorted_ids, person_household_ids)
+        idx = sorter[np.minimum(pos, n_hh - 1)]
+    idx = np.minimum(idx, n_hh - 1)
+    bad = household_ids[idx] != person_household_ids
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(f"person row {first}: household_id {person_household_ids[first]!r} is not a household")
+    if np.any(idx[1:] < idx[:-1]):
+        raise InputError("persons must be grouped by household, in the same order as the households table")
+    members = Members(idx.astype(np.int64), n_hh)
+    empty = members.counts == 0
+    if empty.any():
+        raise InputError(f"household {household_ids[int(np.flatnonzero(empty)[0])]!r} has no persons")
+    return members

@@ -1,0 +1,19 @@
+"""Primary tier: market incomes by source, as the NBS household survey defines them (annual, gross of
+individual income tax and personal social-insurance contributions)."""
+
+from gongfu.engine import PERSON, input_variable
+
+NBS = "国家统计局 住户收支与生活状况调查 指标解释: 可支配收入 (工资性收入、经营净收入、财产净收入、转移净收入)"
+
+input_variable("wage_income", entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=NBS,
+               label={"en": "Wages and salaries (gross)", "zh": "工资薪金收入(税前)"})
+input_variable("self_employment_income", entity=PERSON, unit="CNY/year", role="market", tier="primary",
+               reference=NBS, label={"en": "Net non-farm business income", "zh": "经营净收入(非农)"})
+input_variable("agricultural_income", entity=PERSON, unit="CNY/year", role="market", tier="primary",
+               reference=NBS, label={"en": "Net farming income", "zh": "农业经营净收入"})
+input_variable("interest_income", entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=NBS,
+               label={"en": "Interest (deposits, government bonds)", "zh": "利息收入"})
+input_variable("dividend_income", entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=NBS,
+               label={"en": "Dividends", "zh": "红利收入"})
+input_variable("rental_income", entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=NBS,
+               label={"en": "Rental income (net of costs before tax)", "zh": "出租房屋收入"})

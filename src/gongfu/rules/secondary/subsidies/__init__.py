@@ -1,0 +1,1 @@
+"""Secondary tier: subsidies."""
