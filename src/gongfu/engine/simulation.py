@@ -193,11 +193,11 @@ def _membership(household_ids: np.ndarray, person_household_ids: np.ndarray) -> 
     bad = household_ids[idx] != person_household_ids
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise InputError(f"person row {first}: household_id {person_household_ids[first]!r} is not a household")
+        raise InputError(f"person row {first}: household_id {person_household_ids[first].item()!r} is not a household")
     if np.any(idx[1:] < idx[:-1]):
         raise InputError("persons must be grouped by household, in the same order as the households table")
     members = Members(idx.astype(np.int64), n_hh)
     empty = members.counts == 0
     if empty.any():
-        raise InputError(f"household {household_ids[int(np.flatnonzero(empty)[0])]!r} has no persons")
+        raise InputError(f"household {household_ids[int(np.flatnonzero(empty)[0])].item()!r} has no persons")
     return members

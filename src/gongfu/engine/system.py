@@ -37,7 +37,7 @@ class TaxBenefitSystem:
     # -- checks
     def _check(self) -> None:
         for var in self.variables.values():
-            for arg, (kind, target) in var.arguments:
+            for _arg, (kind, target) in var.arguments:
                 if kind == "variable" and target not in self.variables:
                     close = difflib.get_close_matches(target, list(self.variables), n=3)
                     hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

@@ -1,0 +1,116 @@
+"""Engine: load-time checks name file and line; lazy evaluation; overrides; aggregation; reform branching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gongfu.engine import InputError, SystemLoadError
+
+PARAMS = {"secondary/tax/toy.yaml": """
+    reference: {title: toy law, year: 2025}
+    rate: {unit: rate, values: {2020-01-01: 0.1}}
+    bonus: {unit: CNY/year, values: {2020-01-01: 100}}
+"""}
+
+RULES = """
+input_variable("household_id", entity=HOUSEHOLD, dtype="int64", unit="id", label={"en": "id", "zh": "编号"})
+input_variable("wage", entity=PERSON, unit="CNY/year", label={"en": "wage", "zh": "工资"})
+
+@variable(entity=PERSON, unit="CNY/year", role="tax", label={"en": "tax", "zh": "税"})
+def tax(wage, rate=P("tax.toy.rate")):
+    return wage * rate
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", label={"en": "net", "zh": "净收入"})
+def net(wage, tax, members):
+    return members.sum(wage - tax)
+
+@variable(entity=PERSON, unit="CNY/year", role="benefit", label={"en": "share", "zh": "份额"})
+def share(net, bonus=P("tax.toy.bonus")):
+    return net * 0 + bonus
+"""
+
+
+def _sim(system, wages=(100.0, 200.0, 50.0), households=(1, 1, 2)):
+    return system.simulation(households={"household_id": np.array(sorted(set(households)))},
+                             persons={"household_id": np.array(households), "wage": np.array(wages)}, year=2025)
+
+
+def test_formulas_aggregate_and_project(make_system):
+    sim = _sim(make_system(RULES, PARAMS))
+    assert sim.calc("tax").tolist() == pytest.approx([10, 20, 5])
+    assert sim.calc("net").tolist() == pytest.approx([270, 45])
+    assert sim.calc("share").tolist() == [100, 100, 100]
+
+
+def test_partial_override_keeps_formula_for_others(make_system):
+    system = make_system(RULES, PARAMS)
+    sim = _sim(system)
+    sim.set_input("tax", np.ma.MaskedArray([0.0, 7.0, 0.0], mask=[True, False, True]))
+    assert sim.calc("tax").tolist() == pytest.approx([10, 7, 5])
+
+
+def test_unknown_variable_is_a_load_error_with_file_and_line(make_system):
+    rules = RULES + "\n@variable(entity=PERSON, unit='CNY', label={'en': 'x', 'zh': 'x'})\ndef bad(wages):\n    return wages\n"
+    with pytest.raises(SystemLoadError, match=r"rules_\w+\.py:\d+: formula of 'bad' reads unknown variable 'wages'"):
+        make_system(rules, PARAMS)
+
+
+def test_unknown_parameter_is_a_load_error(make_system):
+    rules = RULES + "\n@variable(entity=PERSON, unit='CNY', label={'en': 'x', 'zh': 'x'})\ndef bad(wage, r=P('tax.toy.rat')):\n    return wage\n"
+    with pytest.raises(SystemLoadError, match="unknown parameter 'tax.toy.rat' \\(did you mean 'tax.toy.rate'"):
+        make_system(rules, PARAMS)
+
+
+def test_cycles_are_refused(make_system):
+    rules = """
+input_variable("household_id", entity=HOUSEHOLD, dtype="int64", unit="id", label={"en": "id", "zh": "编号"})
+@variable(entity=PERSON, unit="CNY", label={"en": "a", "zh": "a"})
+def a(b):
+    return b
+@variable(entity=PERSON, unit="CNY", label={"en": "b", "zh": "b"})
+def b(a):
+    return a
+"""
+    with pytest.raises(SystemLoadError, match="dependency cycle: (a -> b -> a|b -> a -> b)"):
+        make_system(rules, PARAMS)
+
+
+def test_persons_must_be_grouped_by_household(make_system):
+    with pytest.raises(InputError, match="grouped by household"):
+        _sim(make_system(RULES, PARAMS), households=(1, 2, 1))
+    with pytest.raises(InputError, match="household_id 9 is not a household"):
+        make_system(RULES, PARAMS).simulation(households={"household_id": np.array([1])},
+                                              persons={"household_id": np.array([1, 9])}, year=2025)
+
+
+def test_branch_recomputes_only_dependents(make_system):
+    system = make_system(RULES, PARAMS)
+    sim = _sim(system)
+    sim.calc("share")
+    leaf = system.parameters.leaf("tax.toy.bonus").with_value(__import__("datetime").date(2025, 1, 1), 300)
+    reform = system.with_parameters(system.parameters.with_leaves({leaf.path: leaf}))
+    assert sim.recomputed_by(reform) == {"share"}
+    branch = sim.branch(reform)
+    assert branch._cache["tax"] is sim._cache["tax"]  # reused, not recomputed
+    assert branch.calc("share").tolist() == [300, 300, 300]
+    assert sim.calc("share").tolist() == [100, 100, 100]
+
+
+def test_trace_explains_with_parameters(make_system):
+    sim = _sim(make_system(RULES, PARAMS))
+    tree = sim.trace("net", household=0).to_dict()
+    assert tree["value"] == pytest.approx(270)
+    tax = next(c for c in tree["inputs"] if c["variable"] == "tax")
+    assert tax["value"] == pytest.approx([10, 20])
+    assert tax["parameters"][0] == {"parameter": "tax.toy.rate", "value": 0.1, "in_force_since": "2020-01-01",
+                                    "unit": "rate", "label": {}, "reference": {"title": "toy law", "year": 2025}}
+
+
+def test_members_rank_orders_within_household():
+    from gongfu.engine import Members
+
+    m = Members(np.array([0, 0, 0, 1, 1]), 2)
+    assert m.rank(np.array([5.0, 9.0, 5.0, 1.0, 2.0])).tolist() == [1, 0, 2, 1, 0]
+    assert m.sum(np.array([1.0, 2, 3, 4, 5])).tolist() == [6, 9]
+    assert m.any(np.array([False, False, True, False, False])).tolist() == [True, False]
