@@ -114,3 +114,20 @@ def test_members_rank_orders_within_household():
     assert m.rank(np.array([5.0, 9.0, 5.0, 1.0, 2.0])).tolist() == [1, 0, 2, 1, 0]
     assert m.sum(np.array([1.0, 2, 3, 4, 5])).tolist() == [6, 9]
     assert m.any(np.array([False, False, True, False, False])).tolist() == [True, False]
+
+
+def test_by_role_sums_every_variable_of_the_role(make_system):
+    rules = RULES + '''
+@variable(entity=HOUSEHOLD, unit="CNY/year", role="tax", label={"en": "hh tax", "zh": "户税"})
+def household_tax(net):
+    return net * 0 + 1.0
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", label={"en": "taxes", "zh": "税合计"})
+def total_taxes(taxes=ByRole("tax")):
+    return taxes
+'''
+    system = make_system(rules, PARAMS)
+    sim = _sim(system)
+    assert sim.calc("total_taxes").tolist() == pytest.approx([31, 6])
+    assert set(system.deps["total_taxes"]) == {"tax", "household_tax"}
+    assert "total_taxes" in system.dependents(parameters=["tax.toy.rate"])

@@ -5,10 +5,10 @@ from .errors import GongfuError, InputError, ParameterError, ReformError, System
 from .parameters import ParameterLeaf, ParameterTree, Scale, Table
 from .simulation import Simulation
 from .system import TaxBenefitSystem, build_system, load_system
-from .variables import P, Variable, input_variable, variable
+from .variables import ByRole, P, Variable, input_variable, variable
 
 __all__ = [
     "HOUSEHOLD", "PERSON", "Entity", "Members", "GongfuError", "InputError", "ParameterError", "ReformError",
     "SystemLoadError", "ParameterLeaf", "ParameterTree", "Scale", "Table", "Simulation", "TaxBenefitSystem",
-    "build_system", "load_system", "P", "Variable", "input_variable", "variable",
+    "build_system", "load_system", "ByRole", "P", "Variable", "input_variable", "variable",
 ]

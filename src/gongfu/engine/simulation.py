@@ -97,6 +97,8 @@ class Simulation:
             return self.parameters.get(target)
         if kind == "special":
             return self.members if target == "members" else self.year
+        if kind == "role":
+            return self._role_sum(var, target)
         dep = self.system.variables[target]
         value = self.calc(target)
         if var.entity is PERSON and dep.entity is HOUSEHOLD:
@@ -105,6 +107,21 @@ class Simulation:
                 projected = self._projected[target] = self.members.project(value)
             return projected
         return value
+
+    def _role_sum(self, var: Variable, role: str) -> np.ndarray:
+        total = np.zeros(self.sizes[var.entity])
+        person_total = np.zeros(self.sizes[PERSON]) if var.entity is HOUSEHOLD else total
+        for name in self.system.role_members.get(role, ()):
+            if name == var.name:
+                continue
+            dep = self.system.variables[name]
+            if dep.entity is PERSON:
+                person_total = person_total + self.calc(name)
+            elif var.entity is HOUSEHOLD:
+                total = total + self.calc(name)
+        if var.entity is HOUSEHOLD:
+            return total + self.members.sum(person_total)
+        return person_total
 
     def _run_formula(self, var: Variable) -> np.ndarray:
         kwargs = {arg: self._argument(var, kind, target) for arg, (kind, target) in var.arguments}

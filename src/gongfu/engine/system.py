@@ -31,6 +31,8 @@ class TaxBenefitSystem:
         self.parameters = parameters
         self.name = name
         self._check()
+        self.role_members = self._role_members()
+        self.deps = {name: self._deps(var) for name, var in self.variables.items()}
         self.order = self._topological_order()
         self._dependents: dict[str, set[str]] | None = None
 
@@ -44,11 +46,31 @@ class TaxBenefitSystem:
                     raise SystemLoadError(
                         f"{where(var.file, var.line)}formula of '{var.name}' reads unknown variable '{target}'{hint}"
                     )
+                if kind == "role" and target not in ("market", "tax", "contribution", "benefit", "charity"):
+                    raise SystemLoadError(f"{where(var.file, var.line)}formula of '{var.name}': unknown role '{target}'")
                 if kind == "parameter" and target not in self.parameters:
                     raise SystemLoadError(
                         f"{where(var.file, var.line)}formula of '{var.name}' reads unknown parameter "
                         f"'{target}'{self.parameters.suggest(target)}"
                     )
+
+    def _role_members(self) -> dict[str, tuple[str, ...]]:
+        """Variables of each role (what a `ByRole` argument sums), in declaration order."""
+        out: dict[str, list[str]] = {}
+        for var in self.variables.values():
+            if var.role:
+                out.setdefault(var.role, []).append(var.name)
+        return {role: tuple(names) for role, names in out.items()}
+
+    def _deps(self, var: Variable) -> tuple[str, ...]:
+        """Every variable the formula reads, role arguments expanded."""
+        deps: list[str] = []
+        for _arg, (kind, target) in var.arguments:
+            if kind == "variable":
+                deps.append(target)
+            elif kind == "role":
+                deps.extend(n for n in self.role_members.get(target, ()) if n != var.name)
+        return tuple(deps)
 
     def _topological_order(self) -> list[str]:
         state: dict[str, int] = {}
@@ -64,7 +86,7 @@ class TaxBenefitSystem:
                 raise SystemLoadError(f"{where(var.file, var.line)}dependency cycle: {' -> '.join(cycle)}")
             state[name] = 1
             stack.append(name)
-            for dep in self.variables[name].variable_deps:
+            for dep in self.deps[name]:
                 visit(dep, stack)
             stack.pop()
             state[name] = 2
@@ -89,9 +111,9 @@ class TaxBenefitSystem:
                     seeds.add(var.name)
         if self._dependents is None:
             rev: dict[str, set[str]] = {n: set() for n in self.variables}
-            for var in self.variables.values():
-                for dep in var.variable_deps:
-                    rev[dep].add(var.name)
+            for name, deps in self.deps.items():
+                for dep in deps:
+                    rev[dep].add(name)
             self._dependents = rev
         out, todo = set(), list(seeds)
         while todo:

@@ -123,7 +123,7 @@ def trace(sim: Simulation, name: str, household: int = 0, depth: int = 12) -> Tr
                     path=leaf.path, value=_parameter_value(sim, leaf, rows),
                     since=since.isoformat() if since else None, unit=leaf.unit, label=dict(leaf.label),
                     reference=leaf.reference))
-        for dep in var.variable_deps:
+        for dep in sim.system.deps[var_name]:
             out.children.append(node(dep, level + 1))
         return out
 

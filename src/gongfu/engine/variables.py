@@ -43,6 +43,17 @@ class P:
 
 
 @dataclass(frozen=True)
+class ByRole:
+    """A formula argument default standing for every variable of a role: `def total_taxes(t=ByRole("tax"))`.
+
+    The formula receives their sum, for its own entity (person variables are summed over members for a
+    household formula). The list is fixed when the system is built, so reforms that add a tax are included.
+    """
+
+    role: str
+
+
+@dataclass(frozen=True)
 class Variable:
     """A declared variable: metadata plus (optionally) its formula and what the formula reads."""
 
@@ -61,7 +72,7 @@ class Variable:
     file: str | None = None
     line: int | None = None
     module: str = ""
-    #: argument name -> what it is: ("variable", name) | ("parameter", path) | ("special", name)
+    #: argument name -> ("variable", name) | ("parameter", path) | ("special", name) | ("role", role)
     arguments: tuple[tuple[str, tuple[str, str]], ...] = field(default=())
 
     @property
@@ -97,6 +108,8 @@ def _arguments(formula: Callable[..., Any]) -> tuple[tuple[str, tuple[str, str]]
     for name, param in inspect.signature(formula).parameters.items():
         if isinstance(param.default, P):
             args.append((name, ("parameter", param.default.path)))
+        elif isinstance(param.default, ByRole):
+            args.append((name, ("role", param.default.role)))
         elif name in SPECIAL_ARGS:
             args.append((name, ("special", name)))
         else:
