@@ -1,0 +1,127 @@
+"""The household calculator: every figure of one household, as a table, JSON, or an explanation tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.tree import Tree
+
+from .engine import HOUSEHOLD, PERSON, Simulation, TaxBenefitSystem
+from .engine.trace import TraceNode
+from .engine.variables import Variable
+from .household import HouseholdInput
+
+#: Shown first in the tables, in this order, when present in the system.
+HEADLINE_PERSON = ("age", "hukou_province", "hukou_type", "employment_status", "gross_wages", "wage_income",
+                   "self_employment_income", "agricultural_income", "social_insurance_contributions",
+                   "individual_income_tax", "employee_pension", "resident_pension")
+HEADLINE_HOUSEHOLD = ("household_size", "market_income", "total_taxes", "total_contributions", "total_benefits",
+                      "dibao", "tekun", "disposable_income", "per_capita_disposable_income",
+                      "income_after_philanthropy")
+
+
+def _value(var: Variable, value: Any) -> Any:
+    if var.enum is not None:
+        return var.enum(int(value)).name
+    if var.dtype == "bool":
+        return bool(value)
+    if var.dtype == "float":
+        return round(float(value), 2)
+    return int(value)
+
+
+def results(sim: Simulation, names: list[str], variables: list[str] | None = None) -> dict[str, Any]:
+    """`{"year", "household": {var: value}, "persons": [{"name", var: value}]}` for every variable (or those given)."""
+    system = sim.system
+    chosen = variables or [n for n in system.order]
+    out: dict[str, Any] = {"year": sim.year, "household": {}, "persons": [{"name": n} for n in names]}
+    for name in chosen:
+        var = system.variables[name]
+        if name in ("household_id", "person_id"):
+            continue
+        values = sim.calc(name)
+        if var.entity is HOUSEHOLD:
+            out["household"][name] = _value(var, values[0])
+        else:
+            for i, person in enumerate(out["persons"]):
+                person[name] = _value(var, values[i])
+    return out
+
+
+def _shown(system: TaxBenefitSystem, sim: Simulation, entity, headline: tuple[str, ...]) -> list[str]:
+    """Headline variables, then every other tax/contribution/benefit that is not zero for this household."""
+    names = [n for n in headline if n in system.variables]
+    for var in system.variables.values():
+        if var.entity is entity and var.role in ("tax", "contribution", "benefit", "charity") and var.name not in names:
+            if np.any(sim.calc(var.name) != 0):
+                names.append(var.name)
+    return names
+
+
+def render_table(sim: Simulation, hh: HouseholdInput, console: Console, lang: str = "en") -> None:
+    """Persons as columns, variables as rows; then the household's totals."""
+    system = sim.system
+    zh = lang == "zh"
+    persons = RichTable(title=("个人" if zh else "Persons") + f" — {sim.year}", title_justify="left")
+    persons.add_column("变量" if zh else "variable")
+    for name in hh.names:
+        persons.add_column(name, justify="right")
+    for name in _shown(system, sim, PERSON, HEADLINE_PERSON):
+        var = system.variables[name]
+        values = sim.calc(name)
+        persons.add_row(f"{var.label_in(lang)}  [dim]{name}[/dim]", *(_fmt(var, v, lang) for v in values))
+    console.print(persons)
+    household = RichTable(title="家庭户 (元/年)" if zh else "Household (yuan per year)", title_justify="left")
+    household.add_column("变量" if zh else "variable")
+    household.add_column("值" if zh else "value", justify="right")
+    for name in _shown(system, sim, HOUSEHOLD, HEADLINE_HOUSEHOLD):
+        var = system.variables[name]
+        household.add_row(f"{var.label_in(lang)}  [dim]{name}[/dim]", _fmt(var, sim.calc(name)[0], lang))
+    console.print(household)
+
+
+def _fmt(var: Variable, value: Any, lang: str) -> str:
+    if var.enum is not None:
+        return var.enum.label(int(value), lang)
+    if var.unit == "GB/T 2260":
+        from .engine.geography import BY_CODE
+
+        prov = BY_CODE.get(int(value))
+        return (prov.zh if lang == "zh" else prov.en) if prov else str(value)
+    if var.dtype == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if var.dtype == "float":
+        return f"{float(value):,.2f}"
+    return str(int(value))
+
+
+def render_trace(node: TraceNode, lang: str = "en") -> Tree:
+    """The explanation as a rich tree: value, where it comes from, parameters with date and source."""
+
+    def label(n: TraceNode) -> str:
+        name = n.label.get(lang) or n.label.get("en") or n.name
+        value = n.value if not isinstance(n.value, float) else f"{n.value:,.2f}"
+        if isinstance(n.value, list):
+            value = ", ".join(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in n.value)
+        src = {"input": "given" if lang == "en" else "输入", "default": "default" if lang == "en" else "默认值"}.get(
+            n.source, "")
+        ref = f"  [dim]{n.reference}[/dim]" if n.reference and not n.repeated else ""
+        more = " [dim](see above)[/dim]" if n.repeated else ""
+        tag = f" [italic]{src}[/italic]" if src else ""
+        return f"[bold]{name}[/bold] [dim]{n.name}[/dim] = [cyan]{value}[/cyan] {n.unit}{tag}{more}{ref}"
+
+    def grow(tree: Tree, n: TraceNode) -> None:
+        for p in n.parameters:
+            ref = p.reference.get("title") if isinstance(p.reference, dict) else p.reference
+            name = p.label.get(lang) or p.path
+            tree.add(f"[magenta]parameter[/magenta] {name} [dim]{p.path}[/dim] = [cyan]{p.value}[/cyan] {p.unit}"
+                     f" [dim](since {p.since}; {ref})[/dim]")
+        for child in n.children:
+            grow(tree.add(label(child)), child)
+
+    root = Tree(label(node))
+    grow(root, node)
+    return root
