@@ -65,22 +65,37 @@ def render_table(sim: Simulation, hh: HouseholdInput, console: Console, lang: st
     """Persons as columns, variables as rows; then the household's totals."""
     system = sim.system
     zh = lang == "zh"
-    persons = RichTable(title=("个人" if zh else "Persons") + f" — {sim.year}", title_justify="left")
-    persons.add_column("变量" if zh else "variable")
+    wide = console.width >= 110
+    label_width = max(14, min(34, console.width - 13 * len(hh.names) - 4))
+    persons = _table(("个人 (元/年)" if zh else "Persons (yuan per year)") + f" — {sim.year}", lang, wide, label_width)
     for name in hh.names:
-        persons.add_column(name, justify="right")
+        persons.add_column(name, justify="right", no_wrap=True, min_width=10)
     for name in _shown(system, sim, PERSON, HEADLINE_PERSON):
         var = system.variables[name]
         values = sim.calc(name)
-        persons.add_row(f"{var.label_in(lang)}  [dim]{name}[/dim]", *(_fmt(var, v, lang) for v in values))
+        persons.add_row(*_head(var, lang, wide), *(_fmt(var, v, lang) for v in values))
     console.print(persons)
-    household = RichTable(title="家庭户 (元/年)" if zh else "Household (yuan per year)", title_justify="left")
-    household.add_column("变量" if zh else "variable")
-    household.add_column("值" if zh else "value", justify="right")
+    household = _table("家庭户 (元/年)" if zh else "Household (yuan per year)", lang, wide, 34)
+    household.add_column("值" if zh else "value", justify="right", no_wrap=True)
     for name in _shown(system, sim, HOUSEHOLD, HEADLINE_HOUSEHOLD):
         var = system.variables[name]
-        household.add_row(f"{var.label_in(lang)}  [dim]{name}[/dim]", _fmt(var, sim.calc(name)[0], lang))
+        household.add_row(*_head(var, lang, wide), _fmt(var, sim.calc(name)[0], lang))
     console.print(household)
+    if not wide:
+        console.print("[dim]" + ("变量名见 --json;解释某一数字: --explain 变量名" if zh else
+                                 "variable names: --json; explain a figure: --explain VARIABLE") + "[/dim]")
+
+
+def _table(title: str, lang: str, wide: bool, label_width: int) -> RichTable:
+    table = RichTable(title=title, title_justify="left")
+    table.add_column("项目" if lang == "zh" else "item", no_wrap=True, max_width=label_width, overflow="ellipsis")
+    if wide:
+        table.add_column("变量名" if lang == "zh" else "variable", style="dim", no_wrap=True)
+    return table
+
+
+def _head(var: Variable, lang: str, wide: bool) -> tuple[str, ...]:
+    return (var.label_in(lang), var.name) if wide else (var.label_in(lang),)
 
 
 def _fmt(var: Variable, value: Any, lang: str) -> str:

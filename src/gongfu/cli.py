@@ -106,7 +106,8 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
 
     from rich.table import Table
 
-    from .engine.parameters import Scale, Table as PTable
+    from .engine.parameters import Scale
+    from .engine.parameters import Table as PTable
 
     system = load_system()
     if prefix:
