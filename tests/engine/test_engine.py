@@ -131,3 +131,13 @@ def total_taxes(taxes=ByRole("tax")):
     assert sim.calc("total_taxes").tolist() == pytest.approx([31, 6])
     assert set(system.deps["total_taxes"]) == {"tax", "household_tax"}
     assert "total_taxes" in system.dependents(parameters=["tax.toy.rate"])
+
+
+def test_members_first_max_picks_one_member_per_household():
+    from gongfu.engine import Members
+
+    m = Members(np.array([0, 0, 0, 1, 1, 2]), 3)
+    got = m.first_max(np.array([5.0, 9.0, 9.0, 2.0, 2.0, -1.0]))
+    assert got.tolist() == [False, True, False, True, False, True]
+    rank0 = m.rank(np.array([5.0, 9.0, 9.0, 2.0, 2.0, -1.0])) == 0
+    assert got.tolist() == rank0.tolist()

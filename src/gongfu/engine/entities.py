@@ -69,6 +69,17 @@ class Members:
         """The value of each household's first listed member (the head, by convention)."""
         return values[self.starts]
 
+    def first_max(self, values: np.ndarray) -> np.ndarray:
+        """True for the one member of each household holding the largest value (the earliest listed on a tie)."""
+        is_max = values == np.maximum.reduceat(values, self.starts)[self.index]
+        positions = np.flatnonzero(is_max)
+        households = self.index[positions]
+        keep = np.ones(len(positions), dtype=np.bool_)
+        keep[1:] = households[1:] != households[:-1]
+        out = np.zeros(self.n_persons, dtype=np.bool_)
+        out[positions[keep]] = True
+        return out
+
     def rank(self, values: np.ndarray) -> np.ndarray:
         """Position of each person within their household when sorted by `values`, descending (0 = largest).
 

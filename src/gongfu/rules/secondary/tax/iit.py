@@ -54,8 +54,7 @@ def iit_deduction_claimant(role, gross_wages, self_employment_income, members):
     tie). Modelling convention: the law lets the couple choose (100% to one, or 50% each)."""
     couple = (role == Role.head) | (role == Role.spouse)
     earnings = gross_wages + np.maximum(self_employment_income, 0.0)
-    rank = members.rank(np.where(couple, earnings, -1.0))
-    return couple & (rank == 0)
+    return couple & members.first_max(np.where(couple, earnings, -1.0))
 
 
 @variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第六条",
