@@ -1,0 +1,121 @@
+"""Minimum living guarantee (最低生活保障, dibao): the standard of the hukou place, the means test on household
+per-capita income, and the top-up to the standard.
+
+Law: 社会救助暂行办法 (国务院令第649号, 2014) 第九条至第十七条; 最低生活保障审核确认办法 (民发〔2021〕57号).
+Parameters: parameters/secondary/assistance/dibao.yaml (`assistance.dibao.*`).
+
+Who is in the dibao unit: every member of the household except persons receiving tekun (特困人员), who are
+supported under their own programme and whose income is not pooled with the others; the unit's income is
+divided by the unit's size. Income counted (57号): market income, pensions (less the central resident basic
+pension, which is not counted in the 14th Five-Year Plan), minus taxes and personal social-insurance
+contributions paid. Not counted: every social-assistance payment (dibao, tekun, medical assistance), the childcare
+subsidy, the disability subsidies and the old-age allowance, and (baseline) charity received. Negative income
+(business losses) counts as zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gongfu.engine import HOUSEHOLD, PERSON, ByRole, P, input_variable, variable
+from gongfu.engine.enums import Role
+
+LAW = "社会救助暂行办法 (国务院令第649号, 2014)"
+MEASURES = "最低生活保障审核确认办法 (民发〔2021〕57号)"
+
+input_variable("dibao_takeup", entity=HOUSEHOLD, dtype="bool", default=True, unit="bool",
+               label={"en": "Household claims dibao when eligible", "zh": "符合条件时申领低保"},
+               reference="gongfu behavioural input (take-up); default: every eligible household claims")
+
+
+def head_index(role: np.ndarray, members) -> np.ndarray:
+    """Row of each household's head (the first member with role head; the first member if none is head)."""
+    rows = np.arange(members.n_persons)
+    big = np.iinfo(np.int64).max
+    first_head = members.min(np.where(role == Role.head, rows, big))
+    return np.where(first_head == big, members.starts, first_head)
+
+
+@variable(entity=HOUSEHOLD, dtype="int8", unit="GB/T 2260", tier="secondary", reference=MEASURES,
+          label={"en": "Province whose dibao standard applies", "zh": "适用低保标准的省份"})
+def dibao_province(province, hukou_province, role, members,
+                   follows_residence=P("assistance.dibao.follows_residence")):
+    """The head's hukou province (application at the hukou place), or the province of residence when the
+    `follows_residence` switch is on."""
+    if follows_residence:
+        return province
+    return hukou_province[head_index(role, members)]
+
+
+@variable(entity=HOUSEHOLD, dtype="int8", unit="code", tier="secondary", reference=MEASURES,
+          label={"en": "Urban or rural dibao standard applies (0 rural, 1 urban)", "zh": "适用城市或农村低保标准"})
+def dibao_area(area, hukou_type, role, members, follows_residence=P("assistance.dibao.follows_residence")):
+    """Rural standard for a rural-hukou head, urban standard for an urban-hukou head (HukouType and Area codes
+    coincide); the area of residence when `follows_residence` is on."""
+    if follows_residence:
+        return area
+    return hukou_type[head_index(role, members)]
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/month", tier="secondary", reference=LAW + ", 第十条",
+          label={"en": "Dibao standard (per person)", "zh": "最低生活保障标准（每人每月）"})
+def dibao_standard(dibao_province, dibao_area, standard=P("assistance.dibao.standard")):
+    """The monthly per-person standard of the applicable province and area (0 for an unknown province)."""
+    return np.nan_to_num(standard.lookup(dibao_province, dibao_area), nan=0.0)
+
+
+@variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=MEASURES + ", 家庭收入",
+          label={"en": "Income counted in the dibao and tekun means tests", "zh": "低保特困认定计入的个人收入"})
+def dibao_counted_income(person_market_income, employee_pension, resident_pension,
+                         taxes=ByRole("tax"), contributions=ByRole("contribution"),
+                         excluded=P("assistance.dibao.excluded_central_basic_pension")):
+    """Market income + pensions − taxes − personal contributions, leaving out the central resident basic
+    pension (57号 下列收入不计入家庭收入 (三)). Transfers of social assistance and subsidies are not counted."""
+    resident_counted = np.maximum(resident_pension - 12.0 * excluded, 0.0)
+    return person_market_income + employee_pension + resident_counted - taxes - contributions
+
+
+@variable(entity=HOUSEHOLD, dtype="int", unit="persons", tier="secondary", reference=LAW + ", 第九条",
+          label={"en": "Members in the dibao unit (household less tekun persons)", "zh": "低保核算人数（不含特困人员）"})
+def dibao_unit_size(tekun_recipient, members):
+    """Members whose income is pooled for dibao: everyone except persons receiving tekun."""
+    return members.count(~tekun_recipient)
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=MEASURES,
+          label={"en": "Per-capita income for the dibao means test", "zh": "低保家庭人均收入"})
+def dibao_income_per_capita(dibao_counted_income, tekun_recipient, dibao_unit_size, charity_received, members,
+                            counts_charity=P("assistance.dibao.counts_charity_received")):
+    """Counted income of the dibao unit (floored at 0) divided by its size; charity received only if the
+    switch says so."""
+    income = members.sum(np.where(tekun_recipient, 0.0, dibao_counted_income))
+    if counts_charity:
+        income = income + charity_received
+    return np.maximum(income, 0.0) / np.maximum(dibao_unit_size, 1)
+
+
+@variable(entity=HOUSEHOLD, dtype="bool", tier="secondary", unit="bool", reference=LAW + ", 第九条",
+          label={"en": "Eligible for dibao", "zh": "符合低保条件"})
+def dibao_eligible(dibao_unit_size, dibao_income_per_capita, dibao_standard, n_homes,
+                   asset_test=P("assistance.dibao.asset_test")):
+    """Per-capita income below the annual standard (and, if the optional asset test applies, no more homes
+    than allowed). Depends on nothing that dibao or the subsidies pay."""
+    eligible = (dibao_unit_size > 0) & (dibao_income_per_capita < 12.0 * dibao_standard)
+    if asset_test.applies:
+        eligible &= n_homes <= asset_test.max_homes
+    return eligible
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=LAW + ", 第十条",
+          label={"en": "Dibao entitlement", "zh": "应发低保金"})
+def dibao_entitlement(dibao_eligible, dibao_standard, dibao_income_per_capita, dibao_unit_size):
+    """(Annual standard − per-capita income) × members of the dibao unit, for eligible households."""
+    gap = np.maximum(12.0 * dibao_standard - dibao_income_per_capita, 0.0)
+    return np.where(dibao_eligible, gap * dibao_unit_size, 0.0)
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", role="benefit", tier="secondary", reference=LAW + ", 第九条、第十条",
+          label={"en": "Dibao (minimum living guarantee)", "zh": "最低生活保障金"})
+def dibao(dibao_entitlement, dibao_takeup):
+    """Dibao paid: the entitlement where the household takes it up."""
+    return np.where(dibao_takeup, dibao_entitlement, 0.0)
