@@ -229,12 +229,11 @@ def iit_business_taxable_income(iit_business_income, gross_wages, iit_deductible
           label={"en": "Individual-business halving relief", "zh": "个体工商户经营所得减半征收减免税额"})
 def iit_business_relief(iit_business_taxable_income, schedule=P("tax.iit.business_schedule"),
                         node=P("tax.iit.individual_business_relief")):
-    """Reduction share of the tax on the part of taxable income up to the ceiling (2 million from 2023), the
-    tax on that part taken as tax × min(taxable, ceiling) / taxable, for the individual-business share."""
-    taxable = iit_business_taxable_income
-    tax = schedule.calc(taxable)
-    within = np.divide(np.minimum(taxable, node.ceiling), taxable, out=np.zeros_like(taxable), where=taxable > 0)
-    return tax * within * node.reduction * node.individual_business_share
+    """Reduction share (50%) of the tax on the part of taxable income up to the ceiling (2 million from 2023):
+    减免税额 = 不超过200万元部分的应纳税额 × (1 − 50%), the tax on that part being the schedule applied to
+    min(taxable, ceiling); other reliefs (其他政策减免税额) are not modelled. Times the individual-business share."""
+    within = np.minimum(iit_business_taxable_income, node.ceiling)
+    return schedule.calc(within) * node.reduction * node.individual_business_share
 
 
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(二)项, 附表二",
