@@ -1,0 +1,307 @@
+"""The report's tables, built from a run-results dict (or a compare dict) per docs/ARCHITECTURE.md.
+
+Each `ReportTable` holds raw values under machine column names (written to CSV and Parquet) and, for the
+HTML, headers in the report's language and a formatter per column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import labels as L
+
+CONCEPT_ORDER = ("market", "net_market", "disposable", "after_philanthropy")
+INEQUALITY_STATS = ("mean", "median", "gini", "theil_t", "theil_l", "palma", "p90_p10", "top10_share",
+                    "top1_share", "high_low_ratio")
+ROLE_ORDER = {"tax": 0, "contribution": 1, "benefit": 2, "charity": 3}
+
+
+@dataclass
+class ReportTable:
+    name: str
+    columns: list[str]
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    formats: list[Callable[[Any], str]] = field(default_factory=list)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def html_rows(self) -> list[list[str]]:
+        return [[f(v) for f, v in zip(self.formats, row, strict=True)] for row in self.rows]
+
+
+def _text(v: Any) -> str:
+    return "—" if v is None else str(v)
+
+
+def _num(digits: int = 3, signed: bool = False) -> Callable[[Any], str]:
+    return lambda v: L.num(v, digits, signed)
+
+
+def _pct(signed: bool = False) -> Callable[[Any], str]:
+    return lambda v: L.pct(v, signed)
+
+
+def is_compare(data: dict) -> bool:
+    """A compare dict has `baseline`, `reform` and `change`; a run's results have `programmes`."""
+    return isinstance(data, dict) and {"baseline", "reform", "change"} <= set(data)
+
+
+def total_disposable(res: dict) -> float:
+    """Total disposable income of the country (yuan/year): the per-capita mean over persons × persons."""
+    return float(res["income"]["disposable"]["mean"]) * float(res["population"]["persons"])
+
+
+def waterfall_parts(cmp: dict) -> tuple[list[tuple[str, float]], float]:
+    """The waterfall's parts and the total change of disposable income; raises if they do not add up."""
+    parts = [(str(w["variable"]), float(w["change"])) for w in cmp.get("waterfall", [])]
+    total = total_disposable(cmp["reform"]) - total_disposable(cmp["baseline"])
+    summed = math.fsum(c for _, c in parts)
+    tolerance = max(1.0, 1e-9 * abs(total_disposable(cmp["baseline"])))
+    if not parts or abs(summed - total) > tolerance:
+        raise ValueError(f"waterfall parts sum to {summed:,.2f} yuan but disposable income changes by "
+                         f"{total:,.2f} yuan (tolerance {tolerance:,.2f})")
+    return parts, total
+
+
+def programme_order(programmes: dict) -> list[str]:
+    return sorted(programmes, key=lambda v: (ROLE_ORDER.get(programmes[v].get("role"), 9), v))
+
+
+def programmes_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    progs = res["programmes"]
+    cols = ["variable", "label", "role", "total", "recipients"]
+    heads = ["variable", L.t("programmes", lang), "role", L.stat("total", lang), L.stat("recipients", lang)]
+    fmts = [_text, _text, _text, lambda v: L.money(v, lang), lambda v: L.people(v, lang)]
+    if reform is not None:
+        cols += ["reform_total", "change"]
+        heads += [f"{L.t('reform', lang)}: {L.stat('total', lang)}", L.t("change", lang)]
+        fmts += [lambda v: L.money(v, lang), lambda v: L.money(v, lang)]
+    table = ReportTable("programmes", cols, heads, formats=fmts)
+    names = programme_order(progs)
+    if reform is not None:
+        names += [v for v in programme_order(reform["programmes"]) if v not in progs]
+    for var in names:
+        info = progs.get(var) or reform["programmes"][var]
+        base = progs.get(var, {}).get("total", 0.0)
+        row = [var, L.programme_label(var, info, lang), info.get("role"), base, info.get("recipients")]
+        if reform is not None:
+            new = reform["programmes"].get(var, {}).get("total", 0.0)
+            row += [new, new - base]
+        table.rows.append(row)
+    return table
+
+
+def inequality_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    """Concepts as rows (baseline, and reform when given), statistics as columns."""
+    stats = [s for s in INEQUALITY_STATS if any(s in res["income"].get(c, {}) for c in CONCEPT_ORDER)]
+    cols = ["system", "concept"] + stats
+    heads = ["", L.t("stage", lang)] + [L.stat(s, lang) for s in stats]
+    fmts = [lambda v: L.t(v, lang), lambda v: L.concept(v, lang)] + [(lambda v: L.num(v, 0)) if s in ("mean", "median") else
+                             _pct() if s.endswith("share") else _num() for s in stats]
+    table = ReportTable("inequality", cols, heads, formats=fmts)
+    for system, data in (("baseline", res), ("reform", reform)):
+        if data is None:
+            continue
+        for c in CONCEPT_ORDER:
+            if c in data["income"]:
+                table.rows.append([system, c] + [data["income"][c].get(s) for s in stats])
+    return table
+
+
+def poverty_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    cols = ["line_name", "kind", "line", "headcount", "gap", "severity", "source"]
+    heads = ["", L.stat("kind", lang), L.stat("line", lang), L.stat("headcount", lang), L.stat("gap", lang),
+             L.stat("severity", lang), "source"]
+    fmts = [_text, _text, lambda v: L.num(v, 0), _pct(), _pct(), _pct(), _text]
+    if reform is not None:
+        cols.insert(4, "reform_headcount")
+        heads.insert(4, f"{L.t('reform', lang)}: {L.stat('headcount', lang)}")
+        fmts.insert(4, _pct())
+    table = ReportTable("poverty", cols, heads, formats=fmts)
+    for name, p in res.get("poverty", {}).items():
+        row = [name, p.get("kind"), p.get("line"), p.get("headcount"), p.get("gap"), p.get("severity"),
+               p.get("source")]
+        if reform is not None:
+            row.insert(4, reform.get("poverty", {}).get(name, {}).get("headcount"))
+        table.rows.append(row)
+    return table
+
+
+def gaps_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    cols = ["indicator", "baseline"] + (["reform", "change"] if reform is not None else [])
+    heads = [L.t("indicator", lang), L.t("baseline", lang)] + (
+        [L.t("reform", lang), L.t("change", lang)] if reform is not None else [])
+    table = ReportTable("gaps", cols, heads, formats=[lambda v: L.stat(v, lang)] + [_num()] * (len(cols) - 1))
+    for key, value in res.get("gaps", {}).items():
+        row = [key, value]
+        if reform is not None:
+            new = reform.get("gaps", {}).get(key)
+            row += [new, (new - value) if isinstance(new, int | float) and isinstance(value, int | float) else None]
+        table.rows.append(row)
+    return table
+
+
+def theil_table(res: dict, lang: str) -> ReportTable:
+    table = ReportTable("theil_decomposition", ["group", "total", "between", "within", "between_share"],
+                        ["", "Theil", "between", "within", "between / total"],
+                        formats=[lambda g: L.GROUP_NAMES.get(g, {}).get(lang, g), _num(), _num(), _num(), _pct()])
+    for group, d in res.get("theil_decomposition", {}).items():
+        total = d.get("total") or 0.0
+        table.rows.append([group, d.get("total"), d.get("between"),
+                           d.get("within"), (d.get("between") or 0.0) / total if total else None])
+    return table
+
+
+def province_values(res: dict, key: str = "mean_disposable_pc") -> dict[str, float]:
+    """{pinyin key: value} for every province in groups.province (keys may be pinyin or GB/T codes)."""
+    from ..engine.geography import province
+
+    out = {}
+    for k, g in res.get("groups", {}).get("province", {}).items():
+        try:
+            out[province(k).key] = float(g[key])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def province_change(cmp: dict) -> dict[str, float]:
+    """Reform change of mean disposable income per capita by province (from by_group if given)."""
+    from ..engine.geography import province
+
+    given = cmp.get("by_group", {}).get("province", {})
+    out = {}
+    for k, g in given.items():
+        if isinstance(g, dict) and isinstance(g.get("mean_change"), int | float):
+            try:
+                out[province(k).key] = float(g["mean_change"])
+            except KeyError:
+                continue
+    if out:
+        return out
+    base, new = province_values(cmp["baseline"]), province_values(cmp["reform"])
+    return {k: new[k] - base[k] for k in base if k in new}
+
+
+def provinces_table(res: dict, lang: str, change: dict[str, float] | None = None) -> ReportTable:
+    from ..engine.geography import province
+
+    cols = ["province", "name", "persons", "households", "mean_disposable_pc", "mean_market_pc"]
+    heads = ["province", L.GROUP_NAMES["province"][lang], L.t("persons", lang), L.t("households", lang),
+             L.t("mean_disposable_pc", lang), "market pc" if lang == "en" else "人均市场收入"]
+    fmts = [_text, _text, lambda v: L.people(v, lang), lambda v: L.people(v, lang).replace("人", "户"),
+            lambda v: L.num(v, 0), lambda v: L.num(v, 0)]
+    if change is not None:
+        cols.append("mean_change")
+        heads.append(L.t("province_change", lang))
+        fmts.append(lambda v: L.num(v, 0, signed=True))
+    table = ReportTable("provinces", cols, heads, formats=fmts)
+    for k, g in res.get("groups", {}).get("province", {}).items():
+        try:
+            key = province(k).key
+        except KeyError:
+            key = str(k)
+        row = [key, L.province_name(k, lang), g.get("persons"), g.get("households"), g.get("mean_disposable_pc"),
+               g.get("mean_market_pc")]
+        if change is not None:
+            row.append(change.get(key))
+        table.rows.append(row)
+    return table
+
+
+def groups_table(res: dict, lang: str) -> ReportTable:
+    table = ReportTable("groups", ["group", "key", "label", "persons", "mean_disposable_pc", "mean_market_pc"],
+                        ["", "", "", L.t("persons", lang), L.t("mean_disposable_pc", lang),
+                         "market pc" if lang == "en" else "人均市场收入"],
+                        formats=[lambda g: L.GROUP_NAMES.get(g, {}).get(lang, g), _text, _text,
+                                 lambda v: L.people(v, lang), lambda v: L.num(v, 0), lambda v: L.num(v, 0)])
+    for group in ("area", "hukou_type", "region"):
+        for key, g in res.get("groups", {}).get(group, {}).items():
+            table.rows.append([group, str(key), L.group_key(group, key, lang), g.get("persons"),
+                               g.get("mean_disposable_pc"), g.get("mean_market_pc")])
+    return table
+
+
+def deciles_table(cmp: dict, lang: str) -> ReportTable:
+    table = ReportTable("deciles", ["decile", "mean_change", "pct_change"],
+                        ["decile" if lang == "en" else "十等分组", L.t("mean_change", lang), L.t("pct_change", lang)],
+                        formats=[_text, lambda v: L.num(v, 0, signed=True), _pct(signed=True)])
+    for d in cmp.get("deciles", []):
+        table.rows.append([d.get("decile"), d.get("mean_change"), d.get("pct_change")])
+    return table
+
+
+def winners_table(cmp: dict, lang: str) -> ReportTable:
+    table = ReportTable("winners_losers", ["outcome", "share"], ["", L.t("share_persons", lang)],
+                        formats=[lambda k: L.stat(k, lang), _pct()])
+    for key, share in cmp.get("winners_losers", {}).items():
+        table.rows.append([key, share])
+    return table
+
+
+def waterfall_table(cmp: dict, lang: str, labels: dict[str, str]) -> ReportTable:
+    parts, total = waterfall_parts(cmp)
+    table = ReportTable("waterfall", ["variable", "label", "change"],
+                        ["variable", L.t("programmes", lang), L.t("change", lang)],
+                        formats=[_text, _text, lambda v: L.money(v, lang)])
+    for var, change in parts:
+        table.rows.append([var, labels.get(var, var), change])
+    table.rows.append(["total", L.t("total_change", lang), total])
+    return table
+
+
+def stages_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    cols = ["concept", "label", "mean", "gini"] + (["reform_mean", "reform_gini"] if reform is not None else [])
+    heads = ["concept", L.t("stage", lang), L.t("mean_pc", lang), L.t("gini", lang)]
+    if reform is not None:
+        heads += [f"{L.t('reform', lang)}: {L.t('mean_pc', lang)}", f"{L.t('reform', lang)}: {L.t('gini', lang)}"]
+    fmts = [_text, _text, lambda v: L.num(v, 0), _num()] + ([lambda v: L.num(v, 0), _num()] if reform else [])
+    table = ReportTable("incidence_stages", cols, heads, formats=fmts)
+    other = {s["concept"]: s for s in (reform or {}).get("incidence", {}).get("stages", [])}
+    for s in res.get("incidence", {}).get("stages", []):
+        row = [s["concept"], L.concept(s["concept"], lang), s.get("mean"), s.get("gini")]
+        if reform is not None:
+            row += [other.get(s["concept"], {}).get("mean"), other.get(s["concept"], {}).get("gini")]
+        table.rows.append(row)
+    return table
+
+
+def incidence_table(res: dict, lang: str) -> ReportTable:
+    table = ReportTable("incidence_programmes",
+                        ["variable", "label", "role", "kakwani", "reynolds_smolensky", "concentration"],
+                        ["variable", L.t("programmes", lang), "role", L.stat("kakwani", lang),
+                         L.stat("reynolds_smolensky", lang), L.stat("concentration", lang)],
+                        formats=[_text, _text, _text, _num(), _num(4), _num()])
+    progs = res.get("programmes", {})
+    inc = res.get("incidence", {}).get("programmes", {})
+    for var in sorted(inc, key=lambda v: (ROLE_ORDER.get(progs.get(v, {}).get("role"), 9), v)):
+        d = inc[var]
+        table.rows.append([var, L.programme_label(var, progs.get(var), lang), progs.get(var, {}).get("role"),
+                           d.get("kakwani"), d.get("reynolds_smolensky"), d.get("concentration")])
+    return table
+
+
+def _score(v: Any) -> str:
+    if isinstance(v, float) and abs(v) < 1:
+        return L.pct(v)
+    return L.num(v, 2)
+
+
+def scorecard_table(res: dict, lang: str) -> ReportTable:
+    table = ReportTable("scorecard", ["area", "indicator", "value", "target", "met"],
+                        [L.GROUP_NAMES["province"][lang], L.t("indicator", lang), L.t("value", lang),
+                         L.t("target", lang), L.t("met", lang)],
+                        formats=[lambda w: L.province_name(w, lang), lambda k: L.stat(k, lang), _score, _score,
+                                 lambda v: "—" if v is None else L.t("yes" if v else "no", lang)])
+    for where, indicators in res.get("scorecard", {}).items():
+        for key, d in indicators.items():
+            table.rows.append([where, key, d.get("value"), d.get("target"),
+                               d.get("met")])
+    return table

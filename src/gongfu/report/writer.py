@@ -1,0 +1,331 @@
+"""`write_report`: a self-contained HTML report, its charts as PNG and its tables as CSV and Parquet.
+
+Input is a run's results or a comparison (docs/ARCHITECTURE.md, "Run results"). The directory is written
+atomically: everything goes to a temporary sibling directory which is renamed into place at the end, so a
+failed or interrupted run never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .. import __version__
+from ..engine.errors import GongfuError
+from . import labels as L
+from . import tables as T
+from .charts import Charts
+from .template import TEMPLATE
+
+MARKER = ".gongfu-report"
+SECTION_IDS = ("headline", "lorenz", "deciles", "winners-losers", "provinces", "waterfall", "inequality",
+               "incidence", "scorecard", "reproducibility")
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    cards: list[dict] = field(default_factory=list)
+    charts: list[dict] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repro: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self, data: dict, lang: str):
+        if lang not in L.LANGS:
+            raise GongfuError(f"lang must be en or zh (got {lang!r})")
+        self.lang = lang
+        self.compare = T.is_compare(data)
+        self.base = data["baseline"] if self.compare else data
+        self.reform = data["reform"] if self.compare else None
+        self.data = data
+        self.charts = Charts(lang)
+        self.pngs: dict[str, bytes] = {}
+        self.files: list[T.ReportTable] = []
+        self.labels = {v: L.programme_label(v, info, lang) for res in (self.base, self.reform or {})
+                       for v, info in res.get("programmes", {}).items()}
+
+    def t(self, key: str) -> str:
+        return L.t(key, self.lang)
+
+    def chart(self, section: Section, name: str, png: bytes, alt: str) -> None:
+        self.pngs[name] = png
+        section.charts.append({"alt": alt, "data": base64.b64encode(png).decode("ascii")})
+
+    def table(self, section: Section, table: T.ReportTable, title: str = "") -> None:
+        self.files.append(table)
+        section.tables.append({"name": table.name, "title": title, "headers": table.headers,
+                               "rows": table.html_rows()})
+
+    # -- sections -------------------------------------------------------------------------------------------
+    def headline(self) -> Section:
+        s = Section("headline", self.t("headline"))
+        lang, base = self.lang, self.base
+        disp = base["income"]["disposable"]
+        line, pov = next(iter(base.get("poverty", {}).items()), (None, None))
+        if not self.compare:
+            taxes = sum(p["total"] for p in base["programmes"].values() if p.get("role") in ("tax", "contribution"))
+            benefits = sum(p["total"] for p in base["programmes"].values() if p.get("role") == "benefit")
+            s.cards = [
+                {"label": self.t("persons"), "value": L.people(base["population"]["persons"], lang),
+                 "sub": f"{self.t('households')}: {L.people(base['population']['households'], lang)}"
+                        .replace("人", "户")},
+                {"label": self.t("mean_disposable_pc"), "value": L.yuan(disp["mean"], lang),
+                 "sub": f"{L.stat('median', lang)}: {L.num(disp.get('median'), 0)}"},
+                {"label": L.stat("gini", lang), "value": f"{base['gini']:.3f}"},
+                {"label": L.stat("urban_rural_ratio", lang), "value": f"{base['urban_rural_ratio']:.2f}"},
+                {"label": "taxes + contributions" if lang == "en" else "税收与社保缴费",
+                 "value": L.money(taxes, lang)},
+                {"label": "public transfers" if lang == "en" else "公共转移支付", "value": L.money(benefits, lang)},
+            ]
+            if pov:
+                s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(pov["headcount"])})
+            return s
+        new = self.reform
+        change = self.data["change"]
+        d_mean = new["income"]["disposable"]["mean"] - disp["mean"]
+        wl = self.data.get("winners_losers", {})
+        d_gini = change.get("gini", new["gini"] - base["gini"])
+        d_ratio = change.get("urban_rural_ratio", new["urban_rural_ratio"] - base["urban_rural_ratio"])
+        s.cards = [
+            {"label": L.stat("net_cost", lang), "value": L.money(self.data.get("net_cost"), lang),
+             "sub": "per year" if lang == "en" else "每年"},
+            {"label": L.stat("gini", lang), "value": f"{d_gini:+.4f}", "cls": "pos" if d_gini <= 0 else "neg",
+             "sub": f"{base['gini']:.3f} → {new['gini']:.3f}"},
+            {"label": L.stat("urban_rural_ratio", lang), "value": f"{d_ratio:+.3f}",
+             "cls": "pos" if d_ratio <= 0 else "neg",
+             "sub": f"{base['urban_rural_ratio']:.2f} → {new['urban_rural_ratio']:.2f}"},
+            {"label": self.t("mean_disposable_pc"), "value": L.yuan(d_mean, lang, signed=True),
+             "cls": "pos" if d_mean >= 0 else "neg",
+             "sub": f"{L.num(disp['mean'], 0)} → {L.num(new['income']['disposable']['mean'], 0)}"},
+        ]
+        if "gain_over_1pct" in wl:
+            s.cards.append({"label": L.stat("gain_over_1pct", lang), "value": L.pct(wl["gain_over_1pct"]),
+                            "cls": "pos"})
+        if "lose_over_1pct" in wl:
+            s.cards.append({"label": L.stat("lose_over_1pct", lang), "value": L.pct(wl["lose_over_1pct"]),
+                            "cls": "neg" if wl["lose_over_1pct"] > 0 else ""})
+        if pov and line in new.get("poverty", {}):
+            d = new["poverty"][line]["headcount"] - pov["headcount"]
+            s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(d, signed=True, digits=2),
+                            "cls": "pos" if d <= 0 else "neg",
+                            "sub": f"{L.pct(pov['headcount'])} → {L.pct(new['poverty'][line]['headcount'])}"})
+        self.table(s, T.programmes_table(base, self.lang, new), self.t("programmes"))
+        return s
+
+    def lorenz(self) -> Section:
+        s = Section("lorenz", self.t("lorenz"))
+        c = self.charts
+        if self.compare:
+            curves = [(f"{c.t('baseline')}: {L.concept('disposable', c.lang)}",
+                       self.base["income"]["disposable"]["lorenz"], self.base["income"]["disposable"].get("gini")),
+                      (f"{c.t('reform')}: {L.concept('disposable', c.lang)}",
+                       self.reform["income"]["disposable"]["lorenz"], self.reform["income"]["disposable"].get("gini"))]
+        else:
+            curves = [(L.concept(k, c.lang), self.base["income"][k]["lorenz"], self.base["income"][k].get("gini"))
+                      for k in ("market", "net_market", "disposable") if "lorenz" in self.base["income"].get(k, {})]
+        self.chart(s, "lorenz", c.lorenz(curves), self.t("lorenz"))
+        return s
+
+    def deciles(self) -> Section:
+        s = Section("deciles", self.t("deciles"))
+        if not self.compare or not self.data.get("deciles"):
+            s.notes.append(self.t("only_compare"))
+            return s
+        self.chart(s, "deciles", self.charts.deciles(self.data["deciles"]), self.t("deciles"))
+        self.table(s, T.deciles_table(self.data, self.lang))
+        return s
+
+    def winners_losers(self) -> Section:
+        s = Section("winners-losers", self.t("winners_losers"))
+        if not self.compare or not self.data.get("winners_losers"):
+            s.notes.append(self.t("only_compare"))
+            return s
+        self.chart(s, "winners_losers", self.charts.winners_losers(self.data["winners_losers"]),
+                   self.t("winners_losers"))
+        self.table(s, T.winners_table(self.data, self.lang))
+        return s
+
+    def provinces(self) -> Section:
+        s = Section("provinces", self.t("provinces"))
+        levels = T.province_values(self.base)
+        change = T.province_change(self.data) if self.compare else None
+        if levels:
+            self.chart(s, "provinces_disposable", self.charts.province_bars(levels, "mean_disposable_pc"),
+                       self.t("mean_disposable_pc"))
+        if change:
+            self.chart(s, "provinces_change", self.charts.province_bars(change, "province_change", signed=True),
+                       self.t("province_change"))
+            self.chart(s, "tile_map", self.charts.tile_map(change, "province_change", signed=True),
+                       self.t("tile_map"))
+        elif levels:
+            self.chart(s, "tile_map", self.charts.tile_map(levels, "mean_disposable_pc"), self.t("tile_map"))
+        self.table(s, T.provinces_table(self.base, self.lang, change))
+        self.table(s, T.groups_table(self.base, self.lang))
+        return s
+
+    def waterfall(self) -> Section:
+        s = Section("waterfall", self.t("waterfall"))
+        if not self.compare:
+            s.notes.append(self.t("only_compare"))
+            return s
+        parts, total = T.waterfall_parts(self.data)  # raises when the parts do not add up
+        labels = {v: L.programme_label(v, self._info(v), self.charts.lang) for v, _ in parts}
+        steps = [(labels[v], change) for v, change in parts]
+        self.chart(s, "waterfall", self.charts.waterfall(steps, total), self.t("waterfall"))
+        self.table(s, T.waterfall_table(self.data, self.lang, self.labels))
+        s.notes.append(self.t("waterfall_note"))
+        return s
+
+    def _info(self, var: str) -> dict | None:
+        for res in (self.reform or {}, self.base):
+            if var in res.get("programmes", {}):
+                return res["programmes"][var]
+        return {"label": {"en": var.replace("_", " ").capitalize()}} if var != "market_income" else {
+            "label": {"en": "Market income", "zh": "市场收入"}}
+
+    def inequality(self) -> Section:
+        s = Section("inequality", self.t("inequality"))
+        self.table(s, T.inequality_table(self.base, self.lang, self.reform))
+        self.table(s, T.gaps_table(self.base, self.lang, self.reform))
+        self.table(s, T.poverty_table(self.base, self.lang, self.reform))
+        self.table(s, T.theil_table(self.base, self.lang), "Theil")
+        return s
+
+    def incidence(self) -> Section:
+        s = Section("incidence", self.t("incidence"))
+        stages = self.base.get("incidence", {}).get("stages", [])
+        if stages:
+            other = (self.reform or {}).get("incidence", {}).get("stages") or None
+            self.chart(s, "incidence", self.charts.incidence(stages, other), self.t("incidence"))
+        self.table(s, T.stages_table(self.base, self.lang, self.reform))
+        self.table(s, T.incidence_table(self.base, self.lang), "Kakwani / Reynolds–Smolensky")
+        if not self.compare:
+            self.table(s, T.programmes_table(self.base, self.lang), self.t("programmes"))
+        return s
+
+    def scorecard(self) -> Section:
+        s = Section("scorecard", self.t("scorecard"))
+        self.table(s, T.scorecard_table(self.reform or self.base, self.lang))
+        s.notes.append(self.t("scorecard_note"))
+        return s
+
+    def reproducibility(self) -> Section:
+        s = Section("reproducibility", self.t("reproducibility"))
+        runs = [("", self.base)] if not self.compare else [
+            (self.t("baseline") + ": ", self.base), (self.t("reform") + ": ", self.reform)]
+        s.repro.append(("report", f"gongfu {__version__}, {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"))
+        s.repro.append(("parameters sha256 (report time)", parameters_hash()))
+        for prefix, res in runs:
+            meta = res.get("meta", {})
+            pop = meta.get("population") or {}
+            reform = meta.get("reform") or {}
+            rows = [("gongfu", meta.get("gongfu_version")), ("created", meta.get("created")),
+                    ("year", res.get("year")), ("system", meta.get("system")),
+                    ("parameters sha256", meta.get("parameters_sha256")),
+                    ("reform", reform.get("name")), ("reform file", reform.get("file")),
+                    ("reform sha256", reform.get("sha256")),
+                    ("population", pop.get("source")), ("population fingerprint", pop.get("fingerprint")),
+                    ("seed", pop.get("seed")),
+                    ("sample", f"{pop.get('households_sampled', '?')} households, {pop.get('persons_sampled', '?')} "
+                               "persons" if pop else None),
+                    ("backend", f"{meta.get('backend')}, {meta.get('workers')} workers, "
+                                f"{meta.get('partitions')} partitions" if meta.get("backend") else None),
+                    ("exactness", ", ".join(f"{k} ±{v}" for k, v in (meta.get("exactness") or {}).items()) or None)]
+            s.repro += [(prefix + k, str(v)) for k, v in rows if v is not None]
+        s.notes.append(self.t("tables_note"))
+        return s
+
+    def build(self) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
+        sections = [self.headline(), self.lorenz(), self.deciles(), self.winners_losers(), self.provinces(),
+                    self.waterfall(), self.inequality(), self.incidence(), self.scorecard(), self.reproducibility()]
+        meta = self.base.get("meta", {})
+        if self.compare:
+            name = (self.reform.get("meta", {}).get("system") or "reform")
+            title = f"{self.t('title_compare')}: {name}"
+            subtitle = f"{self.base.get('year')} · {self.t('baseline')} → {name}"
+        else:
+            title = self.t("title")
+            subtitle = f"{self.base.get('year')} · {meta.get('system', 'baseline')}"
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        html = env.from_string(TEMPLATE).render(
+            lang=self.lang, title=title, subtitle=subtitle, sections=sections, version=__version__,
+            font_note=self.t("no_cjk_font") if self.charts.fallback else "",
+            footer=f"{self.t('generated_by')} {__version__}")
+        return html, self.pngs, self.files
+
+
+def parameters_hash() -> str:
+    """sha256 over the law's parameter files (relative path + bytes), to tell which law a report used."""
+    root = Path(__file__).resolve().parent.parent / "parameters"
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def render_html(results_or_compare: dict, lang: str = "en") -> str:
+    """The report's HTML only (nothing written)."""
+    return _Builder(results_or_compare, lang).build()[0]
+
+
+def write_report(results_or_compare: dict, out_dir: str | Path, lang: str = "en") -> Path:
+    """Write `report.html` (self-contained), `charts/*.png`, `tables/*.csv|parquet` into `out_dir`.
+
+    Returns the path of report.html. An existing `out_dir` is replaced only if it is empty or a previous
+    gongfu report (it holds the `.gongfu-report` marker); anything else is refused.
+    """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise GongfuError(f"{out}: exists and is not a gongfu report directory; choose a new or empty directory")
+    html, pngs, tables = _Builder(results_or_compare, lang).build()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        (tmp / "charts").mkdir()
+        (tmp / "tables").mkdir()
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        for name, png in pngs.items():
+            (tmp / "charts" / f"{name}.png").write_bytes(png)
+        for table in tables:
+            frame = table.frame()
+            frame.to_csv(tmp / "tables" / f"{table.name}.csv", index=False)
+            frame.to_parquet(tmp / "tables" / f"{table.name}.parquet", index=False)
+        (tmp / MARKER).write_text(f"gongfu {__version__}\n")
+        os.chmod(tmp, 0o755)
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "report.html"
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["write_report", "render_html", "parameters_hash", "SECTION_IDS"]
