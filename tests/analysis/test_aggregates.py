@@ -1,0 +1,274 @@
+"""Tests of gongfu.analysis.aggregates: exact mergeable sums, sketch bounds against the exact functions."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from gongfu.analysis import inequality as ineq
+from gongfu.analysis import poverty as pov
+from gongfu.analysis.aggregates import DistributionSketch, GroupedSums, exact_sums, limbs_to_float
+
+
+def realistic_incomes(seed, n=200_000, sigma=0.85):
+    """Per-capita incomes: lognormal (mean ~40,000 yuan) with 1% zeros and 0.3% losses; person weights."""
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(math.log(40_000) - sigma**2 / 2, sigma, n)
+    x[rng.random(n) < 0.01] = 0.0
+    losses = rng.random(n) < 0.003
+    x[losses] = -rng.lognormal(8, 1, losses.sum())
+    return x, rng.uniform(50, 5000, n)
+
+
+def coarse_data(seed, n=3000):
+    """Data spread over tiny, negative and overflow bins of a coarse sketch, with ties."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.lognormal(2, 1.5, n), -rng.uniform(0, 5, n // 20), np.zeros(n // 30),
+                        np.full(n // 10, 7.0), rng.uniform(0, 0.9, n // 20)])
+    return x, rng.uniform(0.1, 3, x.size)
+
+
+COARSE = {"sub_bins": 2, "min_exponent": 0, "max_exponent": 5}  # bins [1,1.5), [1.5,2), ... overflow >= 32
+
+
+# -------------------------------------------------------------------------------------------- exact sums --
+
+
+def test_exact_sums_are_exact():
+    rng = np.random.default_rng(0)
+    vals = np.concatenate([rng.normal(0, 1, 500) * 10.0 ** rng.integers(-15, 18, 500), [1e17, 1.0, -1e17]])
+    idx = rng.integers(0, 3, vals.size)
+    idx[-3:] = 0
+    got = limbs_to_float(exact_sums(idx, vals[:, None], 3))[:, 0]
+    for b in range(3):
+        exact = sum(Fraction(v) for v in vals[idx == b])  # values >= 2^-64 here, so no rounding at all
+        assert got[b] == pytest.approx(float(exact), rel=2e-16, abs=0)
+    # cancellation: 1e17 + 1 - 1e17 is exactly 1 (plain float summation gives 0)
+    assert limbs_to_float(exact_sums(np.zeros(3, np.int64), np.array([[1e17], [1.0], [-1e17]]), 1))[0, 0] == 1.0
+
+
+def test_exact_sums_do_not_depend_on_row_order_or_chunking():
+    rng = np.random.default_rng(1)
+    vals = rng.lognormal(0, 6, (5000, 2)) * rng.choice([-1, 1], (5000, 2))
+    idx = rng.integers(0, 7, 5000)
+    a = exact_sums(idx, vals, 7)
+    p = rng.permutation(5000)
+    b = exact_sums(idx[p], vals[p], 7)
+    c = exact_sums(idx[:1234], vals[:1234], 7) + exact_sums(idx[1234:], vals[1234:], 7)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(limbs_to_float(a), limbs_to_float(c))
+
+
+def test_overflowing_contribution_is_rejected():
+    with pytest.raises(OverflowError):
+        DistributionSketch().update([1e18], [100.0])
+
+
+# ---------------------------------------------------------------------------------- binning and merging --
+
+
+@pytest.mark.parametrize("config", [{}, COARSE, {"sub_bins": 1, "min_exponent": -2, "max_exponent": 3}])
+def test_every_value_falls_inside_its_bin_and_bins_are_ordered(config):
+    s = DistributionSketch(**config)
+    rng = np.random.default_rng(2)
+    edges = s._magnitude_edges()
+    mag = np.concatenate([2.0 ** rng.uniform(-1074, 1023, 20000), edges, np.nextafter(edges, 0),
+                          np.nextafter(edges, np.inf), [0.0, 5e-324, 1.7e308]])
+    x = np.concatenate([mag, -mag])
+    lo, hi = s.bin_edges()
+    idx = s.bin_index(x)
+    assert np.all((lo[idx] <= x) & (x <= hi[idx]))
+    assert np.all(np.diff(idx[np.argsort(x)]) >= 0)  # value order = bin order
+
+
+def test_merge_is_invariant_to_partitioning_and_order():
+    x, w = realistic_incomes(3, 60_000)
+    whole = DistributionSketch.from_arrays(x, w)
+    rng = np.random.default_rng(3)
+    for n_parts in (2, 7, 31):
+        parts = np.array_split(rng.permutation(x.size), n_parts)
+        sketches = [DistributionSketch.from_arrays(x[p], w[p]) for p in parts]
+        linear = DistributionSketch.merge_all(sketches)
+        shuffled = DistributionSketch.merge_all([sketches[i] for i in rng.permutation(n_parts)])
+        tree = sketches
+        while len(tree) > 1:  # pairwise tree reduction
+            tree = [tree[i].merge(tree[i + 1]) if i + 1 < len(tree) else tree[i] for i in range(0, len(tree), 2)]
+        streamed = DistributionSketch()
+        for p in parts:
+            streamed.update(x[p], w[p])
+        for s in (linear, shuffled, tree[0], streamed):
+            assert s == whole
+            assert s.gini() == whole.gini()
+            assert s.total == whole.total and s.total_weight == whole.total_weight
+    assert whole.count == x.size
+
+
+def test_merge_leaves_operands_untouched_and_checks_configuration():
+    a = DistributionSketch.from_arrays([1.0, 2.0])
+    b = DistributionSketch.from_arrays([3.0])
+    before = a.to_dict()
+    a.merge(b)
+    assert a == DistributionSketch.from_dict(before)
+    with pytest.raises(ValueError):
+        a.merge(DistributionSketch(**COARSE))
+
+
+def test_serialisation_round_trip():
+    x, w = realistic_incomes(4, 20_000)
+    s = DistributionSketch.from_arrays(x, w)
+    assert DistributionSketch.from_dict(s.to_dict()) == s
+    data = s.to_bytes()
+    back = DistributionSketch.from_bytes(data)
+    assert back == s
+    assert back.gini() == s.gini()
+    extra = DistributionSketch.from_arrays([5.0, 6.0])
+    assert back.merge(extra) == s.merge(extra)
+    with pytest.raises(ValueError):
+        GroupedSums.from_bytes(data)
+
+
+def test_totals_are_exact():
+    x, w = realistic_incomes(5, 50_000)
+    s = DistributionSketch.from_arrays(x, w)
+    assert s.total == pytest.approx(float(sum(Fraction(v) for v in w * x)), rel=1e-15)
+    assert s.total_weight == pytest.approx(math.fsum(w), rel=1e-15)
+    assert s.min == x.min() and s.max == x.max()
+    assert s.mean == pytest.approx(np.dot(w, x) / w.sum(), rel=1e-13)
+
+
+def test_empty_and_zero_weight_updates():
+    s = DistributionSketch()
+    s.update([], [])
+    s.update([5.0, 7.0], [0.0, 0.0])
+    assert s.count == 0 and s == DistributionSketch()
+    with pytest.raises(ValueError):
+        s.gini()
+    with pytest.raises(ValueError):
+        s.update([1.0, np.nan])
+
+
+# ------------------------------------------------------------------------------------------------ bounds --
+
+
+def _inside(value, b, slack=0.0):
+    return np.all(np.asarray(b.lower) - slack <= value) and np.all(value <= np.asarray(b.upper) + slack)
+
+
+@pytest.mark.parametrize("sigma", [0.6, 0.85, 1.2])
+def test_gini_bound_contains_exact_gini_and_is_below_1e4_on_realistic_data(sigma):
+    x, w = realistic_incomes(10 + int(sigma * 10), sigma=sigma)
+    s = DistributionSketch.from_arrays(x, w)
+    g, exact = s.gini(), ineq.gini(x, w)
+    assert g.lower <= exact <= g.upper
+    assert g.width <= 1e-4
+    assert g.width <= 1e-5  # measured: 3e-7 to 9e-7 at the default 256 sub-bins per octave
+    # the a-priori bound: width <= max_b pi_b / (4M) * mean|x| / mean(x) (+ tiny-bin term, here negligible)
+    pi = np.bincount(s.bin_index(x), weights=w) / w.sum()
+    assert g.width <= pi.max() / (4 * s.sub_bins) * np.dot(w, np.abs(x)) / np.dot(w, x) + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_coarse_sketch_bounds_contain_every_exact_statistic(seed):
+    x, w = coarse_data(seed)
+    s = DistributionSketch.from_arrays(x, w, **COARSE)
+    g = s.gini()
+    assert g.lower <= ineq.gini(x, w) <= g.upper and g.width > 1e-4  # coarse: the bound is doing real work
+    q = np.linspace(0, 1, 51)
+    qb = s.quantile(q)
+    for method in ("inverted_cdf", "averaged_inverted_cdf"):
+        assert _inside(ineq.quantiles(x, w, q, method=method), qb)
+    assert _inside(ineq.lorenz_ordinates(x, w, q), s.lorenz(q), 1e-12)
+    for p in (0.01, 0.1, 0.5):
+        assert _inside(ineq.share_of_top(x, w, p), s.share_of_top(p), 1e-12)
+    assert _inside(ineq.share_of_bottom(x, w, 0.4), s.share_of_bottom(0.4), 1e-12)
+    assert _inside(ineq.palma(x, w), s.palma())
+    assert _inside(ineq.decile_means(x, w), s.decile_means(), 1e-9)
+    assert _inside(ineq.quintile_means(x, w), s.quintile_means(), 1e-9)
+    for z in (0.5, 3.0, 7.0, 7.5, 20.0):
+        for alpha in (0, 0.5, 1, 2):
+            assert _inside(pov.fgt(x, w, line=z, alpha=alpha), s.fgt(z, alpha), 1e-12)
+    assert _inside(pov.fgt_relative(x, w, fraction=0.6, alpha=1), s.fgt_relative(0.6, 1), 1e-12)
+
+
+def test_realistic_sketch_statistics_contain_exact_values_and_are_tight():
+    x, w = realistic_incomes(20)
+    s = DistributionSketch.from_arrays(x, w)
+    q = np.array([0.1, 0.25, 0.5, 0.75, 0.9, 0.99])
+    qb = s.quantile(q)
+    assert _inside(ineq.quantiles(x, w, q), qb)
+    assert np.all(qb.width / qb.estimate <= 2 / s.sub_bins)  # about 1/M relative, two bins at most
+    dm = s.decile_means()
+    assert _inside(ineq.decile_means(x, w), dm, 1e-9)
+    assert np.all(dm.width <= 5e-5 * np.abs(dm.estimate))  # measured ~1e-5 relative (a few jiao)
+    for p in (0.01, 0.1):
+        b = s.share_of_top(p)
+        assert _inside(ineq.share_of_top(x, w, p), b) and b.width < 1e-5  # measured 3e-8 to 1.5e-6
+    assert _inside(ineq.palma(x, w), s.palma())
+    assert _inside(ineq.high_low_ratio(x, w), s.high_low_ratio())
+    assert _inside(ineq.p90_p10(x, w), s.p90_p10())
+    line = pov.relative_poverty_line(x, w, 0.5)
+    for alpha in (0, 1, 2):
+        b = s.fgt(line, alpha)
+        assert _inside(pov.fgt(x, w, line=line, alpha=alpha), b) and b.width < 2e-3
+    assert _inside(pov.fgt_relative(x, w, fraction=0.5), s.fgt_relative(0.5))
+
+
+def test_bins_with_one_distinct_value_are_exact_and_two_point_bins_attain_the_upper_bound():
+    # one distinct value per bin (e.g. everyone on dibao at exactly the standard): chord = truth, width ~ 0
+    x = np.array([0.0, 650.0, 650.0, 9000.0, 30000.0, 30000.0, 2e5])
+    w = np.array([3.0, 5.0, 1.0, 2.0, 4.0, 1.0, 0.5])
+    g = DistributionSketch.from_arrays(x, w).gini()
+    assert g.width < 1e-12 and g.lower <= ineq.gini(x, w) <= g.upper
+    # two values per bin, each at the bin's min and max: the truth is the two-point extreme = upper bound
+    y = np.array([1.0, 1.4, 2.0, 2.9, 4.0, 5.5, 8.0, 11.0])  # pairs in [1,1.5), [2,3), [4,6), [8,12) (COARSE)
+    v = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 2.0, 1.0, 4.0])
+    gb = DistributionSketch.from_arrays(y, v, **COARSE).gini()
+    assert ineq.gini(y, v) == pytest.approx(gb.upper, abs=1e-12)
+    assert gb.width > 1e-3
+
+
+def test_equal_incomes_give_zero_gini_bounds():
+    g = DistributionSketch.from_arrays(np.full(1000, 3000.0)).gini()
+    assert abs(g.lower) < 1e-12 and abs(g.upper) < 1e-12
+
+
+# ------------------------------------------------------------------------------------------ GroupedSums --
+
+
+def test_grouped_sums_match_direct_computation_and_merge_exactly():
+    rng = np.random.default_rng(30)
+    n = 20_000
+    prov = rng.choice([11, 31, 33, 44, 51, 65], n)
+    w = rng.uniform(50, 500, n)
+    tax = np.where(rng.random(n) < 0.3, rng.lognormal(7, 1, n), 0.0)
+    dibao = np.where(rng.random(n) < 0.05, rng.uniform(1000, 8000, n), 0.0)
+    whole = GroupedSums(["tax", "dibao"]).update(prov, w, tax=tax, dibao=dibao)
+    np.testing.assert_array_equal(whole.codes, [11, 31, 33, 44, 51, 65])
+    for i, c in enumerate(whole.codes):
+        m = prov == c
+        assert whole.rows[i] == m.sum()
+        assert whole.weight[i] == pytest.approx(math.fsum(w[m]), rel=1e-15)
+        assert whole.sum("tax")[i] == pytest.approx(math.fsum(w[m] * tax[m]), rel=1e-15)
+        assert whole.recipients("dibao")[i] == pytest.approx(math.fsum(w[m & (dibao != 0)]), rel=1e-15)
+    assert whole.mean("dibao") == pytest.approx(whole.sum("dibao") / whole.weight)
+    assert whole.totals()["tax.sum"] == pytest.approx(math.fsum(w * tax), rel=1e-15)
+    parts = np.array_split(rng.permutation(n), 9)
+    pieces = [GroupedSums(["tax", "dibao"]).update(prov[p], w[p], tax=tax[p], dibao=dibao[p]) for p in parts]
+    merged = pieces[0]
+    for p in reversed(pieces[1:]):
+        merged = merged.merge(p)
+    assert merged == whole
+    assert GroupedSums.from_bytes(whole.to_bytes()) == whole
+
+
+def test_grouped_sums_validation():
+    g = GroupedSums(["a"])
+    with pytest.raises(ValueError):
+        g.update([1, 2], None, b=[1.0, 2.0])
+    with pytest.raises(ValueError):
+        g.update([1.5, 2.0], None, a=[1.0, 2.0])
+    with pytest.raises(ValueError):
+        g.merge(GroupedSums(["b"]))
+    assert g.update([], None, a=[]) == GroupedSums(["a"])
+    assert GroupedSums.from_bytes(g.to_bytes()) == g  # empty state round-trips too
