@@ -16,6 +16,11 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def best(runs: list[dict[str, Any]]) -> float:
+    """Persons/s of the fastest repetition (noise on a shared VM only ever slows a run down)."""
+    return max(r["persons_per_s"] for r in runs)
+
+
 def spread(runs: list[dict[str, Any]]) -> str:
     times = [r["seconds_total"] for r in runs]
     return f"{min(times):.3f}–{max(times):.3f}" if len(times) > 1 else f"{times[0]:.3f}"
@@ -27,7 +32,8 @@ ENGINES = (
     ("numpy", "bench.workers.numpy_ref", [], False),
     ("gongfu", "bench.workers.gongfu_engine", ["--mode", "single"], False),
     ("gongfu-chunked", "bench.workers.gongfu_engine", ["--mode", "chunked", "--blocks", "1"], False),
-    ("openfisca", "bench.openfisca_port.worker", [], True),
+    ("openfisca", "bench.openfisca_port.worker", ["--mode", "single"], True),
+    ("openfisca-chunked", "bench.openfisca_port.worker", ["--mode", "chunked", "--blocks", "1"], True),
 )
 
 
@@ -74,21 +80,26 @@ def plan_engines(opts: Options) -> Plan:
                     "seconds_compute": r["seconds_compute"], "seconds_total": r["seconds_total"],
                     "spread": spread(runs), "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
                     "vs_openfisca": r["persons_per_s"] / base,
+                    "best_persons_per_s": best(runs),
+                    "best_vs_openfisca": best(runs) / best(results[f"openfisca@{n}"]),
                     "checksum_rel_diff": max(abs(run["checksum"] - ref["checksum"]) / abs(ref["checksum"])
                                              for run in runs),
                 })
             single = med["gongfu"]["persons_per_s"] / base
-            best = max(med["gongfu"]["persons_per_s"], med["gongfu-chunked"]["persons_per_s"]) / base
-            notes.append(f"{human(n)} persons: gongfu/openfisca = {single:.1f}× (single simulation), "
-                         f"{best:.1f}× (fastest gongfu configuration); numpy/openfisca = "
-                         f"{ref['persons_per_s'] / base:.1f}×. Goal ≥ 10×: "
-                         f"{'met' if best >= 10 else 'NOT met'}.")
+            gf_best = max(med["gongfu"]["persons_per_s"], med["gongfu-chunked"]["persons_per_s"])
+            of_best = max(base, med["openfisca-chunked"]["persons_per_s"])
+            notes.append(f"{human(n)} persons: gongfu/openfisca = {single:.1f}× single simulation vs single "
+                         f"simulation; {gf_best / base:.1f}× fastest gongfu configuration vs OpenFisca single; "
+                         f"{gf_best / of_best:.1f}× fastest vs fastest; plain numpy/openfisca = "
+                         f"{ref['persons_per_s'] / base:.1f}×. Goal ≥ 10× (fastest gongfu vs OpenFisca single): "
+                         f"{'met' if gf_best / base >= 10 else 'NOT met'}.")
         if problems:
             raise BenchFailure("engines disagree:\n  " + "\n  ".join(problems))
         return rows, notes
 
     columns = [("persons", "persons"), ("engine", "engine"), ("persons_per_s", "persons/s (median)"),
-               ("vs_openfisca", "× openfisca"), ("seconds_build", "build s"), ("seconds_compute", "compute s"),
+               ("vs_openfisca", "× openfisca"), ("best_persons_per_s", "persons/s (best run)"),
+               ("best_vs_openfisca", "× openfisca (best runs)"), ("seconds_build", "build s"), ("seconds_compute", "compute s"),
                ("seconds_total", "total s"), ("spread", "total s min–max"), ("peak_rss_mb", "peak RSS MB"),
                ("checksum_rel_diff", "checksum rel. diff"), ("config", "configuration")]
     return Plan(measurements, summarize, setup=setup, columns=columns)
