@@ -9,8 +9,9 @@ Layout of a population directory::
 Each file carries its Arrow schema and key-value metadata (``gongfu.seed``, ``gongfu.version``,
 ``gongfu.targets_hash``, ``gongfu.fitted_hash``, ``gongfu.partition_id``, ``gongfu.table``, ``gongfu.spec``).
 Writes are atomic: a file is written under a temporary name in the same directory, flushed, fsynced and renamed,
-so a half-written file never exists under its final name (a killed build leaves only ``*.tmp`` files, which
-the next build overwrites).
+so a half-written file never exists under its final name (a killed build leaves only ``.*.tmp`` files, which
+are ignored). Set ``GONGFU_FSYNC=1`` to also fsync each file before the rename (durability against power loss;
+slower on most disks).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from gongfu.engine.geography import BY_CODE
 from gongfu.population.synth import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
 MANIFEST = "manifest.json"
+FSYNC = os.environ.get("GONGFU_FSYNC", "") not in ("", "0")
 FORMAT_VERSION = 1
 
 #: Arrow types of the population schema (docs/ARCHITECTURE.md).
@@ -76,7 +78,8 @@ def write_table_atomic(path: Path, columns: dict[str, np.ndarray], metadata: dic
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(table, fh, compression="zstd", write_statistics=True)
             fh.flush()
-            os.fsync(fh.fileno())
+            if FSYNC:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -91,7 +94,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if FSYNC:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,8 +32,13 @@ GROUPS = ("urban_hukou_urban", "rural_hukou_urban", "rural")  # hukou/residence 
 MIN_AGE_HEAD, MAX_AGE = 18, 100
 
 
+@lru_cache(maxsize=8)
+def _read_yaml_cached(name: str) -> str:
+    return json.dumps(yaml.safe_load(resources.files("gongfu.population").joinpath(name).read_text(encoding="utf-8")))
+
+
 def _read_yaml(name: str) -> dict[str, Any]:
-    return yaml.safe_load(resources.files("gongfu.population").joinpath(name).read_text(encoding="utf-8"))
+    return json.loads(_read_yaml_cached(name))  # a fresh copy each call: callers may mutate it
 
 
 def load_targets() -> dict[str, Any]:
@@ -51,11 +56,13 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
 def targets_hash() -> str:
     """Hash of ``targets.yaml`` content: stamped into fitted.yaml and every Parquet file."""
     return digest(load_targets())
 
 
+@lru_cache(maxsize=1)
 def assumptions_hash() -> str:
     return digest(load_assumptions())
 
@@ -69,6 +76,7 @@ def default_fitted() -> dict[str, Any]:
             "disability_level": 0.08, "severe_share": 0.296, "employee_pensioner": 1.0,
             "resident_elderly": 1.0, "employee_member": 1.0, "resident_member": 1.0,
             "no_supporter_share": 0.3, "expected_size_urban": 2.62, "expected_size_rural": 2.62,
+            "rural_hukou_nonfarm": 1.0,
         },
         "income": {"level_urban": 0.0, "level_rural": 0.0, "sigma_urban": 1.0, "sigma_rural": 1.0,
                    "business_scale": 1.0, "property_scale": 1.0},
@@ -225,6 +233,8 @@ def build_model(f: dict[str, Any]) -> Model:
                 p = np.array(table[g][sex], dtype=np.float64)
                 if band == 0:
                     p[5] *= e["young_unemployment_factor"]
+                if g != "urban_hukou_urban":  # off-farm work of rural-hukou persons (fitted: migrant workers)
+                    p[[1, 2, 4]] *= float(f["scales"]["rural_hukou_nonfarm"])
                 rows.append(p)
     return Model(
         pop=pv["pop"], urban_share=pv["urban_share"], age65_share=pv["age65_share"],

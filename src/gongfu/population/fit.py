@@ -1,0 +1,251 @@
+"""Offline fit of the generator's parameters: ``python -m gongfu.population.fit [--households N] [--seed S]``.
+
+Writes ``fitted.yaml`` in this package, stamped with the hash of targets.yaml and assumptions.yaml, so that
+generation at any scale needs no global pass: a partition is a pure function of (seed, partition id, fitted
+parameters). Rounds of:
+
+1. generate a fit sample with the current parameters;
+2. rake its household weights to the demographic totals (households, persons by province x area, persons
+   aged 0-1, 0-15, 60+, 65+ by province) and keep the multipliers lambda (calibrate.rake);
+3. scale generator parameters towards their targets (ratio updates, damped): disability level and severe
+   share, cross-province inflow rates by province, local rural-hukou share in towns, rural skipped-generation
+   households (left-behind children), off-farm work of rural-hukou persons (migrant workers), pension
+   membership and retirement;
+4. run the engine (law of 2024-01-01: the income targets are 2024 figures) and update income levels and
+   dispersions by area (means and medians of per-capita disposable income), business and property income
+   scales, dibao take-up by area (target recipients / eligible persons), and the share of lone elderly and
+   severely disabled persons without an obligated supporter (tekun recipients).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from gongfu.engine.geography import CODE_TO_INDEX, CODES
+from gongfu.population.calibrate import rake
+from gongfu.population.check import FIT_YEAR, engine_outputs, measure
+from gongfu.population.io import concat
+from gongfu.population.partition import generate_partition, plan_partitions
+from gongfu.population.tables import (
+    HERE,
+    assumptions_hash,
+    build_model,
+    default_fitted,
+    inflow_targets,
+    load_fitted,
+    load_targets,
+    province_inputs,
+    targets_hash,
+)
+
+AGE_FEATURES = ("age_0_1", "age_0_15", "age_60_plus")
+
+
+def features_from_persons(h: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The raking features of synth.raking_features, computed from flat tables (same definitions)."""
+    n = len(h["household_id"])
+    hidx = np.searchsorted(h["household_id"], p["household_id"])
+    age = p["age"]
+
+    def cnt(mask):
+        return np.bincount(hidx, weights=mask, minlength=n)
+
+    out = {"households": np.ones(n), "age_0_1": cnt(age <= 1), "age_0_15": cnt(age <= 15),
+           "age_60_plus": cnt(age >= 60)}
+    n65 = cnt(age >= 65)
+    size = cnt(np.ones(len(age)))
+    for code in CODES:
+        out[f"age_65_plus_{code}"] = np.where(h["province"] == code, n65, 0.0)
+    for code in CODES:
+        for a in (0, 1):
+            out[f"_cell_{code}_{a}"] = np.where((h["province"] == code) & (h["area"] == a), size, 0.0)
+    return out
+
+
+def raking_step(h, p, t: dict[str, Any]) -> dict[str, Any]:
+    """Rake the sample's weights to the demographic totals; the multipliers (cells dropped: they are
+    re-imposed by post-stratification within each partition)."""
+    pv = province_inputs(t)
+    nat = t["national"]
+    total = pv["pop"].sum()
+    feats = features_from_persons(h, p)
+    totals = {"households": total / nat["mean_household_size"]["value"],
+              "age_0_1": nat["persons_age_0_1"]["value"], "age_0_15": nat["share_age_0_15"]["value"] * total,
+              "age_60_plus": nat["share_age_60_plus"]["value"] * total}
+    for i, code in enumerate(CODES):
+        totals[f"age_65_plus_{code}"] = pv["age65_share"][i] * pv["pop"][i]
+        totals[f"_cell_{code}_0"] = pv["pop"][i] * (1 - pv["urban_share"][i])
+        totals[f"_cell_{code}_1"] = pv["pop"][i] * pv["urban_share"][i]
+    names = list(totals)
+    x = np.column_stack([feats[k] for k in names])
+    lam, w = rake(x, h["weight"], np.array([totals[k] for k in names]))
+    keep = [i for i, k in enumerate(names) if not k.startswith("_")]
+    return {"columns": [names[i] for i in keep], "lambda": [float(lam[i]) for i in keep]}
+
+
+def _generate(f: dict[str, Any], households: int, seed: int):
+    m = build_model(f)
+    hs, ps = [], []
+    for spec in plan_partitions(households, seed, m=m):
+        h, p = generate_partition(spec, m)
+        hs.append(h)
+        ps.append(p)
+    return concat(hs), concat(ps)
+
+
+def _ratio(target: float, achieved: float, damp: float = 1.0, lo: float = 0.2, hi: float = 5.0) -> float:
+    if achieved <= 0 or not np.isfinite(achieved):
+        return 1.0
+    return float(np.clip((target / achieved) ** damp, lo, hi))
+
+
+def demographic_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p) -> None:
+    nat = t["national"]
+    sc = f["scales"]
+    tv = {k: v["value"] for k, v in nat.items()}
+    sc["disability_level"] *= _ratio(tv["disabled_persons"], s["disabled_persons"])
+    sev_t = tv["disabled_severe"] / tv["disabled_persons"]
+    sev_a = s["disabled_severe"] / max(s["disabled_persons"], 1)
+    sc["severe_share"] = float(np.clip(sc["severe_share"] * _ratio(sev_t, sev_a), 0.01, 0.99))
+    pv = province_inputs(t)
+    inflow_t = inflow_targets(t, pv)
+    cross = np.asarray(sc["cross_province"] if sc["cross_province"] is not None
+                       else inflow_t / (pv["pop"] * pv["urban_share"]), dtype=np.float64)
+    ach = s["province_inflow"]
+    cross = cross * np.clip(np.where(ach > 0, inflow_t / np.maximum(ach, 1e-9), 1.0), 0.5, 2.0)
+    sc["cross_province"] = [float(v) for v in np.clip(cross, 0.0, 0.95)]
+    # local rural-hukou townspeople: the part of rural-hukou urban residents that is not cross-province
+    hidx = np.searchsorted(h["household_id"], p["household_id"])
+    wp = h["weight"][hidx]
+    cross_rural_urban = wp[(p["hukou_province"] != h["province"][hidx]) & (p["hukou_type"] == 0)
+                           & (h["area"][hidx] == 1)].sum()
+    local_a = s["rural_hukou_urban_residents"] - cross_rural_urban
+    local_t = tv["rural_hukou_urban_residents"] - cross_rural_urban
+    sc["rural_local_hukou"] = float(np.clip(sc["rural_local_hukou"] * _ratio(local_t, local_a), 0.0, 0.95))
+    sc["skipped_generation_rural"] *= _ratio(tv["left_behind_children"], s["left_behind_children"], 0.8)
+    sc["rural_hukou_nonfarm"] *= _ratio(tv["migrant_workers"], s["migrant_workers"], 0.8)
+    sc["employee_pensioner"] *= _ratio(tv["employee_pension_retirees"], s["employee_pension_retirees"])
+    act_t = tv["employee_pension_members"] - tv["employee_pension_retirees"]
+    act_a = s["employee_pension_members"] - s["employee_pension_retirees"]
+    sc["employee_member"] *= _ratio(act_t, act_a)
+    sc["resident_elderly"] *= _ratio(tv["resident_pension_recipients"], s["resident_pension_recipients"])
+    sc["resident_member"] *= _ratio(tv["resident_pension_members"] - tv["resident_pension_recipients"],
+                                    s["resident_pension_members"] - s["resident_pension_recipients"])
+    size = np.bincount(hidx, minlength=len(h["household_id"]))
+    for a, key in ((1, "expected_size_urban"), (0, "expected_size_rural")):
+        sel = h["area"] == a
+        sc[key] = float((h["weight"][sel] * size[sel]).sum() / h["weight"][sel].sum())
+
+
+def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p, eng) -> None:
+    nat = t["national"]
+    tv = {k: v["value"] for k, v in nat.items()}
+    fi = f["income"]
+    # area levels: the national mean split by the NBS urban/rural ratio at the modelled urban share of persons
+    # (the NBS area means themselves are inconsistent with the national mean: see targets.yaml)
+    share_u = s["population_urban"] / s["population_total"]
+    ratio = tv["income_urban_rural_ratio"]
+    want = {"rural": tv["income_mean"] / (share_u * ratio + 1 - share_u)}
+    want["urban"] = want["rural"] * ratio
+    for a in ("urban", "rural"):
+        step = 0.8 * np.log(want[a] / s[f"income_mean_{a}"])  # damped: pensions and transfers do not scale
+        fi[f"level_{a}"] += float(np.clip(step, -0.5, 0.5))
+        gap_t = -np.log(tv[f"income_median_mean_ratio_{a}"])
+        gap_a = np.log(s[f"income_mean_{a}"] / s[f"income_median_{a}"])
+        if gap_a > 0:
+            fi[f"sigma_{a}"] = float(np.clip(fi[f"sigma_{a}"] * np.clip(np.sqrt(gap_t / gap_a), 0.7, 1.3), 0.2, 3))
+    fi["business_scale"] *= _ratio(tv["business_per_capita"], s["business_per_capita"])
+    fi["property_scale"] *= _ratio(tv["property_per_capita"], s["property_per_capita"])
+
+
+def takeup_updates(f: dict[str, Any], t: dict[str, Any], h, p, system) -> dict[str, float]:
+    """Dibao take-up = target recipients / eligible persons by area (eligible computed with full take-up)."""
+    tv = {k: v["value"] for k, v in t["national"].items()}
+    h1 = {**h, "dibao_takeup": np.ones(len(h["household_id"]), dtype=bool)}
+    p1 = {**p, "tekun_takeup": np.ones(len(p["person_id"]), dtype=bool)}
+    sim = system.simulation(households=h1, persons=p1, year=FIT_YEAR)
+    ent = sim.calc("dibao") > 0
+    hidx = np.searchsorted(h["household_id"], p["household_id"])
+    size = np.bincount(hidx, minlength=len(h["household_id"]))
+    hw = h["weight"] * size
+    out = {}
+    for a, key in ((1, "urban"), (0, "rural")):
+        elig = hw[ent & (h["area"] == a)].sum()
+        out[f"dibao_eligible_{key}"] = float(elig)
+        f["takeup"][f"dibao_{key}"] = float(min(1.0, tv[f"dibao_recipients_{key}"] / max(elig, 1.0)))
+    f["takeup"]["tekun"] = f["takeup"]["dibao_rural"]
+    tek = np.asarray(sim.calc("tekun_recipient"), dtype=bool)
+    elig_t = float(h["weight"][hidx][tek].sum())
+    out["tekun_eligible"] = elig_t
+    need = tv["tekun_recipients"] / max(f["takeup"]["tekun"], 1e-9)
+    f["scales"]["no_supporter_share"] = float(np.clip(f["scales"]["no_supporter_share"] * _ratio(need, elig_t),
+                                                      0.0, 1.0))
+    return out
+
+
+def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 8, verbose: bool = True,
+        start: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fitted parameters (a dict for fitted.yaml)."""
+    from gongfu.engine import load_system
+
+    system = load_system()
+    t = load_targets()
+    f = copy.deepcopy(start or default_fitted())
+    log = print if verbose else (lambda *a, **k: None)
+    info: dict[str, Any] = {}
+    for r in range(rounds):
+        h, p = _generate({**f, "raking": {"columns": [], "lambda": []}}, households, seed)  # design weights
+        f["raking"] = raking_step(h, p, t)
+        h, p = _generate(f, households, seed)
+        eng = engine_outputs(h, p, FIT_YEAR, system)
+        s = measure(h, p, eng)
+        log(f"round {r}: mean {s['income_mean']:.0f} urban {s['income_mean_urban']:.0f} rural "
+            f"{s['income_mean_rural']:.0f} median {s['income_median']:.0f} u {s['income_median_urban']:.0f} "
+            f"r {s['income_median_rural']:.0f} dibao {s['dibao_recipients'] / 1e6:.1f}M "
+            f"tekun {s['tekun_recipients'] / 1e6:.2f}M disabled {s['disabled_persons'] / 1e6:.1f}M")
+        if r == rounds - 1:
+            break
+        demographic_updates(f, s, t, h, p)
+        income_updates(f, s, t, h, p, eng)
+        info = takeup_updates(f, t, h, p, system)
+    f["meta"] = {
+        "targets_hash": targets_hash(), "assumptions_hash": assumptions_hash(), "fit_households": households,
+        "fit_seed": seed, "rounds": rounds, "law_year": FIT_YEAR, "evaluator": "gongfu engine",
+        "fitted_on": _dt.date.today().isoformat(), **{k: round(v) for k, v in info.items()},
+    }
+    return f
+
+
+def write_fitted(f: dict[str, Any], path: Path | None = None) -> Path:
+    path = path or HERE / "fitted.yaml"
+    header = ("# Generated by `python -m gongfu.population.fit` -- do not edit by hand.\n"
+              "# Parameters of the population generator fitted to targets.yaml (hash in meta.targets_hash).\n")
+    path.write_text(header + yaml.safe_dump(f, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m gongfu.population.fit", description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=300_000)
+    ap.add_argument("--seed", type=int, default=20240101)
+    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--warm", action="store_true", help="start from the current fitted.yaml")
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    f = fit(a.households, a.seed, a.rounds, start=load_fitted() if a.warm else None)
+    print(f"wrote {write_fitted(f, a.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["fit", "write_fitted", "raking_step", "features_from_persons", "CODE_TO_INDEX"]
