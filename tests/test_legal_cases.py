@@ -31,6 +31,12 @@ def _as_comparable(var, value):
 def test_legal_case(file, case):
     assert case.get("source"), f"{file}: case '{case.get('name')}' has no source (law or hand calculation)"
     system = load_system()
+    reform = case.get("reform")
+    if reform is not None:  # a scenario name or an inline reform mapping
+        from gongfu.reforms import load_scenario
+        from gongfu.reforms.loader import parse_reform
+
+        system = (load_scenario(reform) if isinstance(reform, str) else parse_reform(reform, str(file))).apply(system)
     hh = parse_household(case, system, source=str(file))
     sim = hh.simulate(system)
     tol = float(case.get("tolerance", 0.01))

@@ -339,6 +339,12 @@ def _fill(node: ParameterNode, data: LineDict, file: str, inherited_ref: Any) ->
             _fill(child, value, file, ref)
 
 
+def leaf_from_mapping(path: str, data: LineDict, file: str, line: int | None,
+                      inherited_ref: Any = None) -> ParameterLeaf:
+    """Parse and validate one parameter (a mapping with unit, reference, values...) as in a parameter file."""
+    return _leaf(path, data, file, line, inherited_ref)
+
+
 def _leaf(path: str, data: LineDict, file: str, line: int | None, inherited_ref: Any) -> ParameterLeaf:
     at = where(file, line)
     unknown = set(data) - LEAF_KEYS

@@ -150,6 +150,10 @@ class TaxBenefitSystem:
                 variables[var_name] = self.variable(var_name).with_formula(new)
         return TaxBenefitSystem(variables, self.parameters, name or self.name)
 
+    def with_reform(self, reform: Any) -> TaxBenefitSystem:
+        """The system as changed by a reform (anything with `.apply(system)`, e.g. `gongfu.reforms.Reform`)."""
+        return reform.apply(self)
+
     def simulation(self, households: Mapping[str, Any], persons: Mapping[str, Any], year: int,
                    **kwargs: Any) -> Simulation:
         from .simulation import Simulation

@@ -25,7 +25,7 @@ import numpy as np
 from gongfu.engine import ParameterLeaf, TaxBenefitSystem
 from gongfu.engine.errors import GongfuError, ParameterError, ReformError, SystemLoadError, where
 from gongfu.engine.geography import PROVINCES
-from gongfu.engine.parameters import AREA_KEYS, Scale, Table, _leaf
+from gongfu.engine.parameters import AREA_KEYS, Scale, Table, leaf_from_mapping
 from gongfu.engine.variables import REGISTRY, Variable
 
 from .changes import ChangeCompiler, as_date, compile_change
@@ -119,7 +119,7 @@ class Reform:
                                   "(as in a parameter file)")
             data = _with_dates(data, f"{at}{path}: ")
             try:
-                leaf = _leaf(path, data, self.file or "<reform>", self.lines.get(f"new_parameters.{path}"), None)
+                leaf = leaf_from_mapping(path, data, self.file or "<reform>", self.lines.get(f"new_parameters.{path}"), None)
             except ParameterError as exc:
                 raise ReformError(str(exc)) from None
             checker = ChangeCompiler(leaf, None, None, self.file, self.lines.get(f"new_parameters.{path}"), title)
