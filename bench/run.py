@@ -83,8 +83,10 @@ def run_measurement(m: Measurement) -> dict[str, Any]:
 
 def markdown(entry: dict[str, Any], plan_columns: list[tuple[str, str]]) -> str:
     out = [f"## {entry['title']}", "", f"_{entry['description']}_", ""]
+    load = entry.get("load_average_after")
+    load_text = f"; load average at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} (1/5/15 min)" if load else ""
     out.append(f"Run {entry['finished']}, {entry['repeat']} repetition(s), sizes "
-               f"{', '.join(human(n) for n in entry['sizes'])}; status: **{entry['status']}**.")
+               f"{', '.join(human(n) for n in entry['sizes'])}{load_text}; status: **{entry['status']}**.")
     out.append("")
     if entry.get("message"):
         out += ["```", entry["message"], "```", ""]
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     plans: dict[str, Plan] = {}
     for b in selected:
         entry = entries[b.name] = {"title": b.title, "description": b.description, "sizes": list(opts.sizes),
-                                   "repeat": opts.repeat, "quick": opts.quick, "status": "ok", "runs": []}
+                                   "repeat": opts.repeat, "quick": opts.quick, "status": "ok", "runs": [],
+                                   "load_average_before": os.getloadavg()}
         try:
             plans[b.name] = b.plan(opts)
         except Skip as exc:
@@ -169,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress.console.print(f"[bold red]{name} FAILED:[/] {exc}")
             finally:
                 entry["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+                entry["load_average_after"] = os.getloadavg()
                 # keep the bar honest when a benchmark stops early
                 done = sum(len(v) for v in results.values())
                 progress.advance(task, len(plan.measurements) * opts.repeat - done)
@@ -213,7 +217,7 @@ def save(entries: dict[str, dict[str, Any]], columns: dict[str, list[tuple[str, 
     body = render(data["benchmarks"], {n: [tuple(c) for c in e.get("columns", [])]
                                        for n, e in data["benchmarks"].items()})
     md_tmp = RESULTS_DIR / "latest.md.tmp"
-    md_tmp.write_text("\n".join(head) + body)
+    md_tmp.write_text("\n".join(head) + "\n" + body)
     md_tmp.replace(RESULTS_DIR / "latest.md")
 
 

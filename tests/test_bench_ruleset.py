@@ -140,3 +140,24 @@ def test_openfisca_port_parameters_equal_gongfu_parameters():
     brackets = iit["schedule"]["brackets"]
     assert [_of_value({"values": b["threshold"]}) for b in brackets] == list(p.thresholds)
     assert [_of_value({"values": b["rate"]}) for b in brackets] == list(p.rates)
+
+
+def _fake_run(engine: str, checksum: float, wages: float = 1e9) -> dict:
+    return {"engine": engine, "persons": 1000, "seconds_build": 0.1, "seconds_compute": 0.1, "seconds_total": 0.2,
+            "persons_per_s": 5000.0, "peak_rss_mb": 10.0, "checksum": checksum, "input_wages": wages}
+
+
+def test_engine_comparison_fails_loudly_when_checksums_disagree():
+    from bench.benchmarks import ENGINES, plan_engines
+    from bench.registry import BenchFailure, Options
+
+    plan = plan_engines(Options(sizes=(1000,), repeat=1))
+    agree = {f"{key}@1000": [_fake_run(key, 1e6 * (1 + 1e-9))] for key, *_ in ENGINES}
+    rows, notes = plan.summarize(agree)
+    assert len(rows) == len(ENGINES) and notes
+    off = dict(agree, **{"openfisca@1000": [_fake_run("openfisca", 1e6 * (1 + 1e-5))]})
+    with pytest.raises(BenchFailure, match="openfisca at 1k: checksum"):
+        plan.summarize(off)
+    other_population = dict(agree, **{"gongfu@1000": [_fake_run("gongfu", 1e6, wages=2e9)]})
+    with pytest.raises(BenchFailure, match="population differs"):
+        plan.summarize(other_population)
