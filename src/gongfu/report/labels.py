@@ -162,21 +162,28 @@ def programme_label(variable: str, info: dict | None, lang: str) -> str:
     return label.get(lang) or label.get("en") or variable
 
 
-def money(value: float | None, lang: str) -> str:
-    """Large totals: '12.3 bn yuan' / '123.0 亿元'."""
+def money(value: float | None, lang: str, unit: bool = True) -> str:
+    """Large totals: '12.3 bn yuan' / '123.0 亿元' (`unit=False`: the number only, see `money_unit`)."""
     if value is None:
         return "—"
-    if lang == "zh":
-        return f"{value / 1e8:,.1f} 亿元"
-    return f"{value / 1e9:,.1f} bn yuan"
+    text = f"{value / 1e8:,.1f}" if lang == "zh" else f"{value / 1e9:,.1f}"
+    return f"{text} {money_unit(lang)}" if unit else text
 
 
-def people(value: float | None, lang: str) -> str:
+def money_unit(lang: str) -> str:
+    return "亿元" if lang == "zh" else "bn yuan"
+
+
+def people(value: float | None, lang: str, unit: bool = True) -> str:
+    """Counts of persons: '12.3 m' / '1,230 万人' (`unit=False`: the number only, see `people_unit`)."""
     if value is None:
         return "—"
-    if lang == "zh":
-        return f"{value / 1e4:,.0f} 万人"
-    return f"{value / 1e6:,.1f} m"
+    text = f"{value / 1e4:,.0f}" if lang == "zh" else f"{value / 1e6:,.1f}"
+    return f"{text} {people_unit(lang)}" if unit else text
+
+
+def people_unit(lang: str) -> str:
+    return "万人" if lang == "zh" else "m"
 
 
 def yuan(value: float | None, lang: str, signed: bool = False) -> str:

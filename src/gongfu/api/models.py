@@ -1,0 +1,105 @@
+"""Request and response models of the HTTP API (pydantic; they make the OpenAPI schema at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_HOUSEHOLDS = 200_000
+DEFAULT_HOUSEHOLDS = 5_000
+
+ReformSpec = str | dict[str, Any]
+REFORM_HELP = ("A scenario of the library by key (see GET /scenarios), or a reform object in the reform-file format "
+               "({name, parameters: {path: value}, ...}).")
+
+
+class HouseholdRequest(BaseModel):
+    """One household in the household-file format (docs/ARCHITECTURE.md), plus an optional reform."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "year": 2025,
+        "household": {"province": "zhejiang", "area": "urban"},
+        "persons": [
+            {"name": "father", "age": 38, "hukou_province": "anhui", "hukou_type": "rural", "wage_income": 96000},
+            {"name": "mother", "age": 36, "hukou_province": "anhui", "hukou_type": "rural", "wage_income": 60000},
+            {"name": "son", "age": 2}]}]})
+
+    year: int = Field(2025, ge=2000, le=2100, description="Simulation year (law in force on 1 January).")
+    household: dict[str, Any] = Field(..., description="Household variables: province (pinyin or GB/T code), area, ...")
+    persons: list[dict[str, Any]] = Field(..., min_length=1, max_length=50,
+                                          description="Persons: name, age (required), and any person variable.")
+    reform: ReformSpec | None = Field(None, description=REFORM_HELP)
+    name: str | None = None
+    description: str | None = None
+
+
+class CalcResponse(BaseModel):
+    year: int
+    reform: str | None = Field(None, description="Key or name of the reform applied, if any.")
+    household: dict[str, Any] = Field(..., description="Every household variable (annual amounts in yuan).")
+    persons: list[dict[str, Any]] = Field(..., description="Every person variable, one object per person.")
+
+
+class ExplainResponse(BaseModel):
+    year: int
+    reform: str | None = None
+    variable: str
+    trace: dict[str, Any] = Field(..., description="The tree of variables and parameters behind the figure.")
+
+
+class VariableInfo(BaseModel):
+    name: str
+    entity: str
+    unit: str
+    dtype: str
+    role: str | None
+    tier: str | None
+    label: dict[str, str]
+    reference: str | None
+    input: bool = Field(..., description="True for an input (no formula).")
+
+
+class ParameterInfo(BaseModel):
+    path: str
+    kind: str
+    value: Any
+    unit: str
+    since: str | None
+    label: dict[str, str]
+    reference: Any
+
+
+class ScenarioInfo(BaseModel):
+    key: str
+    name: dict[str, str]
+    description: dict[str, str]
+    source: Any
+    start: str | None = Field(None, alias="from")
+    parameters: list[str]
+    new_parameters: list[str]
+    rules: list[str]
+
+
+class RunRequest(BaseModel):
+    """A run on a small generated sample of households (bounded; use the CLI for large runs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reform: ReformSpec | None = Field(None, description=REFORM_HELP)
+    households: int = Field(DEFAULT_HOUSEHOLDS, ge=1, description=f"Households sampled (at most {MAX_HOUSEHOLDS:,}).")
+    seed: int = Field(20250101, ge=0, description="Seed of the generated population.")
+    year: int = Field(2025, ge=2000, le=2100)
+
+    @field_validator("households")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        if value > MAX_HOUSEHOLDS:
+            raise ValueError(f"at most {MAX_HOUSEHOLDS:,} households over HTTP (got {value:,}); "
+                             "run `gongfu simulate --households N` for larger samples")
+        return value
+
+
+class CompareRequest(RunRequest):
+    baseline: ReformSpec = Field("baseline", description="'baseline' (the law in force) or a reform as for `reform`.")
+    reform: ReformSpec = Field(..., description=REFORM_HELP)

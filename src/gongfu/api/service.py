@@ -1,0 +1,272 @@
+"""What the HTTP API does, as plain functions (no HTTP): household calculation, listings, bounded runs.
+
+Every user error is a `GongfuError` whose message names the field (`body: persons[0].age: missing …`);
+`app.py` turns it into a 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..engine import GongfuError, TaxBenefitSystem, load_system
+from ..engine.errors import ReformError
+from ..engine.geography import PROVINCES
+from ..engine.parameters import Scale, Table
+
+
+class FieldError(GongfuError):
+    """A user error about one field of the request (`loc` as in FastAPI's validation errors)."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str):
+        super().__init__(message.removeprefix("body: "))
+        self.loc = loc
+
+
+def _prefixed(field: str, exc: Exception) -> str:
+    text = str(exc)
+    return text if text.startswith(f"{field}:") or text.startswith(f"{field}.") else f"{field}: {text}"
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- reforms
+def reform_of(spec: str | dict | None, field: str = "reform", validate: bool = True):
+    """A Reform from a scenario key or a reform mapping (never a file path: the server's files are not exposed),
+    validated against the shipped system so that a wrong path or value is a 422 naming the field."""
+    from ..reforms import load_scenario, parse_reform, scenario_keys
+
+    if spec is None or spec == "baseline":
+        return None
+    try:
+        if isinstance(spec, str):
+            if spec not in scenario_keys():
+                raise ReformError(f"unknown scenario {spec!r}; scenarios: {', '.join(scenario_keys())}")
+            return load_scenario(spec, validate=validate)
+        reform = parse_reform(spec, source=field)
+        if validate:
+            reform.apply(load_system())
+        return reform
+    except GongfuError as exc:
+        raise FieldError(("body", field), _prefixed(field, exc)) from None
+
+
+def system_for(spec: str | dict | None, field: str = "reform") -> tuple[TaxBenefitSystem, str | None]:
+    """The system with the reform applied (scenarios cached) and the reform's key or name."""
+    if isinstance(spec, str) and spec != "baseline":
+        return _scenario_system(spec, field)
+    reform = reform_of(spec, field, validate=False)
+    if reform is None:
+        return load_system(), None
+    try:
+        return reform.apply(load_system()), reform.slug
+    except GongfuError as exc:
+        raise FieldError(("body", field), _prefixed(field, exc)) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _scenario_system(key: str, field: str) -> tuple[TaxBenefitSystem, str]:
+    reform = reform_of(key, field, validate=False)
+    try:
+        return reform.apply(load_system()), key
+    except GongfuError as exc:
+        raise FieldError(("body", field), _prefixed(field, exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------- household
+def _loc(message: str) -> tuple[Any, ...]:
+    """('body', 'persons', 0, 'age') from a household-loader message 'body: persons[0].age: …'."""
+    text = message.removeprefix("body: ")
+    head = text.split(":", 1)[0].strip()
+    loc: list[Any] = ["body"]
+    for part in head.split("."):
+        name, _, rest = part.partition("[")
+        if not name.replace("_", "").isalnum():
+            return ("body",)
+        loc.append(name)
+        if rest.rstrip("]").isdigit():
+            loc.append(int(rest.rstrip("]")))
+    return tuple(loc)
+
+
+def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
+    """Every variable of one household (or the explanation of one variable)."""
+    from ..calculator import results
+    from ..household import parse_household
+
+    spec = body.pop("reform", None)
+    system, reform_key = system_for(spec)
+    data = {k: v for k, v in body.items() if v is not None}
+    try:
+        hh = parse_household(data, system, source="body")
+    except GongfuError as exc:
+        raise FieldError(_loc(str(exc)), str(exc)) from None
+    sim = hh.simulate(system)
+    if explain:
+        if explain not in system.variables:
+            try:
+                system.variable(explain)
+            except GongfuError as exc:
+                raise FieldError(("query", "explain"), f"explain: {exc}") from None
+        trace = sim.trace(explain).to_dict()
+        return {"year": hh.year, "reform": reform_key, "variable": explain, "trace": jsonable(trace)}
+    out = results(sim, hh.names)
+    return {"year": out["year"], "reform": reform_key, "household": jsonable(out["household"]),
+            "persons": jsonable(out["persons"])}
+
+
+# ---------------------------------------------------------------------------------------------- listings
+def _label(label: Any) -> dict[str, str]:
+    """{en, zh} text only (a label mis-parsed from YAML can carry stray keys)."""
+    return {k: v for k, v in dict(label or {}).items() if k in ("en", "zh") and isinstance(v, str)}
+
+
+def variables(role: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for var in load_system().variables.values():
+        if role and var.role != role:
+            continue
+        out.append({"name": var.name, "entity": var.entity.key, "unit": var.unit, "dtype": var.dtype,
+                    "role": var.role, "tier": var.tier, "label": _label(var.label), "reference": var.reference,
+                    "input": var.is_input})
+    return out
+
+
+def _parameter_value(value: Any) -> Any:
+    if isinstance(value, Scale):
+        return value.to_dict()
+    if isinstance(value, Table):
+        rows = value.values.tolist()
+        if value.by_area:
+            return {p.key: {"rural": r[0], "urban": r[1]} for p, r in zip(PROVINCES, rows, strict=True)}
+        return {p.key: r for p, r in zip(PROVINCES, rows, strict=True)}
+    return value
+
+
+def parameters(prefix: str = "", year: int = 2025) -> list[dict[str, Any]]:
+    system = load_system()
+    if prefix:
+        try:
+            system.parameters.get(prefix)
+        except GongfuError as exc:
+            raise FieldError(("query", "prefix"), f"prefix: {exc}") from None
+    snap = system.parameters.at(dt.date(year, 1, 1))
+    out = []
+    for path, leaf in system.parameters.leaves().items():
+        if prefix and not (path == prefix or path.startswith(prefix + ".")):
+            continue
+        _, since = leaf.value_at(snap.date)
+        out.append({"path": path, "kind": leaf.kind, "value": jsonable(_parameter_value(snap.get(path))),
+                    "unit": leaf.unit, "since": since.isoformat() if since else None, "label": _label(leaf.label),
+                    "reference": jsonable(leaf.reference)})
+    return out
+
+
+def scenarios() -> list[dict[str, Any]]:
+    from ..reforms import list_scenarios
+
+    out = []
+    for reform in list_scenarios():
+        d = reform.to_dict()
+        d.pop("file", None)
+        for k in ("name", "description"):
+            d[k] = d[k] if isinstance(d[k], dict) else {"en": str(d[k] or "")}
+        out.append(jsonable(d))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- reference data
+EXAMPLE_TITLES_ZH = {
+    "zhejiang_migrant_toddler": "在浙江城镇务工的安徽农村户籍夫妇和两岁孩子",
+    "guizhou_rural_dibao": "贵州农村务农家庭(含祖母):典型低保家庭",
+    "beijing_professional": "北京城镇专业人士家庭:两个孩子、赡养老人、首套房贷",
+    "rural_widow_85": "四川农村独居的85岁丧偶老人",
+    "severely_disabled_alone": "河南城镇独居的一级重度残疾人",
+}
+EXAMPLE_ORDER = ("zhejiang_migrant_toddler", "guizhou_rural_dibao", "beijing_professional", "rural_widow_85",
+                 "severely_disabled_alone")
+
+
+@functools.cache
+def examples() -> list[dict[str, Any]]:
+    """The example households shipped with gongfu (household-file format), with a bilingual title."""
+    import yaml
+
+    folder = Path(__file__).resolve().parent.parent / "examples"
+    files = sorted(folder.glob("*.yaml"), key=lambda p: (EXAMPLE_ORDER.index(p.stem) if p.stem in EXAMPLE_ORDER
+                                                          else len(EXAMPLE_ORDER), p.stem))
+    out = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem.replace("_", " ")
+        out.append({"key": path.stem, "title": {"en": title, "zh": EXAMPLE_TITLES_ZH.get(path.stem, title)},
+                    "household": jsonable(yaml.safe_load(text))})
+    return out
+
+
+@functools.cache
+def codes() -> dict[str, Any]:
+    """Provinces (GB/T 2260 code, pinyin key, names, region) and the enums with bilingual labels."""
+    from ..engine import enums
+
+    tables = {}
+    for name in ("Area", "HukouType", "Sex", "Role", "EmploymentStatus", "PensionScheme", "Tenure"):
+        cls = getattr(enums, name)
+        tables[name] = {m.name: {"code": int(m), "en": cls.label(m, "en"), "zh": cls.label(m, "zh")} for m in cls}
+    return {"provinces": [{"code": p.code, "key": p.key, "en": p.en, "zh": p.zh, "region": p.region}
+                          for p in PROVINCES], "enums": tables}
+
+
+# ---------------------------------------------------------------------------------------------- runs
+_RUNS: dict[str, dict[str, Any]] = {}
+_RUNS_KEPT = 16
+
+
+def _remember(key: str, make) -> dict[str, Any]:
+    """Small in-memory cache of run results (the same request twice is answered at once)."""
+    if key not in _RUNS:
+        if len(_RUNS) >= _RUNS_KEPT:
+            _RUNS.pop(next(iter(_RUNS)))
+        _RUNS[key] = jsonable(make())
+    return _RUNS[key]
+
+
+def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
+    """One bounded run on a generated sample."""
+    from ..commands import run_simulation
+
+    spec = reform_of(reform)  # checked first: a bad reform is a 422, not a failed run
+    return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
+                     lambda: run_simulation(reform=spec, households=households, seed=seed, year=year, workers=1))
+
+
+def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
+    """Baseline (or a first reform) against a reform, on the same generated sample."""
+    from ..commands import run_comparison
+
+    base = reform_of(baseline, "baseline")
+    new = reform_of(reform, "reform")
+    return _remember(json.dumps(["compare", baseline, reform, households, seed, year], sort_keys=True, default=str),
+                     lambda: run_comparison(base, new, households=households, seed=seed, year=year, workers=1))
