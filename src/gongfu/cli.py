@@ -138,6 +138,7 @@ def _mount_subapps() -> None:
     from .population.cli import app as population_app
 
     app.add_typer(population_app, name="population", help="Build, check and import populations.")
+    from . import commands  # noqa: F401  (simulate, compare, scenarios, serve)
 
 
 _mount_subapps()
