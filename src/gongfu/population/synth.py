@@ -42,17 +42,40 @@ PERSON_COLUMNS = ("person_id", "household_id", "role", "age", "sex", "hukou_prov
                   "contribution_years", "has_obligated_supporter", "tekun_takeup")
 
 
+_LUT_BITS = 12
+_LUT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _lut(cdf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row lookup table: the category of the start of each of 2**12 equal bins of [0, 1)."""
+    key = id(cdf)
+    hit = _LUT_CACHE.get(key)
+    if hit is not None and hit[1] is cdf:
+        return hit[0], cdf
+    starts = np.arange(1 << _LUT_BITS, dtype=np.float64) / (1 << _LUT_BITS)
+    lut = np.stack([np.searchsorted(row, starts, side="right") for row in cdf]).astype(np.int16)
+    _LUT_CACHE[key] = (lut, cdf)
+    return lut, cdf
+
+
 def draw_categorical(u: np.ndarray, cdf: np.ndarray, row: np.ndarray | int = 0) -> np.ndarray:
     """Category index for each uniform ``u`` in [0,1) under the cumulative row ``cdf[row]`` (vectorised).
 
-    Works for one row-specific distribution per element with a single ``searchsorted`` on the flattened table
-    (each row shifted by its index, so rows never overlap).
+    Exact inverse-CDF draw: a per-row lookup table gives the category at the start of the uniform's bin, then
+    the index is stepped forward while ``u`` lies beyond the cumulative probability (rarely more than once).
     """
     cdf = np.atleast_2d(cdf)
-    r, k = cdf.shape
-    flat = (np.arange(r, dtype=np.float64)[:, None] + cdf).ravel()
-    row = np.asarray(row, dtype=np.int64)
-    idx = np.searchsorted(flat, row + u, side="right") - row * k
+    k = cdf.shape[1]
+    lut, _ = _lut(cdf)
+    row = np.broadcast_to(np.asarray(row, dtype=np.intp), np.shape(u))
+    idx = lut[row, (u * (1 << _LUT_BITS)).astype(np.intp)].astype(np.intp)
+    flat = cdf.ravel()
+    base = row * k
+    todo = np.flatnonzero(u >= flat[base + np.minimum(idx, k - 1)])
+    while todo.size:
+        idx[todo] += 1
+        sub = todo[idx[todo] < k]
+        todo = sub[u[sub] >= flat[base[sub] + idx[sub]]]
     return np.minimum(idx, k - 1)
 
 
@@ -347,7 +370,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     has_supporter = ~(no_support_group & (up[1] < float(m.f["scales"]["no_supporter_share"])))
 
     # weight: raking multipliers, then post-stratified to persons by area within the partition
-    weight = household_weights(m, pidx, area, size, ages, active, (persons_rural, persons_urban))
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    weight = household_weights(m, pidx, area, size, starts, age, (persons_rural, persons_urban))
 
     households = {
         "household_id": hh_ids, "province": np.full(n, province_code, dtype=np.int8), "area": area,
@@ -367,23 +391,22 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     return households, persons
 
 
-def raking_features(pidx: int, area: np.ndarray, size: np.ndarray, ages: np.ndarray,
-                    active: np.ndarray) -> dict[str, np.ndarray]:
-    """Household-level counts that the raking multipliers act on (names as in fitted.yaml)."""
-    act_age = np.where(active, ages, -1)
-    n01 = ((act_age >= 0) & (act_age <= 1)).sum(axis=1)
-    n015 = ((act_age >= 0) & (act_age <= 15)).sum(axis=1)
-    n60 = (act_age >= 60).sum(axis=1)
-    n65 = (act_age >= 65).sum(axis=1)
-    return {"households": np.ones(len(area)), "age_0_1": n01, "age_0_15": n015, "age_60_plus": n60,
-            f"age_65_plus_{CODES[pidx]}": n65, "_size": size, "_area": area}
+def raking_features(pidx: int, n: int, starts: np.ndarray, age: np.ndarray) -> dict[str, np.ndarray]:
+    """Household-level counts that the raking multipliers act on (names as in fitted.yaml); ``starts`` are
+    the offsets of each household's first person in the flat person arrays."""
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(mask.view(np.int8), starts, dtype=np.int64) if n else np.zeros(0, np.int64)
+
+    n65 = count(age >= 65)
+    return {"households": np.ones(n), "age_0_1": count(age <= 1), "age_0_15": count(age <= 15),
+            "age_60_plus": count(age >= 60), f"age_65_plus_{CODES[pidx]}": n65}
 
 
-def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, ages: np.ndarray,
-                      active: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
+def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, starts: np.ndarray,
+                      age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
     """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons."""
     cols, lam = m.raking
-    feats = raking_features(pidx, area, size, ages, active)
+    feats = raking_features(pidx, len(area), starts, age)
     eta = np.zeros(len(area))
     for c, lm in zip(cols, lam, strict=True):
         x = feats.get(c)
