@@ -17,3 +17,7 @@ input_variable("dividend_income", entity=PERSON, unit="CNY/year", role="market",
                label={"en": "Dividends", "zh": "红利收入"})
 input_variable("rental_income", entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=NBS,
                label={"en": "Rental income (net of costs before tax)", "zh": "出租房屋收入"})
+input_variable("private_transfers_received", entity=PERSON, unit="CNY/year", role="market", tier="primary",
+               reference=NBS + "; Lustig (ed.), CEQ Handbook (2018) ch. 6: market income includes private transfers",
+               label={"en": "Private transfers received (remittances, support from relatives outside the household)",
+                      "zh": "私人转移收入(外出亲属寄回、亲友赡养等)"})
