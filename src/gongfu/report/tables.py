@@ -32,8 +32,10 @@ class ReportTable:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.columns)
 
-    def html_rows(self) -> list[list[str]]:
-        return [[f(v) for f, v in zip(self.formats, row, strict=True)] for row in self.rows]
+    def html_rows(self) -> list[list[dict[str, Any]]]:
+        """Formatted cells, each `{"v": text, "text": bool}` (text cells are left-aligned, numbers right)."""
+        return [[{"v": f(v), "text": isinstance(v, str) or v is None and i == 0}
+                 for i, (f, v) in enumerate(zip(self.formats, row, strict=True))] for row in self.rows]
 
 
 def _text(v: Any) -> str:

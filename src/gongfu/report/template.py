@@ -27,8 +27,10 @@ TEMPLATE = r"""<!DOCTYPE html>
  .pos { color: #1e7b45; } .neg { color: #b1281b; }
  table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .4rem 0 1rem; }
  th, td { border-bottom: 1px solid #e6e8ee; padding: .3rem .5rem; text-align: right; }
+ td { white-space: nowrap; } td.text { white-space: normal; }
+ .scroll { overflow-x: auto; }
  th { background: #f1f3f6; font-weight: 600; }
- th:first-child, td:first-child, td.text { text-align: left; }
+ th:first-child, td:first-child, td.text, th.text { text-align: left; }
  img { max-width: 100%; height: auto; display: block; margin: .4rem auto; }
  .two { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
  @media (max-width: 800px) { .two { grid-template-columns: 1fr; } }
@@ -54,13 +56,13 @@ TEMPLATE = r"""<!DOCTYPE html>
   <div class="card"><div class="label">{{ c.label }}</div><div class="value {{ c.get("cls", "") }}">{{ c.value }}</div>
   {% if c.get("sub") %}<div class="sub">{{ c.sub }}</div>{% endif %}</div>{% endfor %}
  </div>{% endif %}
- {% if s.charts %}<div class="{{ 'two' if s.charts|length > 1 else '' }}">{% for ch in s.charts %}
+ {% if s.charts %}<div>{% for ch in s.charts %}
   <figure><img alt="{{ ch.alt }}" src="data:image/png;base64,{{ ch.data }}"></figure>{% endfor %}
  </div>{% endif %}
  {% for tb in s.tables %}
   {% if tb.title %}<h3>{{ tb.title }}</h3>{% endif %}
-  <table class="{{ tb.name }}"><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-  <tbody>{% for row in tb.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+  <div class="scroll"><table class="{{ tb.name }}"><thead><tr>{% for h in tb.headers %}<th{% if tb.text_cols[loop.index0] %} class="text"{% endif %}>{{ h }}</th>{% endfor %}</tr></thead>
+  <tbody>{% for row in tb.rows %}<tr>{% for cell in row %}<td{% if cell.text %} class="text"{% endif %}>{{ cell.v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table></div>
  {% endfor %}
  {% if s.repro %}<dl class="repro">{% for k, v in s.repro %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>{% endif %}
  {% for n in s.notes %}<p class="note">{{ n }}</p>{% endfor %}

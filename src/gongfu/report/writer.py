@@ -65,8 +65,10 @@ class _Builder:
 
     def table(self, section: Section, table: T.ReportTable, title: str = "") -> None:
         self.files.append(table)
-        section.tables.append({"name": table.name, "title": title, "headers": table.headers,
-                               "rows": table.html_rows()})
+        rows = table.html_rows()
+        text_cols = [any(r[i]["text"] for r in rows) for i in range(len(table.headers))]
+        section.tables.append({"name": table.name, "title": title, "headers": table.headers, "rows": rows,
+                               "text_cols": text_cols})
 
     # -- sections -------------------------------------------------------------------------------------------
     def headline(self) -> Section:
