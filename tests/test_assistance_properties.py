@@ -150,15 +150,15 @@ MIGRANTS = [{"province": province("zhejiang").code, "area": 1, "persons": [
 def test_follows_residence_switch_gives_migrants_the_urban_standard_of_their_city():
     """Hukou reform switch: with `follows_residence`, a rural-Anhui-hukou couple in urban Zhejiang is tested
     against the Zhejiang urban standard. Hand calculation: income 15,000 / 2 = 7,500 per capita; baseline Anhui
-    rural 571 × 12 = 6,852 < 7,500 → no dibao; switch on: Zhejiang urban 1,240 × 12 = 14,880 →
-    (14,880 − 7,500) × 2 = 14,760."""
+    rural 581 × 12 = 6,972 < 7,500 → no dibao; switch on: Zhejiang urban 1,262 × 12 = 15,144 →
+    (15,144 − 7,500) × 2 = 15,288."""
     zero = {"individual_income_tax": np.zeros(2), "social_insurance_contributions": np.zeros(2)}
     base = _simulate(MIGRANTS, **zero)
-    assert base.calc("dibao_standard")[0] == 571
+    assert base.calc("dibao_standard")[0] == 581
     assert base.calc("dibao")[0] == 0
     reformed = _simulate(MIGRANTS, system=_with(load_system(), assistance__dibao__follows_residence=True), **zero)
-    assert reformed.calc("dibao_standard")[0] == 1240
-    assert reformed.calc("dibao")[0] == 14760
+    assert reformed.calc("dibao_standard")[0] == 1262
+    assert reformed.calc("dibao")[0] == 15288
 
 
 def test_minimum_wage_enforcement_and_low_wage_uplift():
@@ -178,8 +178,8 @@ def test_minimum_wage_enforcement_and_low_wage_uplift():
 
 
 def test_charity_is_not_counted_for_dibao_unless_switched_on():
-    """Rural Guizhou single person without income: dibao 434 × 12 = 5,208 whatever the charity received (baseline);
-    with `counts_charity_received`, 2,000 of charity reduces it to 3,208."""
+    """Rural Guizhou single person without income: dibao 442 × 12 = 5,304 whatever the charity received (baseline);
+    with `counts_charity_received`, 2,000 of charity reduces it to 3,304."""
     pop = [{"province": province("guizhou").code, "area": 0, "persons": [
         {**MIGRANTS[0]["persons"][1], "age": 50, "hukou_province": province("guizhou").code}]}]
     zero = {"social_insurance_contributions": np.zeros(1), "resident_pension": np.zeros(1)}
@@ -188,10 +188,10 @@ def test_charity_is_not_counted_for_dibao_unless_switched_on():
     persons.update(zero)
     system = load_system()
     base = system.simulation(households=households, persons=persons, year=2025)
-    assert base.calc("dibao")[0] == 5208
+    assert base.calc("dibao")[0] == 5304
     assert base.calc("income_after_philanthropy")[0] == base.calc("disposable_income")[0] + 2000
     counted = _with(system, assistance__dibao__counts_charity_received=True)
-    assert counted.simulation(households=households, persons=persons, year=2025).calc("dibao")[0] == 3208
+    assert counted.simulation(households=households, persons=persons, year=2025).calc("dibao")[0] == 3304
 
 
 def test_dibao_table_is_reproduced_by_its_derivation_script():

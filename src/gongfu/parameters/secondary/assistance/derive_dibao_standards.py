@@ -11,10 +11,17 @@ Method (every step printed by `--explain`):
    - 2022Q1: urban 722, rural 542 CNY/person/month (calibration.yaml social_assistance.dibao.average_standards).
    - 2020: urban 665 CNY/month, rural 5,842 CNY/year (Xinhua via UrduPoint 2020-12-28, "China Sees Subsistence
      Allowances Rise In 2020", https://www.urdupoint.com/en/miscellaneous/china-sees-subsistence-allowances-rise-in-202-1126047.html).
-   - 2025: urban +19.6 %, rural +21.3 % compared with 2020 (Minister Lu Zhiyuan, 2025-10-10, humanrights.cn,
-     https://en.humanrights.cn/2025/10/11/df3ebce9133b4321b21daecd6c9b8b02.html) -> urban 665 × 1.196,
-     rural 5,842 / 12 × 1.213. The statement gives no as-of date; we take 2025-06-30 (latest quarter before it).
-   - A value on date D between 2022-03-31 and 2025-06-30 is interpolated linearly in time.
+   - End of 2024: urban 798.1, rural 593.9 CNY/person/month (NBS report of 2025-09-28 on gov.cn: "2024年末，
+     ...城市和农村最低生活保障平均标准分别为每人每月798.1元和593.9元",
+     https://www.gov.cn/lianbo/bumen/202509/content_7042627.htm; quoted verbatim in a public source-verification
+     log, the page itself was not opened from here). This OFFICIAL level anchors the 2025-01-01 row.
+   - Cross-check only (not used): 2025 urban +19.6 %, rural +21.3 % compared with 2020 (Minister Lu Zhiyuan,
+     2025-10-10, https://en.humanrights.cn/2025/10/11/df3ebce9133b4321b21daecd6c9b8b02.html) -> urban
+     665 × 1.196 = 795.3, rural 5,842 / 12 × 1.213 = 590.5, within 0.6 % of the end-2024 official level.
+     (Before 2025-09 the table used this statement, dated 2025-06-30 by assumption; the official end-2024 level
+     replaced it: the 2025-01-01 national mean rose by 1.8 %.)
+   - A value on date D between 2022-03-31 and 2024-12-31 is interpolated linearly in time; later dates take the
+     end-2024 level.
 2. Provincial relative level: the UNICEF China atlas relation (dibao line ≈ a fixed share of consumption: rural 37 %,
    urban 25 %; MCA yearbook 2014, http://archive.unicef.cn/en/atlas/economy/833.html) makes a province's standard
    proportional to its consumption; provincial consumption is not in shared/data, so per-capita disposable income
@@ -82,8 +89,9 @@ AVG_2022Q1 = {"urban": 722.0, "rural": 542.0}
 AVG_2022Q1_DATE = dt.date(2022, 3, 31)
 AVG_2020 = {"urban": 665.0, "rural": 5842.0 / 12}
 GROWTH_2025_VS_2020 = {"urban": 0.196, "rural": 0.213}
-AVG_2025 = {a: AVG_2020[a] * (1 + GROWTH_2025_VS_2020[a]) for a in ("urban", "rural")}
-AVG_2025_DATE = dt.date(2025, 6, 30)  # assumption: the 2025-10-10 statement reports the latest (Q2) figures
+AVG_2025_CHECK = {a: AVG_2020[a] * (1 + GROWTH_2025_VS_2020[a]) for a in ("urban", "rural")}  # cross-check only
+AVG_2024END = {"urban": 798.1, "rural": 593.9}  # NBS 2025-09-28 (gov.cn): end-2024 national averages, official
+AVG_2024END_DATE = dt.date(2024, 12, 31)
 AVG_2021Q3 = {"urban": 706.6, "rural": 6298.8 / 12}
 
 # Real provincial standards in force on 2022-01-01 (CNY/person/month): provinces.yaml fragments_2021.
@@ -119,11 +127,11 @@ def provincial_income() -> tuple[dict[str, float], dict[str, str]]:
 
 
 def national_average(date: dt.date) -> dict[str, float]:
-    """National average standard (CNY/month) on `date`, interpolated between 2022Q1 and 2025."""
+    """National average standard (CNY/month) on `date`, interpolated between 2022Q1 and end-2024."""
     if date <= AVG_2022Q1_DATE:
         return dict(AVG_2022Q1)
-    share = min((date - AVG_2022Q1_DATE).days / (AVG_2025_DATE - AVG_2022Q1_DATE).days, 1.0)
-    return {a: AVG_2022Q1[a] + share * (AVG_2025[a] - AVG_2022Q1[a]) for a in ("urban", "rural")}
+    share = min((date - AVG_2022Q1_DATE).days / (AVG_2024END_DATE - AVG_2022Q1_DATE).days, 1.0)
+    return {a: AVG_2022Q1[a] + share * (AVG_2024END[a] - AVG_2022Q1[a]) for a in ("urban", "rural")}
 
 
 def scale_factors(income: dict[str, float]) -> dict[str, float]:
@@ -177,7 +185,8 @@ def render() -> str:
 def explain() -> str:
     income, how = provincial_income()
     k = scale_factors(income)
-    parts = [f"national 2025 (urban, rural) = {AVG_2025['urban']:.2f}, {AVG_2025['rural']:.2f} CNY/month"]
+    parts = [f"national end-2024 (urban, rural) = {AVG_2024END['urban']:.2f}, {AVG_2024END['rural']:.2f} CNY/month"
+             f" (cross-check 2025 statement: {AVG_2025_CHECK['urban']:.2f}, {AVG_2025_CHECK['rural']:.2f})"]
     for date in ROWS:
         nat = national_average(date)
         parts.append(f"national average on {date}: urban {nat['urban']:.2f}, rural {nat['rural']:.2f}")
