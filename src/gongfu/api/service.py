@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -244,13 +245,18 @@ _RUNS: dict[str, dict[str, Any]] = {}
 _RUNS_KEPT = 16
 
 
+_RUN_LOCK = threading.Lock()
+
+
 def _remember(key: str, make) -> dict[str, Any]:
-    """Small in-memory cache of run results (the same request twice is answered at once)."""
-    if key not in _RUNS:
-        if len(_RUNS) >= _RUNS_KEPT:
-            _RUNS.pop(next(iter(_RUNS)))
-        _RUNS[key] = jsonable(make())
-    return _RUNS[key]
+    """Small in-memory cache of run results (the same request twice is answered at once); one run at a time,
+    so that concurrent requests cannot exhaust the server's memory."""
+    with _RUN_LOCK:
+        if key not in _RUNS:
+            if len(_RUNS) >= _RUNS_KEPT:
+                _RUNS.pop(next(iter(_RUNS)))
+            _RUNS[key] = jsonable(make())
+        return _RUNS[key]
 
 
 def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:

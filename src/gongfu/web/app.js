@@ -398,7 +398,7 @@ function renderCompare(c) {
   );
   const pop = b.meta?.population || {};
   $("#sc-meta").textContent = UI[state.lang].sample_note(fmt(pop.households_sampled), fmt(pop.persons_sampled),
-    `gongfu ${b.meta?.gongfu_version || ""}, seed ${pop.seed ?? "—"}`);
+    `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed")} ${pop.seed ?? "—"}`);
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
   const t = $("#sc-programmes");
   t.innerHTML = "";
@@ -409,23 +409,27 @@ function renderCompare(c) {
     const x = b.programmes[n]?.total ?? 0, y = r.programmes[n]?.total ?? 0;
     const lab = (r.programmes[n] || b.programmes[n]).label;
     tb.append(el("tr", {}, el("td", {}, lab?.[state.lang] || lab?.en || n), el("td", {}, money(x)), el("td", {}, money(y)),
-      el("td", { class: y - x > 0 ? "pos" : y - x < 0 ? "neg" : "" }, y === x ? "0" : money(y - x))));
+      el("td", {}, y === x ? "0" : (y > x ? "+" : "") + money(y - x))));
   }
   t.append(tb);
+}
+
+function niceStep(raw) {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((x) => x >= raw);
 }
 
 function decileChart(rows) {
   if (!rows.length) return "";
   const W = 760, H = 320, L = 70, R = 20, T = 20, B = 60;
   const vals = rows.map((d) => d.mean_change);
-  const max = Math.max(0, ...vals), min = Math.min(0, ...vals);
+  const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
+  const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
   const span = max - min || 1;
   const y = (v) => T + (max - v) / span * (H - T - B);
   const bw = (W - L - R) / rows.length;
   let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(tr("deciles"))}">`;
-  const ticks = 5;
-  for (let i = 0; i <= ticks; i++) {
-    const v = min + span * i / ticks;
+  for (let v = min; v <= max + step / 2; v += step) {
     svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eceef2"/>`;
     svg += `<text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#5a6472">${esc(fmt(v))}</text>`;
   }
