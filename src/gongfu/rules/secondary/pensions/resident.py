@@ -1,7 +1,8 @@
 """Urban-rural resident basic pension (城乡居民基本养老金; parameters: `pensions.resident.*`).
 
 From 60, members of the resident scheme who do not receive an employee pension get the basic pension -- the
-national minimum (123 yuan a month in 2024, 143 in 2025) plus any provincial top-up, by hukou province -- and
+national minimum (123 yuan a month in 2024, 143 in 2025) plus the provincial top-up of the hukou province
+(Shanghai 1,412, Beijing 855, ... Jilin 11 in 2025; resident.yaml, partly from a secondary source) -- and
 the individual-account pension (国发〔2014〕8号 五, 六; 社会保险法 第二十一条). The account is rarely known:
 `resident_pension_account` is an input (default 0, which understates the pension of those who paid higher tiers).
 """
