@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, input_variable, variable
+from gongfu.engine import PERSON, P, variable
 from gongfu.engine.enums import EmploymentStatus, PensionScheme, Sex
 
 DECISION = "国务院关于完善企业职工基本养老保险制度的决定 (国发〔2005〕38号)"
 PEN = "pensions.employee"
 DIVISOR_AGES = range(40, 71)
 
-input_variable("pension_wage_index", entity=PERSON, unit="ratio", default=1.0, reference=f"{DECISION} 六",
-               label={"en": "Average indexed contribution wage ratio", "zh": "本人平均缴费工资指数"})
+
+@variable(entity=PERSON, unit="ratio", reference=f"{DECISION} 六",
+          label={"en": "Average indexed contribution wage ratio", "zh": "本人平均缴费工资指数"})
+def pension_wage_index(pension_scheme, default=P(f"{PEN}.default_wage_index")):
+    """Default when not given: `pensions.employee.default_wage_index` (1.0, contributions on the average wage);
+    give the person's own index (0.6-3) when known."""
+    return np.full(len(pension_scheme), default)
 
 
 @variable(entity=PERSON, unit="year", reference="国务院关于工人退休、退职的暂行办法 (国发〔1978〕104号) 第一条",
