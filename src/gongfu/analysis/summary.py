@@ -1,0 +1,608 @@
+"""Turn the merged state of a national run (`gongfu.run.aggregate.RunAggregate`) into the run-results dict
+(docs/ARCHITECTURE.md, "Run results"), with the error bound of every statistic.
+
+Exactness (each figure below is also reported per run in ``meta.exactness`` and, as [lower, upper], in
+``bounds``):
+
+* **exact** (sums of fixed-point limbs, rounded once to float64; the only approximation is float64 arithmetic
+  inside a partition, relative ~1e-16): population, households, every mean, every programme total and recipient
+  count, group means and ratios (urban/rural, east/west, provinces), Theil T and L and their between/within
+  decompositions, FGT headcount, gap and severity at the *absolute* lines (national and by group), middle-income
+  and scorecard shares, and for a reform: net cost, the waterfall, winners and losers shares, group changes;
+* **bounded** (from `DistributionSketch`es, rigorous over every distribution consistent with the bins):
+  Gini, quantiles, median, P90/P10, top shares, Palma, quintile/decile means, high/low ratio, FGT at the
+  *relative* lines (the median is bounded), poverty and Gini by group; concentration, Kakwani and
+  Reynolds-Smolensky indices (rank of a person inside a bin of market income is unknown: |error| <=
+  sum_b p_b |T_b| / |T| over bins holding more than one value); reform gains by baseline decile (a bin that
+  straddles a decile boundary is split in proportion to weight; its change lies between the sums of the
+  negative and positive changes in the bin).
+
+Every *estimate* is the midpoint of its bounds, except quantiles (linear interpolation inside the bin) and the
+concentration-type indices (bins at their mid-rank), both inside their bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from gongfu.analysis.aggregates import Bounds, DistributionSketch, limbs_to_float
+from gongfu.engine.geography import PROVINCES, REGIONS
+
+CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
+GROUPINGS = ("province", "area", "hukou_type", "region")
+AREAS = ("rural", "urban")  # area code 0, 1
+HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split
+LORENZ_POINTS = 101
+
+#: Zhejiang 2025 common-prosperity targets (calibration.yaml common_prosperity_zhejiang.targets_2025), those the
+#: model can measure: comparison, target value (fractions for shares).
+ZHEJIANG_TARGETS = {
+    "per_capita_disposable_income": (">=", 75_000.0),
+    "urban_rural_income_ratio": ("<", 1.9),
+    "households_disposable_income_100k_500k_share": (">=", 0.80),
+    "households_disposable_income_200k_600k_share": (">=", 0.45),
+}
+ZHEJIANG_SOURCE = ("浙江高质量发展建设共同富裕示范区实施方案(2021-2025年) (2021-07-19), via shared/data/china/"
+                   "calibration.yaml common_prosperity_zhejiang.targets_2025; household income bands use the NBS "
+                   "three-person equivalence (3 x per-capita disposable income), not deflated")
+NOT_MEASURED = {"per_capita_gdp": "GDP is not modelled", "labour_compensation_share_of_gdp": "GDP is not modelled",
+                "max_min_city_income_ratio": "cities are not modelled (see gaps.max_min_province_ratio)",
+                "higher_education_gross_enrolment": "education is not modelled"}
+
+
+def _f(x: Any) -> float | None:
+    """JSON-safe float (None for NaN/inf)."""
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return _f(a / b) if b != 0 else None
+
+
+class Sums:
+    """Exact group sums of the dense tables of a run state."""
+
+    def __init__(self, agg: Any):
+        self.layout = agg.layout
+        self.cellsh = agg.dense["cellsh"]  # (62, 2, J, 4)
+        self.cells = agg.dense["cells"]  # (62, J, 4)
+        self.ih = {n: i for i, n in enumerate(self.layout["cellsh"])}
+        self.ic = {n: i for i, n in enumerate(self.layout["cells"])}
+        member = np.zeros((len(PROVINCES), 62), dtype=np.int64)
+        for i in range(len(PROVINCES)):
+            member[i, 2 * i:2 * i + 2] = 1
+        area = np.zeros((2, 62), dtype=np.int64)
+        area[0, 0::2] = 1
+        area[1, 1::2] = 1
+        region = np.zeros((len(REGIONS), 62), dtype=np.int64)
+        for i, p in enumerate(PROVINCES):
+            region[REGIONS.index(p.region), 2 * i:2 * i + 2] = 1
+        self.membership = {"province": member, "area": area, "region": region,
+                           "national": np.ones((1, 62), dtype=np.int64)}
+        self.keys = {"province": [p.key for p in PROVINCES], "area": list(AREAS), "region": list(REGIONS),
+                     "hukou_type": list(HUKOU), "national": ["national"]}
+
+    def has(self, col: str) -> bool:
+        return col in self.ih or col in self.ic
+
+    def limbs(self, col: str) -> np.ndarray:
+        """(62, 4) limbs of a column, summed over hukou slots for split columns."""
+        if col in self.ih:
+            return self.cellsh[:, :, self.ih[col]].sum(axis=1)
+        return self.cells[:, self.ic[col]]
+
+    def by(self, grouping: str, col: str) -> np.ndarray:
+        """Exact sums of `col` by group (float64 per group, in the order of `keys[grouping]`)."""
+        if grouping == "hukou_type":
+            if col not in self.ih:
+                raise KeyError(f"{col} is not split by hukou type")
+            return limbs_to_float(self.cellsh[:, :, self.ih[col]].sum(axis=0))
+        m = self.membership[grouping]
+        return limbs_to_float(np.tensordot(m, self.limbs(col), axes=(1, 0)))
+
+    def national(self, col: str) -> float:
+        if not self.has(col):
+            return 0.0
+        return float(self.by("national", col)[0])
+
+    def exact_national(self, col: str) -> np.ndarray:
+        """Canonical limbs (4,) of the national sum (for exact differences)."""
+        return self.limbs(col).sum(axis=0) if self.has(col) else np.zeros(4, dtype=np.int64)
+
+
+class Exactness:
+    """Collects the half-width of the bounds of each statistic (max over concepts/groups)."""
+
+    def __init__(self) -> None:
+        self.bound: dict[str, float] = {}
+
+    def note(self, key: str, b: Bounds, relative: bool = False) -> None:
+        lo, hi, est = (np.asarray(v, dtype=float) for v in (b.lower, b.upper, b.estimate))
+        if lo.size == 0:
+            return
+        half = np.maximum(hi - est, est - lo)
+        if relative:
+            half = half / np.maximum(np.abs(est), 1e-300)
+        self.bound[key] = max(self.bound.get(key, 0.0), float(np.max(half)))
+
+
+def _bounds_json(b: Bounds) -> list:
+    lo, hi = np.asarray(b.lower, dtype=float), np.asarray(b.upper, dtype=float)
+    if lo.ndim == 0:
+        return [_f(lo), _f(hi)]
+    return [[_f(a), _f(c)] for a, c in zip(lo, hi, strict=True)]
+
+
+# -------------------------------------------------------------------------------------------- concepts --
+
+
+def concept_stats(sketch: DistributionSketch, sums: Sums, system: str, concept: str, persons: float,
+                  ex: Exactness, bounds: dict[str, Any]) -> dict[str, Any]:
+    """Distribution statistics of one per-capita income concept (persons)."""
+    total = sums.national(f"{system}.{concept}.sum")
+    out: dict[str, Any] = {"mean": _f(total / persons), "total": _f(total)}
+    b: dict[str, Any] = {}
+
+    def stat(key: str, fn: Any, relative: bool = False) -> None:
+        try:
+            res = fn()
+        except ValueError:
+            out[key] = None
+            return
+        ex.note(key + ("_relative" if relative else ""), res, relative)
+        b[key] = _bounds_json(res)
+        est = np.asarray(res.estimate, dtype=float)
+        out[key] = _f(est) if est.ndim == 0 else [_f(v) for v in est]
+
+    stat("median", sketch.median, relative=True)
+    stat("gini", sketch.gini)
+    out.update(theil(sums, system, concept, persons))
+    stat("palma", sketch.palma)
+    stat("p90_p10", sketch.p90_p10)
+    stat("top10_share", lambda: sketch.share_of_top(0.1))
+    stat("top1_share", lambda: sketch.share_of_top(0.01))
+    stat("quintile_means", sketch.quintile_means, relative=True)
+    stat("decile_means", sketch.decile_means, relative=True)
+    stat("high_low_ratio", sketch.high_low_ratio)
+    try:
+        p = np.linspace(0.0, 1.0, LORENZ_POINTS)
+        lor = sketch.lorenz(p)
+        ex.note("lorenz", lor)
+        out["lorenz"] = [[_f(pi), _f(li)] for pi, li in zip(p, np.asarray(lor.estimate), strict=True)]
+    except ValueError:
+        out["lorenz"] = None
+    out["min"], out["max"] = _f(sketch.min), _f(sketch.max)
+    bounds[concept] = b
+    return out
+
+
+def _theil_parts(sums: Sums, grouping: str, system: str, concept: str) -> dict[str, np.ndarray]:
+    pre = f"{system}.{concept}"
+
+    def get(col: str) -> np.ndarray:
+        return sums.by(grouping, col)
+
+    w = get("persons")
+    y = get(f"{pre}.sum")
+    zero = np.zeros_like(w)
+    pieces = {k: (get(f"{pre}.{k}") if sums.has(f"{pre}.{k}") else zero)
+              for k in ("pos_w", "xlogx", "logx", "neg_w", "neg_y")}
+    return {"w": w, "y": y, **pieces}
+
+
+def _theil_values(t: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Theil T over x >= 0 and Theil L over x > 0 (rows outside the domain excluded, as Stata's ineqdeco)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wt = t["w"] - t["neg_w"]
+        yt = t["y"] - t["neg_y"]
+        mu_t = yt / wt
+        theil_t = t["xlogx"] / yt - np.log(mu_t)
+        wl = t["pos_w"]
+        mu_l = yt / wl
+        theil_l = np.log(mu_l) - t["logx"] / wl
+    return {"wt": wt, "yt": yt, "mu_t": mu_t, "theil_t": theil_t, "theil_l": theil_l,
+            "excluded_t": t["neg_w"], "excluded_l": t["w"] - t["pos_w"]}
+
+
+def theil(sums: Sums, system: str, concept: str, persons: float) -> dict[str, Any]:
+    v = _theil_values(_theil_parts(sums, "national", system, concept))
+    return {"theil_t": _f(v["theil_t"][0]), "theil_l": _f(v["theil_l"][0]),
+            "theil_excluded_share": {"theil_t": _f(v["excluded_t"][0] / persons),
+                                     "theil_l": _f(v["excluded_l"][0] / persons)}}
+
+
+def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") -> dict[str, Any]:
+    """Exact between/within decomposition of Theil T (Shorrocks 1980) by area, hukou type, province, region."""
+    nat = _theil_values(_theil_parts(sums, "national", system, concept))
+    W, Y, mu, total = nat["wt"][0], nat["yt"][0], nat["mu_t"][0], nat["theil_t"][0]
+    out: dict[str, Any] = {}
+    for grouping in ("area", "hukou_type", "province", "region"):
+        g = _theil_values(_theil_parts(sums, grouping, system, concept))
+        share_pop, share_inc = g["wt"] / W, g["yt"] / Y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within_c = np.where(share_inc > 0, share_inc * g["theil_t"], 0.0)
+            between_c = np.where(share_inc > 0, share_inc * np.log(g["mu_t"] / mu), 0.0)
+        groups = {}
+        for k, key in enumerate(sums.keys[grouping]):
+            if g["wt"][k] > 0:
+                groups[key] = {"share_pop": _f(share_pop[k]), "share_income": _f(share_inc[k]),
+                               "theil": _f(g["theil_t"][k]), "mean": _f(g["mu_t"][k])}
+        out[grouping] = {"index": "theil_t", "total": _f(total), "between": _f(between_c.sum()),
+                         "within": _f(within_c.sum()), "groups": groups}
+    return out
+
+
+# ---------------------------------------------------------------------------------------- group sketches --
+
+
+def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSketch]]:
+    """Per-capita disposable income sketches by province, area, region and hukou type (merged from cells)."""
+    cells = {}
+    prefix = f"{system}.disposable.cell"
+    for name, sk in agg.sketches.items():
+        if name.startswith(prefix):
+            cells[int(name[len(prefix):])] = sk
+    out: dict[str, dict[str, DistributionSketch]] = {"province": {}, "area": {}, "region": {}, "hukou_type": {}}
+
+    def merged(ids: list[int]) -> DistributionSketch | None:
+        parts = [cells[i] for i in ids if i in cells]
+        return DistributionSketch.merge_all(parts) if parts else None
+
+    for i, p in enumerate(PROVINCES):
+        s = merged([2 * i, 2 * i + 1])
+        if s is not None:
+            out["province"][p.key] = s
+    for a, key in enumerate(AREAS):
+        s = merged([2 * i + a for i in range(len(PROVINCES))])
+        if s is not None:
+            out["area"][key] = s
+    for r in REGIONS:
+        ids = [2 * i + a for i, p in enumerate(PROVINCES) if p.region == r for a in (0, 1)]
+        s = merged(ids)
+        if s is not None:
+            out["region"][r] = s
+    for key in HUKOU:
+        s = agg.sketches.get(f"{system}.disposable.hukou_{key}")
+        if s is not None:
+            out["hukou_type"][key] = s
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- poverty --
+
+
+def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, dict[str, DistributionSketch]],
+            ex: Exactness, persons: float) -> dict[str, Any]:
+    sketch = agg.sketches[f"{system}.disposable"]
+    med = sketch.median()
+    out: dict[str, Any] = {}
+    for line in lines:
+        if line.kind == "relative":
+            f = float(line.fraction)
+            z = f * float(med.estimate)
+            entry = {"line": _f(z), "kind": "relative", "source": line.source,
+                     "line_bounds": [_f(f * med.lower), _f(f * med.upper)]}
+            for key, alpha in (("headcount", 0.0), ("gap", 1.0), ("severity", 2.0)):
+                b = sketch.fgt_relative(f, alpha)
+                ex.note(f"poverty.relative.{key}", b)
+                entry[key] = _f(b.estimate)
+                entry[f"{key}_bounds"] = _bounds_json(b)
+            entry["poor_persons"] = _f(entry["headcount"] * persons)
+            by_group: dict[str, Any] = {}
+            for grouping, sks in gsk.items():
+                vals = {}
+                for key, s in sks.items():
+                    lo = s.fgt(f * float(med.lower), 0.0).lower
+                    hi = s.fgt(f * float(med.upper), 0.0).upper
+                    b = s.fgt(z, 0.0)
+                    est = min(max(float(b.estimate), lo), hi)
+                    ex.note("poverty.relative.headcount_by_group", Bounds(est, lo, hi))
+                    vals[key] = _f(est)
+                by_group[grouping] = vals
+            entry["by_group"] = by_group
+        else:
+            pre = f"{system}.pov.{line.name}"
+            entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
+            for key, col in (("headcount", "h"), ("gap", "gap"), ("severity", "sev")):
+                entry[key] = _f(sums.national(f"{pre}.{col}") / persons)
+            entry["poor_persons"] = _f(sums.national(f"{pre}.h"))
+            by_group = {}
+            for grouping in ("province", "area", "region"):
+                w = sums.by(grouping, "persons")
+                h = sums.by(grouping, f"{pre}.h")
+                by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
+            s_hk = gsk.get("hukou_type", {})
+            by_group["hukou_type"] = {}
+            for key, s in s_hk.items():  # hukou split of an absolute line: from the hukou sketches (bounded)
+                b = s.fgt(float(line.value), 0.0)
+                ex.note("poverty.absolute.headcount_by_hukou", b)
+                by_group["hukou_type"][key] = _f(b.estimate)
+            entry["by_group"] = by_group
+        out[line.name] = entry
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- incidence --
+
+
+def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-bin sums (bins of the market-income sketch) of each programme and stage income."""
+    layout = agg.layout
+    out: dict[str, np.ndarray] = {}
+    codes_all: list[np.ndarray] = []
+    tables = []
+    for s in ([system] if system == "b" else [system, "b"]):
+        if f"{s}.rank" in agg.sparse:
+            codes, vals = agg.sparse_table(f"{s}.rank")
+            tables.append((s, codes, vals))
+            codes_all.append(codes)
+    if not tables:
+        return np.zeros(0, np.int64), out
+    codes = np.unique(np.concatenate(codes_all))
+    for s, c, vals in tables:
+        pos = np.searchsorted(codes, c)
+        for j, name in enumerate(layout["rank"][s]):
+            if name in out:
+                continue
+            col = np.zeros(codes.size)
+            col[pos] = vals[:, j]
+            out[name] = col
+    return codes, out
+
+
+def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exactness) -> dict[str, Any]:
+    market = agg.sketches.get(f"{system}.market")
+    stages = [{"concept": c, "mean": stats[c]["mean"], "gini": stats[c]["gini"]} for c in CONCEPTS]
+    result: dict[str, Any] = {"stages": stages, "programmes": {}, "ranked_by": "market income per capita"}
+    if market is None:
+        return result
+    state = market.to_dict()
+    bins = np.asarray(state["bins"], dtype=np.int64)
+    wts = limbs_to_float(np.asarray(state["limbs"])[:, 0])
+    spread = np.asarray(state["bin_max"]) > np.asarray(state["bin_min"])
+    W = wts.sum()
+    mid = (np.cumsum(wts) - wts / 2.0) / W
+    p_b = np.where(spread, wts / W, 0.0)
+    codes, cols = rank_table(agg, system)
+    pos = np.searchsorted(bins, codes)
+    if codes.size and (np.any(pos >= bins.size) or np.any(bins[np.minimum(pos, bins.size - 1)] != codes)):
+        raise ValueError("programme table and market-income sketch disagree on bins")
+    R, P = mid[pos], p_b[pos]
+    g = market.gini()
+    G, dG = float(g.estimate), float(g.upper - g.estimate)
+    Y = sums.national(f"{system}.market.sum")
+
+    def conc(col: np.ndarray, negative: float = 0.0) -> tuple[float, float, float]:
+        T = float(col.sum())
+        if T == 0:
+            return float("nan"), float("nan"), 0.0
+        c = 2.0 * float(np.dot(col, R)) / T - 1.0
+        err = float(np.dot(np.abs(col), P)) / abs(T)
+        if negative:
+            err = max(err, float(P.max(initial=0.0)) * (abs(T) + 2 * abs(negative)) / abs(T))
+        return c, err, T
+
+    for k, stage in enumerate(stages[1:], start=1):
+        col = cols.get(stage["concept"])
+        if col is None:
+            continue
+        c, err, T = conc(col)
+        ex.note("concentration", Bounds(c, c - err, c + err))
+        stage["concentration_by_market"] = _f(c)
+        stage["reynolds_smolensky"] = _f(G - c)
+        stage["redistributive_effect"] = _f(G - stages[k]["gini"]) if stages[k]["gini"] is not None else None
+        stage["reranking"] = _f(stages[k]["gini"] - c) if stages[k]["gini"] is not None else None
+    info = agg.layout["programme_info"]
+    for p in agg.layout["programmes"]:
+        col = cols.get(p)
+        if col is None:
+            continue
+        negative = sums.national(f"{system}.prog.{p}.negative")
+        c, err, T = conc(col, negative)
+        if T == 0:
+            result["programmes"][p] = {"concentration": None, "kakwani": None, "reynolds_smolensky": None}
+            continue
+        role = info[p]["role"]
+        sign = -1.0 if role in ("tax", "contribution") else 1.0  # post = market -/+ programme
+        kak = (c - G) if sign < 0 else (G - c)
+        post = Y + sign * T
+        c_post = (Y * (G + 1.0) + sign * T * (c + 1.0)) / post - 1.0 if post != 0 else float("nan")
+        rs = G - c_post
+        rs_err = dG + (abs(Y) * dG + abs(T) * err) / abs(post) if post != 0 else float("nan")
+        ex.note("concentration", Bounds(c, c - err, c + err))
+        ex.note("kakwani", Bounds(kak, kak - err - dG, kak + err + dG))
+        ex.note("reynolds_smolensky", Bounds(rs, rs - rs_err, rs + rs_err))
+        result["programmes"][p] = {"concentration": _f(c), "kakwani": _f(kak), "reynolds_smolensky": _f(rs),
+                                   "kind": "tax" if sign < 0 else "benefit", "total": _f(T)}
+    return result
+
+
+# --------------------------------------------------------------------------------------------- the dict --
+
+
+def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The run-results dict of system "b" (baseline) or "r" (reform) from a merged run state."""
+    sums = Sums(agg)
+    ex = Exactness()
+    persons = sums.national("persons")
+    households = sums.national("households")
+    if not persons > 0:
+        raise ValueError("the population has no weight")
+    bounds: dict[str, Any] = {"income": {}}
+    income = {}
+    for c in CONCEPTS:
+        sk = agg.sketches.get(f"{system}.{c}")
+        if sk is None:
+            continue
+        income[c] = concept_stats(sk, sums, system, c, persons, ex, bounds["income"])
+    gsk = group_sketches(agg, system)
+    groups = _groups(agg, sums, system, gsk, ex)
+    area = groups["area"]
+    urban_rural = _ratio(area.get("urban", {}).get("mean_disposable_pc") or 0.0,
+                         area.get("rural", {}).get("mean_disposable_pc") or 0.0)
+    region = groups["region"]
+    prov_means = [v["mean_disposable_pc"] for v in groups["province"].values() if v["mean_disposable_pc"]]
+    band = agg.layout["bands"][0][0] if agg.layout["bands"] else None
+    gaps = {
+        "urban_rural_ratio": urban_rural,
+        "east_west_ratio": _ratio(region.get("east", {}).get("mean_disposable_pc") or 0.0,
+                                  region.get("west", {}).get("mean_disposable_pc") or 0.0),
+        "max_min_province_ratio": _ratio(max(prov_means), min(prov_means)) if prov_means else None,
+        "middle_income_share": _ratio(sums.national(f"{system}.mid.{band}.persons"), persons) if band else None,
+        "middle_income_definition": ("NBS: three-person household income 100,000-500,000 yuan (2018 prices; not "
+                                     "deflated), i.e. 3 x per-capita disposable income in that band (persons)"),
+    }
+    programmes = {}
+    for p in agg.layout["programmes"]:
+        info = agg.layout["programme_info"][p]
+        if (system == "b" and not info["in_baseline"]) or (system == "r" and not info["in_reform"]):
+            continue
+        programmes[p] = {"total": _f(sums.national(f"{system}.prog.{p}")),
+                         "recipients": _f(sums.national(f"{system}.prog.{p}.recipients")),
+                         "role": info["role"], "tier": info["tier"], "entity": info["entity"],
+                         "label": info["label"]}
+    stats_for_incidence = {c: income.get(c, {"mean": None, "gini": None}) for c in CONCEPTS}
+    result = {
+        "meta": dict(meta, exactness=ex.bound),
+        "year": meta.get("year"),
+        "population": {"persons": _f(persons), "households": _f(households)},
+        "gini": income.get("disposable", {}).get("gini"),
+        "urban_rural_ratio": urban_rural,
+        "programmes": programmes,
+        "income": income,
+        "theil_decomposition": theil_decomposition(sums, system),
+        "poverty": poverty(agg, sums, system, lines, gsk, ex, persons),
+        "gaps": gaps,
+        "groups": groups,
+        "incidence": incidence(agg, sums, system, stats_for_incidence, ex),
+        "scorecard": scorecard(sums, system, groups, persons, households, agg.layout),
+        "scorecard_targets": scorecard_targets(),
+        "bounds": bounds,
+    }
+    result["meta"]["exactness"] = _exactness_summary(ex.bound)
+    return result
+
+
+def _exactness_summary(bound: dict[str, float]) -> dict[str, Any]:
+    exact = ["population", "means", "programme_totals", "recipients", "group_means", "theil", "theil_decomposition",
+             "poverty.absolute", "middle_income_share", "scorecard", "net_cost", "waterfall", "winners_losers"]
+    out: dict[str, Any] = {k: 0.0 for k in exact}
+    out.update({k: _f(v) for k, v in sorted(bound.items())})
+    out["_meaning"] = ("largest half-width of the rigorous bounds of each statistic over concepts and groups "
+                       "(absolute, or relative for keys ending _relative); 0.0 = exact sums (float64 rounding "
+                       "only, relative ~1e-15); see analysis/summary.py")
+    return out
+
+
+def _groups(agg: Any, sums: Sums, system: str, gsk: dict[str, dict[str, DistributionSketch]],
+            ex: Exactness) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    info = agg.layout["programme_info"]
+    progs = [p for p in agg.layout["programmes"]
+             if info[p]["in_baseline" if system == "b" else "in_reform"]]
+    for grouping in GROUPINGS:
+        keys = sums.keys[grouping]
+        persons = sums.by(grouping, "persons")
+        households = sums.by(grouping, "households")
+        means = {c: sums.by(grouping, f"{system}.{c}.sum") for c in CONCEPTS}
+        prog = {p: sums.by(grouping, f"{system}.prog.{p}") for p in progs}
+        rows = {}
+        for k, key in enumerate(keys):
+            if persons[k] <= 0:
+                continue
+            row = {"persons": _f(persons[k]), "households": _f(households[k]),
+                   "mean_disposable_pc": _ratio(means["disposable"][k], persons[k]),
+                   "mean_market_pc": _ratio(means["market"][k], persons[k]),
+                   "mean_net_market_pc": _ratio(means["net_market"][k], persons[k]),
+                   "mean_after_philanthropy_pc": _ratio(means["after_philanthropy"][k], persons[k]),
+                   "programmes": {p: _f(prog[p][k]) for p in progs}}
+            sk = gsk.get(grouping, {}).get(key)
+            if sk is not None:
+                try:
+                    g = sk.gini()
+                    ex.note("gini_by_group", g)
+                    row["gini"] = _f(g.estimate)
+                    m = sk.median()
+                    ex.note("median_by_group_relative", m, relative=True)
+                    row["median_disposable_pc"] = _f(m.estimate)
+                except ValueError:
+                    row["gini"] = None
+            rows[key] = row
+        out[grouping] = rows
+    return out
+
+
+def scorecard(sums: Sums, system: str, groups: dict[str, Any], persons: float, households: float,
+              layout: Mapping[str, Any]) -> dict[str, Any]:
+    """Each province (and the nation) against Zhejiang's 2025 common-prosperity targets."""
+    bands = [b[0] for b in layout["bands"]]
+    hh_by_prov = sums.by("province", "households")
+
+    def share(band: str, grouping: str) -> np.ndarray | float:
+        col = f"{system}.mid.{band}.households"
+        if band not in bands:
+            return np.full(len(PROVINCES), np.nan) if grouping == "province" else float("nan")
+        if grouping == "province":
+            return sums.by("province", col) / np.where(hh_by_prov > 0, hh_by_prov, np.nan)
+        return sums.national(col) / households
+
+    s100 = share("100k_500k", "province")
+    s200 = share("200k_600k", "province")
+    area_w = sums.by("province", "persons")
+
+    def entry(indicator: str, value: float | None) -> dict[str, Any]:
+        comp, target = ZHEJIANG_TARGETS[indicator]
+        met = None if value is None else (value >= target if comp == ">=" else value < target)
+        return {"value": value, "target": target, "comparison": comp, "met": met}
+
+    out: dict[str, Any] = {}
+    urban_means = _area_means(sums, system)
+    for i, p in enumerate(PROVINCES):
+        if area_w[i] <= 0:
+            continue
+        row = groups["province"].get(p.key, {})
+        u, r = urban_means[i]
+        out[p.key] = {
+            "per_capita_disposable_income": entry("per_capita_disposable_income", row.get("mean_disposable_pc")),
+            "urban_rural_income_ratio": entry("urban_rural_income_ratio", _ratio(u, r) if r else None),
+            "households_disposable_income_100k_500k_share": entry(
+                "households_disposable_income_100k_500k_share", _f(s100[i])),
+            "households_disposable_income_200k_600k_share": entry(
+                "households_disposable_income_200k_600k_share", _f(s200[i])),
+        }
+    area = groups["area"]
+    out["national"] = {
+        "per_capita_disposable_income": entry(
+            "per_capita_disposable_income", _ratio(sums.national(f"{system}.disposable.sum"), persons)),
+        "urban_rural_income_ratio": entry("urban_rural_income_ratio", _ratio(
+            area.get("urban", {}).get("mean_disposable_pc") or 0.0,
+            area.get("rural", {}).get("mean_disposable_pc") or 0.0)),
+        "households_disposable_income_100k_500k_share": entry(
+            "households_disposable_income_100k_500k_share", _f(share("100k_500k", "national"))),
+        "households_disposable_income_200k_600k_share": entry(
+            "households_disposable_income_200k_600k_share", _f(share("200k_600k", "national"))),
+    }
+    return out
+
+
+def scorecard_targets() -> dict[str, Any]:
+    """The targets of the scorecard, their source and the targets the model cannot measure."""
+    return {"targets": {k: {"comparison": c, "target": t} for k, (c, t) in ZHEJIANG_TARGETS.items()},
+            "document": ZHEJIANG_SOURCE, "not_measured": NOT_MEASURED}
+
+
+def _area_means(sums: Sums, system: str) -> list[tuple[float, float]]:
+    """(urban, rural) mean per-capita disposable income of each province (by residence)."""
+    w = limbs_to_float(sums.limbs("persons"))
+    y = limbs_to_float(sums.limbs(f"{system}.disposable.sum"))
+    out = []
+    for i in range(len(PROVINCES)):
+        r = y[2 * i] / w[2 * i] if w[2 * i] > 0 else 0.0
+        u = y[2 * i + 1] / w[2 * i + 1] if w[2 * i + 1] > 0 else 0.0
+        out.append((u, r))
+    return out

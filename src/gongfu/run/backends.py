@@ -1,0 +1,125 @@
+"""Run partitions: in this process, on a local process pool, or on a Dask distributed cluster.
+
+Every backend runs the same task -- load one partition, reduce it (reducer.py) -- and yields the partition states
+as they finish, in any order; merging is exact and order-free (aggregate.py), so all backends give identical
+results. At most `2 x workers` partitions are in flight, so memory stays bounded however many partitions a run
+has.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from .aggregate import RunAggregate
+from .reducer import RunConfig, reduce_partition
+from .sources import PartitionRef, Source
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs for one partition: the source (without the rows of other partitions) and the ref."""
+
+    source: Any
+    ref: PartitionRef
+    config: RunConfig
+
+
+def task_for(source: Source, ref: PartitionRef, config: RunConfig) -> Task:
+    from .sources import ArraySource
+
+    if isinstance(source, ArraySource):  # ship only this partition's arrays
+        single = ArraySource([source.parts[ref.spec]], name=source.name)
+        return Task(single, PartitionRef(ref.partition_id, ref.label, ref.households, 0), config)
+    return Task(source, ref, config)
+
+
+def run_task(task: Task) -> RunAggregate:
+    """Load and reduce one partition (runs in the worker)."""
+    households, persons = task.source.load(task.ref)
+    state = reduce_partition(households, persons, task.config, task.ref.partition_id, task.ref.label)
+    return state
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> mp.context.BaseContext:
+    method = os.environ.get("GONGFU_MP_START") or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    return mp.get_context(method)
+
+
+def run_local(source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
+              ) -> Iterator[RunAggregate]:
+    """In-process for one worker, else a process pool (fork where available: workers inherit the loaded law)."""
+    if workers <= 1:
+        for ref in refs:
+            yield run_task(task_for(source, ref, config))
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        yield from _bounded(lambda ref: pool.submit(run_task, task_for(source, ref, config)), refs, 2 * workers)
+
+
+def _bounded(submit: Callable[[PartitionRef], Future], refs: Sequence[PartitionRef], limit: int
+             ) -> Iterator[RunAggregate]:
+    pending: set[Future] = set()
+    todo = list(refs)
+    todo.reverse()
+    try:
+        while todo or pending:
+            while todo and len(pending) < limit:
+                pending.add(submit(todo.pop()))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+    finally:
+        for fut in pending:
+            fut.cancel()
+
+
+def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, address: str,
+             workers: int, processes: bool = True) -> Iterator[RunAggregate]:
+    """The same tasks on a Dask distributed cluster: `address` of a scheduler, or "local" for a LocalCluster
+    of `workers` single-threaded workers (`processes=False` runs them as threads of this process)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                               dashboard_address=None, silence_logs="error")
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        limit = 2 * max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        todo = list(refs)
+        todo.reverse()
+        futures = as_completed()
+        in_flight = 0
+        while todo and in_flight < limit:
+            ref = todo.pop()
+            futures.add(client.submit(run_task, task_for(source, ref, config), pure=False,
+                                      key=f"gongfu-partition-{ref.partition_id}-{os.getpid()}-{id(futures)}"))
+            in_flight += 1
+        for fut in futures:
+            state = fut.result()
+            fut.release()
+            in_flight -= 1
+            yield state
+            if todo:
+                ref = todo.pop()
+                futures.add(client.submit(run_task, task_for(source, ref, config), pure=False,
+                                          key=f"gongfu-partition-{ref.partition_id}-{os.getpid()}-{id(futures)}"))
+                in_flight += 1
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

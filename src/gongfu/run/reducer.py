@@ -1,0 +1,610 @@
+"""Reduce one partition to a `RunAggregate`: the engine runs block by block, baseline and reform in the same pass.
+
+Per block of households (default 65,536, cache-sized): one `Simulation` of the baseline, then `sim.branch(reform)`
+which recomputes only the variables that depend on what the reform changed (`Simulation.recomputed_by`); every
+output of the baseline the reform cannot change is reused, and so are its reductions. Each block is reduced at
+once, while its arrays are hot in cache, into per-partition float64 accumulators:
+
+* by cell (province x urban/rural area of residence, 62 cells) and, where a split by hukou type is reported,
+  by cell x hukou type of the person: weighted sums of per-capita incomes, programme amounts and recipients,
+  Theil terms (sum w x ln x, sum w ln x), FGT terms at the absolute poverty lines, middle-income bands and
+  (with a reform) changes, winners and losers;
+* into the bins of `DistributionSketch`es (binning.py): national per-capita income of each concept, per-capita
+  disposable income by cell and by hukou type, programme amounts by bin of market income (concentration and
+  Kakwani indices), reform changes by bin of baseline income (deciles of gains in the same pass).
+
+At the end of the partition the float sums are converted exactly to fixed-point limbs, so partitions merge
+exactly (aggregate.py). Everything person-based is computed on households with person weights
+(household weight x members): per-capita income is the same for every member, so this is exact and 2.6x cheaper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gongfu.engine import PERSON, Members, TaxBenefitSystem, load_system
+from gongfu.engine.enums import HukouType
+from gongfu.engine.errors import InputError
+from gongfu.engine.geography import CODE_TO_INDEX
+from gongfu.engine.simulation import changed_formulas, changed_parameters
+
+from .aggregate import RunAggregate, to_limbs
+from .binning import BinAccumulator, bin_index
+
+CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
+CONCEPT_VARIABLES = {"market": "market_income", "net_market": "net_market_income",
+                     "disposable": "disposable_income", "after_philanthropy": "income_after_philanthropy"}
+PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
+N_CELLS = 62  # 31 provinces x {rural, urban}: cell = province index * 2 + area
+THEIL_PIECES = ("pos_w", "xlogx", "logx", "neg_w", "neg_y")
+CHANGE_COLUMNS = ("chg.sum", "chg.gain1", "chg.gain5", "chg.lose1", "chg.lose5", "chg.changed")
+DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed")
+#: variables that describe the population: a reform must not change them (weights and groups stay fixed)
+STRUCTURE = ("weight", "household_size", "province", "area", "hukou_type")
+
+FINE = {"sub_bins": 1024, "min_exponent": 0, "max_exponent": 32}
+GROUP = {"sub_bins": 256, "min_exponent": 0, "max_exponent": 32}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What every worker needs to reduce a partition (picklable; `digest` identifies it in checkpoints)."""
+
+    year: int = 2025
+    reform: Any = None  # a gongfu.reforms.Reform, a TaxBenefitSystem, or None
+    reform_digest: str | None = None
+    lines: tuple[tuple[str, float], ...] = ()  # absolute poverty lines, yuan per person per year
+    bands: tuple[tuple[str, float, float], ...] = (("100k_500k", 100_000.0, 500_000.0),
+                                                   ("200k_600k", 200_000.0, 600_000.0))
+    fine: tuple[tuple[str, int], ...] = tuple(FINE.items())
+    group: tuple[tuple[str, int], ...] = tuple(GROUP.items())
+    block: int = 65_536
+    system: Any = None  # a TaxBenefitSystem to use instead of the shipped law as the baseline
+    system_digest: str | None = None
+
+    def description(self) -> dict[str, Any]:
+        """Everything that determines a partition's state (for the run fingerprint)."""
+        return {"year": self.year, "reform": self.reform_digest, "lines": [list(x) for x in self.lines],
+                "bands": [list(b) for b in self.bands], "fine": dict(self.fine), "group": dict(self.group),
+                "block": self.block, "system": self.system_digest}
+
+
+# ------------------------------------------------------------------------------------------ context --
+
+
+class Context:
+    """Systems, programme list, layout and reusable accumulators of one worker process."""
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.base = config.system if config.system is not None else load_system()
+        self.reform = resolve_reform_system(config.reform, self.base)
+        systems = [self.base] + ([self.reform] if self.reform is not None else [])
+        names: list[str] = []
+        for s in systems:
+            for v in s.variables_with_role(*PROGRAMME_ROLES):
+                if v.name not in names:
+                    names.append(v.name)
+        self.programmes = names
+        market: list[str] = []
+        for s in systems:
+            for v in s.variables_with_role("market"):
+                if v.name not in market:
+                    market.append(v.name)
+        self.market = market
+        if self.reform is not None:
+            self.recomputed = self.reform.dependents(
+                parameters=changed_parameters(self.base, self.reform),
+                variables=changed_formulas(self.base, self.reform))
+            bad = sorted(set(STRUCTURE) & self.recomputed)
+            if bad:
+                raise InputError(f"the reform changes {', '.join(bad)}: population weights and groups must stay "
+                                 "fixed between baseline and reform")
+        else:
+            self.recomputed = set()
+        self.fine = dict(config.fine)
+        self.group = dict(config.group)
+        self.systems = ["b"] + (["r"] if self.reform is not None else [])
+        self.changed_concepts = {c for c in CONCEPTS if self._changed(CONCEPT_VARIABLES[c])}
+        if self._changed("per_capita_disposable_income"):
+            self.changed_concepts.add("disposable")
+        self.changed_programmes = [p for p in self.programmes if self._changed(p)]
+        self.changed_market = [m for m in self.market if self._changed(m)]
+        self.layout = self._layout()
+        self.cellsh_index = {n: i for i, n in enumerate(self.layout["cellsh"])}
+        self.cells_index = {n: i for i, n in enumerate(self.layout["cells"])}
+        self._acc: dict[str, SystemAccumulators] | None = None
+
+    def _changed(self, name: str) -> bool:
+        if self.reform is None:
+            return False
+        return name in self.recomputed or name not in self.base.variables
+
+    def programme_info(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for p in self.programmes:
+            v = (self.reform.variables.get(p) if self.reform is not None else None) or self.base.variables[p]
+            out[p] = {"role": v.role, "tier": v.tier, "entity": v.entity.key, "label": dict(v.label),
+                      "in_baseline": p in self.base.variables,
+                      "in_reform": self.reform is None or p in self.reform.variables}
+        return out
+
+    def _layout(self) -> dict[str, Any]:
+        cellsh = ["persons", "households"]
+        cells = ["rows"]
+        for s in self.systems:
+            cellsh += [f"{s}.{c}.sum" for c in CONCEPTS]
+            cellsh += [f"{s}.disposable.{k}" for k in THEIL_PIECES]
+            cellsh += [f"{s}.prog.{p}" for p in self.programmes]
+            for c in ("market", "net_market", "after_philanthropy"):
+                cells += [f"{s}.{c}.{k}" for k in THEIL_PIECES]
+            cells += [f"{s}.prog.{p}.recipients" for p in self.programmes]
+            cells += [f"{s}.prog.{p}.negative" for p in self.programmes]
+            cells += [f"{s}.pov.{name}.{k}" for name, _ in self.config.lines for k in ("h", "gap", "sev")]
+            cells += [f"{s}.mid.{name}.{k}" for name, _, _ in self.config.bands for k in ("persons", "households")]
+            if self.reform is not None:
+                cells += [f"{s}.mkt.{m}" for m in self.market]
+        if self.reform is not None:
+            cellsh += list(CHANGE_COLUMNS)
+        rank = {"b": self.programmes + ["net_market", "disposable", "after_philanthropy"]}
+        if self.reform is not None:
+            if "market" in self.changed_concepts:
+                rank["r"] = list(rank["b"])
+            else:
+                rank["r"] = self.changed_programmes + [c for c in ("net_market", "disposable", "after_philanthropy")
+                                                       if c in self.changed_concepts]
+        return {
+            "version": 1, "systems": self.systems, "programmes": self.programmes,
+            "programme_info": self.programme_info(), "market_components": self.market if self.reform else [],
+            "cellsh": cellsh, "cells": cells, "rank": rank, "deciles": list(DECILE_COLUMNS),
+            "lines": [[n, float(v)] for n, v in self.config.lines],
+            "bands": [[n, float(lo), float(hi)] for n, lo, hi in self.config.bands],
+            "fine": self.fine, "group": self.group, "block": self.config.block,
+            "changed": {"concepts": sorted(self.changed_concepts), "programmes": self.changed_programmes,
+                        "market": self.changed_market},
+            "year": self.config.year, "reform": self.config.reform_digest,
+        }
+
+    def accumulators(self) -> dict[str, SystemAccumulators]:
+        if self._acc is None:
+            self._acc = {s: SystemAccumulators(self, s) for s in self.systems}
+        else:
+            for a in self._acc.values():
+                a.reset()
+        return self._acc
+
+
+_LOCAL = threading.local()
+
+
+def context(config: RunConfig) -> Context:
+    """The worker's context for `config`, built once per process and thread (Dask may run tasks in threads;
+    each thread has its own accumulators)."""
+    key = config_key(config)
+    cache = getattr(_LOCAL, "contexts", None)
+    if cache is None:
+        cache = _LOCAL.contexts = {}
+    ctx = cache.get(key)
+    if ctx is None:
+        cache.clear()
+        ctx = cache[key] = Context(config)
+    return ctx
+
+
+def config_key(config: RunConfig) -> str:
+    return hashlib.sha256(pickle.dumps(config.description())).hexdigest()
+
+
+def resolve_reform_system(reform: Any, base: TaxBenefitSystem) -> TaxBenefitSystem | None:
+    if reform is None:
+        return None
+    if isinstance(reform, TaxBenefitSystem):
+        return reform
+    if hasattr(reform, "apply"):
+        return reform.apply(base)
+    raise TypeError(f"reform must be a Reform, a TaxBenefitSystem or None, not {type(reform).__name__}")
+
+
+# ------------------------------------------------------------------------------------- accumulators --
+
+
+class SystemAccumulators:
+    """Per-partition float accumulators of one system ("b" baseline, "r" reform)."""
+
+    def __init__(self, ctx: Context, system: str):
+        self.system = system
+        reform = system == "r"
+        concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
+        self.fine: dict[str, BinAccumulator] = {}
+        for c in concepts:
+            extra = 0
+            if c == "market":  # programme amounts and stage incomes by bin of market income
+                extra = len(ctx.layout["rank"][system])
+            if c == "disposable" and system == "b" and ctx.reform is not None:
+                extra = len(DECILE_COLUMNS)  # reform changes by bin of baseline income
+            self.fine[c] = BinAccumulator(ctx.fine, n_extra=extra)
+        # the reform's programme amounts by bin of (unchanged) baseline market income
+        self.rank_on_base = reform and "market" not in ctx.changed_concepts
+        self.rank = (BinAccumulator(ctx.fine, n_groups=1, n_weights=0, n_extra=len(ctx.layout["rank"]["r"]))
+                     if self.rank_on_base else None)
+        self.by_disposable = "disposable" in concepts
+        self.cell = BinAccumulator(ctx.group, n_groups=N_CELLS) if self.by_disposable else None
+        self.hukou = BinAccumulator(ctx.group, n_weights=2) if self.by_disposable else None
+        self.cellsh = np.zeros((N_CELLS, 2, len(ctx.layout["cellsh"])))
+        self.cells = np.zeros((N_CELLS, len(ctx.layout["cells"])))
+
+    def reset(self) -> None:
+        for acc in (*self.fine.values(), self.rank, self.cell, self.hukou):
+            if acc is not None:
+                acc.reset()
+        self.cellsh[:] = 0.0
+        self.cells[:] = 0.0
+
+
+class Segments:
+    """Sums of household arrays by cell for one block (contiguous runs when households are sorted by cell)."""
+
+    def __init__(self, cell: np.ndarray):
+        n = cell.size
+        if n and np.all(cell[1:] >= cell[:-1]):
+            self.order = None
+            sorted_cell = cell
+        else:
+            self.order = np.argsort(cell, kind="stable")
+            sorted_cell = cell[self.order]
+        if n:
+            self.starts = np.flatnonzero(np.r_[True, sorted_cell[1:] != sorted_cell[:-1]])
+        else:
+            self.starts = np.zeros(0, dtype=np.int64)
+        self.cells = sorted_cell[self.starts].astype(np.int64)
+
+    def reduce(self, values: np.ndarray) -> np.ndarray:
+        v = values if self.order is None else values[self.order]
+        return np.add.reduceat(v, self.starts) if v.size else np.zeros(0)
+
+
+# ------------------------------------------------------------------------------------------ the pass --
+
+
+def household_starts(household_ids: np.ndarray, person_household_ids: np.ndarray, name: str) -> np.ndarray:
+    """Index of each household's first person; checks persons are grouped by household in household order."""
+    n_p = person_household_ids.size
+    if n_p == 0:
+        raise InputError(f"partition {name}: no persons")
+    starts = np.flatnonzero(np.r_[True, person_household_ids[1:] != person_household_ids[:-1]])
+    if starts.size != household_ids.size or not np.array_equal(person_household_ids[starts], household_ids):
+        raise InputError(f"partition {name}: persons must be grouped by household, in the order of the households "
+                         "table, and every household needs at least one person")
+    return starts
+
+
+def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.ndarray], config: RunConfig,
+                     partition_id: int, name: str = "") -> RunAggregate:
+    """The exact mergeable state of one partition under the baseline (and the reform, in the same pass)."""
+    from gongfu.engine.memory import tune_allocator
+
+    tune_allocator()
+    ctx = context(config)
+    acc = ctx.accumulators()
+    name = name or str(partition_id)
+    hid = np.asarray(households["household_id"])
+    starts = household_starts(hid, np.asarray(persons["household_id"]), name)
+    n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
+    bounds = np.r_[starts, n_p]
+    cell_all = _cells(households, name)
+    block = max(1, int(config.block))
+    for h0 in range(0, n_hh, block):
+        h1 = min(h0 + block, n_hh)
+        p0, p1 = int(bounds[h0]), int(bounds[h1])
+        hh = {k: v[h0:h1] for k, v in households.items()}
+        pp = {k: v[p0:p1] for k, v in persons.items()}
+        index = np.repeat(np.arange(h1 - h0), np.diff(bounds[h0:h1 + 1]))
+        sim = ctx.base.simulation(hh, pp, config.year, _members=Members(index, h1 - h0))
+        _reduce_block(ctx, acc, sim, cell_all[h0:h1])
+    return _finish(ctx, acc, partition_id, n_hh, n_p)
+
+
+def _cells(households: dict[str, np.ndarray], name: str) -> np.ndarray:
+    province = np.asarray(households["province"]).astype(np.int64)
+    if province.size and (province.min() < 0 or province.max() > 127 or np.any(CODE_TO_INDEX[province] < 0)):
+        bad = province[(province < 0) | (province > 127)]
+        if bad.size == 0:
+            bad = province[CODE_TO_INDEX[province] < 0]
+        raise InputError(f"partition {name}: province code {bad[0]} is not a GB/T 2260 province code")
+    area = np.asarray(households.get("area", np.ones(province.size, dtype=np.int8))).astype(np.int64)
+    if area.size and (area.min() < 0 or area.max() > 1):
+        raise InputError(f"partition {name}: area must be 0 (rural) or 1 (urban)")
+    return CODE_TO_INDEX[province].astype(np.int64) * 2 + area
+
+
+class _Block:
+    """System-independent arrays of one block (household level, and person level where programmes need it)."""
+
+    def __init__(self, sim: Any, cell: np.ndarray):
+        m = sim.members
+        self.starts = m.starts
+        self.index = m.index
+        self.n_hh = m.n_households
+        self.w = np.asarray(sim.calc("weight"), dtype=np.float64)
+        if not np.all(np.isfinite(self.w)) or (self.w.size and self.w.min() < 0):
+            raise InputError("household weights must be finite and non-negative")
+        self.n = np.asarray(sim.calc("household_size"), dtype=np.float64)
+        self.pw = self.w * self.n
+        self.urban = sim.calc("hukou_type") == HukouType.urban  # person
+        self.n_u = np.bincount(self.index, weights=self.urban, minlength=self.n_hh)
+        self.share_u = self.n_u / self.n
+        self.pw_u = self.w * self.n_u
+        self.pw_r = self.pw - self.pw_u
+        head_u = self.urban[self.starts]
+        self.w_hu = self.w * head_u
+        self.w_hr = self.w - self.w_hu
+        self.cell = cell
+        self.seg = Segments(cell)
+        self._person: dict[str, np.ndarray] = {}
+
+    def person(self, key: str) -> np.ndarray:
+        """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""
+        out = self._person.get(key)
+        if out is None:
+            if key == "w":
+                out = self.w[self.index]
+            elif key == "cell":
+                out = self.cell[self.index]
+            elif key == "slot":
+                out = self.person("cell") * 2 + (~self.urban)
+            else:
+                raise KeyError(key)
+            self._person[key] = out
+        return out
+
+
+def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, cell: np.ndarray) -> None:
+    b = _Block(sim, cell)
+    base_vals = _system_block(ctx, acc["b"], sim, b, None)
+    if ctx.reform is not None:
+        rsim = sim.branch(ctx.reform)
+        reform_vals = _system_block(ctx, acc["r"], rsim, b, base_vals)
+        _changes(ctx, acc, b, base_vals, reform_vals)
+
+
+def _concepts(sim: Any, b: _Block, names: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    totals, pc = {}, {}
+    for c in names:
+        totals[c] = np.asarray(sim.calc(CONCEPT_VARIABLES[c]), dtype=np.float64)
+        pc[c] = (np.asarray(sim.calc("per_capita_disposable_income"), dtype=np.float64) if c == "disposable"
+                 else totals[c] / b.n)
+    return totals, pc
+
+
+def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
+                  base: dict[str, Any] | None) -> dict[str, Any]:
+    """Reduce one block under one system; with `base` (the baseline's values), only what changed."""
+    s = a.system
+    seg = b.seg
+    ih, ic = ctx.cellsh_index, ctx.cells_index
+    reform = base is not None
+
+    def split(col: str, u: np.ndarray, r: np.ndarray) -> None:
+        j = ih[col]
+        a.cellsh[seg.cells, 0, j] += seg.reduce(u)
+        a.cellsh[seg.cells, 1, j] += seg.reduce(r)
+
+    def plain(col: str, v: np.ndarray) -> None:
+        a.cells[seg.cells, ic[col]] += seg.reduce(v)
+
+    if not reform:
+        split("persons", b.pw_u, b.pw_r)
+        split("households", b.w_hu, b.w_hr)
+        plain("rows", np.ones(b.n_hh))
+    concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
+    totals, pc = _concepts(sim, b, concepts)
+    for c in concepts:
+        x = pc[c]
+        split(f"{s}.{c}.sum", b.pw_u * x, b.pw_r * x)
+        pos = x > 0
+        lx = np.log(np.where(pos, x, 1.0))
+        pieces = {"pos_w": b.pw * pos, "xlogx": b.pw * x * lx, "logx": b.pw * lx}
+        neg = x < 0
+        if neg.any():
+            pieces["neg_w"] = b.pw * neg
+            pieces["neg_y"] = b.pw * np.where(neg, x, 0.0)
+        if c == "disposable":
+            for k, v in pieces.items():
+                vu = v * b.share_u
+                split(f"{s}.disposable.{k}", vu, v - vu)
+        else:
+            for k, v in pieces.items():
+                plain(f"{s}.{c}.{k}", v)
+    if ctx.reform is not None:
+        for m in (ctx.changed_market if reform else ctx.market):
+            if m not in sim.system.variables:
+                continue
+            v = np.asarray(sim.calc(m), dtype=np.float64)
+            if sim.system.variables[m].entity is PERSON:
+                v = np.bincount(b.index, weights=v, minlength=b.n_hh)
+            plain(f"{s}.mkt.{m}", b.w * v)
+    if "disposable" in concepts:
+        x = pc["disposable"]
+        for name, z in ctx.config.lines:
+            poor = x < z
+            gap = np.where(poor, 1.0 - x / z, 0.0)
+            plain(f"{s}.pov.{name}.h", b.pw * poor)
+            plain(f"{s}.pov.{name}.gap", b.pw * gap)
+            plain(f"{s}.pov.{name}.sev", b.pw * gap * gap)
+        eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
+        for name, lo, hi in ctx.config.bands:
+            inside = (eq >= lo) & (eq <= hi)
+            plain(f"{s}.mid.{name}.persons", b.pw * inside)
+            plain(f"{s}.mid.{name}.households", b.w * inside)
+    # sketches of per-capita income
+    idx: dict[str, np.ndarray] = {}
+    for c in concepts:
+        idx[c] = bin_index(pc[c], ctx.fine)
+        a.fine[c].add(idx[c], pc[c], [b.pw])
+    if "disposable" in concepts:
+        x = pc["disposable"]
+        gidx = bin_index(x, ctx.group)
+        a.cell.add(gidx, x, [b.pw], groups=b.cell)
+        a.hukou.add(gidx, x, [b.pw_u, b.pw_r])
+    # programmes, and everything ranked by market income
+    rank_cols = ctx.layout["rank"][s]
+    if reform and a.rank_on_base:
+        rank_acc, rank_idx = a.rank, base["idx"]["market"]
+    else:
+        rank_acc, rank_idx = a.fine.get("market"), idx.get("market")
+    rank_pos = {name: j for j, name in enumerate(rank_cols)}
+    programmes = ctx.changed_programmes if reform else ctx.programmes
+    for p in programmes:
+        _programme_block(ctx, a, sim, b, p, rank_acc, rank_idx, rank_pos.get(p))
+    for c in ("net_market", "disposable", "after_philanthropy"):
+        j = rank_pos.get(c)
+        if j is not None:
+            amount = totals[c] if c in totals else base["totals"][c]
+            rank_acc.add_extra(rank_idx, [b.w * amount], first=j)
+    return {"pc": pc, "idx": idx, "totals": totals}
+
+
+def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str,
+                     rank_acc: BinAccumulator | None, rank_idx: np.ndarray | None, rank_j: int | None) -> None:
+    """Amount by cell x hukou, recipients (persons) by cell, amount by bin of market income, of one programme.
+
+    Person programmes are summed over the persons who receive or pay them only (most reach few people).
+    """
+    if name not in sim.system.variables:
+        return
+    s = a.system
+    jh = ctx.cellsh_index[f"{s}.prog.{name}"]
+    jr = ctx.cells_index[f"{s}.prog.{name}.recipients"]
+    jn = ctx.cells_index[f"{s}.prog.{name}.negative"]
+    t = np.asarray(sim.calc(name), dtype=np.float64)
+    if sim.system.variables[name].entity is PERSON:
+        mask = t != 0.0
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            return
+        if 2 * count < t.size:
+            rows = np.flatnonzero(mask)
+            t, wp = t[rows], b.person("w")[rows]
+            slot, cell = b.person("slot")[rows], b.person("cell")[rows]
+            hh = b.index[rows]
+        else:
+            wp, slot, cell, hh = b.person("w"), b.person("slot"), b.person("cell"), b.index
+        amount = wp * t
+        a.cellsh[:, :, jh] += np.bincount(slot, weights=amount, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
+        a.cells[:, jr] += np.bincount(cell, weights=wp * (t != 0.0), minlength=N_CELLS)
+        if t.min() < 0:
+            a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
+        if rank_j is not None:
+            rank_acc.add_extra(rank_idx[hh], [amount], first=rank_j)
+        return
+    seg = b.seg
+    amount = b.w * t
+    au = amount * b.share_u
+    a.cellsh[seg.cells, 0, jh] += seg.reduce(au)
+    a.cellsh[seg.cells, 1, jh] += seg.reduce(amount - au)
+    a.cells[seg.cells, jr] += seg.reduce(b.pw * (t != 0.0))
+    if t.size and t.min() < 0:
+        a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
+    if rank_j is not None:
+        rank_acc.add_extra(rank_idx, [amount], first=rank_j)
+
+
+def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: dict[str, Any],
+             reform: dict[str, Any]) -> None:
+    """Reform minus baseline per-capita disposable income: winners and losers by cell x hukou, and the change
+    by bin of baseline income (deciles of gains are assembled from those bins)."""
+    if "disposable" not in reform["pc"]:
+        return
+    xb = base["pc"]["disposable"]
+    d = reform["pc"]["disposable"] - xb
+    ch = np.flatnonzero(d != 0.0)
+    if ch.size == 0:
+        return
+    dd, pw = d[ch], b.pw[ch]
+    rel = dd / np.maximum(np.abs(xb[ch]), 1.0)
+    flags = {"gain1": rel > 0.01, "gain5": rel > 0.05, "lose1": rel < -0.01, "lose5": rel < -0.05}
+    ih = ctx.cellsh_index
+    cells = b.cell[ch]
+    share_u = b.share_u[ch]
+    a = acc["r"]
+    cols = {"chg.sum": pw * dd, "chg.changed": pw, **{f"chg.{k}": pw * v for k, v in flags.items()}}
+    for col, v in cols.items():
+        vu = v * share_u
+        a.cellsh[:, 0, ih[col]] += np.bincount(cells, weights=vu, minlength=N_CELLS)
+        a.cellsh[:, 1, ih[col]] += np.bincount(cells, weights=v - vu, minlength=N_CELLS)
+    columns = [pw * dd, pw * np.maximum(dd, 0.0), pw * np.minimum(dd, 0.0), *(pw * flags[k] for k in
+                                                                              ("gain1", "gain5", "lose1", "lose5")),
+               pw]
+    acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
+
+
+def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
+            n_p: int) -> RunAggregate:
+    out = RunAggregate(ctx.layout)
+    out.partitions = {int(partition_id)}
+    out.counts = {"households": int(n_hh), "persons": int(n_p)}
+    base = acc["b"]
+    if "r" in acc:  # the reform's unchanged columns are the baseline's
+        r = acc["r"]
+        for name, j in ctx.cellsh_index.items():
+            if name.startswith("r.") and not _column_changed(ctx, name):
+                r.cellsh[:, :, j] = base.cellsh[:, :, ctx.cellsh_index["b." + name[2:]]]
+        for name, j in ctx.cells_index.items():
+            if name.startswith("r.") and not _column_changed(ctx, name):
+                r.cells[:, j] = base.cells[:, ctx.cells_index["b." + name[2:]]]
+    cellsh = sum(a.cellsh for a in acc.values())  # systems write disjoint columns
+    cells = sum(a.cells for a in acc.values())
+    out.dense["cellsh"] = to_limbs(cellsh)
+    out.dense["cells"] = to_limbs(cells)
+    for s, a in acc.items():
+        for c in CONCEPTS:
+            if c in a.fine:
+                sk = a.fine[c].sketch()
+                if sk is not None:
+                    out.sketches[f"{s}.{c}"] = sk
+            elif f"b.{c}" in out.sketches:
+                out.sketches[f"{s}.{c}"] = out.sketches[f"b.{c}"]
+        if a.by_disposable:
+            for g in np.flatnonzero(a.cell.rows > 0):
+                sk = a.cell.sketch(int(g))
+                if sk is not None:
+                    out.sketches[f"{s}.disposable.cell{int(g):02d}"] = sk
+            for k, key in enumerate(("urban", "rural")):
+                sk = a.hukou.sketch(0, k)
+                if sk is not None:
+                    out.sketches[f"{s}.disposable.hukou_{key}"] = sk
+        elif s == "r":
+            for name in [n for n in out.sketches if n.startswith("b.disposable.")]:
+                out.sketches["r." + name[2:]] = out.sketches[name]
+        rank_acc = a.rank if (s == "r" and a.rank_on_base) else a.fine.get("market")
+        if rank_acc is not None and ctx.layout["rank"][s]:
+            bins, sums = rank_acc.extra_table()
+            out.sparse[f"{s}.rank"] = (bins, to_limbs(sums))
+    if "r" in acc:
+        bins, sums = base.fine["disposable"].extra_table()
+        out.sparse["chg.deciles"] = (bins, to_limbs(sums))
+    return out
+
+
+def _column_changed(ctx: Context, name: str) -> bool:
+    """Whether reform column `name` ("r.<what>...") can differ from the baseline's."""
+    parts = name.split(".")
+    kind = parts[1]
+    if kind in CONCEPTS:
+        return kind in ctx.changed_concepts
+    if kind == "prog":
+        return parts[2] in ctx.changed_programmes
+    if kind == "mkt":
+        return parts[2] in ctx.changed_market
+    if kind in ("pov", "mid"):
+        return "disposable" in ctx.changed_concepts
+    return True
+
+
+__all__ = ["CONCEPTS", "CONCEPT_VARIABLES", "Context", "RunConfig", "context", "reduce_partition"]

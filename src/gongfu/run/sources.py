@@ -1,0 +1,211 @@
+"""Where partitions come from: generated on the fly from a seed, read from a Parquet population directory, or
+given as arrays. A source lists its partitions (`refs`, small picklable records sent to workers), loads one
+(`load`), and has a `fingerprint` that changes whenever the rows could change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PartitionRef:
+    """One partition: its id (merge key), a label for messages, its households (for progress) and how to load
+    it (`spec`: source-specific, picklable)."""
+
+    partition_id: int
+    label: str
+    households: int
+    spec: Any = field(compare=False)
+
+
+def _hash_files(root: Path, patterns: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for pattern in patterns:
+        for f in sorted(root.glob(pattern)):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(root)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def code_fingerprint(*parts: str) -> str:
+    """Hash of the source files under gongfu/<part> (the law, the engine, the generator...)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(_hash_files(PACKAGE / part, ("**/*.py", "**/*.yaml")).encode())
+    return h.hexdigest()
+
+
+class Source:
+    kind = "source"
+
+    def refs(self) -> list[PartitionRef]:
+        raise NotImplementedError
+
+    def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class GeneratedSource(Source):
+    """The synthetic population of `gongfu.population`: `households` households from `seed`, generated
+    partition by partition inside the workers (nothing is written to disk)."""
+
+    kind = "generated"
+
+    def __init__(self, households: int, seed: int = 0, max_households: int | None = None):
+        from gongfu.population.partition import DEFAULT_MAX_HOUSEHOLDS, plan_partitions
+
+        self.households, self.seed = int(households), int(seed)
+        self.max_households = int(max_households or DEFAULT_MAX_HOUSEHOLDS)
+        self.specs = plan_partitions(self.households, self.seed, max_households=self.max_households)
+
+    def refs(self) -> list[PartitionRef]:
+        return [PartitionRef(s.partition_id, s.name, s.n_households, s) for s in self.specs]
+
+    def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        from gongfu.population.partition import generate_partition
+
+        return generate_partition(ref.spec)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps([s.to_dict() for s in self.specs], sort_keys=True).encode())
+        h.update(code_fingerprint("population").encode())
+        return h.hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        return {"source": "generated", "seed": self.seed, "households_planned": self.households,
+                "max_households": self.max_households}
+
+
+class ParquetSource(Source):
+    """A population directory written by `gongfu population build` (manifest.json + Parquet per partition)."""
+
+    kind = "parquet"
+
+    def __init__(self, directory: str | Path):
+        from gongfu.population.io import read_manifest
+
+        self.directory = Path(directory)
+        self.manifest = read_manifest(self.directory)
+        self.entries = list(self.manifest.get("partitions", []))
+        if not self.entries:
+            raise ValueError(f"{self.directory}: the manifest lists no partitions")
+
+    def refs(self) -> list[PartitionRef]:
+        return [PartitionRef(int(e["partition_id"]), Path(e["households_file"]).stem, int(e["households"]),
+                             str(self.directory / e["households_file"])) for e in self.entries]
+
+    def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        from gongfu.population.io import read_partition
+
+        return read_partition(ref.spec)
+
+    def fingerprint(self) -> str:
+        """Manifest content plus the size and modification time of every file it lists."""
+        h = hashlib.sha256()
+        h.update(json.dumps(self.manifest, sort_keys=True).encode())
+        for e in self.entries:
+            for key in ("households_file", "persons_file"):
+                f = self.directory / e[key]
+                st = f.stat()
+                h.update(f"{e[key]}:{st.st_size}:{st.st_mtime_ns}".encode())
+        return h.hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        return {"source": str(self.directory), "seed": self.manifest.get("seed")}
+
+
+class ArraySource(Source):
+    """Partitions given as arrays: `parts` is a list of (households, persons) column dicts (persons grouped by
+    household). `split` cuts one population into n partitions of consecutive households (for tests and for
+    small user data sets)."""
+
+    kind = "arrays"
+
+    def __init__(self, parts: Sequence[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]], name: str = "arrays"):
+        self.parts = [({k: np.asarray(v) for k, v in h.items()}, {k: np.asarray(v) for k, v in p.items()})
+                      for h, p in parts]
+        self.name = name
+
+    @classmethod
+    def split(cls, households: dict[str, np.ndarray], persons: dict[str, np.ndarray], n: int) -> ArraySource:
+        hid = np.asarray(households["household_id"])
+        phid = np.asarray(persons["household_id"])
+        n_hh = hid.size
+        n = max(1, min(int(n), n_hh))
+        cuts = [round(i * n_hh / n) for i in range(n + 1)]
+        starts = np.searchsorted(phid, hid) if np.all(np.diff(hid) > 0) else None
+        if starts is None:
+            first = np.flatnonzero(np.r_[True, phid[1:] != phid[:-1]])
+            starts = first
+        bounds = np.r_[starts, phid.size]
+        parts = []
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            p0, p1 = int(bounds[a]), int(bounds[b])
+            parts.append(({k: np.asarray(v)[a:b] for k, v in households.items()},
+                          {k: np.asarray(v)[p0:p1] for k, v in persons.items()}))
+        return cls(parts)
+
+    def refs(self) -> list[PartitionRef]:
+        return [PartitionRef(i, f"{self.name}-{i:05d}", int(len(h["household_id"])), i)
+                for i, (h, _) in enumerate(self.parts)]
+
+    def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        return self.parts[ref.spec]
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for hh, pp in self.parts:
+            for table in (hh, pp):
+                for k in sorted(table):
+                    a = np.ascontiguousarray(table[k])
+                    h.update(k.encode())
+                    h.update(str(a.dtype).encode())
+                    h.update(a.tobytes())
+            h.update(b"|")
+        return h.hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        return {"source": "arrays", "seed": None}
+
+
+def resolve_source(population: Any, households: int | None, seed: int,
+                   max_households: int | None = None) -> Source:
+    if isinstance(population, Source):
+        return population
+    if population is None:
+        return GeneratedSource(households or DEFAULT_HOUSEHOLDS, seed, max_households)
+    return ParquetSource(population)
+
+
+DEFAULT_HOUSEHOLDS = 200_000
+
+
+def full_scale_households() -> int:
+    """Households of a 1:1 run: the persons of each province x area cell divided by its expected household size
+    (the same arithmetic as `population.partition.plan_partitions`)."""
+    from gongfu.population.tables import model
+
+    m = model()
+    s = m.f["scales"]
+    u = m.pop * m.urban_share / float(s["expected_size_urban"])
+    r = m.pop * (1 - m.urban_share) / float(s["expected_size_rural"])
+    return int(round(float(np.sum(u) + np.sum(r))))
