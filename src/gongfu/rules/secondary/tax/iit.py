@@ -15,10 +15,16 @@ Special additional deductions by default: the household's children, its parents 
 claimed by one person, the head or spouse with the higher wages plus business income (the head on a tie):
 the law lets parents choose who claims (国发〔2018〕41号 第六条, 第十五条, 第十九条), and giving the whole
 deduction to the higher earner is what a couple minimising tax would normally do. Every default can be
-overridden per person (`iit_children_deduction_share`, `iit_housing_deduction_share`,
-`iit_elderly_support_monthly`), and personal ones are inputs (`iit_continuing_education_months`,
-`iit_vocational_certificate`, `iit_serious_illness_expenses`). Children are members with role `child`;
-grandchildren are not claimed by default (their parents are often away; override the shares to model it).
+overridden per person (`iit_children_deduction_share`, `iit_grandchildren_deduction_share`,
+`iit_housing_deduction_share`, `iit_elderly_support_monthly`), and personal ones are inputs
+(`iit_continuing_education_months`, `iit_vocational_certificate`, `iit_serious_illness_expenses`).
+Children are members with role `child`, claimed by the head/spouse claimant. Grandchildren (role `grandchild`)
+are claimed by their parent generation: the adult member with role `child` with the largest earnings (their
+parent as a rule in a three-generation household); when no such member earns (left-behind children whose parents
+work elsewhere), the deduction is claimed outside the household and is not modelled.
+Elderly support is given only for parents aged 60+ living in the household -- the head's parents (role `parent`,
+claimed by the head/spouse claimant) and an elderly head or spouse (claimed by their earning adult children):
+parents living elsewhere are not observed, which understates the deduction (give `iit_elderly_support_monthly`).
 """
 
 from __future__ import annotations
@@ -64,6 +70,24 @@ def iit_children_deduction_share(iit_deduction_claimant):
     return np.where(iit_deduction_claimant, 1.0, 0.0)
 
 
+@variable(entity=PERSON, dtype="bool", unit="bool", reference=f"{SAD} 第五条, 第六条; 国发〔2022〕8号 第二条",
+          label={"en": "Claims the deductions for the household's grandchildren", "zh": "申报孙子女扣除的纳税人(子女辈)"})
+def iit_grandchildren_claimant(role, age, gross_wages, self_employment_income, members):
+    """The adult (18+) member with role `child` and the largest positive wages plus business income (the earliest
+    listed on a tie): in a three-generation household, the parent of the grandchildren as a rule. None when no
+    such member earns. Modelling convention: the deduction belongs to the child's parents (父母)."""
+    earnings = gross_wages + np.maximum(self_employment_income, 0.0)
+    eligible = (role == Role.child) & (age >= 18) & (earnings > 0.0)
+    return eligible & members.first_max(np.where(eligible, earnings, -1.0))
+
+
+@variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第六条",
+          label={"en": "Share of the household's grandchild deductions claimed", "zh": "孙子女教育/婴幼儿照护扣除分摊比例"})
+def iit_grandchildren_deduction_share(iit_grandchildren_claimant):
+    """1 for the grandchildren's claimant, else 0."""
+    return np.where(iit_grandchildren_claimant, 1.0, 0.0)
+
+
 @variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第十五条, 第十九条",
           label={"en": "Share of the household's housing deduction claimed", "zh": "住房租金/贷款利息扣除分摊比例"})
 def iit_housing_deduction_share(iit_deduction_claimant):
@@ -73,6 +97,12 @@ def iit_housing_deduction_share(iit_deduction_claimant):
 
 
 # ------------------------------------------------------------------ household pools
+def _in_education(age, employment_status, min_age, school_age):
+    """From `min_age` (3) in pre-school or full-time education: everyone below `school_age` (18), and older
+    persons whose employment status is student."""
+    return (age >= min_age) & ((age < school_age) | (employment_status == EmploymentStatus.student))
+
+
 @variable(entity=HOUSEHOLD, unit="CNY/year", reference=f"{SAD} 第五条",
           label={"en": "Children's education deduction of the household", "zh": "家庭子女教育扣除额"})
 def iit_household_children_education(role, age, employment_status, members,
@@ -81,8 +111,18 @@ def iit_household_children_education(role, age, employment_status, members,
                                       school_age=P(f"{ENT}.assume_in_education_below_age")):
     """12 × monthly amount for each child (role `child`) from 3 in pre-school or full-time education: every
     child from 3 to 17, and older children whose employment status is student."""
-    studying = (age < school_age) | (employment_status == EmploymentStatus.student)
-    eligible = (role == Role.child) & (age >= min_age) & studying
+    eligible = (role == Role.child) & _in_education(age, employment_status, min_age, school_age)
+    return members.count(eligible) * amount * 12.0
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", reference=f"{SAD} 第五条",
+          label={"en": "Grandchildren's education deduction of the household", "zh": "家庭孙子女教育扣除额"})
+def iit_household_grandchildren_education(role, age, employment_status, members,
+                                           amount=P(f"{ENT}.children_education"),
+                                           min_age=P(f"{ENT}.children_education_min_age"),
+                                           school_age=P(f"{ENT}.assume_in_education_below_age")):
+    """As for children, for members with role `grandchild` (claimed by their parent generation)."""
+    eligible = (role == Role.grandchild) & _in_education(age, employment_status, min_age, school_age)
     return members.count(eligible) * amount * 12.0
 
 
@@ -92,6 +132,14 @@ def iit_household_infant_care(role, age, members, amount=P(f"{ENT}.infant_care")
                               max_age=P(f"{ENT}.infant_care_max_age")):
     """12 × monthly amount for each child (role `child`) under 3."""
     return members.count((role == Role.child) & (age < max_age)) * amount * 12.0
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", reference="国发〔2022〕8号 第一条; 国发〔2023〕13号",
+          label={"en": "Infant-care deduction for the household's grandchildren", "zh": "家庭孙子女婴幼儿照护扣除额"})
+def iit_household_grandchildren_infant_care(role, age, members, amount=P(f"{ENT}.infant_care"),
+                                            max_age=P(f"{ENT}.infant_care_max_age")):
+    """12 × monthly amount for each grandchild (role `grandchild`) under 3."""
+    return members.count((role == Role.grandchild) & (age < max_age)) * amount * 12.0
 
 
 @variable(entity=HOUSEHOLD, unit="CNY/year", reference=f"{SAD} 第十四条, 第十七条, 第十九条",
@@ -111,16 +159,22 @@ def iit_household_housing(tenure, city_tier, has_mortgage, rent_1=P(f"{ENT}.hous
 # ------------------------------------------------------------------ personal deductions
 @variable(entity=PERSON, unit="CNY/year", reference=f"{SAD} 第五条, 第六条",
           label={"en": "Children's education deduction", "zh": "子女教育专项附加扣除"})
-def iit_children_education_deduction(iit_children_deduction_share, iit_household_children_education):
-    """The person's share of the household's children's education deduction."""
-    return iit_children_deduction_share * iit_household_children_education
+def iit_children_education_deduction(iit_children_deduction_share, iit_household_children_education,
+                                     iit_grandchildren_deduction_share, iit_household_grandchildren_education):
+    """The person's share of the household's children's (and, for their parent generation, grandchildren's)
+    education deduction."""
+    return (iit_children_deduction_share * iit_household_children_education
+            + iit_grandchildren_deduction_share * iit_household_grandchildren_education)
 
 
 @variable(entity=PERSON, unit="CNY/year", reference="国发〔2022〕8号 第一条, 第二条; 国发〔2023〕13号",
           label={"en": "Infant-care deduction", "zh": "3岁以下婴幼儿照护专项附加扣除"})
-def iit_infant_care_deduction(iit_children_deduction_share, iit_household_infant_care):
-    """The person's share of the household's infant-care deduction."""
-    return iit_children_deduction_share * iit_household_infant_care
+def iit_infant_care_deduction(iit_children_deduction_share, iit_household_infant_care,
+                              iit_grandchildren_deduction_share, iit_household_grandchildren_infant_care):
+    """The person's share of the household's infant-care deduction (children, and grandchildren for their parent
+    generation)."""
+    return (iit_children_deduction_share * iit_household_infant_care
+            + iit_grandchildren_deduction_share * iit_household_grandchildren_infant_care)
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{SAD} 第十四条至第十九条",
@@ -132,17 +186,30 @@ def iit_housing_deduction(iit_housing_deduction_share, iit_household_housing):
 
 @variable(entity=PERSON, unit="CNY/month", reference=f"{SAD} 第二十二条, 第二十三条; 国发〔2023〕13号",
           label={"en": "Elderly-support deduction claimed (monthly)", "zh": "赡养老人扣除额(每月)"})
-def iit_elderly_support_monthly(iit_deduction_claimant, role, age, members,
+def iit_elderly_support_monthly(iit_deduction_claimant, role, age, gross_wages, self_employment_income, members,
                                 only_child=P(f"{ENT}.elderly_support"),
                                 sibling_cap=P(f"{ENT}.elderly_support_sibling_cap"),
                                 parent_age=P(f"{ENT}.elderly_support_parent_age"),
                                 assume_only_child=P(f"{ENT}.assume_only_child")):
-    """Default: the claimant of a household where a parent (role `parent`) aged 60+ lives takes the sibling cap
-    (or the only-child amount when `assume_only_child`). Parents living elsewhere are not observed: give the
-    amount as input to model them."""
+    """Parents aged 60+ living in the household give the deduction to their children in it:
+    (1) a parent of the head (role `parent`): the head/spouse claimant takes the sibling cap (1,500 a month from
+    2023; the only-child amount when `assume_only_child`);
+    (2) a head or spouse aged 60+: each adult member with role `child` who has wages or business income claims,
+    the siblings sharing the only-child amount (第二十二条: 每人分摊不超过 the cap): min(cap, 3,000 / number of such
+    children); a single earning child takes the cap (siblings elsewhere are assumed) or, with `assume_only_child`,
+    the whole amount.
+    Parents living elsewhere are not observed: give the amount as input to model them."""
     has_parent = members.project(members.any((role == Role.parent) & (age >= parent_age)))
-    amount = only_child if assume_only_child else sibling_cap
-    return np.where(iit_deduction_claimant & has_parent, amount, 0.0)
+    couple_amount = only_child if assume_only_child else sibling_cap
+    earnings = gross_wages + np.maximum(self_employment_income, 0.0)
+    supporter = (role == Role.child) & (age >= 18) & (earnings > 0.0)
+    elderly_couple = (((role == Role.head) | (role == Role.spouse)) & (age >= parent_age))
+    old_parents = members.project(members.any(elderly_couple))
+    n = members.project(members.count(supporter))
+    own = np.where((n == 1) & assume_only_child, only_child, sibling_cap)
+    child_amount = np.minimum(own, only_child / np.maximum(n, 1))
+    return np.where(iit_deduction_claimant & has_parent, couple_amount,
+                    np.where(supporter & old_parents, child_amount, 0.0))
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{SAD} 第二十二条, 第二十三条; 国发〔2023〕13号",
