@@ -141,3 +141,16 @@ def test_members_first_max_picks_one_member_per_household():
     assert got.tolist() == [False, True, False, True, False, True]
     rank0 = m.rank(np.array([5.0, 9.0, 9.0, 2.0, 2.0, -1.0])) == 0
     assert got.tolist() == rank0.tolist()
+
+
+def test_membership_fast_and_general_paths_agree(make_system):
+    system = make_system(RULES, PARAMS)
+    fast = system.simulation(households={"household_id": np.array([5, 3])},
+                             persons={"household_id": np.array([5, 5, 3, 3]), "wage": np.array([1.0, 2, 3, 4])},
+                             year=2025)
+    assert fast.calc("net").tolist() == pytest.approx([2.7, 6.3])
+    fast_members = fast.members
+    assert fast_members.index.tolist() == [0, 0, 1, 1] and fast_members.counts.tolist() == [2, 2]
+    with pytest.raises(InputError, match="has no persons"):
+        system.simulation(households={"household_id": np.array([1, 2, 3])},
+                          persons={"household_id": np.array([1, 3])}, year=2025)

@@ -39,15 +39,16 @@ class Scale:
         widths = np.diff(self.thresholds)
         base_tax = np.concatenate([[0.0], np.cumsum(widths * self.rates[:-1])])
         object.__setattr__(self, "_base_tax", base_tax)
+        # piecewise-linear knots for np.interp: one far point carries the top rate (exact to ~1e-9 yuan below 1e12)
+        far = max(self.thresholds[-1], 0.0) + 1e15
+        knots_x = np.concatenate([self.thresholds, [far]])
+        knots_y = np.concatenate([base_tax, [base_tax[-1] + self.rates[-1] * (far - self.thresholds[-1])]])
+        object.__setattr__(self, "_knots", (knots_x, knots_y))
 
     def calc(self, base: np.ndarray) -> np.ndarray:
         """Tax on `base` by the schedule (0 below the first threshold)."""
-        base = np.asarray(base, dtype=np.float64)
-        idx = np.searchsorted(self.thresholds, base, side="right") - 1
-        below = idx < 0
-        np.maximum(idx, 0, out=idx)
-        tax = self._base_tax[idx] + self.rates[idx] * (base - self.thresholds[idx])
-        return np.where(below, 0.0, tax)
+        knots_x, knots_y = self._knots
+        return np.interp(np.asarray(base, dtype=np.float64), knots_x, knots_y, left=0.0)
 
     def marginal_rate(self, base: np.ndarray) -> np.ndarray:
         """The rate that applies to the last yuan of `base`."""

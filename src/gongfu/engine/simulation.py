@@ -116,12 +116,12 @@ class Simulation:
                 continue
             dep = self.system.variables[name]
             if dep.entity is PERSON:
-                person_total = person_total + self.calc(name)
+                np.add(person_total, self.calc(name), out=person_total)
             elif var.entity is HOUSEHOLD:
-                total = total + self.calc(name)
+                np.add(total, self.calc(name), out=total)
         if var.entity is HOUSEHOLD:
-            return total + self.members.sum(person_total)
-        return person_total
+            np.add(total, self.members.sum(person_total), out=total)
+        return total if var.entity is HOUSEHOLD else person_total
 
     def _run_formula(self, var: Variable) -> np.ndarray:
         kwargs = {arg: self._argument(var, kind, target) for arg, (kind, target) in var.arguments}
@@ -197,6 +197,9 @@ def _membership(household_ids: np.ndarray, person_household_ids: np.ndarray) -> 
     n_hh = len(household_ids)
     if n_hh == 0:
         raise InputError("no households given")
+    members = _grouped_membership(household_ids, person_household_ids)
+    if members is not None:
+        return members
     if np.all(household_ids[1:] > household_ids[:-1]):
         idx = np.searchsorted(household_ids, person_household_ids)
     else:
@@ -218,3 +221,19 @@ def _membership(household_ids: np.ndarray, person_household_ids: np.ndarray) -> 
     if empty.any():
         raise InputError(f"household {household_ids[int(np.flatnonzero(empty)[0])].item()!r} has no persons")
     return members
+
+
+def _grouped_membership(household_ids: np.ndarray, person_household_ids: np.ndarray) -> Members | None:
+    """Fast path for the usual layout (persons in runs, one run per household, in household order):
+    O(n) with no search. None when the layout is different (then the general path checks and explains)."""
+    if len(person_household_ids) == 0:
+        return None
+    change = np.empty(len(person_household_ids), dtype=np.bool_)
+    change[0] = True
+    np.not_equal(person_household_ids[1:], person_household_ids[:-1], out=change[1:])
+    run_starts = np.flatnonzero(change)
+    if len(run_starts) != len(household_ids) or not np.array_equal(person_household_ids[run_starts], household_ids):
+        return None
+    index = np.cumsum(change, dtype=np.int64)
+    index -= 1
+    return Members(index, len(household_ids))
