@@ -58,3 +58,29 @@ def test_default_wage_index_parameter_is_read():
     # a given index still overrides the default
     given = _retirees(lower, 2025, pension_wage_index=np.array([1.0, 1.0]))
     assert given.calc("employee_pension")[1] / 12 == pytest.approx(3174.59, abs=0.01)
+
+
+def test_household_level_tax_is_netted_in_the_dibao_means_test():
+    """A tax declared on the household (not on a person) reduces counted income like person taxes do (57号:
+    transfer income nets out taxes paid). Rural Guizhou couple with farm income 6,000 (2025, standard 442):
+    without the tax dibao = (5,304 − 3,000) × 2 = 4,608; with a 1,200 household tax counted income is 4,800,
+    2,400 per capita, dibao = (5,304 − 2,400) × 2 = 5,808. Disposable income changes by −1,200 + 1,200 = 0."""
+    from gongfu.engine import HOUSEHOLD, variable
+
+    @variable(entity=HOUSEHOLD, unit="CNY/year", role="tax", tier="secondary", reference="test only",
+              label={"en": "Test dwelling tax", "zh": "测试住房税"})
+    def test_dwelling_tax(household_size):
+        return np.full(len(household_size), 1200.0)
+
+    households = {"household_id": np.array([0], dtype=np.int64),
+                  "province": np.array([province("guizhou").code], dtype=np.int8), "area": np.zeros(1, dtype=np.int8)}
+    persons = {"household_id": np.zeros(2, dtype=np.int64), "age": np.array([50, 48], dtype=np.int16),
+               "agricultural_income": np.array([6000.0, 0.0]), "social_insurance_contributions": np.zeros(2),
+               "resident_pension": np.zeros(2), "individual_income_tax": np.zeros(2)}
+    base = load_system().simulation(households=households, persons=persons, year=2025)
+    taxed = load_system().with_formulas({"test_dwelling_tax": test_dwelling_tax.variable}).simulation(
+        households=households, persons=persons, year=2025)
+    assert base.calc("dibao")[0] == pytest.approx(4608.0)
+    assert taxed.calc("dibao_household_level_deductions")[0] == pytest.approx(1200.0)
+    assert taxed.calc("dibao")[0] == pytest.approx(5808.0)
+    assert taxed.calc("disposable_income")[0] == pytest.approx(base.calc("disposable_income")[0])

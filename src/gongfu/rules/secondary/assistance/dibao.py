@@ -8,7 +8,7 @@ Who is in the dibao unit: every member of the household except persons receiving
 supported under their own programme and whose income is not pooled with the others; the unit's income is
 divided by the unit's size. Income counted (57号): market income, pensions (less the central resident basic
 pension, which is not counted in the 14th Five-Year Plan), minus taxes and personal social-insurance
-contributions paid. Not counted: every social-assistance payment (dibao, tekun, medical assistance), the childcare
+contributions paid -- person-level ones per person, household-level ones (a tax on the dwelling) on the unit. Not counted: every social-assistance payment (dibao, tekun, medical assistance), the childcare
 subsidy, the disability subsidies and the old-age allowance, and (baseline) charity received. Negative income
 (business losses) counts as zero.
 """
@@ -75,6 +75,24 @@ def dibao_counted_income(person_market_income, employee_pension, resident_pensio
     return person_market_income + employee_pension + resident_counted - taxes - contributions
 
 
+@variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=MEASURES + ", 家庭收入",
+          label={"en": "Taxes and contributions of the person (all person-level programmes)",
+                 "zh": "个人缴纳的税费合计"})
+def person_taxes_and_contributions(taxes=ByRole("tax"), contributions=ByRole("contribution")):
+    """Every person-level tax and contribution (a person formula's ByRole sums person variables only)."""
+    return taxes + contributions
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=MEASURES + ", 家庭收入",
+          label={"en": "Household-level taxes and contributions (not attached to a person)",
+                 "zh": "以家庭为单位缴纳的税费"})
+def dibao_household_level_deductions(person_taxes_and_contributions, members, taxes=ByRole("tax"),
+                                     contributions=ByRole("contribution")):
+    """Taxes and contributions declared on the household (e.g. a tax on the dwelling): the household total of each
+    role less the members' part, so that a household-level programme also nets out of counted income."""
+    return taxes + contributions - members.sum(person_taxes_and_contributions)
+
+
 @variable(entity=HOUSEHOLD, dtype="int", unit="persons", tier="secondary", reference=LAW + ", 第九条",
           label={"en": "Members in the dibao unit (household less tekun persons)", "zh": "低保核算人数（不含特困人员）"})
 def dibao_unit_size(tekun_recipient, members):
@@ -85,10 +103,11 @@ def dibao_unit_size(tekun_recipient, members):
 @variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=MEASURES,
           label={"en": "Per-capita income for the dibao means test", "zh": "低保家庭人均收入"})
 def dibao_income_per_capita(dibao_counted_income, tekun_recipient, dibao_unit_size, charity_received, members,
+                            dibao_household_level_deductions,
                             counts_charity=P("assistance.dibao.counts_charity_received")):
-    """Counted income of the dibao unit (floored at 0) divided by its size; charity received only if the
-    switch says so."""
-    income = members.sum(np.where(tekun_recipient, 0.0, dibao_counted_income))
+    """Counted income of the dibao unit, less household-level taxes and contributions, (floored at 0) divided by
+    its size; charity received only if the switch says so."""
+    income = members.sum(np.where(tekun_recipient, 0.0, dibao_counted_income)) - dibao_household_level_deductions
     if counts_charity:
         income = income + charity_received
     return np.maximum(income, 0.0) / np.maximum(dibao_unit_size, 1)
