@@ -61,10 +61,10 @@ def bin_index(values: np.ndarray, config: dict[str, int], out: np.ndarray | None
 class BinAccumulator:
     """Float64 per-bin sums of `DistributionSketch` bins for a partition: G groups x C weight columns.
 
-    For group g and weight column c: W[g, c, b] = sum of weights, Y[g, c, b] = sum of weight * value; the
-    per-bin minimum and maximum of the values are shared by the columns of a group (a column's sketch then has
-    bounds at least as wide as its own data needs: still rigorous). `extra` columns hold further per-bin sums
-    (e.g. a programme's amount by bin of market income), added with `add_extra`.
+    For weight column c and group g: w[c, g, b] = sum of weights, y[c, g, b] = sum of weight * value, and the
+    per-bin minimum and maximum of the values of the rows with positive weight in that column (with a single
+    column, of all rows: rows of weight 0 do not enter any sketch bin's weight). `extra` columns hold further
+    per-bin sums (e.g. a programme's amount by bin of market income), added with `add_extra`.
     """
 
     def __init__(self, config: dict[str, int], n_groups: int = 1, n_weights: int = 1, n_extra: int = 0):
@@ -74,8 +74,8 @@ class BinAccumulator:
         nb = self.n_bins
         self.w = np.zeros((n_weights, n_groups, nb))  # w[c] is contiguous: flat index g * nb + bin
         self.y = np.zeros((n_weights, n_groups, nb))
-        self.lo = np.full((n_groups, nb), np.inf)
-        self.hi = np.full((n_groups, nb), -np.inf)
+        self.lo = np.full((max(n_weights, 1), n_groups, nb), np.inf)
+        self.hi = np.full((max(n_weights, 1), n_groups, nb), -np.inf)
         self.extra = np.zeros((n_extra, nb)) if n_extra else None
         self.rows = np.zeros(n_groups, dtype=np.int64)
         self._touched = np.zeros(n_groups, dtype=bool)
@@ -84,8 +84,8 @@ class BinAccumulator:
         for g in np.flatnonzero(self._touched):
             self.w[:, g] = 0.0
             self.y[:, g] = 0.0
-            self.lo[g] = np.inf
-            self.hi[g] = -np.inf
+            self.lo[:, g] = np.inf
+            self.hi[:, g] = -np.inf
         if self.extra is not None:
             self.extra[:] = 0.0
         self.rows[:] = 0
@@ -117,9 +117,13 @@ class BinAccumulator:
         for c, wc in enumerate(weights):
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
             self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc * values, minlength=size)
-        lo_flat, hi_flat = self.lo.reshape(-1), self.hi.reshape(-1)
-        np.minimum.at(lo_flat, flat + base, values)
-        np.maximum.at(hi_flat, flat + base, values)
+            if self.n_weights == 1:
+                rows, vals = flat + base, values
+            else:  # each column's own rows, so its bounds do not depend on how rows share partitions
+                keep = wc > 0
+                rows, vals = flat[keep] + base, values[keep]
+            np.minimum.at(self.lo[c].reshape(-1), rows, vals)
+            np.maximum.at(self.hi[c].reshape(-1), rows, vals)
 
     def add_extra(self, idx: np.ndarray, columns: list[np.ndarray], rows: slice | np.ndarray | None = None,
                   first: int = 0) -> None:
@@ -146,7 +150,7 @@ class BinAccumulator:
         state: dict[str, Any] = {
             "kind": DistributionSketch.KIND, "version": DistributionSketch.VERSION, **self.config,
             "count": int(self.rows[group]), "bins": used.astype(np.int64), "limbs": limbs,
-            "bin_min": self.lo[group][used], "bin_max": self.hi[group][used],
+            "bin_min": self.lo[weight, group][used], "bin_max": self.hi[weight, group][used],
         }
         return DistributionSketch.from_dict(state)
 
