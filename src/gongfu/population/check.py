@@ -6,6 +6,13 @@ groups: households are split into G groups (household_id mod G), the statistic i
 weights multiplied by G) and SE = sd(group values) / sqrt(G). The effective tolerance is
 ``tol + 3 * SE / |target|``; a target passes when ``|achieved / target - 1| <= effective tolerance``.
 Income targets need the engine (post-tax-and-transfer income): ``engine_outputs`` runs it.
+
+Income statistics follow the NBS definitions: the mean is over persons (total income / total persons); the
+median is the per-capita income of the middle *household* when households are ranked by per-capita income, and
+the five equal groups (quintiles) hold equal numbers of *households*, each group's mean being its total income
+divided by its persons (targets.yaml income_median and quintile_means_2023 give the sources). Net transfers are
+NBS transfers received minus transfers paid: public benefits + private transfers received - taxes - personal
+contributions, per person.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme
 from gongfu.engine.geography import CODE_TO_INDEX, PROVINCES
 from gongfu.population.tables import inflow_targets, load_targets, province_inputs
 
-ENGINE_VARIABLES = ("per_capita_disposable_income", "dibao", "tekun_recipient")
+ENGINE_VARIABLES = ("per_capita_disposable_income", "dibao", "tekun_recipient", "total_benefits", "total_taxes",
+                    "total_contributions")
 FIT_YEAR = 2024  # the year of the income targets: the law in force on 2024-01-01 is applied when fitting
 
 
@@ -134,18 +142,34 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
         for key, sel in (("", slice(None)), ("_urban", h["area"] == Area.urban), ("_rural", h["area"] == Area.rural)):
             x, w = pc[sel], hw[sel]
             s[f"income_mean{key}"] = (x * w).sum() / w.sum()
-            s[f"income_median{key}"] = float(_wquantile(x, w, 0.5))
+            s[f"income_median{key}"] = float(_wquantile(x, wh[sel], 0.5))  # the middle household (NBS)
         s["income_urban_rural_ratio"] = s["income_mean_urban"] / s["income_mean_rural"]
         s["income_median_mean_ratio_urban"] = s["income_median_urban"] / s["income_mean_urban"]
         s["income_median_mean_ratio_rural"] = s["income_median_rural"] / s["income_mean_rural"]
-        # quintile means over persons ranked by household per-capita income
+        # NBS five equal groups: households ranked by per-capita income, equal numbers of households per group
         o = np.argsort(pc, kind="stable")
-        c = np.cumsum(hw[o]) / hw.sum()
-        grp = np.minimum((c - 0.5 * hw[o] / hw.sum()) * 5, 4.999).astype(int)
+        c = np.cumsum(wh[o]) / wh.sum()
+        grp = np.minimum((c - 0.5 * wh[o] / wh.sum()) * 5, 4.999).astype(int)
         s["quintile_means"] = (np.bincount(grp, weights=(pc[o] * hw[o]), minlength=5)
                                / np.maximum(np.bincount(grp, weights=hw[o], minlength=5), 1e-300))
         s["province_income"] = np.bincount(pi, weights=pc * hw, minlength=31) / np.maximum(
             np.bincount(pi, weights=hw, minlength=31), 1e-300)
+        private = np.bincount(hidx, weights=p["private_transfers_received"], minlength=n_h) \
+            if "private_transfers_received" in p else np.zeros(n_h)
+        net_tr = (np.asarray(eng["total_benefits"]) + private - np.asarray(eng["total_taxes"])
+                  - np.asarray(eng["total_contributions"]))
+        s["net_transfers_per_capita"] = (wh * net_tr).sum() / persons
+        s["private_transfers_per_capita"] = (wh * private).sum() / persons
+        comp = {"wages": p["wage_income"], "business": p["self_employment_income"] + p["agricultural_income"],
+                "property": p["interest_income"] + p["dividend_income"] + p["rental_income"]}
+        for key, sel in (("urban", h["area"] == Area.urban), ("rural", h["area"] == Area.rural)):
+            pers = hw[sel].sum()
+            for c, x in comp.items():
+                s[f"{c}_per_capita_{key}"] = (wp[sel[hidx]] * x[sel[hidx]]).sum() / pers
+            s[f"net_transfers_per_capita_{key}"] = (wh[sel] * net_tr[sel]).sum() / pers
+            s[f"private_transfers_per_capita_{key}"] = (wh[sel] * private[sel]).sum() / pers
+        for c in ("wages", "business", "property", "net_transfers"):
+            s[f"{c}_ratio_rural_urban"] = s[f"{c}_per_capita_rural"] / s[f"{c}_per_capita_urban"]
         rec = np.asarray(eng["dibao"]) > 0
         s["dibao_recipients"] = hw[rec].sum()
         s["dibao_recipients_urban"] = hw[rec & (h["area"] == Area.urban)].sum()
@@ -189,6 +213,12 @@ def compare(achieved: dict[str, Any], se: dict[str, Any] | None = None,
     for name, spec in t["national"].items():
         rows.append(Row(name, float(spec["value"]), float(achieved.get(name, nan)), spec["tol"],
                         float(se.get(name, 0.0)), spec.get("unit", "")))
+    ca = t["composition_by_area_2023"]
+    for c in ("wages", "business", "property", "net_transfers"):
+        key = f"{c}_ratio_rural_urban"
+        if key in achieved:
+            rows.append(Row(key, ca["rural"][c] / ca["urban"][c], float(achieved[key]), ca["tol"][c],
+                            float(se.get(key, 0.0)), "ratio", "composition"))
     q = t["quintile_means_2023"]
     if "quintile_means" in achieved:
         for i, label in enumerate(("low", "lower_middle", "middle", "upper_middle", "high")):

@@ -162,8 +162,29 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
         gap_a = np.log(s[f"income_mean_{a}"] / s[f"income_median_{a}"])
         if gap_a > 0:
             fi[f"sigma_{a}"] = float(np.clip(fi[f"sigma_{a}"] * np.clip(np.sqrt(gap_t / gap_a), 0.7, 1.3), 0.2, 3))
-    fi["business_scale"] *= _ratio(tv["business_per_capita"], s["business_per_capita"])
-    fi["property_scale"] *= _ratio(tv["property_per_capita"], s["property_per_capita"])
+    # earnings of rural-hukou workers in towns (log shift) towards the NBS migrant-worker income
+    fi["migrant_shift"] = float(np.clip(fi["migrant_shift"] + 0.8 * np.log(tv["migrant_worker_wage"]
+                                                                          / s["migrant_worker_wage"]), -1.0, 1.0))
+    # components by area: the national 2024 level split by the NBS 2023 rural/urban ratio at the modelled urban
+    # share of persons, wanted[area] = national / (share_u + ratio * (1 - share_u)) x (1 or ratio)
+    ca = t["composition_by_area_2023"]
+
+    def wanted(component: str, national: float) -> dict[str, float]:
+        rho = ca["rural"][component] / ca["urban"][component]
+        urban = national / (share_u + rho * (1 - share_u))
+        return {"urban": urban, "rural": rho * urban}
+
+    bus = wanted("business", tv["business_per_capita"])
+    prop = wanted("property", tv["property_per_capita"])
+    net = wanted("net_transfers", tv["net_transfers_per_capita"])
+    for a in ("urban", "rural"):
+        fi[f"business_scale_{a}"] *= _ratio(bus[a], s[f"business_per_capita_{a}"])
+        fi[f"property_scale_{a}"] *= _ratio(prop[a], s[f"property_per_capita_{a}"])
+        # private transfers: what NBS net transfers leave after gongfu's public benefits, taxes and contributions
+        public_net = s[f"net_transfers_per_capita_{a}"] - s[f"private_transfers_per_capita_{a}"]
+        need = max(net[a] - public_net, 0.0)
+        fi[f"private_level_{a}"] = float(fi[f"private_level_{a}"]
+                                         * _ratio(need, s[f"private_transfers_per_capita_{a}"], 1.0, 0.1, 10.0))
 
 
 def takeup_updates(f: dict[str, Any], t: dict[str, Any], h, p, system) -> dict[str, float]:
@@ -210,7 +231,11 @@ def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 8, verbos
         log(f"round {r}: mean {s['income_mean']:.0f} urban {s['income_mean_urban']:.0f} rural "
             f"{s['income_mean_rural']:.0f} median {s['income_median']:.0f} u {s['income_median_urban']:.0f} "
             f"r {s['income_median_rural']:.0f} dibao {s['dibao_recipients'] / 1e6:.1f}M "
-            f"tekun {s['tekun_recipients'] / 1e6:.2f}M disabled {s['disabled_persons'] / 1e6:.1f}M")
+            f"tekun {s['tekun_recipients'] / 1e6:.2f}M disabled {s['disabled_persons'] / 1e6:.1f}M "
+            f"m/m u {s['income_median_mean_ratio_urban']:.3f} r {s['income_median_mean_ratio_rural']:.3f} "
+            f"wages {s['wages_per_capita']:.0f} net transfers {s['net_transfers_per_capita']:.0f} "
+            f"(private {s['private_transfers_per_capita']:.0f}) sigma u {f['income']['sigma_urban']:.2f} "
+            f"r {f['income']['sigma_rural']:.2f}")
         if r == rounds - 1:
             break
         demographic_updates(f, s, t, h, p)
@@ -238,9 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--warm", action="store_true", help="start from the current fitted.yaml")
+    ap.add_argument("--start", type=Path, default=None, help="start from this fitted file")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
-    f = fit(a.households, a.seed, a.rounds, start=load_fitted() if a.warm else None)
+    start = load_fitted(a.start) if a.start else (load_fitted() if a.warm else None)
+    f = fit(a.households, a.seed, a.rounds, start=start)
     print(f"wrote {write_fitted(f, a.out)}")
     return 0
 

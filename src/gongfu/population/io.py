@@ -43,7 +43,7 @@ SCHEMA_TYPES: dict[str, pa.DataType] = {
     "hukou_province": pa.int8(), "hukou_type": pa.int8(), "employment_status": pa.int8(),
     "disability_grade": pa.int8(), "wage_income": pa.float64(), "self_employment_income": pa.float64(),
     "agricultural_income": pa.float64(), "interest_income": pa.float64(), "dividend_income": pa.float64(),
-    "rental_income": pa.float64(), "pension_scheme": pa.int8(), "contribution_years": pa.int16(),
+    "rental_income": pa.float64(), "private_transfers_received": pa.float64(), "pension_scheme": pa.int8(), "contribution_years": pa.int16(),
     "has_obligated_supporter": pa.bool_(), "tekun_takeup": pa.bool_(),
 }
 

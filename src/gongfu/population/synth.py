@@ -32,14 +32,15 @@ SLOT_ROLE = np.array([Role.head, Role.spouse, Role.child, Role.child, Role.child
                       Role.grandchild, Role.grandchild], dtype=np.int8)
 T_SINGLE, T_COUPLE, T_NUCLEAR, T_LONE, T_THREE, T_COUPLE_PARENTS, T_SKIPPED = range(7)
 G_URBAN_HUKOU, G_RURAL_HUKOU_URBAN, G_RURAL = 0, 1, 2
-STAGES = ("demography", "hukou", "employment", "pension", "disability", "income", "housing", "takeup")
+STAGES = ("demography", "hukou", "employment", "pension", "disability", "income", "housing", "takeup", "transfers")
 
 HOUSEHOLD_COLUMNS = ("household_id", "province", "area", "weight", "tenure", "n_homes", "home_value",
                      "floor_area", "city_tier", "has_mortgage", "dibao_takeup")
 PERSON_COLUMNS = ("person_id", "household_id", "role", "age", "sex", "hukou_province", "hukou_type",
                   "employment_status", "disability_grade", "wage_income", "self_employment_income",
-                  "agricultural_income", "interest_income", "dividend_income", "rental_income", "pension_scheme",
-                  "contribution_years", "has_obligated_supporter", "tekun_takeup")
+                  "agricultural_income", "interest_income", "dividend_income", "rental_income",
+                  "private_transfers_received", "pension_scheme", "contribution_years", "has_obligated_supporter",
+                  "tekun_takeup")
 
 
 _LUT_BITS = 12
@@ -246,6 +247,49 @@ def _employment(rng: np.random.Generator, m: Model, age, sex, group, area, grade
     return status, scheme, np.maximum(years, 0).astype(np.int16)
 
 
+def _private_transfers(rng: np.random.Generator, m: Model, pidx: int, typ: np.ndarray, ages: np.ndarray,
+                       active: np.ndarray, area: np.ndarray, hh: np.ndarray, slot: np.ndarray, age: np.ndarray,
+                       status: np.ndarray, has_supporter: np.ndarray) -> np.ndarray:
+    """Private transfers received per person (yuan/year): support of persons 60+ by children living elsewhere,
+    and remittances of members working away, carried by the head of the rural household that receives them.
+    Persons without an obligated supporter (candidates for tekun) receive no support from children.
+
+    Amount = fitted level x units x mean-one log-normal factor x province income index^elasticity; who receives
+    and the units are assumptions (assumptions.yaml private_transfers), the level is fitted to NBS net transfers.
+    """
+    a = m.a["private_transfers"]
+    fi = m.f["income"]
+    level = (np.array([fi["private_level_rural"], fi["private_level_urban"]])[area[hh]]
+             * m.income_index[pidx] ** a["province_elasticity"])
+    n_p = len(age)
+    u = rng.random((2, n_p), dtype=np.float32)
+    z = rng.standard_normal(n_p, dtype=np.float32)
+    sig = np.float32(a["sigma"])
+    factor = np.exp(sig * z - np.float32(0.5) * sig * sig)
+    # elderly: co-resident with a child when living with the head as the head's parent, or heading/partnering
+    # a household with an adult child
+    el = a["elderly"]
+    adult_child = ((ages[:, 2:5] >= 18) & active[:, 2:5]).any(axis=1)[hh]
+    coresident = (slot >= 5) & (slot <= 6) | ((slot <= 1) & adult_child)
+    p_recv = np.where(coresident, el["receive_share"]["with_coresident_child"],
+                      el["receive_share"]["without_coresident_child"])
+    units = np.where(status == EmploymentStatus.retired, el["units"]["employee_pensioner"],
+                     el["units"]["without_employee_pension"]) * np.where(age >= 70, el["age_70_plus_factor"], 1.0)
+    elderly = (age >= el["min_age"]) & has_supporter & (u[0] < p_recv)  # no children, no support (tekun)
+    amount = np.where(elderly, units, 0.0)
+    # remittances to rural households, on the head
+    rm = a["remittances"]
+    head_age = ages[:, 0][hh]
+    rural = (area == Area.rural)[hh]
+    skipped = (typ == T_SKIPPED)[hh]
+    mid = rural & ~skipped & (head_age >= 40) & (head_age <= 69)
+    is_head = slot == 0
+    rem = np.where(skipped & (u[1] < rm["skipped_generation"]["receive_share"]), rm["skipped_generation"]["units"],
+                   np.where(mid & (u[1] < rm["rural_head_40_69"]["receive_share"]), rm["rural_head_40_69"]["units"], 0.0))
+    amount = amount + np.where(is_head & rural, rem, 0.0)
+    return np.round(amount * factor * level, 0)
+
+
 def _lognormal(z: np.ndarray, log_median: np.ndarray | float, sigma: np.ndarray | float) -> np.ndarray:
     return np.exp(log_median + sigma * z)
 
@@ -288,6 +332,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     lidx = float(np.log(m.income_index[pidx]))
     shock = (inc["household_shock_sd"] * hz[0])[hh]
     wage_med = np.array([inc["wage_log_median"][g] for g in ("urban_hukou_urban", "rural_hukou_urban", "rural")])
+    group_shift = np.array([0.0, fi["migrant_shift"], 0.0])  # fitted: earnings of rural-hukou town workers
     level_a = np.array([fi["level_rural"], fi["level_urban"]])
     sig_a = np.array([fi["sigma_rural"], fi["sigma_urban"]])
     wage_income = np.zeros(len(age))
@@ -297,19 +342,20 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     is_wage = (status == EmploymentStatus.employee) | (status == EmploymentStatus.flexible)
     i = np.flatnonzero(is_wage)
     ar = parea[i]
-    logw = (wage_med[group[i]] + level_a[ar] + inc["province_elasticity"] * lidx
+    logw = (wage_med[group[i]] + group_shift[group[i]] + level_a[ar] + inc["province_elasticity"] * lidx
             - ac["curvature"] * (age[i] - ac["peak"]).astype(np.float64) ** 2
             + inc["female_log_gap"] * sex[i] + shock[i] + sig_a[ar] * inc["wage_sigma"] * z[i])
     wage_income[i] = np.exp(logw) * np.where(status[i] == EmploymentStatus.flexible, inc["flexible_factor"], 1.0)
     i = np.flatnonzero(status == EmploymentStatus.self_employed)
     ar = parea[i]
     se_med = np.array([inc["self_employment_log_median"]["rural"], inc["self_employment_log_median"]["urban"]])
-    self_employment_income[i] = fi["business_scale"] * np.exp(
-        se_med[ar] + level_a[ar] + inc["province_elasticity"] * lidx + shock[i]
+    bus_a = np.array([fi["business_scale_rural"], fi["business_scale_urban"]])
+    self_employment_income[i] = bus_a[ar] * np.exp(
+        se_med[ar] + group_shift[group[i]] + level_a[ar] + inc["province_elasticity"] * lidx + shock[i]
         + sig_a[ar] * inc["self_employment_sigma"] * z[i])
     i = np.flatnonzero(status == EmploymentStatus.farmer)
     ar = parea[i]
-    agricultural_income[i] = fi["business_scale"] * np.exp(
+    agricultural_income[i] = bus_a[ar] * np.exp(
         inc["agricultural_log_median"] + level_a[ar] + inc["agricultural_province_elasticity"] * lidx + shock[i]
         + sig_a[ar] * inc["agricultural_sigma"] * z[i])
     del urban_p
@@ -344,7 +390,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
 
     # property income, on the head
     pr = inc["property"]
-    ps = float(fi["property_scale"])
+    ps = np.where(urban_h, fi["property_scale_urban"], fi["property_scale_rural"])
     ew = np.exp(wealth) * m.income_index[pidx]
     interest_h = np.where(uh[3] < pr["interest_holders"], ew * 2900.0 * ps, 0.0)
     div_p = np.where(urban_h, pr["dividend_holders"]["urban"], pr["dividend_holders"]["rural"])
@@ -369,6 +415,9 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     no_support_group = alone & ((age >= 60) | ((grade >= 1) & (grade <= 2) & (age >= 16)))
     has_supporter = ~(no_support_group & (up[1] < float(m.f["scales"]["no_supporter_share"])))
 
+    private = _private_transfers(rngs["transfers"], m, pidx, typ, ages, active, area, hh, slot, age, status,
+                                 has_supporter)
+
     # weight: raking multipliers, then post-stratified to persons by area within the partition
     starts = np.r_[0, np.cumsum(size)[:-1]]
     weight = household_weights(m, pidx, area, size, starts, age, (persons_rural, persons_urban))
@@ -385,7 +434,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
         "hukou_type": hukou_type_h[hh], "employment_status": status, "disability_grade": grade,
         "wage_income": wage_income, "self_employment_income": self_employment_income,
         "agricultural_income": agricultural_income, "interest_income": interest_income,
-        "dividend_income": dividend_income, "rental_income": rental_income, "pension_scheme": scheme,
+        "dividend_income": dividend_income, "rental_income": rental_income,
+        "private_transfers_received": private, "pension_scheme": scheme,
         "contribution_years": years, "has_obligated_supporter": has_supporter, "tekun_takeup": tekun_takeup,
     }
     return households, persons
