@@ -64,7 +64,9 @@ def _state(pid: int, seed: int) -> RunAggregate:
     s.dense["t"] = to_limbs(rng.normal(0, 1e6, (3, 2)))
     codes = np.sort(rng.choice(50, 7, replace=False)).astype(np.int64)
     s.sparse["sp"] = (codes, to_limbs(rng.normal(0, 1e3, (7, 2))))
-    s.sketches["x"] = DistributionSketch.from_arrays(rng.lognormal(9, 1, 100), rng.uniform(0.5, 2, 100))
+    s.sparse_size["sp"] = 50
+    s.sparse["u"] = (codes, to_limbs(rng.normal(0, 1e3, (7, 3))))  # key range unknown: sorted union
+    s.set_sketch("x", DistributionSketch.from_arrays(rng.lognormal(9, 1, 100), rng.uniform(0.5, 2, 100)))
     return s
 
 

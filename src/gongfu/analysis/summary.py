@@ -244,9 +244,10 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
     """Per-capita disposable income sketches by province, area, region and hukou type (merged from cells)."""
     cells = {}
     prefix = f"{system}.disposable.cell"
-    for name, sk in agg.sketches.items():
+    sketches = agg.sketches
+    for name in sketches:
         if name.startswith(prefix):
-            cells[int(name[len(prefix):])] = sk
+            cells[int(name[len(prefix):])] = sketches[name]
     out: dict[str, dict[str, DistributionSketch]] = {"province": {}, "area": {}, "region": {}, "hukou_type": {}}
 
     def merged(ids: list[int]) -> DistributionSketch | None:

@@ -2,22 +2,26 @@
 
 A `RunAggregate` holds, for a set of finished partitions:
 
-* `dense` tables of exact sums (canonical fixed-point limbs of `analysis.aggregates`): weighted sums by
-  province x area cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes;
+* `dense` tables of exact sums (fixed-point limbs of `analysis.aggregates`): weighted sums by province x area
+  cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes;
 * `sparse` tables of exact sums keyed by a bin of a `DistributionSketch` (programme amounts by bin of market
   income, for concentration indices; reform changes by bin of baseline income, for deciles);
-* `sketches`: `DistributionSketch`es of per-capita incomes (national, by cell, by hukou type);
+* sketches of per-capita incomes (national, by cell, by hukou type), as `SketchState`s: the state of a
+  `analysis.aggregates.DistributionSketch` (exact per-bin limbs, per-bin minimum and maximum), sparse in a
+  partition and dense once merged, so that merging costs only the bins a partition touches;
 * `partitions`: the ids merged so far, and sample counts.
 
-Merging adds integers (and takes per-bin minima and maxima), which is associative and commutative, so the
-merged state depends only on *which* partitions were merged, never on their order or grouping.
+Merging adds integers (limbs are kept as plain int64 sums and carried into canonical form only when read or
+saved: a canonical limb is below 2^32, so 2^31 partitions fit) and takes per-bin minima and maxima. Both are
+associative and commutative, so the merged state depends only on *which* partitions were merged, never on their
+order or grouping: the statistics computed from it are bit-identical.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -41,12 +45,129 @@ def to_limbs(values: np.ndarray) -> np.ndarray:
     return limbs.reshape(*v.shape, N_LIMBS)
 
 
-def _union(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.union1d(a[0], b[0]).astype(np.int64)
-    limbs = np.zeros((codes.size, *a[1].shape[1:]), dtype=np.int64)
-    for c, li in (a, b):
-        limbs[np.searchsorted(codes, c)] += li
-    return codes, add_limbs(limbs, np.zeros_like(limbs))
+def canonical(limbs: np.ndarray) -> np.ndarray:
+    """The canonical form of limb sums (carries propagated)."""
+    return add_limbs(limbs, np.zeros_like(limbs))
+
+
+def pack(limbs: np.ndarray) -> np.ndarray:
+    """Canonical limbs in 4 x 32 bits (the three low limbs are below 2^32; the signed top limb, in units of
+    2^33, stays below 2^31 for any sum below 2^64 yuan): half the bytes of int64 limbs."""
+    c = canonical(limbs)
+    top = c[..., -1]
+    if top.size and (top.min() < -(2**31) or top.max() >= 2**31):
+        raise AggregateError("a sum is too large to pack (beyond 2^64)")
+    return np.concatenate([c[..., :-1].astype(np.uint32), top[..., None].astype(np.int32).view(np.uint32)],
+                          axis=-1)
+
+
+def unpack(packed: np.ndarray) -> np.ndarray:
+    p = np.asarray(packed)
+    if p.dtype == np.int64:  # unpacked form
+        return p.copy()
+    if p.dtype != np.uint32:
+        raise AggregateError(f"limbs of dtype {p.dtype}")
+    low = p[..., :-1].astype(np.int64)
+    top = np.ascontiguousarray(p[..., -1]).view(np.int32).astype(np.int64)
+    return np.concatenate([low, top[..., None]], axis=-1)
+
+
+class SketchState:
+    """Mergeable state of a `DistributionSketch`: sparse (`bins` given) or dense (all bins)."""
+
+    __slots__ = ("config", "n_bins", "count", "bins", "limbs", "lo", "hi")
+
+    def __init__(self, config: Mapping[str, int], count: int, bins: np.ndarray | None, limbs: np.ndarray,
+                 lo: np.ndarray, hi: np.ndarray):
+        self.config = {k: int(config[k]) for k in ("sub_bins", "min_exponent", "max_exponent")}
+        self.n_bins = 2 * (self.config["max_exponent"] - self.config["min_exponent"]) * self.config["sub_bins"] + 5
+        self.count, self.bins, self.limbs, self.lo, self.hi = int(count), bins, limbs, lo, hi
+
+    @classmethod
+    def from_sketch(cls, sketch: DistributionSketch) -> SketchState:
+        d = sketch.to_dict()
+        return cls(d, d["count"], np.asarray(d["bins"], dtype=np.int64), np.asarray(d["limbs"], dtype=np.int64),
+                   np.asarray(d["bin_min"], dtype=np.float64), np.asarray(d["bin_max"], dtype=np.float64))
+
+    def copy(self) -> SketchState:
+        return SketchState(self.config, self.count, None if self.bins is None else self.bins.copy(),
+                           self.limbs.copy(), self.lo.copy(), self.hi.copy())
+
+    def dense(self) -> SketchState:
+        """A dense copy (every bin stored), ready to absorb other states in place."""
+        limbs = np.zeros((self.n_bins, 2, N_LIMBS), dtype=np.int64)
+        lo = np.full(self.n_bins, np.inf)
+        hi = np.full(self.n_bins, -np.inf)
+        if self.bins is None:
+            limbs[:], lo[:], hi[:] = self.limbs, self.lo, self.hi
+        else:
+            limbs[self.bins], lo[self.bins], hi[self.bins] = self.limbs, self.lo, self.hi
+        return SketchState(self.config, self.count, None, limbs, lo, hi)
+
+    def absorb(self, other: SketchState) -> None:
+        """Add `other` into this dense state in place."""
+        if self.bins is not None:
+            raise AggregateError("absorb into a dense state")
+        if other.config != self.config:
+            raise AggregateError("cannot merge sketches with different configurations")
+        if other.bins is None:
+            self.limbs += other.limbs
+            np.minimum(self.lo, other.lo, out=self.lo)
+            np.maximum(self.hi, other.hi, out=self.hi)
+        else:
+            b = other.bins
+            self.limbs[b] += other.limbs
+            self.lo[b] = np.minimum(self.lo[b], other.lo)
+            self.hi[b] = np.maximum(self.hi[b], other.hi)
+        self.count += other.count
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(bins, canonical limbs, min, max) of the non-empty bins."""
+        if self.bins is not None:
+            return self.bins, canonical(self.limbs), self.lo, self.hi
+        used = np.flatnonzero(self.hi >= self.lo)
+        return used.astype(np.int64), canonical(self.limbs[used]), self.lo[used], self.hi[used]
+
+    def sketch(self) -> DistributionSketch:
+        bins, limbs, lo, hi = self.sparse()
+        return DistributionSketch.from_dict({"kind": DistributionSketch.KIND, "version": DistributionSketch.VERSION,
+                                             **self.config, "count": self.count, "bins": bins, "limbs": limbs,
+                                             "bin_min": lo, "bin_max": hi})
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SketchState):
+            return NotImplemented
+        a, b = self.sparse(), other.sparse()
+        return self.config == other.config and self.count == other.count and all(
+            np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Sketches(Mapping):
+    """Read-only view of a state's sketches as `DistributionSketch`es (built on first access)."""
+
+    def __init__(self, owner: RunAggregate):
+        self.owner = owner
+
+    def __getitem__(self, name: str) -> DistributionSketch:
+        cache = self.owner._built
+        if name not in cache:
+            states = self.owner.sketch_states
+            key = name if name in states else self.owner.alias(name)
+            if key is None:
+                raise KeyError(name)
+            cache[name] = states[key].sketch()
+        return cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        names = list(self.owner.sketch_states)
+        aliases = [n for n in ("r." + m[2:] for m in names if m.startswith("b.")) if n not in
+                   self.owner.sketch_states and self.owner.alias(n)]
+        return iter(names + aliases)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class RunAggregate:
@@ -58,12 +179,31 @@ class RunAggregate:
         self.counts: dict[str, int] = {"households": 0, "persons": 0}
         self.dense: dict[str, np.ndarray] = {}
         self.sparse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.sketches: dict[str, DistributionSketch] = {}
+        self.sparse_size: dict[str, int] = {}
+        self.sketch_states: dict[str, SketchState] = {}
+        self._built: dict[str, DistributionSketch] = {}
+
+    @property
+    def sketches(self) -> Mapping[str, DistributionSketch]:
+        return _Sketches(self)
+
+    def alias(self, name: str) -> str | None:
+        """A reform sketch the reform cannot change is stored once, under the baseline's name."""
+        if not name.startswith("r."):
+            return None
+        concept = name.split(".")[1]
+        unchanged = concept not in self.layout.get("changed", {}).get("concepts", [concept])
+        base = "b." + name[2:]
+        return base if unchanged and base in self.sketch_states else None
+
+    def set_sketch(self, name: str, sketch: DistributionSketch | SketchState) -> None:
+        self.sketch_states[name] = sketch if isinstance(sketch, SketchState) else SketchState.from_sketch(sketch)
+        self._built.pop(name, None)
 
     # ------------------------------------------------------------------------------------------- merge --
     def merge(self, other: RunAggregate) -> RunAggregate:
         """Add `other` into `self` (in place) and return `self`. Refuses overlapping partition sets."""
-        if not self.partitions and not self.dense and not self.sketches:
+        if not self.partitions and not self.dense and not self.sketch_states:
             self.layout = dict(other.layout)
         elif other.layout != self.layout:
             raise AggregateError("cannot merge run states with different layouts (programmes, lines, systems)")
@@ -80,13 +220,37 @@ class RunAggregate:
             elif mine.shape != limbs.shape:
                 raise AggregateError(f"table {name!r}: shapes {mine.shape} and {limbs.shape} differ")
             else:
-                self.dense[name] = add_limbs(mine, limbs)
-        for name, table in other.sparse.items():
-            mine_t = self.sparse.get(name)
-            self.sparse[name] = (table[0].copy(), table[1].copy()) if mine_t is None else _union(mine_t, table)
-        for name, sketch in other.sketches.items():
-            mine_s = self.sketches.get(name)
-            self.sketches[name] = sketch if mine_s is None else mine_s.merge(sketch)
+                mine += limbs
+        for name, (codes, limbs) in other.sparse.items():
+            size = other.sparse_size.get(name) or self.sparse_size.get(name)
+            if name not in self.sparse:
+                self.sparse[name] = (codes.copy(), limbs.copy())
+                if size:
+                    self.sparse_size[name] = size
+                continue
+            mine_c, mine_l = self.sparse[name]
+            if not size:  # unknown key range: sorted union
+                union = np.union1d(mine_c, codes).astype(np.int64)
+                merged = np.zeros((union.size, *mine_l.shape[1:]), dtype=np.int64)
+                merged[np.searchsorted(union, mine_c)] += mine_l
+                merged[np.searchsorted(union, codes)] += limbs
+                self.sparse[name] = (union, merged)
+                continue
+            if mine_c.size != size:  # dense over all bins from now on: later merges are in-place adds
+                dense = np.zeros((size, *mine_l.shape[1:]), dtype=np.int64)
+                dense[mine_c] = mine_l
+                mine_c, mine_l = np.arange(size, dtype=np.int64), dense
+            mine_l[codes] += limbs
+            self.sparse[name] = (mine_c, mine_l)
+        for name, st in other.sketch_states.items():
+            mine_s = self.sketch_states.get(name)
+            if mine_s is None:
+                self.sketch_states[name] = st.copy()
+            else:
+                if mine_s.bins is not None:
+                    mine_s = self.sketch_states[name] = mine_s.dense()
+                mine_s.absorb(st)
+            self._built.pop(name, None)
         return self
 
     @classmethod
@@ -101,12 +265,11 @@ class RunAggregate:
             return NotImplemented
         return (self.layout == other.layout and self.partitions == other.partitions
                 and self.counts == other.counts and self.dense.keys() == other.dense.keys()
-                and all(np.array_equal(v, other.dense[k]) for k, v in self.dense.items())
+                and all(np.array_equal(canonical(v), canonical(other.dense[k])) for k, v in self.dense.items())
                 and self.sparse.keys() == other.sparse.keys()
-                and all(np.array_equal(v[0], other.sparse[k][0]) and np.array_equal(v[1], other.sparse[k][1])
-                        for k, v in self.sparse.items())
-                and self.sketches.keys() == other.sketches.keys()
-                and all(v == other.sketches[k] for k, v in self.sketches.items()))
+                and all(_sparse_equal(self._sparse_used(k), other._sparse_used(k)) for k in self.sparse)
+                and self.sketch_states.keys() == other.sketch_states.keys()
+                and all(v == other.sketch_states[k] for k, v in self.sketch_states.items()))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -115,28 +278,34 @@ class RunAggregate:
         """Float64 values of a dense table (each an exact sum, rounded once)."""
         return limbs_to_float(self.dense[name])
 
-    def sparse_table(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def _sparse_used(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         codes, limbs = self.sparse[name]
+        limbs = canonical(limbs)
+        used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
+        return codes[used], limbs[used]
+
+    def sparse_table(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(bins, float64 sums) of the non-zero rows of a sparse table."""
+        codes, limbs = self._sparse_used(name)
         return codes, limbs_to_float(limbs)
 
     # --------------------------------------------------------------------------------- serialisation --
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Flat dict of arrays (no pickle): for checkpoints and transfer."""
+        """Flat dict of arrays (no pickle; canonical limbs, non-empty bins only): checkpoints and transfer."""
         sketch_meta: dict[str, Any] = {}
         arrays: dict[str, np.ndarray] = {}
-        for name, sk in self.sketches.items():
-            d = sk.to_dict()
-            sketch_meta[name] = {k: d[k] for k in ("kind", "version", "sub_bins", "min_exponent", "max_exponent",
-                                                    "count")}
-            for k in ("bins", "limbs", "bin_min", "bin_max"):
-                arrays[f"sk/{name}/{k}"] = np.asarray(d[k])
+        for name, st in self.sketch_states.items():
+            bins, limbs, lo, hi = st.sparse()
+            sketch_meta[name] = {**st.config, "count": st.count}
+            arrays[f"sk/{name}/bins"], arrays[f"sk/{name}/limbs"] = bins, pack(limbs)
+            arrays[f"sk/{name}/bin_min"], arrays[f"sk/{name}/bin_max"] = lo, hi
         for name, limbs in self.dense.items():
-            arrays[f"dense/{name}"] = limbs
-        for name, (codes, limbs) in self.sparse.items():
-            arrays[f"sp/{name}/codes"] = codes
-            arrays[f"sp/{name}/limbs"] = limbs
+            arrays[f"dense/{name}"] = pack(limbs)
+        for name in self.sparse:
+            codes, limbs = self._sparse_used(name)
+            arrays[f"sp/{name}/codes"], arrays[f"sp/{name}/limbs"] = codes, pack(limbs)
         meta = {"layout": self.layout, "partitions": sorted(self.partitions), "counts": self.counts,
-                "sketches": sketch_meta}
+                "sketches": sketch_meta, "sparse_size": self.sparse_size}
         arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
         return arrays
 
@@ -147,16 +316,20 @@ class RunAggregate:
             out = cls(meta["layout"])
             out.partitions = {int(p) for p in meta["partitions"]}
             out.counts = {k: int(v) for k, v in meta["counts"].items()}
+            out.sparse_size = {k: int(v) for k, v in meta.get("sparse_size", {}).items()}
             for name, sm in meta["sketches"].items():
-                state = dict(sm, **{k: arrays[f"sk/{name}/{k}"] for k in ("bins", "limbs", "bin_min", "bin_max")})
-                out.sketches[name] = DistributionSketch.from_dict(state)
+                out.sketch_states[name] = SketchState(
+                    sm, sm["count"], np.asarray(arrays[f"sk/{name}/bins"], dtype=np.int64),
+                    unpack(arrays[f"sk/{name}/limbs"]),
+                    np.asarray(arrays[f"sk/{name}/bin_min"], dtype=np.float64),
+                    np.asarray(arrays[f"sk/{name}/bin_max"], dtype=np.float64))
             for key, value in arrays.items():
                 if key.startswith("dense/"):
-                    out.dense[key[6:]] = np.asarray(value, dtype=np.int64)
+                    out.dense[key[6:]] = unpack(value)
                 elif key.startswith("sp/") and key.endswith("/codes"):
                     name = key[3:-6]
-                    out.sparse[name] = (np.asarray(value, dtype=np.int64),
-                                        np.asarray(arrays[f"sp/{name}/limbs"], dtype=np.int64))
+                    out.sparse[name] = (np.array(value, dtype=np.int64),
+                                        unpack(arrays[f"sp/{name}/limbs"]))
         except (KeyError, ValueError, TypeError) as exc:
             raise AggregateError(f"not a run state ({type(exc).__name__}: {exc})") from exc
         return out
@@ -174,6 +347,10 @@ class RunAggregate:
     # pickling (process pools, Dask) goes through the compact array form
     def __reduce__(self):  # noqa: D105
         return (_from_bytes, (self.to_bytes(),))
+
+
+def _sparse_equal(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    return np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
 def _from_bytes(data: bytes) -> RunAggregate:

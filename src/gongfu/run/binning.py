@@ -19,11 +19,11 @@ sub-bin -- instead of `frexp` and five `where` passes (~6x faster).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gongfu.analysis.aggregates import DistributionSketch, exact_sums
+
+from .aggregate import SketchState
 
 _MAG = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
@@ -139,20 +139,21 @@ class BinAccumulator:
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
-    def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
-        """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""
+    def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
+        """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
         w = self.w[weight, group]
         used = np.flatnonzero(w > 0)
         if used.size == 0:
             return None
         sums = np.stack([w[used], self.y[weight, group][used]], axis=1)
         limbs = exact_sums(np.arange(used.size), sums, used.size)
-        state: dict[str, Any] = {
-            "kind": DistributionSketch.KIND, "version": DistributionSketch.VERSION, **self.config,
-            "count": int(self.rows[group]), "bins": used.astype(np.int64), "limbs": limbs,
-            "bin_min": self.lo[weight, group][used], "bin_max": self.hi[weight, group][used],
-        }
-        return DistributionSketch.from_dict(state)
+        return SketchState(self.config, int(self.rows[group]), used.astype(np.int64), limbs,
+                           self.lo[weight, group][used].copy(), self.hi[weight, group][used].copy())
+
+    def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
+        """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""
+        st = self.state(group, weight)
+        return None if st is None else st.sketch()
 
     def extra_table(self) -> tuple[np.ndarray, np.ndarray]:
         """(bins, float sums [n_used, n_extra]) of the extra columns over bins where any is non-zero."""

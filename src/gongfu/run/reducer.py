@@ -562,33 +562,31 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
     cells = sum(a.cells for a in acc.values())
     out.dense["cellsh"] = to_limbs(cellsh)
     out.dense["cells"] = to_limbs(cells)
+    size = acc["b"].fine["market"].n_bins
     for s, a in acc.items():
         for c in CONCEPTS:
-            if c in a.fine:
-                sk = a.fine[c].sketch()
-                if sk is not None:
-                    out.sketches[f"{s}.{c}"] = sk
-            elif f"b.{c}" in out.sketches:
-                out.sketches[f"{s}.{c}"] = out.sketches[f"b.{c}"]
+            if c in a.fine:  # (a reform's unchanged concepts are read from the baseline: RunAggregate.alias)
+                st = a.fine[c].state()
+                if st is not None:
+                    out.set_sketch(f"{s}.{c}", st)
         if a.by_disposable:
             for g in np.flatnonzero(a.cell.rows > 0):
-                sk = a.cell.sketch(int(g))
-                if sk is not None:
-                    out.sketches[f"{s}.disposable.cell{int(g):02d}"] = sk
+                st = a.cell.state(int(g))
+                if st is not None:
+                    out.set_sketch(f"{s}.disposable.cell{int(g):02d}", st)
             for k, key in enumerate(("urban", "rural")):
-                sk = a.hukou.sketch(0, k)
-                if sk is not None:
-                    out.sketches[f"{s}.disposable.hukou_{key}"] = sk
-        elif s == "r":
-            for name in [n for n in out.sketches if n.startswith("b.disposable.")]:
-                out.sketches["r." + name[2:]] = out.sketches[name]
+                st = a.hukou.state(0, k)
+                if st is not None:
+                    out.set_sketch(f"{s}.disposable.hukou_{key}", st)
         rank_acc = a.rank if (s == "r" and a.rank_on_base) else a.fine.get("market")
         if rank_acc is not None and ctx.layout["rank"][s]:
             bins, sums = rank_acc.extra_table()
             out.sparse[f"{s}.rank"] = (bins, to_limbs(sums))
+            out.sparse_size[f"{s}.rank"] = size
     if "r" in acc:
         bins, sums = base.fine["disposable"].extra_table()
         out.sparse["chg.deciles"] = (bins, to_limbs(sums))
+        out.sparse_size["chg.deciles"] = size
     return out
 
 
