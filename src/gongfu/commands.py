@@ -21,57 +21,47 @@ from .report import labels as L
 # ---------------------------------------------------------------------------------------------- the runner
 
 
-def resolve_reform(spec: str | None):
-    """A Reform from a reform file or a scenario name (None for the baseline), validated before any run."""
+def resolve_reform(spec: str | None) -> str | None:
+    """Check a reform file or scenario name completely before any run (errors name the file and line);
+    returns the spec itself (the runner hashes the file), or None for `baseline`."""
     if spec is None or spec == "baseline":
         return None
     from .reforms import load_reform
 
-    return load_reform(spec)
+    load_reform(spec)
+    return spec
 
 
-def run_simulation(reform=None, *, population: str | Path | None = None, households: int | None = None,
-                   seed: int | None = None, year: int = 2025, workers: int | None = None, dask: str | None = None,
-                   checkpoint: str | Path | None = None, progress: Any = None) -> dict[str, Any]:
-    """One run of the population under `reform` (None: the law in force) — results per the contract."""
+def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
+                    year: int = 2025, workers: int | None = None, dask: str | None = None,
+                    checkpoint: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
+    """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults)."""
+    given = {"population": str(population) if population is not None else None, "households": households,
+             "seed": seed, "workers": workers, "dask": dask,
+             "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
+    return {"year": year, "progress": progress} | {k: v for k, v in given.items() if v is not None}
+
+
+def run_simulation(reform: Any = None, **options: Any) -> dict[str, Any]:
+    """One run of the population under `reform` (None: the law in force; a file, scenario key or Reform)."""
     from . import run
 
-    return run.simulate(reform=reform, population=population, households=households, seed=seed, year=year,
-                        workers=workers, dask=dask, checkpoint=checkpoint, progress=progress)
+    return run.simulate(reform=reform, **_runner_options(**options))
 
 
-def run_comparison(baseline=None, reform=None, **options: Any) -> dict[str, Any]:
-    """`baseline` (None: the law in force) against `reform` on the same population — a compare dict."""
+def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> dict[str, Any]:
+    """`baseline` (None: the law in force) against `reform`: the compare dict.
+
+    Against the law in force, baseline and reform are computed in one pass (deciles, winners and losers, group
+    changes included). Against another reform, two runs of the same population are compared from their totals
+    (`gongfu.run.compare(results, results)`: no deciles or winners/losers, which need the pairing of one pass).
+    """
     from . import run
 
-    return run.compare(baseline, reform, **options)
-
-
-class _Progress:
-    """A rich progress bar on stderr, fed by the runner's `progress(done, total)` callback."""
-
-    def __init__(self, enabled: bool, label: str):
-        self.enabled, self.label = enabled, label
-        self.bar = None
-        self.task = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=err, transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task(self.label, total=None)
-        return self
-
-    def __call__(self, done: int, total: int | None = None, *args: Any, **kwargs: Any) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+    kwargs = _runner_options(**options)
+    if baseline is None:
+        return run.compare(None, reform, **kwargs)
+    return run.compare(run.simulate(reform=baseline, **kwargs), run.simulate(reform=reform, **kwargs))
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -91,8 +81,9 @@ def _title(res: dict[str, Any]) -> str:
     return f"{meta.get('system', 'baseline')} — {res.get('year')}"
 
 
-def summary_tables(res: dict[str, Any], lang: str = "en") -> list[Table]:
-    """Headline figures, programmes and income concepts of one run, as rich tables."""
+def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> list[Table]:
+    """Headline figures, programmes and income concepts of one run, as rich tables (`wide`: with the variable
+    names, for terminals of 110 columns or more)."""
     zh = lang == "zh"
     head = Table(title=("主要结果 — " if zh else "Headline — ") + _title(res), title_justify="left",
                  show_header=False)
@@ -110,15 +101,16 @@ def summary_tables(res: dict[str, Any], lang: str = "en") -> list[Table]:
         head.add_row(f"{L.stat('headcount', lang)}: {name}", L.pct(p.get("headcount")))
     progs = Table(title=L.t("programmes", lang) + (" (每年)" if zh else " (per year)"), title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
-    progs.add_column("variable", style="dim", ratio=2, overflow="fold")
+    if wide:
+        progs.add_column("variable", style="dim", ratio=2, overflow="fold")
     progs.add_column(f"{L.stat('total', lang)} ({L.money_unit(lang)})", justify="right", no_wrap=True)
     progs.add_column(f"{L.stat('recipients', lang)} ({L.people_unit(lang)})", justify="right")
     from .report.tables import programme_order
 
     for var in programme_order(res["programmes"]):
         p = res["programmes"][var]
-        progs.add_row(L.programme_label(var, p, lang), var, L.money(p["total"], lang, unit=False),
-                      L.people(p.get("recipients"), lang, unit=False))
+        progs.add_row(L.programme_label(var, p, lang), *([var] if wide else []),
+                      L.money(p["total"], lang, unit=False), L.people(p.get("recipients"), lang, unit=False))
     tables = [head, progs]
     if res.get("income"):
         inc = Table(title=L.t("inequality", lang), title_justify="left")
@@ -146,7 +138,7 @@ def _provenance(res: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def compare_tables(cmp: dict[str, Any], lang: str = "en") -> list[Table]:
+def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> list[Table]:
     """Change tables of a comparison: headline changes, programmes, winners and losers, deciles."""
     zh = lang == "zh"
     base, new = cmp["baseline"], cmp["reform"]
@@ -174,7 +166,8 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en") -> list[Table]:
 
     progs = Table(title=f"{L.t('programmes', lang)} ({L.money_unit(lang)})", title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
-    progs.add_column("variable", style="dim", ratio=2, overflow="fold")
+    if wide:
+        progs.add_column("variable", style="dim", ratio=2, overflow="fold")
     for col in ("baseline", "reform", "change"):
         progs.add_column(L.t(col, lang), justify="right", no_wrap=True)
     from .report.tables import programme_order
@@ -187,24 +180,29 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en") -> list[Table]:
         info = new["programmes"].get(var) or base["programmes"].get(var)
         style = "green" if b > a else "red" if b < a else "dim"
         change = L.money(b - a, lang, unit=False)
-        progs.add_row(L.programme_label(var, info, lang), var, L.money(a, lang, unit=False),
+        progs.add_row(L.programme_label(var, info, lang), *([var] if wide else []), L.money(a, lang, unit=False),
                       L.money(b, lang, unit=False), f"[{style}]{'+' if b > a else ''}{change}[/{style}]")
 
     wl = Table(title=L.t("winners_losers", lang), title_justify="left")
     wl.add_column("")
     wl.add_column(L.t("share_persons", lang), justify="right")
     for key in ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct"):
-        if key in cmp.get("winners_losers", {}):
+        if key in (cmp.get("winners_losers") or {}):
             wl.add_row(L.stat(key, lang), L.pct(cmp["winners_losers"][key]))
 
     dec = Table(title=L.t("deciles", lang), title_justify="left")
     dec.add_column("decile" if not zh else "十等分组", justify="right")
     dec.add_column(L.t("mean_change", lang), justify="right")
     dec.add_column(L.t("pct_change", lang), justify="right")
-    for d in cmp.get("deciles", []):
+    for d in cmp.get("deciles") or []:
         dec.add_row(str(d.get("decile")), L.num(d.get("mean_change"), 0, signed=True),
                     L.pct(d.get("pct_change"), signed=True, digits=2))
-    return [head, progs, wl, dec]
+    tables = [head, progs]
+    if wl.row_count:
+        tables.append(wl)
+    if dec.row_count:
+        tables.append(dec)
+    return tables
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -243,8 +241,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     _check_lang(lang)
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = resolve_reform(reform)
-    with _Progress(enabled=err.is_terminal or not as_json, label="simulating") as progress:
-        results = run_simulation(spec, progress=progress, **options)
+    results = run_simulation(spec, progress=err.is_terminal, **options)
     if report is not None:
         from .report import write_report
 
@@ -253,7 +250,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     if as_json:
         _print_json(results)
         return
-    for table in summary_tables(results, lang):
+    for table in summary_tables(results, lang, wide=console.width >= 110):
         console.print(table)
     console.print(f"[dim]{_provenance(results)}[/dim]")
 
@@ -273,8 +270,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base, new = resolve_reform(baseline), resolve_reform(reform)
     if new is None:
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
-    with _Progress(enabled=err.is_terminal or not as_json, label="comparing") as progress:
-        result = run_comparison(base, new, progress=progress, **options)
+    result = run_comparison(base, new, progress=err.is_terminal, **options)
     if report is not None:
         from .report import write_report
 
@@ -283,7 +279,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     if as_json:
         _print_json(result)
         return
-    for table in compare_tables(result, lang):
+    for table in compare_tables(result, lang, wide=console.width >= 110):
         console.print(table)
     console.print(f"[dim]{_provenance(result['reform'])}[/dim]")
 

@@ -122,7 +122,7 @@ def test_simulate_and_compare_return_the_runner_results(monkeypatch, results, co
         return results
 
     def fake_cmp(baseline, reform, **kw):
-        calls.append(("compare", reform.slug, kw))
+        calls.append(("compare", reform, kw))
         return comparison
 
     service._RUNS.clear()

@@ -86,7 +86,7 @@ def test_simulate_and_compare_render_runner_results(monkeypatch, results, compar
     r = _invoke("compare", "baseline", "dibao_plus_20pct", "--households", "50", "--report", str(tmp_path / "rep"),
                 "--lang", "zh")
     assert r.exit_code == 0, r.output
-    assert seen["compare"][0] is None and seen["compare"][1].slug == "dibao_plus_20pct"
+    assert seen["compare"][0] is None and seen["compare"][1] == "dibao_plus_20pct"
     assert "政府净成本" in r.stdout and "最低生活保障金" in r.stdout
     assert (tmp_path / "rep" / "report.html").exists()
 
@@ -112,3 +112,17 @@ def test_simulate_json_on_a_tiny_generated_population():
     for var in ("individual_income_tax", "social_insurance_contributions", "dibao", "resident_pension"):
         assert set(progs[var]) >= {"total", "recipients"}
         assert progs[var]["total"] >= 0
+
+
+@pytest.mark.skipif(not _real_runner(), reason="gongfu.run has not landed yet")
+def test_report_of_a_real_tiny_comparison(tmp_path):
+    """The runner's compare dict (one pass) goes through the report: every section, the waterfall check."""
+    from gongfu.commands import run_comparison
+    from gongfu.report import SECTION_IDS, write_report
+
+    cmp = run_comparison(None, "dibao_plus_20pct", households=300, seed=5, workers=1)
+    html = write_report(cmp, tmp_path / "rep").read_text(encoding="utf-8")
+    for section in SECTION_IDS:
+        assert f'<section id="{section}">' in html
+    assert (tmp_path / "rep" / "charts" / "waterfall.png").exists()
+    assert "Dibao" in html

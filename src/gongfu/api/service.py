@@ -259,20 +259,28 @@ def _remember(key: str, make) -> dict[str, Any]:
         return _RUNS[key]
 
 
+def _runnable(spec: str | dict | None, field: str) -> Any:
+    """What the runner takes: None, a scenario key (checked), or a validated Reform built from a mapping."""
+    reform = reform_of(spec, field)  # checked first: a bad reform is a 422, not a failed run
+    return spec if isinstance(spec, str) and reform is not None else reform
+
+
 def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
     """One bounded run on a generated sample."""
     from ..commands import run_simulation
 
-    spec = reform_of(reform)  # checked first: a bad reform is a 422, not a failed run
+    spec = _runnable(reform, "reform")
     return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_simulation(reform=spec, households=households, seed=seed, year=year, workers=1))
+                     lambda: run_simulation(spec, households=households, seed=seed, year=year))
 
 
 def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
     """Baseline (or a first reform) against a reform, on the same generated sample."""
     from ..commands import run_comparison
 
-    base = reform_of(baseline, "baseline")
-    new = reform_of(reform, "reform")
+    base = _runnable(baseline, "baseline")
+    new = _runnable(reform, "reform")
+    if new is None:
+        raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
     return _remember(json.dumps(["compare", baseline, reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_comparison(base, new, households=households, seed=seed, year=year, workers=1))
+                     lambda: run_comparison(base, new, households=households, seed=seed, year=year))

@@ -19,6 +19,7 @@ CONCEPT_ORDER = ("market", "net_market", "disposable", "after_philanthropy")
 INEQUALITY_STATS = ("mean", "median", "gini", "theil_t", "theil_l", "palma", "p90_p10", "top10_share",
                     "top1_share", "high_low_ratio")
 ROLE_ORDER = {"tax": 0, "contribution": 1, "benefit": 2, "charity": 3}
+WINNER_KEYS = ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct")
 
 
 @dataclass
@@ -56,13 +57,17 @@ def is_compare(data: dict) -> bool:
 
 
 def total_disposable(res: dict) -> float:
-    """Total disposable income of the country (yuan/year): the per-capita mean over persons × persons."""
-    return float(res["income"]["disposable"]["mean"]) * float(res["population"]["persons"])
+    """Total disposable income of the country (yuan/year): `income.disposable.total` when the run gives it,
+    else the per-capita mean over persons × persons."""
+    disp = res["income"]["disposable"]
+    if isinstance(disp.get("total"), int | float):
+        return float(disp["total"])
+    return float(disp["mean"]) * float(res["population"]["persons"])
 
 
 def waterfall_parts(cmp: dict) -> tuple[list[tuple[str, float]], float]:
     """The waterfall's parts and the total change of disposable income; raises if they do not add up."""
-    parts = [(str(w["variable"]), float(w["change"])) for w in cmp.get("waterfall", [])]
+    parts = [(str(w["variable"]), float(w["change"])) for w in cmp.get("waterfall") or []]
     total = total_disposable(cmp["reform"]) - total_disposable(cmp["baseline"])
     summed = math.fsum(c for _, c in parts)
     tolerance = max(1.0, 1e-9 * abs(total_disposable(cmp["baseline"])))
@@ -142,6 +147,8 @@ def gaps_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
         [L.t("reform", lang), L.t("change", lang)] if reform is not None else [])
     table = ReportTable("gaps", cols, heads, formats=[lambda v: L.stat(v, lang)] + [_num()] * (len(cols) - 1))
     for key, value in res.get("gaps", {}).items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # definitions and notes: shown as notes, not as figures
         row = [key, value]
         if reform is not None:
             new = reform.get("gaps", {}).get(key)
@@ -178,7 +185,7 @@ def province_change(cmp: dict) -> dict[str, float]:
     """Reform change of mean disposable income per capita by province (from by_group if given)."""
     from ..engine.geography import province
 
-    given = cmp.get("by_group", {}).get("province", {})
+    given = (cmp.get("by_group") or {}).get("province") or {}
     out = {}
     for k, g in given.items():
         if isinstance(g, dict) and isinstance(g.get("mean_change"), int | float):
@@ -234,8 +241,8 @@ def groups_table(res: dict, lang: str) -> ReportTable:
 def deciles_table(cmp: dict, lang: str) -> ReportTable:
     table = ReportTable("deciles", ["decile", "mean_change", "pct_change"],
                         ["decile" if lang == "en" else "十等分组", L.t("mean_change", lang), L.t("pct_change", lang)],
-                        formats=[_text, lambda v: L.num(v, 0, signed=True), _pct(signed=True)])
-    for d in cmp.get("deciles", []):
+                        formats=[_text, lambda v: L.num(v, 0, signed=True), lambda v: L.pct(v, signed=True, digits=2)])
+    for d in cmp.get("deciles") or []:
         table.rows.append([d.get("decile"), d.get("mean_change"), d.get("pct_change")])
     return table
 
@@ -243,8 +250,10 @@ def deciles_table(cmp: dict, lang: str) -> ReportTable:
 def winners_table(cmp: dict, lang: str) -> ReportTable:
     table = ReportTable("winners_losers", ["outcome", "share"], ["", L.t("share_persons", lang)],
                         formats=[lambda k: L.stat(k, lang), _pct()])
-    for key, share in cmp.get("winners_losers", {}).items():
-        table.rows.append([key, share])
+    shares = cmp.get("winners_losers") or {}
+    for key in WINNER_KEYS:
+        if isinstance(shares.get(key), int | float):
+            table.rows.append([key, shares[key]])
     return table
 
 
@@ -290,20 +299,78 @@ def incidence_table(res: dict, lang: str) -> ReportTable:
     return table
 
 
+SCORE_ORDER = ("per_capita_disposable_income", "urban_rural_income_ratio",
+               "households_disposable_income_100k_500k_share", "households_disposable_income_200k_600k_share")
+
+
 def _score(v: Any) -> str:
     if isinstance(v, float) and abs(v) < 1:
         return L.pct(v)
+    if isinstance(v, float) and v < 10:
+        return L.num(v, 2)
     return L.num(v, 2)
 
 
-def scorecard_table(res: dict, lang: str) -> ReportTable:
-    table = ReportTable("scorecard", ["area", "indicator", "value", "target", "met"],
-                        [L.GROUP_NAMES["province"][lang], L.t("indicator", lang), L.t("value", lang),
-                         L.t("target", lang), L.t("met", lang)],
-                        formats=[lambda w: L.province_name(w, lang), lambda k: L.stat(k, lang), _score, _score,
-                                 lambda v: "—" if v is None else L.t("yes" if v else "no", lang)])
-    for where, indicators in res.get("scorecard", {}).items():
+def scorecard_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    """Long form (one row per area × indicator): value, target, comparison, met (and the reform's, if any)."""
+    cols = ["area", "indicator", "value", "comparison", "target", "met"]
+    heads = [L.GROUP_NAMES["province"][lang], L.t("indicator", lang), L.t("value", lang), "", L.t("target", lang),
+             L.t("met", lang)]
+
+    def yes_no(v: Any) -> str:
+        return "—" if v is None else L.t("yes" if v else "no", lang)
+
+    fmts = [lambda w: L.province_name(w, lang), lambda k: L.stat(k, lang), _score, _text, _score, yes_no]
+    if reform is not None:
+        cols += ["reform_value", "reform_met"]
+        heads += [f"{L.t('reform', lang)}: {L.t('value', lang)}", f"{L.t('reform', lang)}: {L.t('met', lang)}"]
+        fmts += [_score, yes_no]
+    table = ReportTable("scorecard", cols, heads, formats=fmts)
+    other = (reform or {}).get("scorecard") or {}
+    for where, indicators in (res.get("scorecard") or {}).items():
         for key, d in indicators.items():
-            table.rows.append([where, key, d.get("value"), d.get("target"),
-                               d.get("met")])
+            row = [where, key, d.get("value"), d.get("comparison"), d.get("target"), d.get("met")]
+            if reform is not None:
+                r = other.get(where, {}).get(key, {})
+                row += [r.get("value"), r.get("met")]
+            table.rows.append(row)
     return table
+
+
+def scorecard_grid(res: dict, lang: str, reform: dict | None = None) -> dict[str, Any]:
+    """The scorecard as a grid for the HTML: one row per area, one column per indicator, ✓ where the target is met
+    (the reform's value after an arrow when comparing)."""
+    card = res.get("scorecard") or {}
+    indicators = [k for k in SCORE_ORDER if any(k in v for v in card.values())]
+    indicators += sorted({k for v in card.values() for k in v} - set(indicators))
+    targets: dict[str, str] = {}
+    for v in card.values():
+        for k in indicators:
+            if k in v and k not in targets:
+                targets[k] = f"{v[k].get('comparison') or ''} {_score(v[k].get('target'))}".strip()
+    headers = [L.GROUP_NAMES["province"][lang]] + [f"{L.stat(k, lang)} ({targets.get(k, '')})" for k in indicators]
+    other = (reform or {}).get("scorecard") or {}
+    rows, met_counts = [], []
+    order = sorted(card, key=lambda w: (w != "national", w != "zhejiang", -_met(card[w])))
+    for where in order:
+        cells = [{"v": L.province_name(where, lang), "text": True}]
+        for k in indicators:
+            d = card[where].get(k)
+            if not d:
+                cells.append({"v": "—", "text": False})
+                continue
+            text = _score(d.get("value"))
+            met = d.get("met")
+            r = other.get(where, {}).get(k)
+            if r:
+                text += f" → {_score(r.get('value'))}"
+                met = r.get("met")
+            cells.append({"v": f"{text} {'✓' if met else '✗'}", "text": False, "cls": "met" if met else "unmet"})
+        rows.append(cells)
+        met_counts.append(_met(card[where]))
+    return {"name": "scorecard-grid", "title": "", "headers": headers, "rows": rows,
+            "text_cols": [True] + [False] * len(indicators)}
+
+
+def _met(indicators: dict) -> int:
+    return sum(1 for d in indicators.values() if d.get("met"))

@@ -25,9 +25,10 @@ TEMPLATE = r"""<!DOCTYPE html>
  .card .value { font-size: 1.35rem; font-weight: 600; margin-top: .2rem; }
  .card .sub { font-size: .78rem; color: #5a6472; }
  .pos { color: #1e7b45; } .neg { color: #b1281b; }
+ td.met { background: #e8f5ec; color: #1e6b3c; } td.unmet { color: #7a3a33; }
  table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .4rem 0 1rem; }
  th, td { border-bottom: 1px solid #e6e8ee; padding: .3rem .5rem; text-align: right; }
- td { white-space: nowrap; } td.text { white-space: normal; }
+ td { white-space: nowrap; } td.text { white-space: normal; } td:first-child { white-space: nowrap; }
  .scroll { overflow-x: auto; }
  th { background: #f1f3f6; font-weight: 600; }
  th:first-child, td:first-child, td.text, th.text { text-align: left; }
@@ -62,7 +63,7 @@ TEMPLATE = r"""<!DOCTYPE html>
  {% for tb in s.tables %}
   {% if tb.title %}<h3>{{ tb.title }}</h3>{% endif %}
   <div class="scroll"><table class="{{ tb.name }}"><thead><tr>{% for h in tb.headers %}<th{% if tb.text_cols[loop.index0] %} class="text"{% endif %}>{{ h }}</th>{% endfor %}</tr></thead>
-  <tbody>{% for row in tb.rows %}<tr>{% for cell in row %}<td{% if cell.text %} class="text"{% endif %}>{{ cell.v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table></div>
+  <tbody>{% for row in tb.rows %}<tr>{% for cell in row %}<td class="{{ 'text' if cell.text }} {{ cell.get('cls', '') }}">{{ cell.v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table></div>
  {% endfor %}
  {% if s.repro %}<dl class="repro">{% for k, v in s.repro %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>{% endif %}
  {% for n in s.notes %}<p class="note">{{ n }}</p>{% endfor %}

@@ -97,7 +97,7 @@ class _Builder:
         new = self.reform
         change = self.data["change"]
         d_mean = new["income"]["disposable"]["mean"] - disp["mean"]
-        wl = self.data.get("winners_losers", {})
+        wl = self.data.get("winners_losers") or {}
         d_gini = change.get("gini", new["gini"] - base["gini"])
         d_ratio = change.get("urban_rural_ratio", new["urban_rural_ratio"] - base["urban_rural_ratio"])
         s.cards = [
@@ -201,6 +201,7 @@ class _Builder:
         s = Section("inequality", self.t("inequality"))
         self.table(s, T.inequality_table(self.base, self.lang, self.reform))
         self.table(s, T.gaps_table(self.base, self.lang, self.reform))
+        s.notes += [f"{k}: {v}" for k, v in (self.base.get("gaps") or {}).items() if isinstance(v, str)]
         self.table(s, T.poverty_table(self.base, self.lang, self.reform))
         self.table(s, T.theil_table(self.base, self.lang), "Theil")
         return s
@@ -219,8 +220,12 @@ class _Builder:
 
     def scorecard(self) -> Section:
         s = Section("scorecard", self.t("scorecard"))
-        self.table(s, T.scorecard_table(self.reform or self.base, self.lang))
-        s.notes.append(self.t("scorecard_note"))
+        s.tables.append(T.scorecard_grid(self.base, self.lang, self.reform))
+        self.files.append(T.scorecard_table(self.base, self.lang, self.reform))
+        targets = self.base.get("scorecard_targets") or {}
+        s.notes.append(targets.get("document") or self.t("scorecard_note"))
+        for key, why in (targets.get("not_measured") or {}).items():
+            s.notes.append(f"{key}: {why}")
         return s
 
     def reproducibility(self) -> Section:
