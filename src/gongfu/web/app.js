@@ -398,13 +398,15 @@ function renderCompare(c) {
   );
   const pop = b.meta?.population || {};
   $("#sc-meta").textContent = UI[state.lang].sample_note(fmt(pop.households_sampled), fmt(pop.persons_sampled),
-    `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed")} ${pop.seed ?? "—"}`);
+    `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed").toLowerCase()} ${pop.seed ?? "—"}`);
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
   const t = $("#sc-programmes");
   t.innerHTML = "";
   t.append(el("thead", {}, el("tr", {}, el("th", {}, tr("programmes")), el("th", {}, tr("baseline")), el("th", {}, tr("reform")), el("th", {}, tr("change")))));
   const tb = el("tbody");
-  const names = [...new Set([...Object.keys(b.programmes), ...Object.keys(r.programmes)])];
+  const roleOf = (n) => ROLES.indexOf((r.programmes[n] || b.programmes[n]).role);
+  const names = [...new Set([...Object.keys(b.programmes), ...Object.keys(r.programmes)])]
+    .sort((x, y) => roleOf(x) - roleOf(y) || x.localeCompare(y));
   for (const n of names) {
     const x = b.programmes[n]?.total ?? 0, y = r.programmes[n]?.total ?? 0;
     const lab = (r.programmes[n] || b.programmes[n]).label;
