@@ -7,6 +7,7 @@ the progress bar going to stderr; `--report DIR` writes the HTML report (`gongfu
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,11 +43,27 @@ def _runner_options(population: str | Path | None = None, households: int | None
     return {"year": year, "progress": progress} | {k: v for k, v in given.items() if v is not None}
 
 
+@contextlib.contextmanager
+def _user_errors():
+    """The runner's errors that a user causes (a checkpoint of another run, a directory that is not a
+    population) become one-line GongfuErrors (exit code 2)."""
+    from .population.io import PopulationFileError
+    from .run import CheckpointMismatch
+
+    try:
+        yield
+    except CheckpointMismatch as exc:
+        raise GongfuError(str(exc).replace("--checkpoint-dir", "--checkpoint")) from None
+    except PopulationFileError as exc:
+        raise GongfuError(f"--population: {exc}") from None
+
+
 def run_simulation(reform: Any = None, **options: Any) -> dict[str, Any]:
     """One run of the population under `reform` (None: the law in force; a file, scenario key or Reform)."""
     from . import run
 
-    return run.simulate(reform=reform, **_runner_options(**options))
+    with _user_errors():
+        return run.simulate(reform=reform, **_runner_options(**options))
 
 
 def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> dict[str, Any]:
@@ -59,9 +76,10 @@ def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> 
     from . import run
 
     kwargs = _runner_options(**options)
-    if baseline is None:
-        return run.compare(None, reform, **kwargs)
-    return run.compare(run.simulate(reform=baseline, **kwargs), run.simulate(reform=reform, **kwargs))
+    with _user_errors():
+        if baseline is None:
+            return run.compare(None, reform, **kwargs)
+        return run.compare(run.simulate(reform=baseline, **kwargs), run.simulate(reform=reform, **kwargs))
 
 
 # ---------------------------------------------------------------------------------------------- rendering

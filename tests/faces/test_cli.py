@@ -126,3 +126,18 @@ def test_report_of_a_real_tiny_comparison(tmp_path):
         assert f'<section id="{section}">' in html
     assert (tmp_path / "rep" / "charts" / "waterfall.png").exists()
     assert "Dibao" in html
+
+
+@pytest.mark.skipif(not _real_runner(), reason="gongfu.run has not landed yet")
+def test_runner_user_errors_are_one_line_exit_2(tmp_path):
+    not_a_population = tmp_path / "pop"
+    not_a_population.mkdir()
+    (not_a_population / "notes.txt").write_text("hello")
+    r = _invoke("simulate", "--population", str(not_a_population))
+    assert r.exit_code == 2 and r.stderr.startswith("error: --population:") and "manifest" in r.stderr
+    ckpt = tmp_path / "ckpt"
+    assert _invoke("simulate", "--households", "60", "--seed", "1", "--workers", "1", "--checkpoint", str(ckpt),
+                   "--json").exit_code == 0
+    r = _invoke("simulate", "--households", "60", "--seed", "2", "--workers", "1", "--checkpoint", str(ckpt))
+    assert r.exit_code == 2 and "different run" in r.stderr and "--checkpoint" in r.stderr
+    assert "Traceback" not in r.output
