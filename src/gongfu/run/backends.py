@@ -8,6 +8,7 @@ has.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -94,7 +95,7 @@ def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, ad
     cluster = None
     if address == "local":
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs="error")
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         client = Client(address)
