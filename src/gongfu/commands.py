@@ -227,8 +227,11 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
 ReformOpt = Annotated[str | None, typer.Option("--reform", help="Reform file (YAML) or scenario name.")]
 PopulationOpt = Annotated[Path | None, typer.Option("--population", help="Population directory (Parquet), "
                                                     "from `gongfu population build`.")]
-HouseholdsOpt = Annotated[int | None, typer.Option("--households", min=1, help="Generate a sample of N households "
-                                                   "instead of reading --population.")]
+#: The smallest generated sample: one household per province and area (gongfu.population.partition).
+MIN_HOUSEHOLDS = 62
+HouseholdsOpt = Annotated[int | None, typer.Option("--households", min=MIN_HOUSEHOLDS,
+                                                   help="Generate a sample of N households (at least 62: one per "
+                                                        "province and area) instead of reading --population.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of the generated sample.")]
 YearOpt = Annotated[int, typer.Option("--year", min=2000, max=2100, help="Law in force on 1 January of this year.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes.")]

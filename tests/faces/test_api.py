@@ -112,6 +112,8 @@ def test_simulate_refuses_more_than_the_bound_before_running(monkeypatch):
     assert loc == ["body", "reform"] and "unknown scenario" in msg
     loc, _ = _loc_msg(client.post("/compare", json={"households": 100}))
     assert loc == ["body", "reform"]
+    loc, msg = _loc_msg(client.post("/simulate", json={"households": 10}))
+    assert loc == ["body", "households"] and "62" in msg
 
 
 def test_simulate_and_compare_return_the_runner_results(monkeypatch, results, comparison):

@@ -44,14 +44,16 @@ def test_malformed_household_exits_2_naming_the_field(tmp_path):
 def test_missing_file_and_unknown_reform_exit_2(tmp_path):
     r = _invoke("calc", str(tmp_path / "nope.yaml"))
     assert r.exit_code == 2 and "no such file" in r.stderr.lower() or "cannot read" in r.stderr
-    r = _invoke("simulate", "--reform", "no_such_scenario", "--households", "10")
+    r = _invoke("simulate", "--reform", "no_such_scenario", "--households", "100")
     assert r.exit_code == 2 and "no_such_scenario" in r.stderr
-    r = _invoke("compare", "baseline", "no_such_scenario", "--households", "10")
+    r = _invoke("compare", "baseline", "no_such_scenario", "--households", "100")
     assert r.exit_code == 2 and "no_such_scenario" in r.stderr
     r = _invoke("simulate", "--population", str(tmp_path / "nowhere"))
     assert r.exit_code == 2 and "--population" in r.stderr
-    r = _invoke("simulate", "--households", "10", "--lang", "fr")
+    r = _invoke("simulate", "--households", "100", "--lang", "fr")
     assert r.exit_code == 2 and "en or zh" in r.stderr
+    r = _invoke("simulate", "--households", "10")
+    assert r.exit_code == 2 and "62" in r.output
 
 
 def test_scenarios_lists_the_library():
@@ -77,13 +79,13 @@ def test_simulate_and_compare_render_runner_results(monkeypatch, results, compar
 
     monkeypatch.setattr("gongfu.commands.run_simulation", fake_sim)
     monkeypatch.setattr("gongfu.commands.run_comparison", fake_cmp)
-    r = _invoke("simulate", "--households", "50", "--seed", "3", "--json")
+    r = _invoke("simulate", "--households", "80", "--seed", "3", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["gini"] == pytest.approx(results["gini"])
-    assert seen["simulate"][1]["households"] == 50 and seen["simulate"][1]["seed"] == 3
-    r = _invoke("simulate", "--households", "50")
+    assert seen["simulate"][1]["households"] == 80 and seen["simulate"][1]["seed"] == 3
+    r = _invoke("simulate", "--households", "80")
     assert r.exit_code == 0 and "0.4650" in r.stdout and "Tekun" in r.stdout and "1,450.0" in r.stdout
-    r = _invoke("compare", "baseline", "dibao_plus_20pct", "--households", "50", "--report", str(tmp_path / "rep"),
+    r = _invoke("compare", "baseline", "dibao_plus_20pct", "--households", "80", "--report", str(tmp_path / "rep"),
                 "--lang", "zh")
     assert r.exit_code == 0, r.output
     assert seen["compare"][0] is None and seen["compare"][1] == "dibao_plus_20pct"
@@ -136,8 +138,8 @@ def test_runner_user_errors_are_one_line_exit_2(tmp_path):
     r = _invoke("simulate", "--population", str(not_a_population))
     assert r.exit_code == 2 and r.stderr.startswith("error: --population:") and "manifest" in r.stderr
     ckpt = tmp_path / "ckpt"
-    assert _invoke("simulate", "--households", "60", "--seed", "1", "--workers", "1", "--checkpoint", str(ckpt),
+    assert _invoke("simulate", "--households", "100", "--seed", "1", "--workers", "1", "--checkpoint", str(ckpt),
                    "--json").exit_code == 0
-    r = _invoke("simulate", "--households", "60", "--seed", "2", "--workers", "1", "--checkpoint", str(ckpt))
+    r = _invoke("simulate", "--households", "100", "--seed", "2", "--workers", "1", "--checkpoint", str(ckpt))
     assert r.exit_code == 2 and "different run" in r.stderr and "--checkpoint" in r.stderr
     assert "Traceback" not in r.output

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_HOUSEHOLDS = 200_000
+MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
 DEFAULT_HOUSEHOLDS = 5_000
 
 ReformSpec = str | dict[str, Any]
@@ -87,7 +88,8 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reform: ReformSpec | None = Field(None, description=REFORM_HELP)
-    households: int = Field(DEFAULT_HOUSEHOLDS, ge=1, description=f"Households sampled (at most {MAX_HOUSEHOLDS:,}).")
+    households: int = Field(DEFAULT_HOUSEHOLDS, ge=MIN_HOUSEHOLDS,
+                            description=f"Households sampled ({MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}).")
     seed: int = Field(20250101, ge=0, description="Seed of the generated population.")
     year: int = Field(2025, ge=2000, le=2100)
 
