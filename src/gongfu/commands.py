@@ -244,6 +244,9 @@ ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write the HTML
 
 
 def _options(population, households, seed, year, workers, dask, checkpoint) -> dict[str, Any]:
+    from .api.service import check_year
+
+    check_year(year, name="--year")
     if population is not None and households is not None:
         raise GongfuError("give either --population DIR or --households N, not both")
     if population is not None and not Path(population).is_dir():

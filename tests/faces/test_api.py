@@ -70,6 +70,7 @@ def test_calc_with_a_scenario_and_a_reform_object():
     (lambda b: b["household"].update(area="moon"), ["body", "household", "area"], "rural, urban"),
     (lambda b: b.update(persons=[]), ["body", "persons"], "at least 1"),
     (lambda b: b.update(year=1800), ["body", "year"], "2000"),
+    (lambda b: b.update(year=2018), ["body", "year"], "covers"),
     (lambda b: b.update(colour="red"), ["body", "colour"], "not permitted"),
     (lambda b: b.update(reform="no_such_scenario"), ["body", "reform"], "unknown scenario"),
     (lambda b: b.update(reform={"name": "x", "from": 2025, "parameters": {"tax.iit.nope": 1}}),

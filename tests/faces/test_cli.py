@@ -54,6 +54,8 @@ def test_missing_file_and_unknown_reform_exit_2(tmp_path):
     assert r.exit_code == 2 and "en or zh" in r.stderr
     r = _invoke("simulate", "--households", "10")
     assert r.exit_code == 2 and "62" in r.output
+    r = _invoke("simulate", "--households", "100", "--year", "2019")
+    assert r.exit_code == 2 and r.stderr.startswith("error: --year: the law in gongfu covers")
 
 
 def test_scenarios_lists_the_library():

@@ -116,7 +116,8 @@ def compare(body: Annotated[CompareRequest, Body()]) -> dict[str, Any]:
 
 @app.get("/codes", tags=["law"])
 def codes() -> dict[str, Any]:
-    """Provinces (GB/T 2260 codes, pinyin keys, names) and the categorical values with bilingual labels."""
+    """Provinces (GB/T 2260 codes, pinyin keys, names), the categorical values with bilingual labels, and the
+    first year the law covers (`first_year`)."""
     return service.codes()
 
 

@@ -95,6 +95,26 @@ def _scenario_system(key: str, field: str) -> tuple[TaxBenefitSystem, str]:
         raise FieldError(("body", field), _prefixed(field, exc)) from None
 
 
+# ---------------------------------------------------------------------------------------------- years
+@functools.cache
+def law_coverage() -> tuple[int, str]:
+    """First year in which every parameter of the law has a value on 1 January, and the parameter that starts
+    last (a simulation of an earlier year would read missing values)."""
+    latest, path = dt.date(1900, 1, 1), ""
+    for p, leaf in load_system().parameters.leaves().items():
+        if leaf.values and leaf.values[0][0] > latest:
+            latest, path = leaf.values[0][0], p
+    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
+    return first, path
+
+
+def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year") -> None:
+    first, path = law_coverage()
+    if year < first:
+        raise FieldError(loc, f"{name}: the law in gongfu covers {first} onwards ({path} has no value before "
+                              f"{first}); got {year}")
+
+
 # ---------------------------------------------------------------------------------------------- household
 def _loc(message: str) -> tuple[Any, ...]:
     """('body', 'persons', 0, 'age') from a household-loader message 'body: persons[0].age: …'."""
@@ -117,6 +137,8 @@ def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
     from ..household import parse_household
 
     spec = body.pop("reform", None)
+    if isinstance(body.get("year"), int):
+        check_year(body["year"])
     system, reform_key = system_for(spec)
     data = {k: v for k, v in body.items() if v is not None}
     try:
@@ -237,7 +259,7 @@ def codes() -> dict[str, Any]:
         cls = getattr(enums, name)
         tables[name] = {m.name: {"code": int(m), "en": cls.label(m, "en"), "zh": cls.label(m, "zh")} for m in cls}
     return {"provinces": [{"code": p.code, "key": p.key, "en": p.en, "zh": p.zh, "region": p.region}
-                          for p in PROVINCES], "enums": tables}
+                          for p in PROVINCES], "enums": tables, "first_year": law_coverage()[0]}
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -269,6 +291,7 @@ def simulate(reform: str | dict | None, households: int, seed: int, year: int) -
     """One bounded run on a generated sample."""
     from ..commands import run_simulation
 
+    check_year(year)
     spec = _runnable(reform, "reform")
     return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
                      lambda: run_simulation(spec, households=households, seed=seed, year=year))
@@ -278,6 +301,7 @@ def compare(baseline: str | dict, reform: str | dict, households: int, seed: int
     """Baseline (or a first reform) against a reform, on the same generated sample."""
     from ..commands import run_comparison
 
+    check_year(year)
     base = _runnable(baseline, "baseline")
     new = _runnable(reform, "reform")
     if new is None:

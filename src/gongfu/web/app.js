@@ -475,6 +475,7 @@ async function start() {
   if (params.get("lang") === "zh" || params.get("lang") === "en") state.lang = params.get("lang");
   const [codes, vars, scenarios, examples] = await Promise.all([api("/codes"), api("/variables"), api("/scenarios"), api("/examples")]);
   state.codes = codes;
+  if (codes.first_year) $("#year").min = codes.first_year;
   for (const v of vars) state.vars[v.name] = v;
   state.scenarios = scenarios;
   state.examples = examples;
