@@ -87,3 +87,18 @@ def test_build_identical_bytes_with_one_or_two_workers(tmp_path):
     meta = pq.read_schema(tmp_path / "w1" / entry["households_file"]).metadata
     assert meta[b"gongfu.seed"] == b"42" and meta[b"gongfu.partition_id"] == b"0"
     assert meta[b"gongfu.targets_hash"].decode() == man["targets_hash"]
+
+
+def test_private_transfers_go_to_the_elderly_and_rural_households_only():
+    spec = plan_partitions(20_000, 4)[15]  # Henan: urban and rural households
+    h, p = generate_partition(spec)
+    hidx = np.searchsorted(h["household_id"], p["household_id"])
+    pt = p["private_transfers_received"]
+    assert pt.dtype == np.float64 and np.all(pt >= 0) and np.array_equal(pt, np.round(pt))
+    rural = h["area"][hidx] == Area.rural
+    elderly = p["age"] >= 60
+    # only the elderly (support by children) and the heads of rural households (remittances) receive
+    assert np.all(pt[~elderly & ~(rural & (p["role"] == Role.head))] == 0)
+    # no obligated supporter (tekun candidates): nothing from children or migrant members
+    assert np.all(pt[~p["has_obligated_supporter"]] == 0)
+    assert (pt[elderly] > 0).mean() > 0.4 and (pt[~rural & ~elderly] == 0).all()

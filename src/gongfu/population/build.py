@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from gongfu.engine.memory import tune_allocator
 from gongfu.population.io import FORMAT_VERSION, MANIFEST, gongfu_version, write_partition, write_text_atomic
 from gongfu.population.partition import (
     DEFAULT_MAX_HOUSEHOLDS,
@@ -38,6 +39,7 @@ def build_partition(spec: PartitionSpec, out: str | Path) -> dict[str, Any]:
 
 
 def _worker(spec_dict: dict[str, Any], out: str) -> dict[str, Any]:
+    tune_allocator()
     return build_partition(PartitionSpec(**spec_dict), out)
 
 
@@ -50,6 +52,7 @@ def build(households: int, seed: int, out: str | Path, workers: int = 1,
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    tune_allocator()  # keep freed partition arrays in the process (engine/memory.py)
     specs = plan_partitions(households, seed, max_households=max_households)
     entries: dict[int, dict[str, Any]] = {}
     done = 0

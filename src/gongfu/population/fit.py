@@ -50,7 +50,7 @@ AGE_FEATURES = ("age_0_1", "age_0_15", "age_60_plus")
 
 
 def features_from_persons(h: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The raking features of synth.raking_features, computed from flat tables (same definitions)."""
+    """The raking features (synth.raking_age_effects), computed from flat tables (same definitions)."""
     n = len(h["household_id"])
     hidx = np.searchsorted(h["household_id"], p["household_id"])
     age = p["age"]
@@ -165,6 +165,16 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
     # earnings of rural-hukou workers in towns (log shift) towards the NBS migrant-worker income
     fi["migrant_shift"] = float(np.clip(fi["migrant_shift"] + 0.8 * np.log(tv["migrant_worker_wage"]
                                                                           / s["migrant_worker_wage"]), -1.0, 1.0))
+    # province incomes: elasticity of earnings (and private transfers) to the province income index, so that
+    # log(achieved / target) has no slope on log(index) over the provinces with exact figures (population-weighted)
+    pv = province_inputs(t)
+    exact = np.isin(pv["income_source"], ["A", "R"])
+    x = np.log(pv["income_index"][exact])
+    y = np.log(s["province_income"][exact] / pv["income_2024"][exact])
+    w = pv["pop"][exact]
+    xm = (w * x).sum() / w.sum()
+    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum() / (w * (x - xm) ** 2).sum())
+    fi["province_elasticity"] = float(np.clip(fi["province_elasticity"] - 0.8 * slope, 0.3, 1.5))
     # components by area: the national 2024 level split by the NBS 2023 rural/urban ratio at the modelled urban
     # share of persons, wanted[area] = national / (share_u + ratio * (1 - share_u)) x (1 or ratio)
     ca = t["composition_by_area_2023"]

@@ -15,11 +15,24 @@ The model (assumptions in assumptions.yaml, targets in targets.yaml, fitted valu
 5. incomes by source (log-normal, household shock, province income index), property income from a
    household wealth index;
 6. housing (tenure, homes, floor area, value, city tier, mortgage), take-up draws;
-7. the household weight: raking multipliers exp(x'lambda) fitted offline, post-stratified within the
+7. private transfers received (support of the elderly by children living elsewhere, remittances to rural
+   households), after the take-up stage that decides who has an obligated supporter;
+8. the household weight: raking multipliers exp(x'lambda) fitted offline, post-stratified within the
    partition so that persons by province x area match the 2024 figures exactly.
+
+Random numbers (speed without loss of exactness that matters): each stage's PCG64 produces raw 64-bit words
+(``random_raw``), split into four 16-bit uniforms. A Bernoulli draw compares a 16-bit uniform with
+round(p x 2**16), and a categorical draw reads a 65,536-entry inverse-CDF table: probabilities are exact to
+2**-16. Normal draws use 32-bit uniforms through an inverse-CDF table (65,536 equal-probability bins, linear
+inside a bin) with the exact inverse (Acklam's approximation, relative error < 1.2e-9) in the two extreme bins,
+so the tails reach 6.2 sd. The words are read as little-endian on every platform, so a seed gives the same
+population everywhere numpy's PCG64 does.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,6 +45,7 @@ SLOT_ROLE = np.array([Role.head, Role.spouse, Role.child, Role.child, Role.child
                       Role.grandchild, Role.grandchild], dtype=np.int8)
 T_SINGLE, T_COUPLE, T_NUCLEAR, T_LONE, T_THREE, T_COUPLE_PARENTS, T_SKIPPED = range(7)
 G_URBAN_HUKOU, G_RURAL_HUKOU_URBAN, G_RURAL = 0, 1, 2
+GROUP_KEYS = ("urban_hukou_urban", "rural_hukou_urban", "rural")
 STAGES = ("demography", "hukou", "employment", "pension", "disability", "income", "housing", "takeup", "transfers")
 
 HOUSEHOLD_COLUMNS = ("household_id", "province", "area", "weight", "tenure", "n_homes", "home_value",
@@ -42,61 +56,183 @@ PERSON_COLUMNS = ("person_id", "household_id", "role", "age", "sex", "hukou_prov
                   "private_transfers_received", "pension_scheme", "contribution_years", "has_obligated_supporter",
                   "tekun_takeup")
 
-
-_LUT_BITS = 12
-_LUT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _lut(cdf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row lookup table: the category of the start of each of 2**12 equal bins of [0, 1)."""
-    key = id(cdf)
-    hit = _LUT_CACHE.get(key)
-    if hit is not None and hit[1] is cdf:
-        return hit[0], cdf
-    starts = np.arange(1 << _LUT_BITS, dtype=np.float64) / (1 << _LUT_BITS)
-    lut = np.stack([np.searchsorted(row, starts, side="right") for row in cdf]).astype(np.int16)
-    _LUT_CACHE[key] = (lut, cdf)
-    return lut, cdf
+U16 = 1 << 16
+AGES = 128  # ages 0..127 index the per-age tables
 
 
-def draw_categorical(u: np.ndarray, cdf: np.ndarray, row: np.ndarray | int = 0) -> np.ndarray:
-    """Category index for each uniform ``u`` in [0,1) under the cumulative row ``cdf[row]`` (vectorised).
+# --------------------------------------------------------------------------------------------- random numbers
+def inverse_normal_cdf(p: np.ndarray) -> np.ndarray:
+    """Standard normal quantile of ``p`` in (0, 1): Acklam's rational approximation (relative error < 1.2e-9)."""
+    a = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+         -3.066479806614716e+01, 2.506628277459239e+00)
+    b = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+         -1.328068155288572e+01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+         4.374664141464968e+00, 2.938163982698783e+00)
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+    p = np.asarray(p, dtype=np.float64)
+    out = np.empty_like(p)
+    lo, hi = p < 0.02425, p > 1 - 0.02425
+    mid = ~(lo | hi)
+    q = p[mid] - 0.5
+    r = q * q
+    out[mid] = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1))
+    for sel, sign, pp in ((lo, 1.0, p[lo]), (hi, -1.0, 1 - p[hi])):
+        q = np.sqrt(-2 * np.log(pp))
+        out[sel] = sign * ((((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                           / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1))
+    return out
 
-    Exact inverse-CDF draw: a per-row lookup table gives the category at the start of the uniform's bin, then
-    the index is stepped forward while ``u`` lies beyond the cumulative probability (rarely more than once).
-    """
-    cdf = np.atleast_2d(cdf)
-    k = cdf.shape[1]
-    lut, _ = _lut(cdf)
-    row = np.broadcast_to(np.asarray(row, dtype=np.intp), np.shape(u))
-    idx = lut[row, (u * (1 << _LUT_BITS)).astype(np.intp)].astype(np.intp)
-    flat = cdf.ravel()
-    base = row * k
-    todo = np.flatnonzero(u >= flat[base + np.minimum(idx, k - 1)])
-    while todo.size:
-        idx[todo] += 1
-        sub = todo[idx[todo] < k]
-        todo = sub[u[sub] >= flat[base[sub] + idx[sub]]]
-    return np.minimum(idx, k - 1)
+
+_NORMAL_KNOTS = inverse_normal_cdf(np.arange(1, U16) / U16)  # quantiles at k / 2**16, k = 1 .. 2**16 - 1
+_NORMAL_T = np.r_[0.0, _NORMAL_KNOTS, 0.0].astype(np.float32)  # ends unused (extreme bins are exact)
+_NORMAL_D = np.diff(_NORMAL_T).astype(np.float32)
+_NORMAL_MID = inverse_normal_cdf((np.arange(U16) + 0.5) / U16).astype(np.float32)
 
 
-def _rngs(seed: int, partition_id: int) -> dict[str, np.random.Generator]:
+class Draws:
+    """The random numbers of one stage: raw 64-bit PCG64 words split into 16- or 32-bit uniform integers."""
+
+    __slots__ = ("bg",)
+
+    def __init__(self, bit_generator: np.random.BitGenerator):
+        self.bg = bit_generator
+
+    def _words(self, n16: int) -> np.ndarray:
+        raw = self.bg.random_raw(max(-(-n16 // 4), 1))
+        return raw.astype("<u8", copy=False).view("<u2")[:n16]
+
+    def u16(self, k: int, n: int) -> np.ndarray:
+        """[k, n] uniform integers in [0, 2**16)."""
+        return self._words(k * n).reshape(k, n)
+
+    def normal(self, n: int) -> np.ndarray:
+        """n standard normal draws (float32) by inverse CDF of 32-bit uniforms (see module docstring)."""
+        w = self._words(2 * n)
+        k, lo = w[:n], w[n:]  # high and low halves of each 32-bit uniform
+        z = _NORMAL_T[k] + _NORMAL_D[k] * (lo.astype(np.float32) * np.float32(1.0 / U16))
+        ext = np.flatnonzero((k == 0) | (k == U16 - 1))
+        if ext.size:
+            u32 = k[ext].astype(np.float64) * U16 + lo[ext]
+            z[ext] = inverse_normal_cdf((u32 + 0.5) / 2.0**32)
+        return z
+
+    def normal16(self, n: int) -> np.ndarray:
+        """n coarse standard normal draws (float32): the midpoint quantile of one 16-bit uniform's bin (65,536
+        equally likely values, |z| <= 4.33). For spreads where the extreme tail does not matter."""
+        return _NORMAL_MID[self._words(n)]
+
+
+def _rngs(seed: int, partition_id: int) -> dict[str, Draws]:
     ss = np.random.SeedSequence(seed, spawn_key=(partition_id,))
-    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STAGES, ss.spawn(len(STAGES)),
-                                                                                      strict=True)}
+    return {name: Draws(np.random.PCG64(child)) for name, child in zip(STAGES, ss.spawn(len(STAGES)), strict=True)}
 
 
-def _structure(rng: np.random.Generator, m: Model, area: np.ndarray):
+def thr(p) -> np.ndarray:
+    """Bernoulli thresholds for 16-bit uniforms: ``u < thr(p)`` has probability p (rounded to 2**-16)."""
+    return np.rint(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0) * U16).astype(np.int32)
+
+
+def cat_lut(cdf: np.ndarray) -> np.ndarray:
+    """Inverse-CDF tables for 16-bit uniforms: ``lut[row, u]`` is the category of ``u / 2**16`` under the
+    cumulative row ``cdf[row]`` (first category whose cumulative probability exceeds it)."""
+    cdf = np.atleast_2d(np.asarray(cdf, dtype=np.float64))
+    grid = np.arange(U16, dtype=np.float64) / U16
+    k = cdf.shape[1]
+    lut = np.stack([np.minimum(np.searchsorted(row, grid, side="right"), k - 1) for row in cdf])
+    return lut.astype(np.int8 if k <= 127 else np.int16)
+
+
+def uniform_int(u: np.ndarray, k: int) -> np.ndarray:
+    """Uniform integers in [0, k) from 16-bit uniforms (multiply-shift; bias below k / 2**16)."""
+    return (np.multiply(u, k, dtype=np.int32) >> 16).astype(np.int16)
+
+
+# ---------------------------------------------------------------------------------------- derived tables
+@dataclass
+class Tables:
+    """Per-model lookup tables of the generator (built once per Model, cached on it)."""
+
+    type_lut: np.ndarray
+    head_age_lut: np.ndarray
+    child_lut: np.ndarray
+    gap_lut: np.ndarray
+    gap_min: int
+    origin_lut: np.ndarray
+    emp_lut: np.ndarray
+    tenure_lut: np.ndarray
+    tier_lut: np.ndarray
+    head_male: np.ndarray
+    spouse: np.ndarray
+    student_thr: np.ndarray      # [3 groups * 128 ages]
+    emp_row: np.ndarray          # [(group * 128 + age) * 2 + sex] -> row of emp_lut
+    disab_thr: np.ndarray        # [128 ages, 4] cumulative thresholds of grades 1..4
+
+
+def tables(m: Model) -> Tables:
+    t = m.__dict__.get("_synth_tables")
+    if t is None:
+        t = _build_tables(m)
+        m.__dict__["_synth_tables"] = t
+    return t
+
+
+def _build_tables(m: Model) -> Tables:
+    a, f = m.a, m.f["scales"]
+    ht = a["household_types"]
+    g = ht["spouse_age_gap"]
+    lo, hi = int(math.floor(g["mean"] - 6 * g["sd"])), int(math.ceil(g["mean"] + 6 * g["sd"]))
+    vals = np.arange(lo, hi + 1)
+
+    def phi(x: float) -> float:
+        return 0.5 * math.erfc(-x / math.sqrt(2))
+
+    gap_p = np.array([phi((v + 0.5 - g["mean"]) / g["sd"]) - phi((v - 0.5 - g["mean"]) / g["sd"]) for v in vals])
+    gap_cdf = np.cumsum(gap_p / gap_p.sum())
+    ed = a["education"]
+    student = np.zeros((3, AGES))
+    student[:, 3:16] = ed["age_3_15"]
+    for gi, gk in enumerate(GROUP_KEYS):
+        ar = "rural" if gk == "rural" else "urban"
+        for lo_a, hi_a, key in ((16, 18, "age_16_18"), (19, 22, "age_19_22"), (23, 24, "age_23_24")):
+            student[gi, lo_a:hi_a + 1] = ed[key][ar]
+    ages = np.arange(AGES)
+    band = np.where(ages <= 24, 0, np.where(ages <= 49, 1, 2))
+    emp_row = np.zeros((3, AGES, 2), dtype=np.int16)
+    for gi in range(3):
+        for sx in range(2):
+            emp_row[gi, :, sx] = (band * 3 + gi) * 2 + sx
+    d = a["disability"]
+    prev = np.minimum(float(f["disability_level"]) * np.exp(d["age_slope"] * (ages - 60.0)), 0.6)
+    sev = float(f["severe_share"])
+    g1, g3 = d["grade_split"]["severe_grade_1"], d["grade_split"]["mild_grade_3"]
+    cum = np.stack([prev * sev * g1, prev * sev, prev * (sev + (1 - sev) * g3), prev], axis=1)
+    hs = a["housing"]
+    ten = np.cumsum(np.array([hs["tenure"][k] for k in GROUP_KEYS], dtype=np.float64), axis=1)
+    ten /= ten[:, -1:]
+    tier = np.cumsum(hs["city_tier_other_provinces"])
+    return Tables(
+        type_lut=cat_lut(m.type_cdf), head_age_lut=cat_lut(m.head_age_cdf), child_lut=cat_lut(m.child_cdf),
+        gap_lut=cat_lut(gap_cdf)[0], gap_min=lo, origin_lut=cat_lut(m.origin_cdf), emp_lut=cat_lut(m.emp_cdf),
+        tenure_lut=cat_lut(ten), tier_lut=cat_lut(tier / tier[-1])[0],
+        head_male=thr(m.head_male), spouse=thr(m.spouse_p), student_thr=thr(student).ravel(),
+        emp_row=emp_row.ravel(), disab_thr=thr(cum),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- stages
+def _structure(d: Draws, m: Model, t: Tables, area: np.ndarray):
     """Household types and the [n, 9] slot matrices of age, sex, activity."""
     n = len(area)
     a = m.a["household_types"]
-    u = rng.random((13, n))
-    typ = draw_categorical(u[0], m.type_cdf, area).astype(np.int8)
-    head_age = (MIN_AGE_HEAD + draw_categorical(u[1], m.head_age_cdf, typ)).astype(np.int16)
-    head_male = u[2] < m.head_male[typ]
-    has_spouse = u[3] < m.spouse_p[typ]
-    gap = np.rint(a["spouse_age_gap"]["mean"] + a["spouse_age_gap"]["sd"] * rng.standard_normal(n)).astype(np.int16)
-    spouse_age = np.clip(np.where(head_male, head_age - gap, head_age + gap), 18, 100).astype(np.int16)
+    u = d.u16(20, n)
+    typ = t.type_lut[area, u[0]]
+    head_age = MIN_AGE_HEAD + t.head_age_lut[typ, u[1]].astype(np.int16)
+    head_male = u[2] < t.head_male[typ]
+    has_spouse = u[3] < t.spouse[typ]
+    gap = t.gap_lut[u[4]].astype(np.int16) + np.int16(t.gap_min)
+    spouse_age = np.clip(np.where(head_male, head_age - gap, head_age + gap), 18, 100)
 
     ages = np.zeros((n, SLOTS), dtype=np.int16)
     active = np.zeros((n, SLOTS), dtype=bool)
@@ -105,193 +241,231 @@ def _structure(rng: np.random.Generator, m: Model, area: np.ndarray):
     ages[:, 1] = spouse_age
     active[:, 1] = has_spouse
     # children: intended number by type x area, oldest born when the head was U(min, max), spacing U(min, max)
-    n_child = np.where(m.has_children[typ], 1 + draw_categorical(u[4], m.child_cdf, typ.astype(np.int64) * 2 + area), 0)
+    n_child = np.where(m.has_children[typ], 1 + t.child_lut[typ.astype(np.intp) * 2 + area, u[5]], 0)
     fb, sp = a["first_birth_age"], a["birth_spacing"]
-    c0 = head_age - np.floor(fb["min"] + u[5] * (fb["max"] - fb["min"] + 1))
-    c1 = c0 - np.floor(sp["min"] + u[6] * (sp["max"] - sp["min"] + 1))
-    c2 = c1 - np.floor(sp["min"] + u[7] * (sp["max"] - sp["min"] + 1))
+    c0 = head_age - (fb["min"] + uniform_int(u[6], fb["max"] - fb["min"] + 1))
+    c1 = c0 - (sp["min"] + uniform_int(u[7], sp["max"] - sp["min"] + 1))
+    c2 = c1 - (sp["min"] + uniform_int(u[8], sp["max"] - sp["min"] + 1))
+    adult_child = np.zeros(n, dtype=bool)
     for k, ck in enumerate((c0, c1, c2)):
         ages[:, 2 + k] = np.maximum(ck, 0)
-        active[:, 2 + k] = (n_child > k) & (ck >= 0) & (ck <= 34)
+        act = (n_child > k) & (ck >= 0) & (ck <= 34)
+        active[:, 2 + k] = act
+        adult_child |= act & (ck >= 18)
     # parents of the head
     par = a["parents"]
     is_par = (typ == T_THREE) | (typ == T_COUPLE_PARENTS)
-    g = par["age_gap_max"] - par["age_gap_min"] + 1
-    p0 = head_age + np.floor(par["age_gap_min"] + u[8] * g)
-    p1 = head_age + np.floor(par["age_gap_min"] + u[9] * g)
+    span = par["age_gap_max"] - par["age_gap_min"] + 1
+    p0 = head_age + (par["age_gap_min"] + uniform_int(u[9], span))
+    p1 = head_age + (par["age_gap_min"] + uniform_int(u[10], span))
+    two = u[11] < thr(par["two_share"])
     ages[:, 5] = np.minimum(p0, 127)
     ages[:, 6] = np.minimum(p1, 127)
     active[:, 5] = is_par & (p0 <= 100)
-    active[:, 6] = is_par & (u[10] < par["two_share"]) & (p1 <= 100)
+    active[:, 6] = is_par & two & (p1 <= 100)
     # grandchildren (skipped generation)
     gc = a["grandchildren"]
     is_skip = typ == T_SKIPPED
-    ages[:, 7] = np.floor(u[11] * (gc["max_age"] + 1))
-    ages[:, 8] = np.floor(u[12] * (gc["max_age"] + 1))
+    ages[:, 7] = uniform_int(u[12], gc["max_age"] + 1)
+    ages[:, 8] = uniform_int(u[13], gc["max_age"] + 1)
     active[:, 7] = is_skip
-    active[:, 8] = is_skip & (rng.random(n) < gc["probs"][1])
+    active[:, 8] = is_skip & (u[14] < thr(gc["probs"][1]))
     # sex per slot
-    sex = np.zeros((n, SLOTS), dtype=np.int8)
+    sex = np.empty((n, SLOTS), dtype=np.int8)
     sex[:, 0] = np.where(head_male, Sex.male, Sex.female)
     sex[:, 1] = np.where(head_male, Sex.female, Sex.male)
-    us = rng.random((5, n))
-    female = a["sex_female_share"]
+    female = thr(a["sex_female_share"])
     for k, col in enumerate((2, 3, 4, 7, 8)):
-        sex[:, col] = us[k] < female
+        sex[:, col] = u[15 + k] < female
     # father in slot 5 unless he is the only one left and the draw makes the lone parent the mother
     one_parent = active[:, 5] & ~active[:, 6]
-    sex[:, 5] = np.where(one_parent & (u[10] >= par["two_share"]) & (us[0] < a["lone_parent_female"]),
-                         Sex.female, Sex.male)
+    sex[:, 5] = np.where(one_parent & ~two & (u[15] < thr(a["lone_parent_female"])), Sex.female, Sex.male)
     sex[:, 6] = Sex.female
-    return typ, ages, sex, active
+    return typ, ages, sex, active, adult_child
 
 
-def _hukou(rng: np.random.Generator, m: Model, pidx: int, area: np.ndarray, typ: np.ndarray,
-           head_age: np.ndarray):
+def _hukou(d: Draws, m: Model, t: Tables, pidx: int, area: np.ndarray, head_age: np.ndarray):
     """Hukou province, hukou type and group per household."""
     n = len(area)
     a = m.a["hukou"]
     f = m.f["scales"]
-    u = rng.random((4, n))
+    u = d.u16(4, n)
     af = a["migrant_head_age_factor"]
     age_factor = np.where(head_age < 45, af["under_45"], np.where(head_age < 60, af["from_45_to_59"], af["over_60"]))
     urban = area == Area.urban
-    cross = urban & (u[0] < m.cross_rate[pidx] * age_factor)
-    local_rural = urban & ~cross & (u[1] < float(f["rural_local_hukou"]) * age_factor)
-    code = CODES[pidx]
-    origin = CODES[draw_categorical(u[2], m.origin_cdf, pidx)]
-    hukou_prov = np.where(cross, origin, code).astype(np.int8)
-    rural_type = ~urban | local_rural | (cross & (u[3] < a["cross_province_rural_share"]))
+    cross = urban & (u[0] < thr(m.cross_rate[pidx] * age_factor))
+    local_rural = urban & ~cross & (u[1] < thr(float(f["rural_local_hukou"]) * age_factor))
+    hukou_prov = np.full(n, CODES[pidx], dtype=np.int8)
+    ci = np.flatnonzero(cross)
+    hukou_prov[ci] = CODES[t.origin_lut[pidx][u[2, ci]]]
+    rural_type = ~urban | local_rural | (cross & (u[3] < thr(a["cross_province_rural_share"])))
     hukou_type = np.where(rural_type, HukouType.rural, HukouType.urban).astype(np.int8)
     group = np.where(~urban, G_RURAL, np.where(rural_type, G_RURAL_HUKOU_URBAN, G_URBAN_HUKOU)).astype(np.int8)
     return hukou_prov, hukou_type, group
 
 
-def _disability(rng: np.random.Generator, m: Model, age: np.ndarray) -> np.ndarray:
-    """Disability grade (0 none, 1-2 severe, 3-4 moderate/mild): prevalence rising with age, one uniform each."""
-    a = m.a["disability"]
-    f = m.f["scales"]
-    u = rng.random(len(age), dtype=np.float32)
-    prev = np.minimum(np.float32(f["disability_level"]) * np.exp(np.float32(a["age_slope"]) * (age - np.float32(60))),
-                      np.float32(0.6))
-    dis = u < prev
-    v = u / prev  # uniform on [0,1) given disabled: reused for severity and grade
-    sev = np.float32(f["severe_share"])
-    severe = v < sev
-    w = np.where(severe, v / sev, (v - sev) / (1 - sev))
-    half = w < a["grade_split"]["severe_grade_1"]
-    grade = np.where(severe, np.where(half, 1, 2), np.where(half, 3, 4)).astype(np.int8)
-    grade[~dis] = 0
+def _disability(d: Draws, t: Tables, age: np.ndarray) -> np.ndarray:
+    """Disability grade (0 none, 1-2 severe, 3-4 moderate/mild): one uniform against cumulative thresholds of
+    prevalence x grade shares by age (prevalence rising with age, CDPF totals)."""
+    u = d.u16(1, len(age))[0]
+    grade = np.zeros(len(age), dtype=np.int8)
+    i = np.flatnonzero(u < t.disab_thr[:, 3][age])
+    if i.size:
+        below = u[i, None] < t.disab_thr[age[i]]  # [k, 4]: below the thresholds of grades 1, 2, 3, 4
+        grade[i] = 5 - below.sum(axis=1)
     return grade
 
 
-def _employment(rng: np.random.Generator, m: Model, age, sex, group, area, grade, year: int):
+def _employment(d: Draws, m: Model, t: Tables, age, sex, group, grade, year: int):
     """Employment status, pension scheme and contribution years per person."""
     a = m.a
     f = m.f["scales"]
     n = len(age)
-    u = rng.random((9, n), dtype=np.float32)
-    urban = area == Area.urban
-    status = np.full(n, EmploymentStatus.inactive, dtype=np.int8)
-    ed = a["education"]
-    student = (age >= 3) & (age <= 15) & (u[0] < ed["age_3_15"])
-    for lo, hi, key in ((16, 18, "age_16_18"), (19, 22, "age_19_22"), (23, 24, "age_23_24")):
-        p = np.where(urban, ed[key]["urban"], ed[key]["rural"])
-        student |= (age >= lo) & (age <= hi) & (u[0] < p)
+    u = d.u16(9, n)
+    rural = group == G_RURAL
+    gidx = group.astype(np.int16) * AGES + age
+    student = u[0] < t.student_thr[gidx]
     # retirement age: men 60, women 50 or 55
     ret = a["retirement"]
-    ret_age = np.where(sex == Sex.male, ret["age_men"], np.where(u[1] < 0.5, ret["age_women"][0], ret["age_women"][1]))
+    ret_age = np.where(sex == Sex.male, ret["age_men"],
+                       np.where(u[1] < U16 // 2, ret["age_women"][0], ret["age_women"][1]))
     adult = (age >= 16) & ~student
-    p_pens = np.array([ret["employee_pensioner"][g] for g in ("urban_hukou_urban", "rural_hukou_urban", "rural")])
-    pensioner = adult & (age >= ret_age) & (u[2] < p_pens[group] * float(f["employee_pensioner"]))
+    p_pens = thr([ret["employee_pensioner"][g] * float(f["employee_pensioner"]) for g in GROUP_KEYS])
+    pensioner = adult & (age >= ret_age) & (u[2] < p_pens[group])
     elderly = adult & ~pensioner & (age >= 60)
     working = adult & ~pensioner & ~elderly
     # working-age status: rows band x group x sex
-    band = np.where(age <= 24, 0, np.where(age <= 49, 1, 2))
-    row = (band * 3 + group.astype(np.int64)) * 2 + sex
-    work_status = draw_categorical(u[3], m.emp_cdf, row).astype(np.int8)
-    status = np.where(working, work_status, status)
-    inactive_dis = working & (grade > 0) & (grade <= 2) & (u[4] < a["employment"]["severe_disability_inactive"])
-    status = np.where(inactive_dis, EmploymentStatus.inactive, status)
+    row = t.emp_row[gidx.astype(np.intp) * 2 + sex]
+    drawn = np.take(t.emp_lut.ravel(), (row.astype(np.int32) << 16) | u[3])
+    status = np.where(working, drawn, np.int8(EmploymentStatus.inactive)).astype(np.int8)
+    e = a["employment"]
+    inactive_dis = working & (grade > 0) & (grade <= 2) & (u[4] < thr(e["severe_disability_inactive"]))
+    status[inactive_dis] = EmploymentStatus.inactive
     # elderly non-pensioners: some farm (rural) or work flexibly (urban, 60-69)
-    ef, eu = a["employment"]["elderly_rural_farmer"], a["employment"]["elderly_urban_flexible"]
-    p_farm = np.where(age < 70, ef["age_60_69"], ef["age_70_plus"])
-    eld_status = np.where(~urban & (u[3] < p_farm), EmploymentStatus.farmer,
-                          np.where(urban & (age < 70) & (u[3] < eu["age_60_69"]), EmploymentStatus.flexible,
-                                   EmploymentStatus.inactive))
-    status = np.where(elderly, eld_status, status)
-    status = np.where(student, EmploymentStatus.student, status)
-    status = np.where(pensioner, EmploymentStatus.retired, status).astype(np.int8)
-    # pension scheme membership
+    ef, eu = e["elderly_rural_farmer"], e["elderly_urban_flexible"]
+    p_farm = np.where(age < 70, thr(ef["age_60_69"]), thr(ef["age_70_plus"]))
+    farm = elderly & rural & (u[3] < p_farm)
+    flex = elderly & ~rural & (age < 70) & (u[3] < thr(eu["age_60_69"]))
+    status[farm] = EmploymentStatus.farmer
+    status[flex] = EmploymentStatus.flexible
+    status[student] = EmploymentStatus.student
+    status[pensioner] = EmploymentStatus.retired
+    # pension scheme membership: employee scheme by status (employees also by group), else resident scheme
     pm = a["pension_membership"]
-    by_status = np.zeros(8)
-    by_status[EmploymentStatus.self_employed] = pm["self_employed"]
-    by_status[EmploymentStatus.flexible] = pm["flexible"]
-    by_status[EmploymentStatus.unemployed] = pm["unemployed"]
-    by_status[EmploymentStatus.inactive] = pm["inactive"]
-    p_emp = by_status[status]
-    emp_by_group = np.array([pm["employee"][g] for g in ("urban_hukou_urban", "rural_hukou_urban", "rural")])
-    p_emp = np.where(status == EmploymentStatus.employee, emp_by_group[group], p_emp) * float(f["employee_member"])
-    member_emp = working & (u[5] < p_emp)
-    p_res = np.where(elderly, ret["resident_member_elderly"] * float(f["resident_elderly"]),
-                     pm["resident_otherwise"] * float(f["resident_member"]))
+    scale = float(f["employee_member"])
+    by_status = np.zeros((8, 3))
+    for st, key in ((EmploymentStatus.self_employed, "self_employed"), (EmploymentStatus.flexible, "flexible"),
+                    (EmploymentStatus.unemployed, "unemployed"), (EmploymentStatus.inactive, "inactive")):
+        by_status[st] = pm[key]
+    by_status[EmploymentStatus.employee] = [pm["employee"][g] for g in GROUP_KEYS]
+    p_emp = thr(by_status * scale).ravel()
+    member_emp = working & (u[5] < p_emp[status.astype(np.intp) * 3 + group])
+    p_res = np.where(elderly, thr(ret["resident_member_elderly"] * float(f["resident_elderly"])),
+                     thr(pm["resident_otherwise"] * float(f["resident_member"])))
     member_res = (working | elderly) & ~member_emp & (u[6] < p_res)
-    scheme = np.where(pensioner | member_emp, PensionScheme.employee,
-                      np.where(member_res, PensionScheme.resident, PensionScheme.none)).astype(np.int8)
+    scheme = np.zeros(n, dtype=np.int8)
+    scheme[member_res] = PensionScheme.resident
+    scheme[pensioner | member_emp] = PensionScheme.employee
     cy = pm["contribution_years"]
-    years_ret = cy["retiree"]["min"] + np.floor(u[7] * (cy["retiree"]["max"] - cy["retiree"]["min"] + 1))
-    frac = cy["active_fraction"]["min"] + u[7] * (cy["active_fraction"]["max"] - cy["active_fraction"]["min"])
-    years_act = np.clip(np.floor(frac * (age - 20)), 0, 45)
-    years_res = np.floor(np.minimum(age - 16, year - cy["resident_since"]) * (0.6 + 0.4 * u[8]))
-    years = np.where(pensioner, years_ret, np.where(member_emp, years_act, np.where(member_res, years_res, 0)))
-    return status, scheme, np.maximum(years, 0).astype(np.int16)
+    years = np.zeros(n, dtype=np.int16)
+    years[pensioner] = cy["retiree"]["min"] + uniform_int(u[7][pensioner], cy["retiree"]["max"] - cy["retiree"]["min"] + 1)
+    af = cy["active_fraction"]
+    i = np.flatnonzero(member_emp)
+    frac = np.float32(af["min"]) + u[7][i] * np.float32((af["max"] - af["min"]) / U16)
+    years[i] = np.clip(np.floor(frac * (age[i] - 20)), 0, 45)
+    i = np.flatnonzero(member_res)
+    span = np.minimum(age[i] - 16, year - cy["resident_since"])
+    years[i] = np.maximum(np.floor(span * (np.float32(0.6) + u[8][i] * np.float32(0.4 / U16))), 0)
+    return status, scheme, years
 
 
-def _private_transfers(rng: np.random.Generator, m: Model, pidx: int, typ: np.ndarray, ages: np.ndarray,
-                       active: np.ndarray, area: np.ndarray, hh: np.ndarray, slot: np.ndarray, age: np.ndarray,
-                       status: np.ndarray, has_supporter: np.ndarray) -> np.ndarray:
+def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, age, sex, group, status):
+    """Earnings by source (log-normal with a household shock); the household shocks are returned for the
+    wealth index behind property income."""
+    inc = m.a["income"]
+    fi = m.f["income"]
+    z = d.normal(len(age))  # one draw each: a person has one kind of earnings
+    hz = d.normal(2 * n).reshape(2, n)
+    lidx = float(np.log(m.income_index[pidx]))
+    # kind of earnings by status: 0 none, 1 employee, 2 flexible (wages), 3 self-employed, 4 farmer
+    kind_of = np.zeros(8, dtype=np.int8)
+    kind_of[EmploymentStatus.employee], kind_of[EmploymentStatus.flexible] = 1, 2
+    kind_of[EmploymentStatus.self_employed], kind_of[EmploymentStatus.farmer] = 3, 4
+    kind = kind_of[status]
+    # log median (with levels, scales and province index) and sigma by kind x group
+    level = {g: fi["level_rural"] if g == "rural" else fi["level_urban"] for g in GROUP_KEYS}
+    sig = {g: fi["sigma_rural"] if g == "rural" else fi["sigma_urban"] for g in GROUP_KEYS}
+    bus = {g: fi["business_scale_rural"] if g == "rural" else fi["business_scale_urban"] for g in GROUP_KEYS}
+    shift = {g: fi["migrant_shift"] if g == "rural_hukou_urban" else 0.0 for g in GROUP_KEYS}
+    mu = np.zeros((5, 3))
+    sd = np.zeros((5, 3))
+    el, ael = fi["province_elasticity"] * lidx, inc["agricultural_province_elasticity"] * lidx
+    for gi, g in enumerate(GROUP_KEYS):
+        se = inc["self_employment_log_median"]["rural" if g == "rural" else "urban"]
+        wage = inc["wage_log_median"][g] + shift[g] + level[g] + el
+        mu[1, gi] = wage
+        mu[2, gi] = wage + np.log(inc["flexible_factor"])
+        mu[3, gi] = se + shift[g] + level[g] + el + np.log(bus[g])
+        mu[4, gi] = inc["agricultural_log_median"] + level[g] + ael + np.log(bus[g])
+        sd[1:3, gi] = sig[g] * inc["wage_sigma"]
+        sd[3, gi] = sig[g] * inc["self_employment_sigma"]
+        sd[4, gi] = sig[g] * inc["agricultural_sigma"]
+    ac = inc["age_curve"]
+    is_wage = (kind == 1) | (kind == 2)
+    kg = kind.astype(np.intp) * 3 + group
+    shock = (np.float32(inc["household_shock_sd"]) * hz[0])[hh]
+    logv = mu.astype(np.float32).ravel()[kg] + sd.astype(np.float32).ravel()[kg] * z + shock
+    dev = (age - ac["peak"]).astype(np.float32)
+    logv -= np.where(is_wage, np.float32(ac["curvature"]) * dev * dev - np.float32(inc["female_log_gap"]) * sex,
+                     np.float32(0))
+    v = np.exp(logv, dtype=np.float64)
+    zero = 0.0
+    wage_income = np.where(is_wage, v, zero)
+    self_employment_income = np.where(kind == 3, v, zero)
+    agricultural_income = np.where(kind == 4, v, zero)
+    return wage_income, self_employment_income, agricultural_income, hz
+
+
+def _private_transfers(d: Draws, m: Model, pidx: int, typ, head_age, adult_child, area, hh, slot, age, status,
+                       has_supporter) -> np.ndarray:
     """Private transfers received per person (yuan/year): support of persons 60+ by children living elsewhere,
     and remittances of members working away, carried by the head of the rural household that receives them.
-    Persons without an obligated supporter (candidates for tekun) receive no support from children.
+    Persons without an obligated supporter (candidates for tekun) receive neither.
 
     Amount = fitted level x units x mean-one log-normal factor x province income index^elasticity; who receives
     and the units are assumptions (assumptions.yaml private_transfers), the level is fitted to NBS net transfers.
     """
     a = m.a["private_transfers"]
     fi = m.f["income"]
-    level = (np.array([fi["private_level_rural"], fi["private_level_urban"]])[area[hh]]
-             * m.income_index[pidx] ** a["province_elasticity"])
-    n_p = len(age)
-    u = rng.random((2, n_p), dtype=np.float32)
-    z = rng.standard_normal(n_p, dtype=np.float32)
+    el, rm = a["elderly"], a["remittances"]
+    u = d.u16(2, len(age))
+    z = d.normal16(len(age))
     sig = np.float32(a["sigma"])
-    factor = np.exp(sig * z - np.float32(0.5) * sig * sig)
+    index = m.income_index[pidx] ** fi["province_elasticity"]  # as earnings (fitted)
+    urban_h = area == Area.urban
     # elderly: co-resident with a child when living with the head as the head's parent, or heading/partnering
     # a household with an adult child
-    el = a["elderly"]
-    adult_child = ((ages[:, 2:5] >= 18) & active[:, 2:5]).any(axis=1)[hh]
-    coresident = (slot >= 5) & (slot <= 6) | ((slot <= 1) & adult_child)
-    p_recv = np.where(coresident, el["receive_share"]["with_coresident_child"],
-                      el["receive_share"]["without_coresident_child"])
-    units = np.where(status == EmploymentStatus.retired, el["units"]["employee_pensioner"],
-                     el["units"]["without_employee_pension"]) * np.where(age >= 70, el["age_70_plus_factor"], 1.0)
+    coresident = ((slot == 5) | (slot == 6)) | ((slot <= 1) & adult_child[hh])
+    p_recv = np.where(coresident, thr(el["receive_share"]["with_coresident_child"]),
+                      thr(el["receive_share"]["without_coresident_child"]))
     elderly = (age >= el["min_age"]) & has_supporter & (u[0] < p_recv)  # no children, no support (tekun)
-    amount = np.where(elderly, units, 0.0)
+    units = np.where(status == EmploymentStatus.retired, np.float32(el["units"]["employee_pensioner"]),
+                     np.float32(el["units"]["without_employee_pension"]))
+    units *= np.where(age >= 70, np.float32(el["age_70_plus_factor"]), np.float32(1.0))
+    units = np.where(elderly, units, np.float32(0.0))
     # remittances to rural households, on the head
-    rm = a["remittances"]
-    head_age = ages[:, 0][hh]
-    rural = (area == Area.rural)[hh]
-    skipped = (typ == T_SKIPPED)[hh]
-    mid = rural & ~skipped & (head_age >= 40) & (head_age <= 69)
-    is_head = slot == 0
-    rem = np.where(skipped & (u[1] < rm["skipped_generation"]["receive_share"]), rm["skipped_generation"]["units"],
-                   np.where(mid & (u[1] < rm["rural_head_40_69"]["receive_share"]), rm["rural_head_40_69"]["units"], 0.0))
-    amount = amount + np.where(is_head & rural, rem, 0.0)
-    return np.round(amount * factor * level, 0)
-
-
-def _lognormal(z: np.ndarray, log_median: np.ndarray | float, sigma: np.ndarray | float) -> np.ndarray:
-    return np.exp(log_median + sigma * z)
+    skipped = typ == T_SKIPPED
+    mid = ~urban_h & ~skipped & (head_age >= 40) & (head_age <= 69)
+    heads = np.flatnonzero(slot == 0)
+    uh = u[1][heads]
+    rem = np.where(skipped & (uh < thr(rm["skipped_generation"]["receive_share"])),
+                   np.float32(rm["skipped_generation"]["units"]),
+                   np.where(mid & (uh < thr(rm["rural_head_40_69"]["receive_share"])),
+                            np.float32(rm["rural_head_40_69"]["units"]), np.float32(0.0)))
+    units[heads] += np.where(urban_h | ~has_supporter[heads], np.float32(0.0), rem)
+    level = np.array([fi["private_level_rural"], fi["private_level_urban"]], dtype=np.float32) * np.float32(index)
+    amount = units * level[area][hh] * np.exp(sig * z - np.float32(0.5) * sig * sig)
+    return np.rint(amount).astype(np.float64)
 
 
 def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_rural: int,
@@ -299,108 +473,71 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
              year: int = 2024) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Households and persons of one partition (see module docstring). Pure function of its arguments."""
     rngs = _rngs(seed, partition_id)
+    t = tables(m)
     pidx = int(np.flatnonzero(CODES == province_code)[0])
     n = n_urban + n_rural
     area = np.zeros(n, dtype=np.int8)
     area[:n_urban] = Area.urban
-    typ, ages, sexes, active = _structure(rngs["demography"], m, area)
+    typ, ages, sexes, active, adult_child = _structure(rngs["demography"], m, t, area)
     head_age = ages[:, 0]
-    hukou_prov_h, hukou_type_h, group_h = _hukou(rngs["hukou"], m, pidx, area, typ, head_age)
+    hukou_prov_h, hukou_type_h, group_h = _hukou(rngs["hukou"], m, t, pidx, area, head_age)
 
     # flatten the slot matrices into persons (row-major: grouped by household, household order)
+    size = np.count_nonzero(active, axis=1)
     flat = np.flatnonzero(active.ravel())
-    hh = (flat // SLOTS).astype(np.int64)
-    slot = (flat % SLOTS).astype(np.int8)
-    size = active.sum(axis=1).astype(np.int64)
+    hh = np.repeat(np.arange(n, dtype=np.intp), size)
+    slot = (flat - hh * SLOTS).astype(np.int8)
     age = ages.ravel()[flat]
     sex = sexes.ravel()[flat]
-    role = SLOT_ROLE[slot]
-    parea = area[hh]
     group = group_h[hh]
     hh_ids = household_id_start + np.arange(n, dtype=np.int64)
 
-    grade = _disability(rngs["disability"], m, age)
-    status, scheme, years = _employment(rngs["employment"], m, age, sex, group, parea, grade, year)
-
-    # incomes
-    inc = m.a["income"]
-    fi = m.f["income"]
-    r = rngs["income"]
-    z = r.standard_normal(len(age), dtype=np.float32)  # one draw each: a person has one kind of earnings
-    hz = r.standard_normal((2, n))
-    urban_p = parea == Area.urban
-    lidx = float(np.log(m.income_index[pidx]))
-    shock = (inc["household_shock_sd"] * hz[0])[hh]
-    wage_med = np.array([inc["wage_log_median"][g] for g in ("urban_hukou_urban", "rural_hukou_urban", "rural")])
-    group_shift = np.array([0.0, fi["migrant_shift"], 0.0])  # fitted: earnings of rural-hukou town workers
-    level_a = np.array([fi["level_rural"], fi["level_urban"]])
-    sig_a = np.array([fi["sigma_rural"], fi["sigma_urban"]])
-    wage_income = np.zeros(len(age))
-    self_employment_income = np.zeros(len(age))
-    agricultural_income = np.zeros(len(age))
-    ac = inc["age_curve"]
-    is_wage = (status == EmploymentStatus.employee) | (status == EmploymentStatus.flexible)
-    i = np.flatnonzero(is_wage)
-    ar = parea[i]
-    logw = (wage_med[group[i]] + group_shift[group[i]] + level_a[ar] + inc["province_elasticity"] * lidx
-            - ac["curvature"] * (age[i] - ac["peak"]).astype(np.float64) ** 2
-            + inc["female_log_gap"] * sex[i] + shock[i] + sig_a[ar] * inc["wage_sigma"] * z[i])
-    wage_income[i] = np.exp(logw) * np.where(status[i] == EmploymentStatus.flexible, inc["flexible_factor"], 1.0)
-    i = np.flatnonzero(status == EmploymentStatus.self_employed)
-    ar = parea[i]
-    se_med = np.array([inc["self_employment_log_median"]["rural"], inc["self_employment_log_median"]["urban"]])
-    bus_a = np.array([fi["business_scale_rural"], fi["business_scale_urban"]])
-    self_employment_income[i] = bus_a[ar] * np.exp(
-        se_med[ar] + group_shift[group[i]] + level_a[ar] + inc["province_elasticity"] * lidx + shock[i]
-        + sig_a[ar] * inc["self_employment_sigma"] * z[i])
-    i = np.flatnonzero(status == EmploymentStatus.farmer)
-    ar = parea[i]
-    agricultural_income[i] = bus_a[ar] * np.exp(
-        inc["agricultural_log_median"] + level_a[ar] + inc["agricultural_province_elasticity"] * lidx + shock[i]
-        + sig_a[ar] * inc["agricultural_sigma"] * z[i])
-    del urban_p
+    grade = _disability(rngs["disability"], t, age)
+    status, scheme, years = _employment(rngs["employment"], m, t, age, sex, group, grade, year)
+    wage_income, self_employment_income, agricultural_income, hz = _incomes(
+        rngs["income"], m, pidx, n, hh, age, sex, group, status)
 
     # housing (household level) and the wealth index behind property income
+    inc = m.a["income"]
+    fi = m.f["income"]
     hs = m.a["housing"]
     rh = rngs["housing"]
-    uh = rh.random((6, n))
-    wealth = inc["household_shock_sd"] * hz[0] + inc["property"]["wealth_sigma"] * hz[1]
-    ten_cdf = np.cumsum(np.array([hs["tenure"][g] for g in ("urban_hukou_urban", "rural_hukou_urban", "rural")]),
-                        axis=1)
-    ten_cdf[:, -1] = 1.0
-    tenure = draw_categorical(uh[0], ten_cdf, group_h).astype(np.int8)
+    uh = rh.u16(6, n)
+    wealth = np.float32(inc["household_shock_sd"]) * hz[0] + np.float32(inc["property"]["wealth_sigma"]) * hz[1]
+    tenure = t.tenure_lut[group_h, uh[0]]
     owner = tenure == Tenure.owner
     th = hs["extra_homes_wealth_thresholds"]
-    n_homes = np.where(owner, 1 + (wealth > th[0]) + (wealth > th[1]), 0).astype(np.int8)
+    n_homes = np.where(owner, 1 + (wealth > th[0]).view(np.int8) + (wealth > th[1]).view(np.int8), 0).astype(np.int8)
     urban_h = area == Area.urban
     fa_pp = np.where(urban_h, hs["floor_area_per_person"]["urban"], hs["floor_area_per_person"]["rural"])
-    fa_factor = np.exp(0.3 * rh.standard_normal(n))
-    main_area = np.where(owner, fa_pp * size * fa_factor, np.where(tenure == Tenure.renter,
-                                                                    hs["renter_floor_area_per_person"] * size * fa_factor, 0.0))
-    extra_area = (n_homes.astype(np.float64) - 1).clip(0) * hs["extra_home_area"]
+    fa_factor = np.exp(0.3 * rh.normal16(n).astype(np.float64))
+    main_area = np.where(owner, fa_pp * size * fa_factor,
+                         np.where(tenure == Tenure.renter, hs["renter_floor_area_per_person"] * size * fa_factor, 0.0))
+    extra_area = np.maximum(n_homes - 1, 0) * float(hs["extra_home_area"])
     floor_area = np.round(main_area + extra_area, 1)
     price = m.income_2024[pidx] * np.where(urban_h, hs["price_to_income"]["urban"], hs["price_to_income"]["rural"])
     home_value = np.where(owner, np.round((main_area + extra_area) * price, -2), 0.0)
-    tier_cdf = np.cumsum(hs["city_tier_other_provinces"])
-    tier = np.where(urban_h, 1 + draw_categorical(uh[1], tier_cdf[None, :] / tier_cdf[-1]), 3)
     if province_code in MUNICIPALITIES:
-        tier = np.where(urban_h, 1, tier)
+        tier = np.where(urban_h, 1, 3).astype(np.int8)
+    else:
+        tier = np.where(urban_h, 1 + t.tier_lut[uh[1]], 3).astype(np.int8)
     mort = hs["mortgage"]
-    has_mortgage = owner & (uh[2] < np.where(urban_h & (head_age < 50), mort["young_urban_owner"], mort["other_owner"]))
+    has_mortgage = owner & (uh[2] < np.where(urban_h & (head_age < 50), thr(mort["young_urban_owner"]),
+                                             thr(mort["other_owner"])))
 
     # property income, on the head
     pr = inc["property"]
     ps = np.where(urban_h, fi["property_scale_urban"], fi["property_scale_rural"])
-    ew = np.exp(wealth) * m.income_index[pidx]
-    interest_h = np.where(uh[3] < pr["interest_holders"], ew * 2900.0 * ps, 0.0)
-    div_p = np.where(urban_h, pr["dividend_holders"]["urban"], pr["dividend_holders"]["rural"])
-    dividend_h = np.where(uh[4] < div_p, ew * 19000.0 * ps, 0.0)
-    rental_h = np.where(n_homes >= 2, (n_homes - 1) * ew * 30000.0 * ps, 0.0)
-    is_head = slot == 0
-    heads = np.flatnonzero(is_head)  # one head per household, in household order
-    interest_income = np.zeros(len(age))
-    dividend_income = np.zeros(len(age))
-    rental_income = np.zeros(len(age))
+    ew = np.exp(wealth.astype(np.float64)) * (m.income_index[pidx] * ps)
+    interest_h = np.where(uh[3] < thr(pr["interest_holders"]), ew * 2900.0, 0.0)
+    div_t = np.where(urban_h, thr(pr["dividend_holders"]["urban"]), thr(pr["dividend_holders"]["rural"]))
+    dividend_h = np.where(uh[4] < div_t, ew * 19000.0, 0.0)
+    rental_h = np.where(n_homes >= 2, (n_homes - 1) * ew * 30000.0, 0.0)
+    n_p = len(age)
+    heads = np.flatnonzero(slot == 0)  # one head per household, in household order
+    interest_income = np.zeros(n_p)
+    dividend_income = np.zeros(n_p)
+    rental_income = np.zeros(n_p)
     interest_income[heads] = interest_h
     dividend_income[heads] = dividend_h
     rental_income[heads] = rental_h
@@ -408,29 +545,28 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     # take-up and obligated supporters
     rt = rngs["takeup"]
     tk = m.f["takeup"]
-    dibao_takeup = rt.random(n) < np.where(urban_h, tk["dibao_urban"], tk["dibao_rural"])
-    up = rt.random((2, len(age)), dtype=np.float32)
-    tekun_takeup = up[0] < float(tk["tekun"])
+    dibao_takeup = rt.u16(1, n)[0] < np.where(urban_h, thr(tk["dibao_urban"]), thr(tk["dibao_rural"]))
+    up = rt.u16(2, n_p)
+    tekun_takeup = up[0] < thr(float(tk["tekun"]))
     alone = (size == 1)[hh]
     no_support_group = alone & ((age >= 60) | ((grade >= 1) & (grade <= 2) & (age >= 16)))
-    has_supporter = ~(no_support_group & (up[1] < float(m.f["scales"]["no_supporter_share"])))
+    has_supporter = ~(no_support_group & (up[1] < thr(float(m.f["scales"]["no_supporter_share"]))))
 
-    private = _private_transfers(rngs["transfers"], m, pidx, typ, ages, active, area, hh, slot, age, status,
-                                 has_supporter)
+    private = _private_transfers(rngs["transfers"], m, pidx, typ, head_age, adult_child, area, hh, slot, age,
+                                 status, has_supporter)
 
     # weight: raking multipliers, then post-stratified to persons by area within the partition
-    starts = np.r_[0, np.cumsum(size)[:-1]]
-    weight = household_weights(m, pidx, area, size, starts, age, (persons_rural, persons_urban))
+    weight = household_weights(m, pidx, area, size, hh, age, (persons_rural, persons_urban))
 
     households = {
         "household_id": hh_ids, "province": np.full(n, province_code, dtype=np.int8), "area": area,
-        "weight": weight, "tenure": tenure, "n_homes": n_homes, "home_value": home_value.astype(np.float64),
-        "floor_area": floor_area.astype(np.float64), "city_tier": tier.astype(np.int8),
-        "has_mortgage": has_mortgage, "dibao_takeup": dibao_takeup,
+        "weight": weight, "tenure": tenure, "n_homes": n_homes, "home_value": home_value,
+        "floor_area": floor_area, "city_tier": tier, "has_mortgage": has_mortgage, "dibao_takeup": dibao_takeup,
     }
+    hid = hh_ids[hh]
     persons = {
-        "person_id": hh_ids[hh] * 16 + slot, "household_id": hh_ids[hh], "role": role,
-        "age": age.astype(np.int16), "sex": sex.astype(np.int8), "hukou_province": hukou_prov_h[hh],
+        "person_id": hid * 16 + slot, "household_id": hid, "role": SLOT_ROLE[slot],
+        "age": age, "sex": sex, "hukou_province": hukou_prov_h[hh],
         "hukou_type": hukou_type_h[hh], "employment_status": status, "disability_grade": grade,
         "wage_income": wage_income, "self_employment_income": self_employment_income,
         "agricultural_income": agricultural_income, "interest_income": interest_income,
@@ -441,27 +577,30 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     return households, persons
 
 
-def raking_features(pidx: int, n: int, starts: np.ndarray, age: np.ndarray) -> dict[str, np.ndarray]:
-    """Household-level counts that the raking multipliers act on (names as in fitted.yaml); ``starts`` are
-    the offsets of each household's first person in the flat person arrays."""
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(mask.view(np.int8), starts, dtype=np.int64) if n else np.zeros(0, np.int64)
-
-    n65 = count(age >= 65)
-    return {"households": np.ones(n), "age_0_1": count(age <= 1), "age_0_15": count(age <= 15),
-            "age_60_plus": count(age >= 60), f"age_65_plus_{CODES[pidx]}": n65}
-
-
-def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, starts: np.ndarray,
-                      age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
-    """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons."""
+def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray]:
+    """The raking multipliers as (household term, per-age person term): a household's exponent x'lambda is
+    the household term plus the sum of its members' per-age terms (features: households, persons aged 0-1,
+    0-15, 60+ and 65+ in the partition's province; the names are those of fitted.yaml)."""
     cols, lam = m.raking
-    feats = raking_features(pidx, len(area), starts, age)
-    eta = np.zeros(len(area))
+    ages = np.arange(AGES)
+    masks = {"age_0_1": ages <= 1, "age_0_15": ages <= 15, "age_60_plus": ages >= 60,
+             f"age_65_plus_{CODES[pidx]}": ages >= 65}
+    per_age = np.zeros(AGES)
+    household = 0.0
     for c, lm in zip(cols, lam, strict=True):
-        x = feats.get(c)
-        if x is not None:
-            eta += lm * x
+        if c == "households":
+            household += float(lm)
+        elif c in masks:
+            per_age += lm * masks[c]
+    return household, per_age
+
+
+def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, hh: np.ndarray,
+                      age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
+    """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons;
+    ``hh`` gives each person's household (0 .. n-1)."""
+    household, per_age = raking_age_effects(m, pidx)
+    eta = household + np.bincount(hh, weights=per_age[age], minlength=len(area))
     g = np.exp(eta - eta.max(initial=0.0))
     w = np.zeros(len(area))
     for a in (0, 1):

@@ -81,7 +81,8 @@ def default_fitted() -> dict[str, Any]:
         "income": {"level_urban": 0.0, "level_rural": 0.0, "sigma_urban": 1.0, "sigma_rural": 1.0,
                    "business_scale_urban": 1.0, "business_scale_rural": 1.0, "property_scale_urban": 1.0,
                    "property_scale_rural": 1.0, "private_level_urban": 5000.0, "private_level_rural": 5000.0,
-                   "migrant_shift": 0.0},
+                   "migrant_shift": 0.0,
+                   "province_elasticity": float(load_assumptions()["income"]["province_elasticity"])},
         "takeup": {"dibao_urban": 1.0, "dibao_rural": 1.0, "tekun": 1.0},
     }
 
