@@ -293,7 +293,10 @@ function traceNode(node, depth = 0) {
   const head = [el("span", { class: "name" }, nameText), el("span", { class: "code" }, node.variable),
     el("span", { class: "val" }, `= ${value} ${unit}`)];
   if (tag) head.push(el("span", { class: "tag" }, tag));
-  if (node.see_above) head.push(el("span", { class: "tag" }, tr("see_above")));
+  if (node.see_above) {
+    head.push(el("a", { class: "tag", href: "#", onclick: (ev) => { ev.preventDefault(); revealTrace(node.variable); } },
+      tr("see_above")));
+  } else li.dataset.var = node.variable;
   if (node.reference) head.push(el("span", { class: "ref" }, node.reference));
   const kids = [];
   for (const p of node.parameters || []) {
@@ -310,6 +313,18 @@ function traceNode(node, depth = 0) {
     li.append(det);
   } else li.append(...head);
   return li;
+}
+
+function revealTrace(variable) {
+  // the first explanation of a repeated figure may sit in a collapsed branch: open its ancestors and show it
+  const target = document.querySelector(`#explain-tree li[data-var="${CSS.escape(variable)}"]`);
+  if (!target) return;
+  for (let n = target; n && n.id !== "explain-tree"; n = n.parentElement) if (n.tagName === "DETAILS") n.open = true;
+  const det = target.querySelector(":scope > details");
+  if (det) det.open = true;
+  target.scrollIntoView({ behavior: "smooth", block: "center" });
+  target.classList.add("flash");
+  setTimeout(() => target.classList.remove("flash"), 1500);
 }
 
 function renderExplain(res) {
@@ -337,11 +352,11 @@ async function calculate(ev) {
   } finally { $("#calc").disabled = false; }
 }
 
-async function explain(name) {
+async function explain(name, scroll = true) {
   try {
     state.lastExplain = await api(`/calc?explain=${encodeURIComponent(name)}`, state.lastBody || readForm());
     renderExplain(state.lastExplain);
-    $("#explain-card").scrollIntoView({ behavior: "smooth", block: "start" });
+    if (scroll) $("#explain-card").scrollIntoView({ behavior: "smooth", block: "start" });
   } catch (e) {
     $("#hh-error").textContent = `${tr("error")}: ${e.message}`;
     $("#hh-error").hidden = false;
@@ -495,7 +510,7 @@ async function start() {
     if (params.get("households")) $("#sc-households").value = params.get("households");
     if (params.get("run")) await runScenario();
   }
-  if (params.get("explain")) await explain(params.get("explain"));
+  if (params.get("explain")) await explain(params.get("explain"), false);
 }
 
 start().catch((e) => { const box = $("#hh-error"); box.textContent = `${tr("error")}: ${e.message}`; box.hidden = false; });
