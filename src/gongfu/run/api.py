@@ -39,9 +39,13 @@ class ReformInfo:
     name: str
     file: str | None
     sha256: str
+    calibration: dict[str, Any] | None = None  # budget targeting: the threshold found by the first pass
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "file": self.file, "sha256": self.sha256}
+        out = {"name": self.name, "file": self.file, "sha256": self.sha256}
+        if self.calibration:
+            out["targeting"] = self.calibration
+        return out
 
 
 def resolve_reform(reform: Any) -> ReformInfo | None:
@@ -298,11 +302,18 @@ def _no_more(options: dict[str, Any]) -> dict[str, Any]:
 def _calibrate_targeting(info: ReformInfo, source: Source, config: RunConfig, workers: int | None,
                          dask: str | None, options: dict[str, Any]) -> ReformInfo:
     """Targeted philanthropy with a budget: a first pass finds the income threshold (see run/targeting.py)."""
+    from gongfu.reforms.targeting import THRESHOLD
+
     from .targeting import calibrate_on_source
 
     reform = calibrate_on_source(info.reform, source, config, workers or default_workers(), dask,
                                  bool(options.get("dask_processes", True)))
-    return ReformInfo(reform, info.name, info.file, _pickle_digest((info.sha256, reform.parameter_changes)))
+    calibration = {"budget": float(info.reform.targeting["budget"]),
+                   "income_threshold": float(reform.parameter_changes[THRESHOLD]),
+                   "method": "first pass over the population: threshold from the sketch of per-capita disposable "
+                             "income under the reform (run/targeting.py); the cost is then measured exactly"}
+    return ReformInfo(reform, info.name, info.file, _pickle_digest((info.sha256, reform.parameter_changes)),
+                      calibration)
 
 
 def simulate(population: str | Path | Source | None = None, households: int | None = None, seed: int = 0,
