@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import fake_results  # noqa: E402
+import faces_fake_results as fake_results  # noqa: E402
 
 
 @pytest.fixture
