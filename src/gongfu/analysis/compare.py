@@ -68,7 +68,7 @@ def _exact_change(sums: Sums, col_b: str, col_r: str) -> float:
 def waterfall(sums: Sums, layout: Mapping[str, Any]) -> dict[str, Any]:
     info = layout["programme_info"]
     parts = []
-    for m in layout.get("market_components", []):
+    for m in layout.get("changed", {}).get("market", []):
         ch = _exact_change(sums, f"b.mkt.{m}", f"r.mkt.{m}")
         if ch != 0.0:
             parts.append({"variable": m, "role": "market", "programme_change": ch, "change": ch})

@@ -337,7 +337,9 @@ def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]
     out: dict[str, np.ndarray] = {}
     codes_all: list[np.ndarray] = []
     tables = []
-    for s in ([system] if system == "b" else [system, "b"]):
+    market_changed = "market" in layout.get("changed", {}).get("concepts", [])
+    # a reform that leaves market income alone is ranked on the baseline's bins, its unchanged columns too
+    for s in ([system] if system == "b" or market_changed else [system, "b"]):
         if f"{s}.rank" in agg.sparse:
             codes, vals = agg.sparse_table(f"{s}.rank")
             tables.append((s, codes, vals))

@@ -149,7 +149,7 @@ class Context:
             cells += [f"{s}.pov.{name}.{k}" for name, _ in self.config.lines for k in ("h", "gap", "sev")]
             cells += [f"{s}.mid.{name}.{k}" for name, _, _ in self.config.bands for k in ("persons", "households")]
             if self.reform is not None:
-                cells += [f"{s}.mkt.{m}" for m in self.market]
+                cells += [f"{s}.mkt.{m}" for m in self.changed_market]  # waterfall: what the reform changes
         if self.reform is not None:
             cellsh += list(CHANGE_COLUMNS)
         rank = {"b": self.programmes + ["net_market", "disposable", "after_philanthropy"]}
@@ -422,7 +422,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             for k, v in pieces.items():
                 plain(f"{s}.{c}.{k}", v)
     if ctx.reform is not None:
-        for m in (ctx.changed_market if reform else ctx.market):
+        for m in ctx.changed_market:
             if m not in sim.system.variables:
                 continue
             v = np.asarray(sim.calc(m), dtype=np.float64)
@@ -462,6 +462,10 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     programmes = ctx.changed_programmes if reform else ctx.programmes
     for p in programmes:
         _programme_block(ctx, a, sim, b, p, rank_acc, rank_idx, rank_pos.get(p))
+    if reform and not a.rank_on_base:  # market income changed: unchanged programmes re-ranked on the new bins
+        for p in ctx.programmes:
+            if p not in ctx.changed_programmes and p in rank_pos:
+                _programme_block(ctx, a, sim, b, p, rank_acc, rank_idx, rank_pos[p], sums=False)
     for c in ("net_market", "disposable", "after_philanthropy"):
         j = rank_pos.get(c)
         if j is not None:
@@ -471,8 +475,10 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
 
 
 def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str,
-                     rank_acc: BinAccumulator | None, rank_idx: np.ndarray | None, rank_j: int | None) -> None:
-    """Amount by cell x hukou, recipients (persons) by cell, amount by bin of market income, of one programme.
+                     rank_acc: BinAccumulator | None, rank_idx: np.ndarray | None, rank_j: int | None,
+                     sums: bool = True) -> None:
+    """Amount by cell x hukou, recipients (persons) by cell, amount by bin of market income, of one programme
+    (with `sums=False`, only the last).
 
     Person programmes are summed over the persons who receive or pay them only (most reach few people).
     """
@@ -493,24 +499,28 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             t, wp = t[rows], b.person("w")[rows]
             slot, cell = b.person("slot")[rows], b.person("cell")[rows]
             hh = b.index[rows]
+            recipients = wp
         else:
             wp, slot, cell, hh = b.person("w"), b.person("slot"), b.person("cell"), b.index
+            recipients = wp * mask
         amount = wp * t
-        a.cellsh[:, :, jh] += np.bincount(slot, weights=amount, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
-        a.cells[:, jr] += np.bincount(cell, weights=wp * (t != 0.0), minlength=N_CELLS)
-        if t.min() < 0:
-            a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
+        if sums:
+            a.cellsh[:, :, jh] += np.bincount(slot, weights=amount, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
+            a.cells[:, jr] += np.bincount(cell, weights=recipients, minlength=N_CELLS)
+            if t.min() < 0:
+                a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
         if rank_j is not None:
             rank_acc.add_extra(rank_idx[hh], [amount], first=rank_j)
         return
     seg = b.seg
     amount = b.w * t
-    au = amount * b.share_u
-    a.cellsh[seg.cells, 0, jh] += seg.reduce(au)
-    a.cellsh[seg.cells, 1, jh] += seg.reduce(amount - au)
-    a.cells[seg.cells, jr] += seg.reduce(b.pw * (t != 0.0))
-    if t.size and t.min() < 0:
-        a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
+    if sums:
+        au = amount * b.share_u
+        a.cellsh[seg.cells, 0, jh] += seg.reduce(au)
+        a.cellsh[seg.cells, 1, jh] += seg.reduce(amount - au)
+        a.cells[seg.cells, jr] += seg.reduce(b.pw * (t != 0.0))
+        if t.size and t.min() < 0:
+            a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
     if rank_j is not None:
         rank_acc.add_extra(rank_idx, [amount], first=rank_j)
 
