@@ -108,3 +108,14 @@ def test_bad_parameter_files_name_the_file_and_line(tmp_path, text, message):
     with pytest.raises(Exception, match=message) as info:
         ParameterTree.load(tmp_path)
     assert "demo.yaml:" in str(info.value)
+
+
+def test_a_label_split_by_an_unquoted_comma_is_refused(tmp_path):
+    (tmp_path / "demo.yaml").write_text("x: {unit: CNY, reference: r, label: {en: a, b, zh: 甲}, values: {2020-01-01: 1}}")
+    with pytest.raises(ParameterError, match="quote a label that contains a comma"):
+        ParameterTree.load(tmp_path)
+
+
+def test_reading_before_the_first_value_is_a_clear_error(tree):
+    with pytest.raises(ParameterError, match="no value in force on 2010-01-01 \\(the first is from 2011-09-01\\)"):
+        tree.at(dt.date(2010, 1, 1)).get("tax.iit.basic_deduction")

@@ -278,7 +278,14 @@ class Snapshot:
         if path in self._cache:
             return self._cache[path]
         node = self.tree.get(path)
-        value = node.runtime_value(self.date) if isinstance(node, ParameterLeaf) else NodeView(self, path)
+        if isinstance(node, ParameterLeaf):
+            if node.values and self.date < node.values[0][0]:
+                raise ParameterError(
+                    f"{node.where}{path}: no value in force on {self.date} (the first is from "
+                    f"{node.values[0][0]}); gongfu's law starts there — simulate a later year")
+            value = node.runtime_value(self.date)
+        else:
+            value = NodeView(self, path)
         self._cache[path] = value
         return value
 
@@ -369,6 +376,10 @@ def _leaf(path: str, data: LineDict, file: str, line: int | None, inherited_ref:
     label = data.get("label") or {}
     if isinstance(label, str):
         label = {"en": label}
+    if not isinstance(label, dict) or set(label) - {"en", "zh"}:
+        extra = sorted(set(label) - {"en", "zh"}) if isinstance(label, dict) else label
+        raise ParameterError(f"{at}{path}: label must be {{en: ..., zh: ...}}; unexpected {extra!r} "
+                             "(quote a label that contains a comma)")
     leaf = ParameterLeaf(path=path, kind=kind, unit=unit, values=(), reference=reference, label=label,
                          description=str(data.get("description", "")), range=tuple(rng) if rng else None,
                          index=index, notes=data.get("notes"), file=file, line=line)
