@@ -35,7 +35,8 @@ def exact(population):
              "market": sim.calc("market_income") / n,
              "net_market": sim.calc("net_market_income") / n,
              "after_philanthropy": sim.calc("income_after_philanthropy") / n,
-             "area": sim.calc("area"), "programmes": {}}
+             "area": sim.calc("area"), "programmes": {},
+             "n_urban_hukou": sim.members.sum(sim.calc("hukou_type") == 1).astype(float)}
         for v in system.variables_with_role("tax", "contribution", "benefit", "charity"):
             t = sim.calc(v.name).astype(float)
             d["programmes"][v.name] = sim.members.sum(t) if v.entity is PERSON else t
@@ -105,6 +106,9 @@ def test_poverty_exact_at_absolute_and_bounded_at_relative_lines(results, exact)
             rural = e["area"] == 0
             h_rural = poverty.headcount_ratio(x[rural], pw[rural], line=line.value)
             assert math.isclose(got["by_group"]["area"]["rural"], h_rural, rel_tol=REL, abs_tol=1e-15)
+            pw_urban_hukou = e["w"] * e["n_urban_hukou"]  # persons of urban hukou, wherever they live
+            h_uh = poverty.headcount_ratio(x, pw_urban_hukou, line=line.value)
+            assert math.isclose(got["by_group"]["hukou_type"]["urban"], h_uh, rel_tol=REL, abs_tol=1e-15)
         else:
             for key, alpha in (("headcount", 0), ("gap", 1), ("severity", 2)):
                 _within(got[key], got[f"{key}_bounds"],

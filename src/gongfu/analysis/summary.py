@@ -313,16 +313,10 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                 entry[key] = _f(sums.national(f"{pre}.{col}") / persons)
             entry["poor_persons"] = _f(sums.national(f"{pre}.h"))
             by_group = {}
-            for grouping in ("province", "area", "region"):
+            for grouping in ("province", "area", "region", "hukou_type"):
                 w = sums.by(grouping, "persons")
                 h = sums.by(grouping, f"{pre}.h")
                 by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
-            s_hk = gsk.get("hukou_type", {})
-            by_group["hukou_type"] = {}
-            for key, s in s_hk.items():  # hukou split of an absolute line: from the hukou sketches (bounded)
-                b = s.fgt(float(line.value), 0.0)
-                ex.note("poverty.absolute.headcount_by_hukou", b)
-                by_group["hukou_type"][key] = _f(b.estimate)
             entry["by_group"] = by_group
         out[line.name] = entry
     return out

@@ -142,11 +142,11 @@ class Context:
             cellsh += [f"{s}.{c}.sum" for c in CONCEPTS]
             cellsh += [f"{s}.disposable.{k}" for k in THEIL_PIECES]
             cellsh += [f"{s}.prog.{p}" for p in self.programmes]
+            cellsh += [f"{s}.pov.{name}.{k}" for name, _ in self.config.lines for k in ("h", "gap", "sev")]
             for c in ("market", "net_market", "after_philanthropy"):
                 cells += [f"{s}.{c}.{k}" for k in THEIL_PIECES]
             cells += [f"{s}.prog.{p}.recipients" for p in self.programmes]
             cells += [f"{s}.prog.{p}.negative" for p in self.programmes]
-            cells += [f"{s}.pov.{name}.{k}" for name, _ in self.config.lines for k in ("h", "gap", "sev")]
             cells += [f"{s}.mid.{name}.{k}" for name, _, _ in self.config.bands for k in ("persons", "households")]
             if self.reform is not None:
                 cells += [f"{s}.mkt.{m}" for m in self.changed_market]  # waterfall: what the reform changes
@@ -434,9 +434,8 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         for name, z in ctx.config.lines:
             poor = x < z
             gap = np.where(poor, 1.0 - x / z, 0.0)
-            plain(f"{s}.pov.{name}.h", b.pw * poor)
-            plain(f"{s}.pov.{name}.gap", b.pw * gap)
-            plain(f"{s}.pov.{name}.sev", b.pw * gap * gap)
+            for key, v in (("h", poor), ("gap", gap), ("sev", gap * gap)):
+                split(f"{s}.pov.{name}.{key}", b.pw_u * v, b.pw_r * v)
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
             inside = (eq >= lo) & (eq <= hi)
