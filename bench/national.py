@@ -113,6 +113,7 @@ def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_
         "gini_baseline": cmp["baseline"]["gini"], "gini_reform": cmp["reform"]["gini"],
         "net_cost": cmp["net_cost"], "cpus": os.cpu_count(),
         "run_fingerprint": meta["run"]["fingerprint"],  # law, engine, generator code, population plan, reform
+        "exactness": {k: v for k, v in meta["exactness"].items() if not k.startswith("_") and v},
     }
 
 

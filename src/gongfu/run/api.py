@@ -111,7 +111,8 @@ class _Progress:
 
     def advance(self, households: int, persons: int, elapsed: float, persons_done: int) -> None:
         if self.bar is not None:
-            rate = f"{persons_done / elapsed / 1e6:.2f} M persons/s" if elapsed > 0 else ""
+            r = persons_done / elapsed if elapsed > 0 else 0.0
+            rate = (f"{r / 1e6:.2f} M persons/s" if r >= 1e6 else f"{r / 1e3:.0f} k persons/s") if r else ""
             self.bar.update(self.task, advance=households, rate=rate)
 
     def close(self) -> None:
