@@ -163,6 +163,50 @@ def plan_full_law(opts: Options) -> Plan:
     return Plan(measurements, summarize, columns=columns)
 
 
+
+# ---------------------------------------------------------------------------------------------- national runs
+@benchmark("national", "National runs: 10M persons local vs Dask, and all of China at 1:1",
+           "Wall time, persons/s and peak resident memory (process tree) of `gongfu.run.compare` — population "
+           "generated on the fly, baseline + one reform (dibao +20%) in one pass — for 10M persons on the local "
+           "pool and on a Dask LocalCluster(2 workers) (results must be identical), and 1.41 billion persons "
+           "(skipped with --quick). Goal at 1:1: <= 10 minutes and <= 8 GB peak.")
+def plan_national(opts: Options) -> Plan:
+    configs = [("10000000", "local"), ("10000000", "dask")] + ([] if opts.quick else [("full", "local")])
+    measurements = [Measurement(key=f"national@{scale}:{mode}", label=f"national, {scale} persons, {mode}",
+                                module="bench.national", timeout=7200.0,
+                                args=["--one", "--scale", scale, "--mode", mode, "--seed", str(opts.seed or 1)])
+                    for scale, mode in configs]
+
+    def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+        rows, notes = [], []
+        med = {key: median_run([{**r, "seconds_total": r["seconds_wall"]} for r in runs])
+               for key, runs in results.items()}
+        for r in med.values():
+            rows.append({"scale": r["scale"], "mode": r["mode"], "persons": r["persons"],
+                         "seconds_wall": r["seconds_wall"], "persons_per_s": r["persons_per_s"],
+                         "peak_rss_mb": r["peak_rss_mb"], "peak_worker_rss_mb": r["peak_worker_rss_mb"],
+                         "partitions": r["partitions"], "gini": r["gini_baseline"],
+                         "results_sha256": r["results_sha256"][:12]})
+        local, dask = med.get("national@10000000:local"), med.get("national@10000000:dask")
+        if local and dask:
+            same = local["results_sha256"] == dask["results_sha256"]
+            notes.append(f"10M persons: Dask results {'identical to' if same else 'DIFFER from'} local; "
+                         f"Dask/local speed {dask['persons_per_s'] / local['persons_per_s']:.2f}×")
+            if not same and local["run_fingerprint"] == dask["run_fingerprint"]:
+                raise BenchFailure("Dask and local results differ for the same run fingerprint")
+        full = med.get("national@full:local")
+        if full:
+            ok = full["seconds_wall"] <= 600 and full["peak_rss_mb"] <= 8192
+            notes.append(f"1:1 China: {full['persons']:,} persons in {full['seconds_wall'] / 60:.1f} min, peak "
+                         f"{full['peak_rss_mb'] / 1024:.2f} GB (goal <= 10 min and <= 8 GB: {'met' if ok else 'NOT met'})")
+        return rows, notes
+
+    columns = [("scale", "scale"), ("mode", "backend"), ("persons", "persons"), ("seconds_wall", "wall s"),
+               ("persons_per_s", "persons/s"), ("peak_rss_mb", "peak RSS MB (tree)"),
+               ("peak_worker_rss_mb", "peak worker MB"), ("partitions", "partitions"), ("gini", "Gini"),
+               ("results_sha256", "results sha256")]
+    return Plan(measurements, summarize, columns=columns)
+
 def fmt(value: Any) -> str:
     """A table cell: rates with thousands separators, ratios with one decimal, tiny diffs in e-notation."""
     if isinstance(value, bool) or value is None:
