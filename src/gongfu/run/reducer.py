@@ -431,11 +431,18 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             plain(f"{s}.mkt.{m}", b.w * v)
     if "disposable" in concepts:
         x = pc["disposable"]
-        for name, z in ctx.config.lines:
-            poor = x < z
-            gap = np.where(poor, 1.0 - x / z, 0.0)
-            for key, v in (("h", poor), ("gap", gap), ("sev", gap * gap)):
-                split(f"{s}.pov.{name}.{key}", b.pw_u * v, b.pw_r * v)
+        if ctx.config.lines:  # FGT terms over the households below the highest line only (a few per cent)
+            top = max(z for _, z in ctx.config.lines)
+            rows = np.flatnonzero(x < top)
+            xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
+            pr = b.pw_r[rows]
+            for name, z in ctx.config.lines:
+                gap = np.maximum(1.0 - xs / z, 0.0)
+                poor = (xs < z).astype(np.float64)
+                for key, v in (("h", poor), ("gap", gap), ("sev", gap * gap)):
+                    j = ih[f"{s}.pov.{name}.{key}"]
+                    a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
+                    a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
             inside = (eq >= lo) & (eq <= hi)
@@ -511,14 +518,33 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
         if rank_j is not None:
             rank_acc.add_extra(rank_idx[hh], [amount], first=rank_j)
         return
+    mask = t != 0.0
+    count = int(np.count_nonzero(mask))
+    if count == 0:
+        return
+    if 2 * count < t.size:  # household programmes too reach few households (dibao, tekun): their rows only
+        rows = np.flatnonzero(mask)
+        t = t[rows]
+        amount = b.w[rows] * t
+        cell = b.cell[rows]
+        if sums:
+            au = amount * b.share_u[rows]
+            a.cellsh[:, 0, jh] += np.bincount(cell, weights=au, minlength=N_CELLS)
+            a.cellsh[:, 1, jh] += np.bincount(cell, weights=amount - au, minlength=N_CELLS)
+            a.cells[:, jr] += np.bincount(cell, weights=b.pw[rows], minlength=N_CELLS)
+            if t.min() < 0:
+                a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
+        if rank_j is not None:
+            rank_acc.add_extra(rank_idx, [amount], rows=rows, first=rank_j)
+        return
     seg = b.seg
     amount = b.w * t
     if sums:
         au = amount * b.share_u
         a.cellsh[seg.cells, 0, jh] += seg.reduce(au)
         a.cellsh[seg.cells, 1, jh] += seg.reduce(amount - au)
-        a.cells[seg.cells, jr] += seg.reduce(b.pw * (t != 0.0))
-        if t.size and t.min() < 0:
+        a.cells[seg.cells, jr] += seg.reduce(b.pw * mask)
+        if t.min() < 0:
             a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
     if rank_j is not None:
         rank_acc.add_extra(rank_idx, [amount], first=rank_j)
