@@ -94,3 +94,20 @@ def test_frame_detects_truncation_and_corruption():
     bad = bytearray(framed)
     bad[-5] ^= 1
     assert unframe(bytes(bad)) is None
+
+
+def test_two_column_accumulator_equals_per_column_sketches():
+    """The hukou split: each column's sketch (weights, masses, per-bin minima and maxima, row counts) equals the
+    sketch of the rows with weight in that column, whatever the mix of rows."""
+    config = {"sub_bins": 256, "min_exponent": 0, "max_exponent": 32}
+    rng = np.random.default_rng(4)
+    x = np.round(rng.lognormal(10, 1, 20_000))
+    w = rng.integers(1, 4, x.size).astype(float)
+    u = rng.random(x.size)
+    wu = np.where(u < 0.4, w, np.where(u < 0.5, w / 2, 0.0))
+    wr = w - wu
+    wu[:20] = wr[:20] = 0.0  # rows of weight 0 enter neither sketch
+    acc = BinAccumulator(config, n_weights=2)
+    acc.add(bin_index(x, config), x, [wu, wr])
+    for column, weights in enumerate((wu, wr)):
+        assert acc.sketch(0, column) == DistributionSketch.from_arrays(x, weights, **config)

@@ -63,8 +63,11 @@ class BinAccumulator:
 
     For weight column c and group g: w[c, g, b] = sum of weights, y[c, g, b] = sum of weight * value, and the
     per-bin minimum and maximum of the values of the rows with positive weight in that column (with a single
-    column, of all rows: rows of weight 0 do not enter any sketch bin's weight). `extra` columns hold further
-    per-bin sums (e.g. a programme's amount by bin of market income), added with `add_extra`.
+    column, of all rows: rows of weight 0 do not enter any sketch bin's weight). With two columns (the hukou
+    split: a household's urban- and rural-hukou members), minima and maxima are kept by kind of row -- weight in
+    column 0 only, in column 1 only, in both, in neither -- in one pass, and combined per column when read.
+    `extra` columns hold further per-bin sums (e.g. a programme's amount by bin of market income), added with
+    `add_extra`.
     """
 
     def __init__(self, config: dict[str, int], n_groups: int = 1, n_weights: int = 1, n_extra: int = 0):
@@ -74,10 +77,11 @@ class BinAccumulator:
         nb = self.n_bins
         self.w = np.zeros((n_weights, n_groups, nb))  # w[c] is contiguous: flat index g * nb + bin
         self.y = np.zeros((n_weights, n_groups, nb))
-        self.lo = np.full((max(n_weights, 1), n_groups, nb), np.inf)
-        self.hi = np.full((max(n_weights, 1), n_groups, nb), -np.inf)
+        kinds = 4 if n_weights == 2 else 1
+        self.lo = np.full((kinds, n_groups, nb), np.inf)
+        self.hi = np.full((kinds, n_groups, nb), -np.inf)
         self.extra = np.zeros((n_extra, nb)) if n_extra else None
-        self.rows = np.zeros(n_groups, dtype=np.int64)
+        self.rows = np.zeros((max(n_weights, 1), n_groups), dtype=np.int64)  # rows with positive weight
         self._touched = np.zeros(n_groups, dtype=bool)
 
     def reset(self) -> None:
@@ -101,13 +105,15 @@ class BinAccumulator:
             flat = idx
             base = g * nb
             self._touched[g] = True
-            self.rows[g] += idx.size
+            for c, wc in enumerate(weights):
+                self.rows[c, g] += int(np.count_nonzero(wc > 0))
         else:
             flat = groups.astype(np.int64) * nb + idx
             base = 0
-            present = np.bincount(groups, minlength=self.n_groups)
-            self._touched |= present > 0
-            self.rows += present
+            for c, wc in enumerate(weights):
+                present = np.bincount(groups, weights=wc > 0, minlength=self.n_groups)
+                self.rows[c] += present.astype(np.int64)
+                self._touched |= present > 0
         if flat.size == 0:
             return
         lo_i, hi_i = int(flat.min()), int(flat.max())
@@ -117,13 +123,12 @@ class BinAccumulator:
         for c, wc in enumerate(weights):
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
             self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc * values, minlength=size)
-            if self.n_weights == 1:
-                rows, vals = flat + base, values
-            else:  # each column's own rows, so its bounds do not depend on how rows share partitions
-                keep = wc > 0
-                rows, vals = flat[keep] + base, values[keep]
-            np.minimum.at(self.lo[c].reshape(-1), rows, vals)
-            np.maximum.at(self.hi[c].reshape(-1), rows, vals)
+        rows = flat + base
+        if self.n_weights == 2:  # kind of row: 0 neither, 1 column 0 only, 2 column 1 only, 3 both
+            kind = (weights[0] > 0).view(np.int8) + ((weights[1] > 0).view(np.int8) << 1)
+            rows = kind.astype(np.int64) * (self.n_groups * nb) + rows
+        np.minimum.at(self.lo.reshape(-1), rows, values)
+        np.maximum.at(self.hi.reshape(-1), rows, values)
 
     def add_extra(self, idx: np.ndarray, columns: list[np.ndarray], rows: slice | np.ndarray | None = None,
                   first: int = 0) -> None:
@@ -147,8 +152,12 @@ class BinAccumulator:
             return None
         sums = np.stack([w[used], self.y[weight, group][used]], axis=1)
         limbs = exact_sums(np.arange(used.size), sums, used.size)
-        return SketchState(self.config, int(self.rows[group]), used.astype(np.int64), limbs,
-                           self.lo[weight, group][used].copy(), self.hi[weight, group][used].copy())
+        lo, hi = self.lo[0, group][used], self.hi[0, group][used]
+        if self.n_weights == 2:  # rows with weight in this column: this column only (kind 1 + c), or both (3)
+            lo = np.minimum(self.lo[1 + weight, group][used], self.lo[3, group][used])
+            hi = np.maximum(self.hi[1 + weight, group][used], self.hi[3, group][used])
+        return SketchState(self.config, int(self.rows[weight, group]), used.astype(np.int64), limbs, lo.copy(),
+                           hi.copy())
 
     def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
         """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""

@@ -605,7 +605,7 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
                 if st is not None:
                     out.set_sketch(f"{s}.{c}", st)
         if a.by_disposable:
-            for g in np.flatnonzero(a.cell.rows > 0):
+            for g in np.flatnonzero(a.cell.rows[0] > 0):
                 st = a.cell.state(int(g))
                 if st is not None:
                     out.set_sketch(f"{s}.disposable.cell{int(g):02d}", st)
