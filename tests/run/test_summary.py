@@ -214,3 +214,15 @@ def test_market_changing_reform_same_pass_and_waterfall(source):
     for d in (one_pass, separate):
         d["meta"] = {}
     assert canonical(one_pass) == canonical(separate)
+
+
+def test_compare_of_two_results_dicts(results, source):
+    """compare(baseline_dict, reform_dict): changes, net cost and waterfall from programme totals."""
+    base = simulate(source, workers=1, progress=False)
+    reformed = simulate(source, workers=1, progress=False, reform=REFORM)
+    assert reformed["meta"]["system"] != "baseline" and reformed["meta"]["reform"]["sha256"]
+    cmp = compare(base, reformed)
+    assert cmp["deciles"] is None  # needs households paired: the one-pass run
+    assert math.fsum(p["change"] for p in cmp["waterfall"]) == cmp["waterfall_total"]
+    assert math.isclose(cmp["net_cost"], results["net_cost"], rel_tol=1e-9)
+    assert math.isclose(cmp["change"]["gini"], results["change"]["gini"], rel_tol=1e-9, abs_tol=1e-15)
