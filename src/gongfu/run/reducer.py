@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.engine import PERSON, Members, TaxBenefitSystem, load_system
+from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
 from gongfu.engine.errors import InputError
 from gongfu.engine.geography import CODE_TO_INDEX
@@ -287,26 +287,17 @@ def household_starts(household_ids: np.ndarray, person_household_ids: np.ndarray
 def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.ndarray], config: RunConfig,
                      partition_id: int, name: str = "") -> RunAggregate:
     """The exact mergeable state of one partition under the baseline (and the reform, in the same pass)."""
-    from gongfu.engine.memory import tune_allocator
+    from gongfu.engine.chunked import blocks
 
-    tune_allocator()
     ctx = context(config)
     acc = ctx.accumulators()
     name = name or str(partition_id)
     hid = np.asarray(households["household_id"])
     starts = household_starts(hid, np.asarray(persons["household_id"]), name)
     n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
-    bounds = np.r_[starts, n_p]
     cell_all = _cells(households, name)
-    block = max(1, int(config.block))
-    for h0 in range(0, n_hh, block):
-        h1 = min(h0 + block, n_hh)
-        p0, p1 = int(bounds[h0]), int(bounds[h1])
-        hh = {k: v[h0:h1] for k, v in households.items()}
-        pp = {k: v[p0:p1] for k, v in persons.items()}
-        index = np.repeat(np.arange(h1 - h0), np.diff(bounds[h0:h1 + 1]))
-        sim = ctx.base.simulation(hh, pp, config.year, _members=Members(index, h1 - h0))
-        _reduce_block(ctx, acc, sim, cell_all[h0:h1])
+    for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
+        _reduce_block(ctx, acc, sim, cell_all[rows])
     return _finish(ctx, acc, partition_id, n_hh, n_p)
 
 
