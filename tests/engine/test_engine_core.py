@@ -154,3 +154,19 @@ def test_membership_fast_and_general_paths_agree(make_system):
     with pytest.raises(InputError, match="has no persons"):
         system.simulation(households={"household_id": np.array([1, 2, 3])},
                           persons={"household_id": np.array([1, 3])}, year=2025)
+
+
+def test_members_aggregations_match_reduceat():
+    from gongfu.engine import Members
+
+    rng = np.random.default_rng(3)
+    size = rng.integers(1, 7, 500)
+    m = Members(np.repeat(np.arange(500), size), 500)
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    x = rng.normal(size=size.sum())
+    mask = x > 0.5
+    np.testing.assert_allclose(m.sum(x), np.add.reduceat(x, starts), rtol=1e-12)
+    assert m.sum(mask).tolist() == np.add.reduceat(mask.astype(int), starts).tolist()
+    assert m.count(mask).tolist() == np.add.reduceat(mask.astype(int), starts).tolist()
+    assert m.any(mask).tolist() == np.logical_or.reduceat(mask, starts).tolist()
+    assert m.all(mask).tolist() == np.logical_and.reduceat(mask, starts).tolist()

@@ -40,20 +40,21 @@ class Members:
         np.cumsum(self.counts[:-1], out=self.starts[1:])
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum over each household's members."""
-        if values.dtype == np.bool_:
-            values = values.astype(np.int32)
-        return np.add.reduceat(values, self.starts) if self.n_persons else np.zeros(self.n_households)
+        """Sum over each household's members (whole numbers stay whole numbers)."""
+        total = np.bincount(self.index, weights=values, minlength=self.n_households)
+        if values.dtype.kind in "biu":
+            return total.astype(np.int64)
+        return total
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         """Number of members for whom `mask` is true."""
-        return np.add.reduceat(mask.astype(np.int32), self.starts)
+        return np.bincount(self.index, weights=mask, minlength=self.n_households).astype(np.int32)
 
     def any(self, mask: np.ndarray) -> np.ndarray:
-        return np.logical_or.reduceat(mask.astype(np.bool_), self.starts)
+        return np.bincount(self.index, weights=mask, minlength=self.n_households) > 0
 
     def all(self, mask: np.ndarray) -> np.ndarray:
-        return np.logical_and.reduceat(mask.astype(np.bool_), self.starts)
+        return np.bincount(self.index, weights=mask, minlength=self.n_households) == self.counts
 
     def max(self, values: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(values, self.starts)
