@@ -1,4 +1,4 @@
-"""Calibration: a 20,000-household build meets every target within its tolerance (model + 3 SE)."""
+"""Calibration: a 20,000-household build meets every target within its tolerance (model + 4 SE)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_demographic_targets_without_engine(sample):
 
 
 def test_all_targets_with_engine(sample, engine_out):
-    """Every target within its tolerance (model + 3 random-group SEs) on a 20,000-household build."""
+    """Every target within its tolerance (model + 4 random-group SEs) on a 20,000-household build."""
     h, p = sample
     rows = check(h, p, engine_out)
     bad = {r.name: f"{r.rel_error:+.3f}" for r in failures(rows)}
@@ -68,7 +68,7 @@ def test_quintiles_and_median_are_by_household():
          "dividend_income": np.zeros(n), "rental_income": np.zeros(n), "private_transfers_received": np.zeros(n)}
     eng = {"per_capita_disposable_income": np.array([10.0, 20.0, 10.0, 20.0]), "dibao": np.zeros(4),
            "tekun_recipient": np.zeros(n, dtype=bool), "total_benefits": np.ones(4), "total_taxes": np.zeros(4),
-           "total_contributions": np.zeros(4)}
+           "total_contributions": np.zeros(4), "employee_pension": np.zeros(n)}
     s = measure(h, p, eng)
     assert s["income_mean"] == pytest.approx(17.5)  # (10 + 60) / 4 persons in each area
     assert s["income_median"] == 10.0 and s["income_median_urban"] == 10.0

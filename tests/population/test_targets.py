@@ -55,3 +55,12 @@ def test_province_table_equals_shared():
         if src == "H":
             h1 = pv["disposable_income_per_capita"]["h1_2023_first_half"]["values"][p.key]
             assert inc == round(h1 * 2.0052541970960283)
+
+
+def test_average_pension_target_equals_the_law_calibration_figure():
+    """targets.yaml copies the law audit's sourced average employee pension (2024); it must follow the law file."""
+    law = yaml.safe_load((Path(__file__).resolve().parents[2] / "src" / "gongfu" / "parameters" / "secondary"
+                          / "pensions" / "employee.yaml").read_text(encoding="utf-8"))
+    figure = law["calibration_check"]["target_monthly"]["values"]
+    assert load_targets()["national"]["employee_pension_monthly"]["value"] == figure[next(k for k in figure
+                                                                                            if str(k).startswith("2024"))]

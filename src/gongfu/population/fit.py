@@ -12,9 +12,16 @@ parameters). Rounds of:
    households (left-behind children), off-farm work of rural-hukou persons (migrant workers), pension
    membership and retirement;
 4. run the engine (law of 2024-01-01: the income targets are 2024 figures) and update income levels and
-   dispersions by area (means and medians of per-capita disposable income), business and property income
-   scales, dibao take-up by area (target recipients / eligible persons), and the share of lone elderly and
-   severely disabled persons without an obligated supporter (tekun recipients).
+   dispersions by area (means and NBS household medians of per-capita disposable income), the earnings of
+   rural-hukou workers in towns (NBS migrant-worker income), the province elasticity of earnings (no slope of
+   province income errors on the province income index), business and property income scales and the level
+   of private transfers by area (national 2024 components split by the NBS 2023 rural/urban ratios; private
+   transfers fill NBS net transfers after gongfu's own benefits, taxes and contributions), dibao take-up by
+   area (target recipients / eligible persons), and the share of lone elderly and severely disabled persons
+   without an obligated supporter (tekun recipients).
+
+From the neutral start 24 rounds (default) converge, the second half with half steps; ``--warm`` starts
+from the current fitted.yaml.
 """
 
 from __future__ import annotations
@@ -145,7 +152,8 @@ def demographic_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any],
         sc[key] = float((h["weight"][sel] * size[sel]).sum() / h["weight"][sel].sum())
 
 
-def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p, eng) -> None:
+def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p, eng, damp: float = 1.0) -> None:
+    """Income parameters towards their targets; ``damp`` (0-1] shortens every step (late rounds)."""
     nat = t["national"]
     tv = {k: v["value"] for k, v in nat.items()}
     fi = f["income"]
@@ -155,26 +163,6 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
     ratio = tv["income_urban_rural_ratio"]
     want = {"rural": tv["income_mean"] / (share_u * ratio + 1 - share_u)}
     want["urban"] = want["rural"] * ratio
-    for a in ("urban", "rural"):
-        step = 0.8 * np.log(want[a] / s[f"income_mean_{a}"])  # damped: pensions and transfers do not scale
-        fi[f"level_{a}"] += float(np.clip(step, -0.5, 0.5))
-        gap_t = -np.log(tv[f"income_median_mean_ratio_{a}"])
-        gap_a = np.log(s[f"income_mean_{a}"] / s[f"income_median_{a}"])
-        if gap_a > 0:
-            fi[f"sigma_{a}"] = float(np.clip(fi[f"sigma_{a}"] * np.clip(np.sqrt(gap_t / gap_a), 0.7, 1.3), 0.2, 3))
-    # earnings of rural-hukou workers in towns (log shift) towards the NBS migrant-worker income
-    fi["migrant_shift"] = float(np.clip(fi["migrant_shift"] + 0.8 * np.log(tv["migrant_worker_wage"]
-                                                                          / s["migrant_worker_wage"]), -1.0, 1.0))
-    # province incomes: elasticity of earnings (and private transfers) to the province income index, so that
-    # log(achieved / target) has no slope on log(index) over the provinces with exact figures (population-weighted)
-    pv = province_inputs(t)
-    exact = np.isin(pv["income_source"], ["A", "R"])
-    x = np.log(pv["income_index"][exact])
-    y = np.log(s["province_income"][exact] / pv["income_2024"][exact])
-    w = pv["pop"][exact]
-    xm = (w * x).sum() / w.sum()
-    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum() / (w * (x - xm) ** 2).sum())
-    fi["province_elasticity"] = float(np.clip(fi["province_elasticity"] - 0.8 * slope, 0.3, 1.5))
     # components by area: the national 2024 level split by the NBS 2023 rural/urban ratio at the modelled urban
     # share of persons, wanted[area] = national / (share_u + ratio * (1 - share_u)) x (1 or ratio)
     ca = t["composition_by_area_2023"]
@@ -188,13 +176,40 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
     prop = wanted("property", tv["property_per_capita"])
     net = wanted("net_transfers", tv["net_transfers_per_capita"])
     for a in ("urban", "rural"):
-        fi[f"business_scale_{a}"] *= _ratio(bus[a], s[f"business_per_capita_{a}"])
-        fi[f"property_scale_{a}"] *= _ratio(prop[a], s[f"property_per_capita_{a}"])
+        # the level moves earnings; business, property and private transfers are fitted to their own wanted
+        # values below, so the wages that complete the wanted area mean are the level's target
+        wages = max(want[a] - bus[a] - prop[a] - net[a], 0.2 * want[a])
+        step = 0.8 * damp * np.log(wages / s[f"wages_per_capita_{a}"])
+        fi[f"level_{a}"] += float(np.clip(step, -0.5, 0.5))
+        gap_t = -np.log(tv[f"income_median_mean_ratio_{a}"])
+        gap_a = np.log(s[f"income_mean_{a}"] / s[f"income_median_{a}"])
+        if gap_a > 0:
+            fi[f"sigma_{a}"] = float(np.clip(fi[f"sigma_{a}"] * np.clip(np.sqrt(gap_t / gap_a), 0.7, 1.3) ** damp,
+                                             0.2, 3))
+    # retirees' contribution years towards the sourced average employee pension (pensions are proportional to years)
+    f["scales"]["retiree_years"] = float(np.clip(f["scales"]["retiree_years"] * _ratio(
+        tv["employee_pension_monthly"], s["employee_pension_monthly"], damp), 0.5, 2.0))
+    # earnings of rural-hukou workers in towns (log shift) towards the NBS migrant-worker income
+    fi["migrant_shift"] = float(np.clip(fi["migrant_shift"] + 0.8 * damp * np.log(tv["migrant_worker_wage"]
+                                                                          / s["migrant_worker_wage"]), -1.0, 1.0))
+    # province incomes: elasticity of earnings (and private transfers) to the province income index, so that
+    # log(achieved / target) has no slope on log(index) over the provinces with exact figures (population-weighted)
+    pv = province_inputs(t)
+    exact = np.isin(pv["income_source"], ["A", "R"])
+    x = np.log(pv["income_index"][exact])
+    y = np.log(s["province_income"][exact] / pv["income_2024"][exact])
+    w = pv["pop"][exact]
+    xm = (w * x).sum() / w.sum()
+    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum() / (w * (x - xm) ** 2).sum())
+    fi["province_elasticity"] = float(np.clip(fi["province_elasticity"] - 0.8 * damp * slope, 0.3, 1.5))
+    for a in ("urban", "rural"):
+        fi[f"business_scale_{a}"] *= _ratio(bus[a], s[f"business_per_capita_{a}"], damp)
+        fi[f"property_scale_{a}"] *= _ratio(prop[a], s[f"property_per_capita_{a}"], damp)
         # private transfers: what NBS net transfers leave after gongfu's public benefits, taxes and contributions
         public_net = s[f"net_transfers_per_capita_{a}"] - s[f"private_transfers_per_capita_{a}"]
         need = max(net[a] - public_net, 0.0)
         fi[f"private_level_{a}"] = float(fi[f"private_level_{a}"]
-                                         * _ratio(need, s[f"private_transfers_per_capita_{a}"], 1.0, 0.1, 10.0))
+                                         * _ratio(need, s[f"private_transfers_per_capita_{a}"], damp, 0.1, 10.0))
 
 
 def takeup_updates(f: dict[str, Any], t: dict[str, Any], h, p, system) -> dict[str, float]:
@@ -222,7 +237,7 @@ def takeup_updates(f: dict[str, Any], t: dict[str, Any], h, p, system) -> dict[s
     return out
 
 
-def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 8, verbose: bool = True,
+def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 24, verbose: bool = True,
         start: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fitted parameters (a dict for fitted.yaml)."""
     from gongfu.engine import load_system
@@ -249,7 +264,7 @@ def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 8, verbos
         if r == rounds - 1:
             break
         demographic_updates(f, s, t, h, p)
-        income_updates(f, s, t, h, p, eng)
+        income_updates(f, s, t, h, p, eng, damp=1.0 if r < rounds // 2 else 0.5)  # half steps late: settle
         info = takeup_updates(f, t, h, p, system)
     f["meta"] = {
         "targets_hash": targets_hash(), "assumptions_hash": assumptions_hash(), "fit_households": households,
@@ -271,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gongfu.population.fit", description=__doc__.splitlines()[0])
     ap.add_argument("--households", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=20240101)
-    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=24)
     ap.add_argument("--warm", action="store_true", help="start from the current fitted.yaml")
     ap.add_argument("--start", type=Path, default=None, help="start from this fitted file")
     ap.add_argument("--out", type=Path, default=None)

@@ -368,7 +368,9 @@ def _employment(d: Draws, m: Model, t: Tables, age, sex, group, grade, year: int
     scheme[pensioner | member_emp] = PensionScheme.employee
     cy = pm["contribution_years"]
     years = np.zeros(n, dtype=np.int16)
-    years[pensioner] = cy["retiree"]["min"] + uniform_int(u[7][pensioner], cy["retiree"]["max"] - cy["retiree"]["min"] + 1)
+    # retirees: U(min, max) x a fitted scale (average employee pension), at most the years since age 16
+    drawn_years = cy["retiree"]["min"] + uniform_int(u[7][pensioner], cy["retiree"]["max"] - cy["retiree"]["min"] + 1)
+    years[pensioner] = np.minimum(np.rint(drawn_years * np.float32(f["retiree_years"])), ret_age[pensioner] - 16)
     af = cy["active_fraction"]
     i = np.flatnonzero(member_emp)
     frac = np.float32(af["min"]) + u[7][i] * np.float32((af["max"] - af["min"]) / U16)
@@ -427,13 +429,16 @@ def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, age, sex, group, status)
 
 
 def _private_transfers(d: Draws, m: Model, pidx: int, typ, head_age, adult_child, area, hh, slot, age, status,
-                       has_supporter) -> np.ndarray:
-    """Private transfers received per person (yuan/year): support of persons 60+ by children living elsewhere,
-    and remittances of members working away, carried by the head of the rural household that receives them.
-    Persons without an obligated supporter (candidates for tekun) receive neither.
+                       has_supporter, earnings) -> np.ndarray:
+    """Private transfers received per person (yuan/year): the part of NBS net transfers that gongfu's programmes
+    do not produce (assumptions.yaml private_transfers). Units go to persons 60+ (support by children living
+    elsewhere, medical reimbursements, pensions above the rules'), to the head of a rural household with
+    members working away (remittances) and to earners in proportion to their earnings (the survey-vs-law gap in
+    taxes and contributions). Persons without an obligated supporter (candidates for tekun) receive no support
+    from children or remittances.
 
     Amount = fitted level x units x mean-one log-normal factor x province income index^elasticity; who receives
-    and the units are assumptions (assumptions.yaml private_transfers), the level is fitted to NBS net transfers.
+    and the units are assumptions, the level is fitted to NBS net transfers by area.
     """
     a = m.a["private_transfers"]
     fi = m.f["income"]
@@ -453,6 +458,7 @@ def _private_transfers(d: Draws, m: Model, pidx: int, typ, head_age, adult_child
                      np.float32(el["units"]["without_employee_pension"]))
     units *= np.where(age >= 70, np.float32(el["age_70_plus_factor"]), np.float32(1.0))
     units = np.where(elderly, units, np.float32(0.0))
+    units += np.float32(a["earners_units_per_10000_yuan"] / 10000.0) * earnings.astype(np.float32)
     # remittances to rural households, on the head
     skipped = typ == T_SKIPPED
     mid = ~urban_h & ~skipped & (head_age >= 40) & (head_age <= 69)
@@ -553,7 +559,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     has_supporter = ~(no_support_group & (up[1] < thr(float(m.f["scales"]["no_supporter_share"]))))
 
     private = _private_transfers(rngs["transfers"], m, pidx, typ, head_age, adult_child, area, hh, slot, age,
-                                 status, has_supporter)
+                                 status, has_supporter, wage_income + self_employment_income)
 
     # weight: raking multipliers, then post-stratified to persons by area within the partition
     weight = household_weights(m, pidx, area, size, hh, age, (persons_rural, persons_urban))

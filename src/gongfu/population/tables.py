@@ -76,7 +76,7 @@ def default_fitted() -> dict[str, Any]:
             "disability_level": 0.08, "severe_share": 0.296, "employee_pensioner": 1.0,
             "resident_elderly": 1.0, "employee_member": 1.0, "resident_member": 1.0,
             "no_supporter_share": 0.3, "expected_size_urban": 2.62, "expected_size_rural": 2.62,
-            "rural_hukou_nonfarm": 1.0,
+            "rural_hukou_nonfarm": 1.0, "retiree_years": 1.0,
         },
         "income": {"level_urban": 0.0, "level_rural": 0.0, "sigma_urban": 1.0, "sigma_rural": 1.0,
                    "business_scale_urban": 1.0, "business_scale_rural": 1.0, "property_scale_urban": 1.0,
