@@ -57,6 +57,7 @@ def calc(
     file: Annotated[Path, typer.Argument(help="Household file (YAML or JSON).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print every variable as JSON.")] = False,
     explain: Annotated[str | None, typer.Option("--explain", help="Explain one variable as a tree.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show.")] = 12,
     reform: Annotated[Path | None, typer.Option("--reform", help="Reform file (YAML).")] = None,
     lang: Lang = "en",
 ) -> None:
@@ -71,7 +72,7 @@ def calc(
     sim = hh.simulate(system)
     if explain:
         system.variable(explain)
-        node = sim.trace(explain)
+        node = sim.trace(explain, depth=depth)
         if as_json:
             print(json.dumps(node.to_dict(), ensure_ascii=False, indent=2, default=str))
         else:

@@ -55,7 +55,7 @@ def main() -> None:
     step("2. Check it against the official figures", ["population", "check", "--population", str(population),
                                                      "--failures"])
     step("3. One household: a rural Guizhou family", ["calc", str(EXAMPLE)])
-    step("   … and why its dibao is what it is", ["calc", str(EXAMPLE), "--explain", "dibao"])
+    step("   … and why its dibao is what it is", ["calc", str(EXAMPLE), "--explain", "dibao", "--depth", "2"])
     step(f"4. Baseline and reform '{REFORM}' on the sample, with the report",
          ["compare", "baseline", REFORM, "--population", str(population), "--report", str(report)])
     console.print(Rule())
