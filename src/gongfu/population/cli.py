@@ -104,7 +104,8 @@ def check(
     bad = failures(rows)
     if as_json:
         print(json.dumps([{"name": r.name, "target": r.target, "achieved": r.achieved, "rel_error": r.rel_error,
-                           "tolerance": r.effective_tol, "status": r.status} for r in rows], indent=1))
+                           "tolerance": r.effective_tol, "model_tolerance": r.tol, "se": r.se, "status": r.status}
+                          for r in rows], indent=1))
     else:
         _print_rows(rows, show_all)
         n_ok = sum(r.status == "ok" for r in rows)

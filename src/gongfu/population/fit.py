@@ -37,7 +37,7 @@ import numpy as np
 import yaml
 
 from gongfu.engine.geography import CODE_TO_INDEX, CODES
-from gongfu.population.calibrate import rake
+from gongfu.population.calibrate import rake_sparse
 from gongfu.population.check import FIT_YEAR, engine_outputs, measure
 from gongfu.population.io import concat
 from gongfu.population.partition import generate_partition, plan_partitions
@@ -73,29 +73,43 @@ def features_from_persons(h: dict[str, np.ndarray], p: dict[str, np.ndarray]) ->
         out[f"age_65_plus_{code}"] = np.where(h["province"] == code, n65, 0.0)
     for code in CODES:
         for a in (0, 1):
-            out[f"_cell_{code}_{a}"] = np.where((h["province"] == code) & (h["area"] == a), size, 0.0)
+            out[f"persons_{code}_{a}"] = np.where((h["province"] == code) & (h["area"] == a), size, 0.0)
     return out
 
 
 def raking_step(h, p, t: dict[str, Any]) -> dict[str, Any]:
-    """Rake the sample's weights to the demographic totals; the multipliers (cells dropped: they are
-    re-imposed by post-stratification within each partition)."""
+    """Rake the sample's weights to the demographic totals; the multipliers. All are kept: the cell ones
+    (persons by province x area) act per person, so they tilt weights by household size within a cell, which
+    post-stratification alone (one factor per cell, applied within each partition) would not reproduce.
+
+    Each household has six nonzero features (households, persons 0-1, 0-15, 60+, 65+ of its province, persons
+    of its province x area cell), so the raking is row-sparse (calibrate.rake_sparse), fast on millions of
+    households."""
     pv = province_inputs(t)
     nat = t["national"]
     total = pv["pop"].sum()
-    feats = features_from_persons(h, p)
-    totals = {"households": total / nat["mean_household_size"]["value"],
-              "age_0_1": nat["persons_age_0_1"]["value"], "age_0_15": nat["share_age_0_15"]["value"] * total,
-              "age_60_plus": nat["share_age_60_plus"]["value"] * total}
+    names = ["households", "age_0_1", "age_0_15", "age_60_plus"]
+    totals = [total / nat["mean_household_size"]["value"], nat["persons_age_0_1"]["value"],
+              nat["share_age_0_15"]["value"] * total, nat["share_age_60_plus"]["value"] * total]
+    names += [f"age_65_plus_{code}" for code in CODES]
+    totals += list(pv["age65_share"] * pv["pop"])
     for i, code in enumerate(CODES):
-        totals[f"age_65_plus_{code}"] = pv["age65_share"][i] * pv["pop"][i]
-        totals[f"_cell_{code}_0"] = pv["pop"][i] * (1 - pv["urban_share"][i])
-        totals[f"_cell_{code}_1"] = pv["pop"][i] * pv["urban_share"][i]
-    names = list(totals)
-    x = np.column_stack([feats[k] for k in names])
-    lam, w = rake(x, h["weight"], np.array([totals[k] for k in names]))
-    keep = [i for i, k in enumerate(names) if not k.startswith("_")]
-    return {"columns": [names[i] for i in keep], "lambda": [float(lam[i]) for i in keep]}
+        names += [f"persons_{code}_0", f"persons_{code}_1"]
+        totals += [pv["pop"][i] * (1 - pv["urban_share"][i]), pv["pop"][i] * pv["urban_share"][i]]
+    n = len(h["household_id"])
+    hidx = np.searchsorted(h["household_id"], p["household_id"])
+    age = p["age"]
+
+    def cnt(mask):
+        return np.bincount(hidx, weights=mask, minlength=n)
+
+    pi = CODE_TO_INDEX[h["province"]].astype(np.intp)
+    cols = np.column_stack([np.zeros(n, np.intp), np.ones(n, np.intp), np.full(n, 2, np.intp),
+                            np.full(n, 3, np.intp), 4 + pi, 4 + len(CODES) + 2 * pi + h["area"]])
+    vals = np.column_stack([np.ones(n), cnt(age <= 1), cnt(age <= 15), cnt(age >= 60), cnt(age >= 65),
+                            cnt(np.ones(len(age)))])
+    lam, _ = rake_sparse(cols, vals, h["weight"], np.array(totals))
+    return {"columns": names, "lambda": [float(v) for v in lam]}
 
 
 def _generate(f: dict[str, Any], households: int, seed: int):
@@ -238,8 +252,11 @@ def takeup_updates(f: dict[str, Any], t: dict[str, Any], h, p, system) -> dict[s
 
 
 def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 24, verbose: bool = True,
-        start: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fitted parameters (a dict for fitted.yaml)."""
+        start: dict[str, Any] | None = None, rake_households: int = 2_000_000) -> dict[str, Any]:
+    """Fitted parameters (a dict for fitted.yaml). The raking multipliers of the last round, those stored,
+    come from a sample of ``rake_households`` (the small provinces' 65+ controls need it: on the 300k fit
+    sample alone their multipliers carried that sample's noise, Beijing's 65+ share came out 7% low in any
+    other sample)."""
     from gongfu.engine import load_system
 
     system = load_system()
@@ -248,7 +265,8 @@ def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 24, verbo
     log = print if verbose else (lambda *a, **k: None)
     info: dict[str, Any] = {}
     for r in range(rounds):
-        h, p = _generate({**f, "raking": {"columns": [], "lambda": []}}, households, seed)  # design weights
+        n_rake = max(households, rake_households) if r == rounds - 1 else households
+        h, p = _generate({**f, "raking": {"columns": [], "lambda": []}}, n_rake, seed)  # design weights
         f["raking"] = raking_step(h, p, t)
         h, p = _generate(f, households, seed)
         eng = engine_outputs(h, p, FIT_YEAR, system)
@@ -268,7 +286,7 @@ def fit(households: int = 300_000, seed: int = 20240101, rounds: int = 24, verbo
         info = takeup_updates(f, t, h, p, system)
     f["meta"] = {
         "targets_hash": targets_hash(), "assumptions_hash": assumptions_hash(), "fit_households": households,
-        "fit_seed": seed, "rounds": rounds, "law_year": FIT_YEAR, "evaluator": "gongfu engine",
+        "fit_seed": seed, "rounds": rounds, "rake_households": max(households, rake_households), "law_year": FIT_YEAR, "evaluator": "gongfu engine",
         "fitted_on": _dt.date.today().isoformat(), **{k: round(v) for k, v in info.items()},
     }
     return f
@@ -288,11 +306,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--rounds", type=int, default=24)
     ap.add_argument("--warm", action="store_true", help="start from the current fitted.yaml")
+    ap.add_argument("--rake-households", type=int, default=2_000_000,
+                    help="sample for the stored raking multipliers (last round)")
     ap.add_argument("--start", type=Path, default=None, help="start from this fitted file")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
     start = load_fitted(a.start) if a.start else (load_fitted() if a.warm else None)
-    f = fit(a.households, a.seed, a.rounds, start=start)
+    f = fit(a.households, a.seed, a.rounds, start=start, rake_households=a.rake_households)
     print(f"wrote {write_fitted(f, a.out)}")
     return 0
 

@@ -583,30 +583,36 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     return households, persons
 
 
-def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray]:
-    """The raking multipliers as (household term, per-age person term): a household's exponent x'lambda is
-    the household term plus the sum of its members' per-age terms (features: households, persons aged 0-1,
-    0-15, 60+ and 65+ in the partition's province; the names are those of fitted.yaml)."""
+def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """The raking multipliers as (household term, per-age person term, per-person term by area): a household's
+    exponent x'lambda is the household term plus, for each member, the per-age term and the term of its area
+    (features: households, persons aged 0-1, 0-15, 60+ and 65+ in the partition's province, and persons in
+    the partition's province x area cells; the names are those of fitted.yaml)."""
     cols, lam = m.raking
     ages = np.arange(AGES)
+    code = CODES[pidx]
     masks = {"age_0_1": ages <= 1, "age_0_15": ages <= 15, "age_60_plus": ages >= 60,
-             f"age_65_plus_{CODES[pidx]}": ages >= 65}
+             f"age_65_plus_{code}": ages >= 65}
+    cells = {f"persons_{code}_0": 0, f"persons_{code}_1": 1}
     per_age = np.zeros(AGES)
+    per_area = np.zeros(2)
     household = 0.0
     for c, lm in zip(cols, lam, strict=True):
         if c == "households":
             household += float(lm)
         elif c in masks:
             per_age += lm * masks[c]
-    return household, per_age
+        elif c in cells:
+            per_area[cells[c]] += lm
+    return household, per_age, per_area
 
 
 def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, hh: np.ndarray,
                       age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
     """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons;
     ``hh`` gives each person's household (0 .. n-1)."""
-    household, per_age = raking_age_effects(m, pidx)
-    eta = household + np.bincount(hh, weights=per_age[age], minlength=len(area))
+    household, per_age, per_area = raking_age_effects(m, pidx)
+    eta = household + per_area[area] * size + np.bincount(hh, weights=per_age[age], minlength=len(area))
     g = np.exp(eta - eta.max(initial=0.0))
     w = np.zeros(len(area))
     for a in (0, 1):
