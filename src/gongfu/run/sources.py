@@ -5,6 +5,7 @@ given as arrays. A source lists its partitions (`refs`, small picklable records 
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 from collections.abc import Sequence
@@ -47,20 +48,26 @@ def code_fingerprint(*parts: str) -> str:
     return h.hexdigest()
 
 
-class Source:
+class Source(abc.ABC):
+    """Where a run's partitions come from: generated on the fly, Parquet files, or arrays in memory."""
+
     kind = "source"
 
+    @abc.abstractmethod
     def refs(self) -> list[PartitionRef]:
-        raise NotImplementedError
+        """The partitions, in the fixed order results are merged in."""
 
+    @abc.abstractmethod
     def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        raise NotImplementedError
+        """One partition's households and persons (persons grouped by household)."""
 
+    @abc.abstractmethod
     def fingerprint(self) -> str:
-        raise NotImplementedError
+        """A hash identifying exactly this population (for checkpoints and reproducibility)."""
 
+    @abc.abstractmethod
     def describe(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """What the run metadata records about the population."""
 
 
 class GeneratedSource(Source):
