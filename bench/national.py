@@ -23,21 +23,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gongfu.run.api import ProcessTreeMemory
+
 RESULT_PREFIX = "RESULT "
 ROOT = Path(__file__).resolve().parent.parent
 FULL_PERSONS = 1_410_000_000
 
 
-class TreeMemory:
+class TreeMemory(ProcessTreeMemory):
     """Peak resident memory of this process and all its descendants, sampled by a background thread."""
 
     def __init__(self, interval: float = 0.2):
-        import psutil
-
-        self.proc = psutil.Process()
+        super().__init__()
         self.interval = interval
-        self.peak_mb = 0.0
-        self.peak_worker_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -45,20 +43,6 @@ class TreeMemory:
         while not self._stop.is_set():
             self.sample()
             self._stop.wait(self.interval)
-
-    def sample(self) -> None:
-        try:
-            total = self.proc.memory_info().rss
-            for child in self.proc.children(recursive=True):
-                try:
-                    rss = child.memory_info().rss
-                except Exception:
-                    continue
-                total += rss
-                self.peak_worker_mb = max(self.peak_worker_mb, rss / 2**20)
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-        except Exception:
-            pass
 
     def __enter__(self) -> TreeMemory:
         self._thread.start()
@@ -108,8 +92,8 @@ def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_
         "benchmark": "national", "scale": scale, "mode": mode, "workers": workers, "reform": reform,
         "households": households, "persons": persons, "partitions": meta["partitions"],
         "seconds_wall": round(wall, 3), "seconds_run": round(meta["timing"]["seconds"], 3),
-        "persons_per_s": persons / wall, "peak_rss_mb": round(mem.peak_mb, 1),
-        "peak_worker_rss_mb": round(mem.peak_worker_mb, 1), "results_sha256": digest,
+        "persons_per_s": persons / wall, "peak_rss_mb": round(mem.peak_total, 1),
+        "peak_worker_rss_mb": round(mem.peak_worker, 1), "results_sha256": digest,
         "gini_baseline": cmp["baseline"]["gini"], "gini_reform": cmp["reform"]["gini"],
         "net_cost": cmp["net_cost"], "cpus": os.cpu_count(),
         "run_fingerprint": meta["run"]["fingerprint"],  # law, engine, generator code, population plan, reform

@@ -120,7 +120,7 @@ class _Progress:
             self.bar.stop()
 
 
-class _Memory:
+class ProcessTreeMemory:
     """Peak resident memory of this process plus its children (sampled at every finished partition)."""
 
     def __init__(self) -> None:
@@ -199,7 +199,7 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
     progress = _Progress(spec.progress, total_hh, "gongfu run")
     if done_hh:
         progress.advance(done_hh, 0, 0.0, 0)
-    memory = _Memory()
+    memory = ProcessTreeMemory()
     t0 = time.perf_counter()
     persons_done = 0
     new = 0
