@@ -207,6 +207,27 @@ def plan_national(opts: Options) -> Plan:
                ("results_sha256", "results sha256")]
     return Plan(measurements, summarize, columns=columns)
 
+
+# ---------------------------------------------------------------------------------------------- reform latency
+@benchmark("reform_latency", "A reform on the warm default sample: reform file to full analysis",
+           "Seconds from reading a reform file to the full compare dict on the make-demo sample (100,000 "
+           "households, seed 2025) already in memory, law loaded (bench/reform_latency.py). Goal: <= 1 second.")
+def plan_reform_latency(opts: Options) -> Plan:
+    measurements = [Measurement(key=f"reform_latency:{w}", label=f"reform latency, {w} worker(s)",
+                                module="bench.reform_latency", args=["--workers", str(w), "--repeat", "3"])
+                    for w in (1, 2)]
+
+    def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+        rows = [{"workers": r["workers"], "households": r["households"], "persons": r["persons"],
+                 "seconds_median": r["seconds_median"], "seconds_min": min(r["seconds"])}
+                for runs in results.values() for r in runs[:1]]
+        best = min(r["seconds_median"] for r in rows)
+        return rows, [f"fastest median {best:.2f} s (goal <= 1 s: {'met' if best <= 1 else 'NOT met'})"]
+
+    columns = [("workers", "workers"), ("households", "households"), ("persons", "persons"),
+               ("seconds_median", "s (median of 3)"), ("seconds_min", "s (best)")]
+    return Plan(measurements, summarize, columns=columns)
+
 def fmt(value: Any) -> str:
     """A table cell: rates with thousands separators, ratios with one decimal, tiny diffs in e-notation."""
     if isinstance(value, bool) or value is None:
