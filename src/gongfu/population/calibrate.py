@@ -46,13 +46,7 @@ def rake(x: np.ndarray, d: np.ndarray, totals: np.ndarray, *, max_iter: int = 10
             return lam / scale, w
         hess = (xs * w[:, None]).T @ xs + 1e-12 * np.eye(len(lam))
         step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while True:
-            f_new, w_new = dual(lam - t * step)
-            if f_new <= f - 1e-4 * t * float(grad @ step) or t < 1e-8:
-                break
-            t /= 2
-        lam, f, w = lam - t * step, f_new, w_new
+        lam, f, w = _backtrack(dual, lam, f, grad, step)
     grad = xs.T @ w - 1.0
     if np.max(np.abs(grad)) < max(tol, 1e-6):
         return lam / scale, w
@@ -91,14 +85,18 @@ def rake_sparse(cols: np.ndarray, vals: np.ndarray, d: np.ndarray, totals: np.nd
         for _a, _b, idx, vv in pair:
             hess += np.bincount(idx, weights=w * vv, minlength=k * k)
         step = np.linalg.solve(hess.reshape(k, k) + 1e-12 * np.eye(k), grad)
-        t = 1.0
-        while True:
-            f_new, w_new = dual(lam - t * step)
-            if f_new <= f - 1e-4 * t * float(grad @ step) or t < 1e-8:
-                break
-            t /= 2
-        lam, f, w = lam - t * step, f_new, w_new
+        lam, f, w = _backtrack(dual, lam, f, grad, step)
     grad = gradient(w)
     if np.max(np.abs(grad)) < max(tol, 1e-6):
         return lam / scale, w
     raise RakingError(f"raking did not converge: largest relative miss {np.max(np.abs(grad)):.2e}")
+
+
+def _backtrack(dual, lam: np.ndarray, f: float, grad: np.ndarray, step: np.ndarray):
+    """Armijo backtracking along the Newton step: the new (multipliers, dual value, weights)."""
+    t = 1.0
+    while True:
+        f_new, w_new = dual(lam - t * step)
+        if f_new <= f - 1e-4 * t * float(grad @ step) or t < 1e-8:
+            return lam - t * step, f_new, w_new
+        t /= 2
