@@ -170,3 +170,39 @@ def test_members_aggregations_match_reduceat():
     assert m.count(mask).tolist() == np.add.reduceat(mask.astype(int), starts).tolist()
     assert m.any(mask).tolist() == np.logical_or.reduceat(mask, starts).tolist()
     assert m.all(mask).tolist() == np.logical_and.reduceat(mask, starts).tolist()
+    assert m.max(x).tolist() == np.maximum.reduceat(x, starts).tolist()
+    assert m.min(x).tolist() == np.minimum.reduceat(x, starts).tolist()
+    ages = rng.integers(0, 90, size.sum()).astype(np.int16)
+    assert m.max(ages).dtype == np.int16
+    assert m.max(ages).tolist() == np.maximum.reduceat(ages, starts).tolist()
+
+
+def test_members_first_where_and_first_max_match_a_loop():
+    """The first member meeting a condition (the first member when none does), and the first holder of the
+    household maximum, checked against a plain loop over households."""
+    from gongfu.engine import Members
+
+    rng = np.random.default_rng(5)
+    size = rng.integers(1, 9, 400)
+    m = Members(np.repeat(np.arange(400), size), 400)
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    mask = rng.random(size.sum()) < 0.3
+    values = rng.integers(0, 4, size.sum()).astype(np.float64)  # many ties
+    want_where, want_max = [], np.zeros(size.sum(), dtype=bool)
+    for h in range(400):
+        rows = range(starts[h], starts[h] + size[h])
+        want_where.append(next((r for r in rows if mask[r]), starts[h]))
+        want_max[max(rows, key=lambda r: (values[r], -r))] = True
+    assert m.first_where(mask).tolist() == want_where
+    assert m.first_max(values).tolist() == want_max.tolist()
+
+
+def test_members_max_with_a_very_large_household():
+    from gongfu.engine import Members
+
+    size = np.array([1, 300, 2, 260])
+    m = Members(np.repeat(np.arange(4), size), 4)
+    x = np.random.default_rng(1).normal(size=size.sum())
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    assert m.max(x).tolist() == np.maximum.reduceat(x, starts).tolist()
+    assert m.min(x).tolist() == np.minimum.reduceat(x, starts).tolist()

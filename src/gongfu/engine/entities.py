@@ -29,7 +29,7 @@ class Members:
     `index[i]` is the household (0..n_households-1) of person i; `starts[h]` is the first person of household h.
     """
 
-    __slots__ = ("index", "starts", "counts", "n_households", "n_persons")
+    __slots__ = ("index", "starts", "counts", "n_households", "n_persons", "_positions")
 
     def __init__(self, index: np.ndarray, n_households: int):
         self.index = index
@@ -38,6 +38,20 @@ class Members:
         self.counts = np.bincount(index, minlength=n_households)
         self.starts = np.zeros(n_households, dtype=np.int64)
         np.cumsum(self.counts[:-1], out=self.starts[1:])
+        self._positions: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def positions(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For k = 1, 2, ...: (households with more than k members, row of their member number k)."""
+        if self._positions is None:
+            small = self.counts.size == 0 or self.counts.max() < 256
+            order = np.argsort(self.counts.astype(np.uint8) if small else self.counts, kind="stable")  # radix
+            ranked = self.counts[order]
+            out = []
+            for k in range(1, int(ranked[-1]) if ranked.size else 0):
+                households = order[np.searchsorted(ranked, k, side="right"):]
+                out.append((households, self.starts[households] + k))
+            self._positions = out
+        return self._positions
 
     def sum(self, values: np.ndarray) -> np.ndarray:
         """Sum over each household's members (whole numbers stay whole numbers)."""
@@ -57,10 +71,34 @@ class Members:
         return np.bincount(self.index, weights=mask, minlength=self.n_households) == self.counts
 
     def max(self, values: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(values, self.starts)
+        """Largest value among each household's members."""
+        return self._extreme(values, np.maximum)
 
     def min(self, values: np.ndarray) -> np.ndarray:
-        return np.minimum.reduceat(values, self.starts)
+        """Smallest value among each household's members."""
+        return self._extreme(values, np.minimum)
+
+    def _extreme(self, values: np.ndarray, op: np.ufunc) -> np.ndarray:
+        # one pass per member position (households are small) instead of reduceat's per-household overhead
+        out = values[self.starts] if self.n_households else np.zeros(0, dtype=values.dtype)
+        for households, rows in self.positions():
+            out[households] = op(out[households], values[rows])
+        return out
+
+    def first_where(self, mask: np.ndarray) -> np.ndarray:
+        """Row of each household's first member for whom `mask` is true (its first member when there is none)."""
+        households, rows = self._first_rows(mask)
+        out = self.starts.copy()
+        out[households] = rows
+        return out
+
+    def _first_rows(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(households, row of their first member where `mask` is true), for households that have one."""
+        rows = np.flatnonzero(mask)
+        households = self.index[rows]
+        first = np.ones(rows.size, dtype=np.bool_)
+        np.not_equal(households[1:], households[:-1], out=first[1:])
+        return households[first], rows[first]
 
     def project(self, household_values: np.ndarray) -> np.ndarray:
         """Each person gets their household's value."""
@@ -72,13 +110,8 @@ class Members:
 
     def first_max(self, values: np.ndarray) -> np.ndarray:
         """True for the one member of each household holding the largest value (the earliest listed on a tie)."""
-        is_max = values == np.maximum.reduceat(values, self.starts)[self.index]
-        positions = np.flatnonzero(is_max)
-        households = self.index[positions]
-        keep = np.ones(len(positions), dtype=np.bool_)
-        keep[1:] = households[1:] != households[:-1]
         out = np.zeros(self.n_persons, dtype=np.bool_)
-        out[positions[keep]] = True
+        out[self._first_rows(values == self.max(values)[self.index])[1]] = True
         return out
 
     def rank(self, values: np.ndarray) -> np.ndarray:

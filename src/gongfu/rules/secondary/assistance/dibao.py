@@ -30,10 +30,7 @@ input_variable("dibao_takeup", entity=HOUSEHOLD, dtype="bool", default=True, uni
 
 def head_index(role: np.ndarray, members) -> np.ndarray:
     """Row of each household's head (the first member with role head; the first member if none is head)."""
-    rows = np.arange(members.n_persons)
-    big = np.iinfo(np.int64).max
-    first_head = members.min(np.where(role == Role.head, rows, big))
-    return np.where(first_head == big, members.starts, first_head)
+    return members.first_where(role == Role.head)
 
 
 @variable(entity=HOUSEHOLD, dtype="int8", unit="GB/T 2260", tier="secondary", reference=MEASURES,
