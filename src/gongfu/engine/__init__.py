@@ -1,6 +1,6 @@
 """gongfu's rules-as-code engine: entities, dated parameters, variables, systems, simulations, traces."""
 
-from .entities import HOUSEHOLD, PERSON, Entity, Members
+from .entities import HOUSEHOLD, PERSON, Entity, Members, Rows
 from .errors import GongfuError, InputError, ParameterError, ReformError, SystemLoadError
 from .parameters import ParameterLeaf, ParameterTree, Scale, Table
 from .simulation import Simulation
@@ -8,7 +8,7 @@ from .system import TaxBenefitSystem, build_system, load_system
 from .variables import ByRole, P, Variable, input_variable, variable
 
 __all__ = [
-    "HOUSEHOLD", "PERSON", "Entity", "Members", "GongfuError", "InputError", "ParameterError", "ReformError",
+    "HOUSEHOLD", "PERSON", "Entity", "Members", "Rows", "GongfuError", "InputError", "ParameterError", "ReformError",
     "SystemLoadError", "ParameterLeaf", "ParameterTree", "Scale", "Table", "Simulation", "TaxBenefitSystem",
     "build_system", "load_system", "ByRole", "P", "Variable", "input_variable", "variable",
 ]

@@ -123,3 +123,24 @@ class Members:
         ranks = np.empty(self.n_persons, dtype=np.int32)
         ranks[order] = np.arange(self.n_persons) - self.starts[self.index[order]]
         return ranks
+
+
+class Rows:
+    """The rows where a condition holds, to compute a rule on those rows only (a programme reaching few people)
+    and return a full-length array: `r = Rows(eligible)`, `r(x)` is x on those rows (scalars pass through),
+    `r.fill(values)` puts values back in a full array (`default` elsewhere)."""
+
+    __slots__ = ("index", "size")
+
+    def __init__(self, mask: np.ndarray):
+        self.index = np.flatnonzero(mask)
+        self.size = mask.size
+
+    def __call__(self, values):
+        return values[self.index] if np.ndim(values) else values
+
+    def fill(self, values, default: float = 0.0, dtype=np.float64) -> np.ndarray:
+        out = np.full(self.size, default, dtype=dtype)
+        out[self.index] = values
+        return out
+

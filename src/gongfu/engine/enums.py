@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 
 class LabelledEnum(IntEnum):
     """IntEnum whose members carry an English and Chinese label (`labels` class attribute)."""
@@ -16,6 +18,14 @@ class LabelledEnum(IntEnum):
     @classmethod
     def labels(cls) -> dict[str, tuple[str, str]]:
         return {m.name: (m.name.replace("_", " "), m.name) for m in cls}
+
+    @classmethod
+    def isin(cls, codes, members) -> np.ndarray:
+        """True where `codes` (an array of this enum's codes) is one of `members`; a table look-up, so as
+        fast as one comparison."""
+        table = np.zeros(256, dtype=np.bool_)
+        table[[int(m) for m in members]] = True
+        return table[np.asarray(codes).astype(np.uint8, copy=False)]
 
     @classmethod
     def parse(cls, value: str | int) -> LabelledEnum:

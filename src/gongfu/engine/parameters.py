@@ -80,13 +80,24 @@ class Table:
         by_code[CODES] = self.values
         object.__setattr__(self, "_by_code", by_code)
 
-    def lookup(self, province_code: np.ndarray, area: np.ndarray | None = None) -> np.ndarray:
-        """Values for arrays of province codes (and areas, when the table is by area)."""
+    def lookup(self, province_code: np.ndarray, area: np.ndarray | None = None,
+               missing: float | None = None) -> np.ndarray:
+        """Values for arrays of province codes (and areas, when the table is by area).
+
+        A province without a value (or a code that is not a province) gives NaN, or `missing` when given."""
+        table = self._by_code if missing is None else self._filled(float(missing))
         if self.by_area:
             if area is None:
                 raise ParameterError("this table is by province × area: pass `area` to lookup()")
-            return self._by_code[province_code, area]
-        return self._by_code[province_code]
+            return table[province_code, area]
+        return table[province_code]
+
+    def _filled(self, missing: float) -> np.ndarray:
+        cache = self.__dict__.setdefault("_filled_cache", {})
+        table = cache.get(missing)
+        if table is None:
+            table = cache[missing] = np.where(np.isnan(self._by_code), missing, self._by_code)
+        return table
 
     def get(self, province_key: str | int, area: str | int | None = None) -> float:
         """One value, by province name/code and area name/code."""

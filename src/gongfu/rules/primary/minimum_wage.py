@@ -20,7 +20,7 @@ LAW = "最低工资规定 (劳动和社会保障部令第21号, 2004)"
 def minimum_wage_monthly(province, area, table=P("minimum_wage.monthly")):
     """The monthly minimum wage where the household lives: first tier in urban areas, lowest tier in rural
     areas (the model has no city within a province; see minimum_wage.yaml)."""
-    return np.nan_to_num(table.lookup(province, area), nan=0.0)
+    return table.lookup(province, area, missing=0.0)
 
 
 def _employee(wage_income: np.ndarray, employment_status: np.ndarray) -> np.ndarray:

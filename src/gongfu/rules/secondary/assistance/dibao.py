@@ -58,7 +58,7 @@ def dibao_area(area, hukou_type, role, members, follows_residence=P("assistance.
           label={"en": "Dibao standard (per person)", "zh": "最低生活保障标准（每人每月）"})
 def dibao_standard(dibao_province, dibao_area, standard=P("assistance.dibao.standard")):
     """The monthly per-person standard of the applicable province and area (0 for an unknown province)."""
-    return np.nan_to_num(standard.lookup(dibao_province, dibao_area), nan=0.0)
+    return standard.lookup(dibao_province, dibao_area, missing=0.0)
 
 
 @variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=MEASURES + ", 家庭收入",

@@ -31,8 +31,8 @@ def tekun_local_dibao_standard(hukou_province, hukou_type, province, area,
                                follows_residence=P("assistance.dibao.follows_residence")):
     """Dibao standard of the person's own hukou province and hukou type (residence with the switch on)."""
     if follows_residence:
-        return np.nan_to_num(standard.lookup(province, area), nan=0.0)
-    return np.nan_to_num(standard.lookup(hukou_province, hukou_type), nan=0.0)
+        return standard.lookup(province, area, missing=0.0)
+    return standard.lookup(hukou_province, hukou_type, missing=0.0)
 
 
 @variable(entity=PERSON, dtype="bool", unit="bool", tier="secondary", reference=MEASURES + ", 第五条",

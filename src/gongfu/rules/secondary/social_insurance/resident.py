@@ -50,8 +50,8 @@ def resident_pension_contribution(pension_scheme, age, employment_status, receiv
 def employee_medical_covered(pension_scheme, employment_status):
     """Members of the employee scheme who work as employees, flexible workers or self-employed, or are retired
     from it (retirees with enough contribution years pay no medical contributions, 社会保险法 第二十七条)."""
-    status = np.isin(employment_status, [EmploymentStatus.employee, EmploymentStatus.flexible,
-                                         EmploymentStatus.self_employed, EmploymentStatus.retired])
+    status = EmploymentStatus.isin(employment_status, (EmploymentStatus.employee, EmploymentStatus.flexible,
+                                                       EmploymentStatus.self_employed, EmploymentStatus.retired))
     return status & (pension_scheme == PensionScheme.employee)
 
 

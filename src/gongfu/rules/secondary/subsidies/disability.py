@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 
 OPINION = "国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见 (国发〔2015〕52号)"
 PROVINCIAL = "provincial implementing rules (see subsidies/disability.yaml)"
@@ -37,12 +37,12 @@ def disability_living_subsidy(disability_grade, dibao_eligible, tekun_recipient,
     eligible = (disability_grade >= 1) & (disability_grade <= p.max_grade) & dibao_eligible
     if p.excludes_tekun:
         eligible &= ~tekun_recipient
-    severe = disability_grade <= 2
-    fixed = np.where(severe, p.amount.lookup(where), p.amount_grades_3_4.lookup(where))
+    r = Rows(eligible)  # computed for the eligible persons only (a few per thousand)
+    where, kind, severe = r(where), r(kind), r(disability_grade) <= 2
+    fixed = np.where(severe, p.amount.lookup(where, missing=0.0), p.amount_grades_3_4.lookup(where, missing=0.0))
     share = np.where(severe, p.dibao_share_severe.lookup(where), p.dibao_share_mild.lookup(where))
-    linked = share * np.nan_to_num(dibao_standard_table.lookup(where, kind), nan=0.0)
-    monthly = np.maximum(np.nan_to_num(fixed, nan=0.0), linked)
-    return np.where(eligible, 12.0 * monthly, 0.0)
+    linked = share * dibao_standard_table.lookup(where, kind, missing=0.0)
+    return r.fill(12.0 * np.maximum(fixed, linked))
 
 
 @variable(entity=PERSON, unit="CNY/year", role="benefit", tier="secondary", reference=f"{OPINION}; {PROVINCIAL}",
@@ -57,5 +57,8 @@ def disability_nursing_subsidy(disability_grade, tekun_recipient, hukou_province
     eligible = (disability_grade >= 1) & (disability_grade <= p.max_grade)
     if p.excludes_tekun:
         eligible &= ~tekun_recipient
-    monthly = np.where(disability_grade == 1, p.amount.lookup(where, kind), p.amount_grade_2.lookup(where, kind))
-    return np.where(eligible, 12.0 * np.nan_to_num(monthly, nan=0.0), 0.0)
+    r = Rows(eligible)  # computed for the severely disabled only
+    where, kind = r(where), r(kind)
+    monthly = np.where(r(disability_grade) == 1, p.amount.lookup(where, kind, missing=0.0),
+                       p.amount_grade_2.lookup(where, kind, missing=0.0))
+    return r.fill(12.0 * monthly)

@@ -6,9 +6,7 @@ Not counted in the dibao or tekun means tests (特困人员认定办法 第六�
 
 from __future__ import annotations
 
-import numpy as np
-
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 
 
 @variable(entity=PERSON, unit="CNY/year", role="benefit", tier="secondary",
@@ -18,6 +16,6 @@ def old_age_allowance(age, hukou_province, province, min_age=P("subsidies.old_ag
                       amount=P("subsidies.old_age_allowance.amount"),
                       follows_residence=P("subsidies.old_age_allowance.follows_residence")):
     """Monthly amount of the hukou province (residence with the switch on) × 12, from age 80."""
-    where = province if follows_residence else hukou_province
-    monthly = np.nan_to_num(amount.lookup(where), nan=0.0)
-    return np.where(age >= min_age, 12.0 * monthly, 0.0)
+    r = Rows(age >= min_age)
+    where = r(province if follows_residence else hukou_province)
+    return r.fill(12.0 * amount.lookup(where, missing=0.0))
