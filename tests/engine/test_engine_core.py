@@ -206,3 +206,17 @@ def test_members_max_with_a_very_large_household():
     starts = np.r_[0, np.cumsum(size)[:-1]]
     assert m.max(x).tolist() == np.maximum.reduceat(x, starts).tolist()
     assert m.min(x).tolist() == np.minimum.reduceat(x, starts).tolist()
+
+
+def test_rows_computes_on_a_subset_and_fills_the_rest():
+    from gongfu.engine import Rows
+    from gongfu.engine.enums import EmploymentStatus
+
+    age = np.array([85, 30, 90, 79, 80])
+    r = Rows(age >= 80)
+    assert r(age).tolist() == [85, 90, 80] and r(2.5) == 2.5
+    assert r.fill(r(age) * 10.0).tolist() == [850.0, 0.0, 900.0, 0.0, 800.0]
+    assert r.fill(r(age) > 86, default=True, dtype=bool).tolist() == [False, True, True, True, False]
+    status = np.array([int(s) for s in EmploymentStatus], dtype=np.int8)
+    chosen = (EmploymentStatus.employee, EmploymentStatus.retired)
+    assert EmploymentStatus.isin(status, chosen).tolist() == np.isin(status, chosen).tolist()

@@ -67,6 +67,10 @@ def test_table_lookup_by_code_and_area(tree):
     assert got.tolist() == [1510, 1395, 1300, 800]
     assert table.get("guizhou", "rural") == 600
     assert table.values.shape == (31, 2)
+    codes, areas = np.array([11, 99, 0], dtype=np.int8), np.array([1, 1, 0], dtype=np.int8)  # 99, 0: no province
+    assert np.isnan(table.lookup(codes, areas)[1:]).all()
+    assert table.lookup(codes, areas, missing=0.0).tolist() == [1395, 0, 0]
+    assert table.lookup(codes, areas, missing=-1.0).tolist() == [1395, -1, -1]
 
 
 def test_unknown_path_suggests_the_right_one(tree):
