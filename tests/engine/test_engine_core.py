@@ -220,3 +220,14 @@ def test_rows_computes_on_a_subset_and_fills_the_rest():
     status = np.array([int(s) for s in EmploymentStatus], dtype=np.int8)
     chosen = (EmploymentStatus.employee, EmploymentStatus.retired)
     assert EmploymentStatus.isin(status, chosen).tolist() == np.isin(status, chosen).tolist()
+
+
+def test_members_first_max_among_some_members():
+    from gongfu.engine import Members
+
+    m = Members(np.array([0, 0, 0, 1, 1, 2, 2]), 3)
+    values = np.array([5.0, 9.0, 9.0, 2.0, 7.0, 1.0, 3.0])
+    where = np.array([True, False, True, True, False, False, False])
+    # household 0: 9 among rows 0, 2 -> row 2; household 1: only row 3; household 2: nobody
+    assert m.first_max(values, where=where).tolist() == [False, False, True, True, False, False, False]
+    assert m.first_max(values, where=np.ones(7, bool)).tolist() == m.first_max(values).tolist()

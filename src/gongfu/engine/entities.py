@@ -108,10 +108,24 @@ class Members:
         """The value of each household's first listed member (the head, by convention)."""
         return values[self.starts]
 
-    def first_max(self, values: np.ndarray) -> np.ndarray:
-        """True for the one member of each household holding the largest value (the earliest listed on a tie)."""
+    def first_max(self, values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """True for the one member of each household holding the largest value (the earliest listed on a tie);
+        with `where`, among the members where it is true only (none in a household without such a member)."""
         out = np.zeros(self.n_persons, dtype=np.bool_)
-        out[self._first_rows(values == self.max(values)[self.index])[1]] = True
+        if where is None:
+            out[self._first_rows(values == self.max(values)[self.index])[1]] = True
+            return out
+        rows = np.flatnonzero(where)
+        if rows.size == 0:
+            return out
+        v, households = values[rows], self.index[rows]
+        starts = np.flatnonzero(np.r_[True, households[1:] != households[:-1]])
+        top = np.maximum.reduceat(v, starts)
+        is_max = v == np.repeat(top, np.diff(np.r_[starts, rows.size]))
+        hit = np.flatnonzero(is_max)  # then the first maximum of each household
+        keep = np.ones(hit.size, dtype=np.bool_)
+        keep[1:] = households[hit[1:]] != households[hit[:-1]]
+        out[rows[hit[keep]]] = True
         return out
 
     def rank(self, values: np.ndarray) -> np.ndarray:

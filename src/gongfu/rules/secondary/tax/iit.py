@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import HOUSEHOLD, PERSON, P, input_variable, variable
+from gongfu.engine import HOUSEHOLD, PERSON, P, Rows, input_variable, variable
 from gongfu.engine.enums import EmploymentStatus, Role, Tenure
 
 LAW = "中华人民共和国个人所得税法 (2018年修正)"
@@ -60,7 +60,7 @@ def iit_deduction_claimant(role, gross_wages, self_employment_income, members):
     tie). Modelling convention: the law lets the couple choose (100% to one, or 50% each)."""
     couple = (role == Role.head) | (role == Role.spouse)
     earnings = gross_wages + np.maximum(self_employment_income, 0.0)
-    return couple & members.first_max(np.where(couple, earnings, -1.0))
+    return members.first_max(earnings, where=couple)
 
 
 @variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第六条",
@@ -78,7 +78,7 @@ def iit_grandchildren_claimant(role, age, gross_wages, self_employment_income, m
     such member earns. Modelling convention: the deduction belongs to the child's parents (父母)."""
     earnings = gross_wages + np.maximum(self_employment_income, 0.0)
     eligible = (role == Role.child) & (age >= 18) & (earnings > 0.0)
-    return eligible & members.first_max(np.where(eligible, earnings, -1.0))
+    return members.first_max(earnings, where=eligible)
 
 
 @variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第六条",
@@ -199,17 +199,18 @@ def iit_elderly_support_monthly(iit_deduction_claimant, role, age, gross_wages, 
     children); a single earning child takes the cap (siblings elsewhere are assumed) or, with `assume_only_child`,
     the whole amount.
     Parents living elsewhere are not observed: give the amount as input to model them."""
-    has_parent = members.project(members.any((role == Role.parent) & (age >= parent_age)))
+    old = age >= parent_age
+    has_parent = members.any((role == Role.parent) & old)
     couple_amount = only_child if assume_only_child else sibling_cap
     earnings = gross_wages + np.maximum(self_employment_income, 0.0)
     supporter = (role == Role.child) & (age >= 18) & (earnings > 0.0)
-    elderly_couple = (((role == Role.head) | (role == Role.spouse)) & (age >= parent_age))
-    old_parents = members.project(members.any(elderly_couple))
-    n = members.project(members.count(supporter))
+    old_parents = members.any(((role == Role.head) | (role == Role.spouse)) & old)
+    claims_for_parent = iit_deduction_claimant & has_parent[members.index]
+    r = Rows(claims_for_parent | (supporter & old_parents[members.index]))  # the few who claim
+    n = members.count(supporter)[r(members.index)]
     own = np.where((n == 1) & assume_only_child, only_child, sibling_cap)
     child_amount = np.minimum(own, only_child / np.maximum(n, 1))
-    return np.where(iit_deduction_claimant & has_parent, couple_amount,
-                    np.where(supporter & old_parents, child_amount, 0.0))
+    return r.fill(np.where(r(claims_for_parent), couple_amount, child_amount))
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{SAD} 第二十二条, 第二十三条; 国发〔2023〕13号",
