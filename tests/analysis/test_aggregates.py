@@ -8,7 +8,14 @@ import pytest
 
 from gongfu.analysis import inequality as ineq
 from gongfu.analysis import poverty as pov
-from gongfu.analysis.aggregates import DistributionSketch, GroupedSums, exact_sums, limbs_to_float
+from gongfu.analysis.aggregates import (
+    DistributionSketch,
+    GroupedSums,
+    _normalise,
+    exact_sums,
+    exact_values,
+    limbs_to_float,
+)
 
 
 def realistic_incomes(seed, n=200_000, sigma=0.85):
@@ -58,6 +65,61 @@ def test_exact_sums_do_not_depend_on_row_order_or_chunking():
     c = exact_sums(idx[:1234], vals[:1234], 7) + exact_sums(idx[1234:], vals[1234:], 7)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(limbs_to_float(a), limbs_to_float(c))
+
+
+def _reference_normalise(limbs):
+    """The textbook carry loop (floor division by 2^32), element by element in Python integers."""
+    out = limbs.astype(object).copy()
+    for j in range(3):
+        carry = out[..., j] // 2**32
+        out[..., j] -= carry * 2**32
+        out[..., j + 1] += carry
+    return out.astype(np.int64)
+
+
+def test_normalise_matches_the_carry_loop_and_limbs_to_float_the_exact_value():
+    rng = np.random.default_rng(7)
+    raw = rng.integers(-(2**40), 2**40, (300, 2, 4))
+    raw[0] = 0
+    raw[1, 0] = [2**32, -1, 0, 0]  # 2^32 x 2^-63 - 2^-31: a non-canonical form of zero
+    canon = _normalise(raw)
+    np.testing.assert_array_equal(canon, _reference_normalise(raw))
+    assert canon[..., :3].min() >= 0 and canon[..., :3].max() < 2**32
+    exact = [sum(Fraction(int(v)) * Fraction(2) ** (32 * j - 63) for j, v in enumerate(row)) for row in
+             raw.reshape(-1, 4)]
+    got = limbs_to_float(raw).reshape(-1)
+    for g, e in zip(got, exact, strict=True):
+        assert g == pytest.approx(float(e), rel=1e-15, abs=0)
+    assert limbs_to_float(np.zeros(4, np.int64)) == 0.0 and _normalise(np.zeros((0, 4), np.int64)).shape == (0, 4)
+
+
+def test_exact_values_equal_exact_sums_with_one_row_per_bin():
+    rng = np.random.default_rng(3)
+    vals = rng.normal(0, 1, (1000, 3)) * 10.0 ** rng.integers(-20, 18, (1000, 3))
+    vals[::17, 1] = 0.0
+    vals[::29, 2] = -0.0
+    np.testing.assert_array_equal(exact_values(vals), exact_sums(np.arange(1000), vals, 1000))
+
+
+def test_merge_all_equals_pairwise_merges():
+    x, w = realistic_incomes(5, n=30_000)
+    parts = [DistributionSketch(**COARSE).update(x[i::7], w[i::7]) for i in range(7)]
+    pairwise = parts[0]
+    for s in parts[1:]:
+        pairwise = pairwise.merge(s)
+    merged = DistributionSketch.merge_all(parts)
+    assert merged == pairwise and merged.count == x.size
+    assert merged.gini() == pairwise.gini() and merged.median() == pairwise.median()
+    with pytest.raises(ValueError):
+        DistributionSketch.merge_all([parts[0], DistributionSketch()])
+
+
+def test_cached_bins_follow_updates():
+    x, w = realistic_incomes(6, n=5_000)
+    s = DistributionSketch().update(x[:2500], w[:2500])
+    before = s.gini()
+    s.update(x[2500:], w[2500:])  # the bins change: statistics must not come from the first half's cache
+    assert s.gini() == DistributionSketch().update(x, w).gini() != before
 
 
 def test_overflowing_contribution_is_rejected():

@@ -76,6 +76,8 @@ _FIX_EXP = 63  # fixed-point unit 2**-63; contributions must satisfy |c| < 2**63
 _LIMB_UNIT_EXP = tuple(_LIMB_BITS * j - _FIX_EXP for j in range(_N_LIMBS))  # -63, -31, 1, 33
 _CHUNK = 1 << 20  # rows per bincount pass: |digit| <= 2**31, so partial sums stay below 2**51 (exact)
 _EPS = float(np.finfo(np.float64).eps)
+_LOW_MASK = np.int64((1 << _LIMB_BITS) - 1)
+_LIMB_SCALE = tuple(2.0**e for e in _LIMB_UNIT_EXP)  # exact powers of two
 
 
 # ------------------------------------------------------------------------------------------ exact sums --
@@ -103,13 +105,32 @@ def _signed_limbs(c: FloatArray) -> FloatArray:
 
 
 def _normalise(limbs: IntArray) -> IntArray:
-    """Canonical form of the same integer: limbs 0..2 in [0, 2^32), the top limb signed (carries propagated)."""
+    """Canonical form of the same integer: limbs 0..2 in [0, 2^32), the top limb signed (carries propagated).
+
+    The carry out of limb j is floor(l_j / 2^32) (arithmetic shift) and what stays is l_j - carry 2^32, i.e. the
+    low 32 bits of the two's-complement l_j (``& (2^32 - 1)``); done in place on a copy with one scratch array.
+    """
     out = limbs.copy()
+    if out.size == 0:
+        return out
+    carry = np.empty(out.shape[:-1], dtype=np.int64)
     for j in range(_N_LIMBS - 1):
-        carry = out[..., j] >> _LIMB_BITS  # arithmetic shift: floor division
-        out[..., j] -= carry << _LIMB_BITS
+        lj = out[..., j]
+        np.right_shift(lj, _LIMB_BITS, out=carry)
+        np.bitwise_and(lj, _LOW_MASK, out=lj)
         out[..., j + 1] += carry
     return out
+
+
+def exact_values(values: FloatArray) -> IntArray:
+    """Exact fixed-point limbs (n, q, 4), canonical, of each element of ``values`` (n, q) on its own: the same as
+    ``exact_sums(np.arange(n), values, n)`` without the bincount (one row per bin)."""
+    v = np.asarray(values, dtype=np.float64)
+    n, q = v.shape
+    out = np.empty((n, q, _N_LIMBS), dtype=np.int64)
+    for i in range(q):
+        out[:, i, :] = _signed_limbs(np.ascontiguousarray(v[:, i])).T  # digits |d| <= 2^31: exact in int64
+    return _normalise(out)
 
 
 def exact_sums(index: IntArray, columns: FloatArray, n_bins: int) -> IntArray:
@@ -134,14 +155,19 @@ def add_limbs(a: IntArray, b: IntArray) -> IntArray:
 
 
 def limbs_to_float(limbs: IntArray) -> FloatArray:
-    """float64 value of exact limb sums (..., 4); relative error < 1e-15, deterministic."""
-    norm = _normalise(limbs)
+    """float64 value of exact limb sums (..., 4); relative error < 1e-15, deterministic.
+
+    The magnitude's canonical limbs are added from the top one down (each limb times its power of two is exact),
+    so the only roundings are those of the three additions, always in the same order."""
+    norm = _normalise(np.asarray(limbs))
     negative = norm[..., -1] < 0
-    norm = _normalise(np.where(negative[..., None], -norm, norm))  # all limbs now non-negative
-    value = np.zeros(norm.shape[:-1])
-    for j in range(_N_LIMBS - 1, -1, -1):
-        value = value + np.ldexp(norm[..., j].astype(np.float64), _LIMB_UNIT_EXP[j])
-    return np.where(negative, -value, value)
+    if np.any(negative):
+        norm = _normalise(np.where(negative[..., None], -norm, norm))  # all limbs now non-negative
+    value = norm[..., _N_LIMBS - 1].astype(np.float64)
+    value *= _LIMB_SCALE[_N_LIMBS - 1]
+    for j in range(_N_LIMBS - 2, -1, -1):
+        value += norm[..., j].astype(np.float64) * _LIMB_SCALE[j]
+    return np.where(negative, -value, value) if np.any(negative) else value
 
 
 def _validate_rows(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, FloatArray]:
@@ -218,6 +244,7 @@ class DistributionSketch:
         self._bin_min = np.full(n, np.inf)
         self._bin_max = np.full(n, -np.inf)
         self._count = 0
+        self._cached_bins: _Bins | None = None  # the non-empty bins in float64, built on first use
 
     # -------------------------------------------------------------------------------------- structure --
     @property
@@ -270,6 +297,7 @@ class DistributionSketch:
         np.minimum.at(self._bin_min, idx, x)
         np.maximum.at(self._bin_max, idx, x)
         self._count += int(x.size)
+        self._cached_bins = None
         return self
 
     @classmethod
@@ -290,15 +318,30 @@ class DistributionSketch:
 
     @classmethod
     def merge_all(cls, sketches: Iterable[DistributionSketch]) -> DistributionSketch:
-        """Merge any number of sketches (the result does not depend on their order)."""
-        it = iter(sketches)
-        try:
-            total = next(it)
-        except StopIteration:
-            raise ValueError("merge_all needs at least one sketch") from None
-        for s in it:
-            total = total.merge(s)
-        return total
+        """Merge any number of sketches (the result does not depend on their order).
+
+        The limbs are added as plain integers and carried once at the end: canonical limbs are below 2^32 in
+        magnitude, so any number of sketches below 2^31 sums without overflow, and the canonical form of the
+        total is unique -- the same state as merging them two by two."""
+        parts = list(sketches)
+        if not parts:
+            raise ValueError("merge_all needs at least one sketch")
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        for s in parts[1:]:
+            if not isinstance(s, DistributionSketch) or s.config != first.config:
+                raise ValueError("can only merge sketches with identical configuration")
+        out = DistributionSketch(**first.config)
+        limbs = first._limbs.copy()
+        lo, hi = first._bin_min.copy(), first._bin_max.copy()
+        for s in parts[1:]:
+            limbs += s._limbs
+            np.minimum(lo, s._bin_min, out=lo)
+            np.maximum(hi, s._bin_max, out=hi)
+        out._limbs, out._bin_min, out._bin_max = _normalise(limbs), lo, hi
+        out._count = sum(s._count for s in parts)
+        return out
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -332,6 +375,7 @@ class DistributionSketch:
         s._bin_min[used] = np.asarray(d["bin_min"], dtype=np.float64)
         s._bin_max[used] = np.asarray(d["bin_max"], dtype=np.float64)
         s._count = int(d["count"])
+        s._cached_bins = None
         return s
 
     def to_bytes(self) -> bytes:
@@ -370,6 +414,13 @@ class DistributionSketch:
         return float(self._bin_max.max())
 
     def _bins(self) -> _Bins:
+        """The non-empty bins (cached: ``update`` and ``from_dict`` are the only ways to change a sketch's bins;
+        ``merge`` builds a new sketch). The arrays are shared between calls: read them, never write."""
+        if self._cached_bins is None:
+            self._cached_bins = self._compute_bins()
+        return self._cached_bins
+
+    def _compute_bins(self) -> _Bins:
         used = np.flatnonzero(self._bin_max >= self._bin_min)
         sums = limbs_to_float(self._limbs[used])
         weight, mass = sums[:, 0], sums[:, 1]

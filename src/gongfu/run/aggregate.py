@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, add_limbs, exact_sums, limbs_to_float
+from gongfu.analysis.aggregates import DistributionSketch, add_limbs, exact_values, limbs_to_float
 
 N_LIMBS = 4
 
@@ -41,8 +41,11 @@ def to_limbs(values: np.ndarray) -> np.ndarray:
     flat = v.reshape(-1)
     if flat.size == 0:
         return np.zeros((*v.shape, N_LIMBS), dtype=np.int64)
-    limbs = exact_sums(np.arange(flat.size), flat[:, None], flat.size)
-    return limbs.reshape(*v.shape, N_LIMBS)
+    out = np.zeros((flat.size, N_LIMBS), dtype=np.int64)
+    nz = np.flatnonzero(flat)  # zeros (most cells of a partition's tables) have zero limbs
+    if nz.size:
+        out[nz] = exact_values(flat[nz, None])[:, 0]
+    return out.reshape(*v.shape, N_LIMBS)
 
 
 def canonical(limbs: np.ndarray) -> np.ndarray:
@@ -280,7 +283,10 @@ class RunAggregate:
 
     def _sparse_used(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         codes, limbs = self.sparse[name]
-        limbs = canonical(limbs)
+        # rows whose raw limbs are all zero are zero; only the others need carrying (a merged table is dense over
+        # every bin, most of them empty)
+        raw = limbs.reshape(limbs.shape[0], -1).any(axis=1) if limbs.size else np.zeros(limbs.shape[0], bool)
+        codes, limbs = codes[raw], canonical(limbs[raw])
         used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
         return codes[used], limbs[used]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, exact_sums
+from gongfu.analysis.aggregates import DistributionSketch, exact_values
 
 from .aggregate import SketchState
 
@@ -82,18 +82,27 @@ class BinAccumulator:
         self.hi = np.full((kinds, n_groups, nb), -np.inf)
         self.extra = np.zeros((n_extra, nb)) if n_extra else None
         self.rows = np.zeros((max(n_weights, 1), n_groups), dtype=np.int64)  # rows with positive weight
-        self._touched = np.zeros(n_groups, dtype=bool)
+        # flat ranges (g * n_bins + bin) written since the last reset, [start, stop): only they are cleared and read
+        self._span = (0, 0)
+        self._extra_span = (0, 0)
 
     def reset(self) -> None:
-        for g in np.flatnonzero(self._touched):
-            self.w[:, g] = 0.0
-            self.y[:, g] = 0.0
-            self.lo[:, g] = np.inf
-            self.hi[:, g] = -np.inf
-        if self.extra is not None:
-            self.extra[:] = 0.0
+        a, b = self._span
+        if b > a:
+            self.w.reshape(self.n_weights, -1)[:, a:b] = 0.0
+            self.y.reshape(self.n_weights, -1)[:, a:b] = 0.0
+            self.lo.reshape(self.lo.shape[0], -1)[:, a:b] = np.inf
+            self.hi.reshape(self.hi.shape[0], -1)[:, a:b] = -np.inf
+        a, b = self._extra_span
+        if self.extra is not None and b > a:
+            self.extra[:, a:b] = 0.0
         self.rows[:] = 0
-        self._touched[:] = False
+        self._span = (0, 0)
+        self._extra_span = (0, 0)
+
+    @staticmethod
+    def _widen(span: tuple[int, int], start: int, stop: int) -> tuple[int, int]:
+        return (start, stop) if span[1] <= span[0] else (min(span[0], start), max(span[1], stop))
 
     def add(self, idx: np.ndarray, values: np.ndarray, weights: list[np.ndarray],
             group: int | None = None, groups: np.ndarray | None = None) -> None:
@@ -104,7 +113,6 @@ class BinAccumulator:
             g = 0 if group is None else int(group)
             flat = idx
             base = g * nb
-            self._touched[g] = True
             for c, wc in enumerate(weights):
                 self.rows[c, g] += int(np.count_nonzero(wc > 0))
         else:
@@ -113,13 +121,13 @@ class BinAccumulator:
             for c, wc in enumerate(weights):
                 present = np.bincount(groups, weights=wc > 0, minlength=self.n_groups)
                 self.rows[c] += present.astype(np.int64)
-                self._touched |= present > 0
         if flat.size == 0:
             return
         lo_i, hi_i = int(flat.min()), int(flat.max())
         local = flat - lo_i if lo_i else flat
         size = hi_i - lo_i + 1
         start = base + lo_i
+        self._span = self._widen(self._span, start, start + size)
         for c, wc in enumerate(weights):
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
             self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc * values, minlength=size)
@@ -141,23 +149,27 @@ class BinAccumulator:
         lo_i, hi_i = int(sub.min()), int(sub.max())
         local = sub - lo_i if lo_i else sub
         size = hi_i - lo_i + 1
+        self._extra_span = self._widen(self._extra_span, lo_i, lo_i + size)
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
     def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
         """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
-        w = self.w[weight, group]
+        nb = self.n_bins
+        a = min(max(self._span[0] - group * nb, 0), nb)  # the part of the written range in this group
+        b = min(max(self._span[1] - group * nb, 0), nb)
+        w = self.w[weight, group, a:b]
         used = np.flatnonzero(w > 0)
         if used.size == 0:
             return None
-        sums = np.stack([w[used], self.y[weight, group][used]], axis=1)
-        limbs = exact_sums(np.arange(used.size), sums, used.size)
-        lo, hi = self.lo[0, group][used], self.hi[0, group][used]
+        sums = np.stack([w[used], self.y[weight, group, a:b][used]], axis=1)
+        limbs = exact_values(sums)
         if self.n_weights == 2:  # rows with weight in this column: this column only (kind 1 + c), or both (3)
-            lo = np.minimum(self.lo[1 + weight, group][used], self.lo[3, group][used])
-            hi = np.maximum(self.hi[1 + weight, group][used], self.hi[3, group][used])
-        return SketchState(self.config, int(self.rows[weight, group]), used.astype(np.int64), limbs, lo.copy(),
-                           hi.copy())
+            lo = np.minimum(self.lo[1 + weight, group, a:b][used], self.lo[3, group, a:b][used])
+            hi = np.maximum(self.hi[1 + weight, group, a:b][used], self.hi[3, group, a:b][used])
+        else:
+            lo, hi = self.lo[0, group, a:b][used], self.hi[0, group, a:b][used]
+        return SketchState(self.config, int(self.rows[weight, group]), (used + a).astype(np.int64), limbs, lo, hi)
 
     def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
         """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""
@@ -168,6 +180,8 @@ class BinAccumulator:
         """(bins, float sums [n_used, n_extra]) of the extra columns over bins where any is non-zero."""
         if self.extra is None:
             return np.empty(0, np.int64), np.empty((0, 0))
-        used = np.flatnonzero(np.any(self.extra != 0.0, axis=0))
-        return used.astype(np.int64), np.ascontiguousarray(self.extra[:, used].T)
+        a, b = self._extra_span
+        part = self.extra[:, a:b]
+        used = np.flatnonzero(np.any(part != 0.0, axis=0))
+        return (used + a).astype(np.int64), np.ascontiguousarray(part[:, used].T)
 
