@@ -123,3 +123,14 @@ def test_a_label_split_by_an_unquoted_comma_is_refused(tmp_path):
 def test_reading_before_the_first_value_is_a_clear_error(tree):
     with pytest.raises(ParameterError, match="no value in force on 2010-01-01 \\(the first is from 2011-09-01\\)"):
         tree.at(dt.date(2010, 1, 1)).get("tax.iit.basic_deduction")
+
+
+def test_scale_on_mostly_untaxed_bases_equals_the_plain_interpolation(tree):
+    """The shortcut for bases mostly below the first threshold gives the same values (NaN stays NaN)."""
+    scale: Scale = tree.at(dt.date(2025, 1, 1)).get("tax.iit.schedule")
+    base = np.zeros(1000)
+    base[::7] = np.linspace(1.0, 2_000_000.0, base[::7].size)
+    base[5] = np.nan
+    knots_x, knots_y = scale._knots
+    want = np.interp(base, knots_x, knots_y, left=0.0)
+    np.testing.assert_array_equal(scale.calc(base), want)

@@ -43,8 +43,10 @@ def blocks(system: TaxBenefitSystem, households: Mapping[str, np.ndarray], perso
         p0, p1 = int(bounds[h0]), int(bounds[h1])
         hh = {k: v[h0:h1] for k, v in households.items()}
         pp = {k: v[p0:p1] for k, v in persons.items()}
-        index = np.repeat(np.arange(h1 - h0), np.diff(bounds[h0:h1 + 1]))
-        yield system.simulation(hh, pp, year, _members=Members(index, h1 - h0)), slice(h0, h1), slice(p0, p1)
+        counts = np.diff(bounds[h0:h1 + 1])
+        index = np.repeat(np.arange(h1 - h0), counts)
+        members = Members(index, h1 - h0, counts=counts)
+        yield system.simulation(hh, pp, year, _members=members), slice(h0, h1), slice(p0, p1)
 
 
 def compute(system: TaxBenefitSystem, households: Mapping[str, np.ndarray], persons: Mapping[str, np.ndarray],

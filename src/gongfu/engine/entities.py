@@ -31,11 +31,11 @@ class Members:
 
     __slots__ = ("index", "starts", "counts", "n_households", "n_persons", "_positions")
 
-    def __init__(self, index: np.ndarray, n_households: int):
+    def __init__(self, index: np.ndarray, n_households: int, counts: np.ndarray | None = None):
         self.index = index
         self.n_households = n_households
         self.n_persons = len(index)
-        self.counts = np.bincount(index, minlength=n_households)
+        self.counts = np.bincount(index, minlength=n_households) if counts is None else counts
         self.starts = np.zeros(n_households, dtype=np.int64)
         np.cumsum(self.counts[:-1], out=self.starts[1:])
         self._positions: list[tuple[np.ndarray, np.ndarray]] | None = None

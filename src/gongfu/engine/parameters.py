@@ -48,7 +48,14 @@ class Scale:
     def calc(self, base: np.ndarray) -> np.ndarray:
         """Tax on `base` by the schedule (0 below the first threshold)."""
         knots_x, knots_y = self._knots
-        return np.interp(np.asarray(base, dtype=np.float64), knots_x, knots_y, left=0.0)
+        base = np.asarray(base, dtype=np.float64)
+        taxed = ~(base <= knots_x[0])  # (NaN stays NaN)
+        if base.ndim != 1 or 2 * np.count_nonzero(taxed) > base.size:
+            return np.interp(base, knots_x, knots_y, left=0.0)
+        out = np.zeros(base.shape)  # most bases are below the first threshold: interpolate the others only
+        rows = np.flatnonzero(taxed)
+        out[rows] = np.interp(base[rows], knots_x, knots_y, left=0.0)
+        return out
 
     def marginal_rate(self, base: np.ndarray) -> np.ndarray:
         """The rate that applies to the last yuan of `base`."""

@@ -236,4 +236,4 @@ def _grouped_membership(household_ids: np.ndarray, person_household_ids: np.ndar
         return None
     index = np.cumsum(change, dtype=np.int64)
     index -= 1
-    return Members(index, len(household_ids))
+    return Members(index, len(household_ids), counts=np.diff(np.append(run_starts, len(change))))
