@@ -111,8 +111,14 @@ class Draws:
         """n standard normal draws (float32) by inverse CDF of 32-bit uniforms (see module docstring)."""
         w = self._words(2 * n)
         k, lo = w[:n], w[n:]  # high and low halves of each 32-bit uniform
-        z = _NORMAL_T[k] + _NORMAL_D[k] * (lo.astype(np.float32) * np.float32(1.0 / U16))
-        ext = np.flatnonzero((k == 0) | (k == U16 - 1))
+        ki = k.astype(np.intp)  # one index conversion for both tables
+        frac = lo.astype(np.float32)
+        frac *= np.float32(1.0 / U16)
+        step = _NORMAL_D.take(ki)
+        step *= frac
+        z = _NORMAL_T.take(ki)
+        z += step  # T[k] + D[k] * frac, as one expression would round it
+        ext = np.flatnonzero((k - np.uint16(1)) >= U16 - 2)  # k == 0 or k == 2**16 - 1 (wraps around)
         if ext.size:
             u32 = k[ext].astype(np.float64) * U16 + lo[ext]
             z[ext] = inverse_normal_cdf((u32 + 0.5) / 2.0**32)
@@ -121,7 +127,7 @@ class Draws:
     def normal16(self, n: int) -> np.ndarray:
         """n coarse standard normal draws (float32): the midpoint quantile of one 16-bit uniform's bin (65,536
         equally likely values, |z| <= 4.33). For spreads where the extreme tail does not matter."""
-        return _NORMAL_MID[self._words(n)]
+        return _NORMAL_MID.take(self._words(n))
 
 
 def _rngs(seed: int, partition_id: int) -> dict[str, Draws]:
@@ -132,6 +138,11 @@ def _rngs(seed: int, partition_id: int) -> dict[str, Draws]:
 def thr(p) -> np.ndarray:
     """Bernoulli thresholds for 16-bit uniforms: ``u < thr(p)`` has probability p (rounded to 2**-16)."""
     return np.rint(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0) * U16).astype(np.int32)
+
+
+def ithr(p: float) -> int:
+    """:func:`thr` of one probability as a Python int: ``u < ithr(p)`` then compares in 16 bits (no cast)."""
+    return int(thr(float(p)))
 
 
 def cat_lut(cdf: np.ndarray) -> np.ndarray:
@@ -149,25 +160,57 @@ def uniform_int(u: np.ndarray, k: int) -> np.ndarray:
     return (np.multiply(u, k, dtype=np.int32) >> 16).astype(np.int16)
 
 
+def _i8(mask: np.ndarray) -> np.ndarray:
+    """A boolean array as int8 0/1 (a view, no copy): lets categories be summed instead of selected."""
+    return mask.view(np.int8)
+
+
 # ---------------------------------------------------------------------------------------- derived tables
+# Speed notes. The generator runs at about a hundred numpy passes per person, so what a pass costs decides the
+# speed. On the 2-core VMs, a comparison or a sum of int8/bool arrays costs ~0.1 ns per element; a float32
+# operation ~0.3 ns; a gather (``take``) from a small table with an intp index ~0.6 ns, with an int8/int16
+# index ~1.2-2 ns (numpy converts the index first); but ``np.where``, boolean-mask assignment and boolean
+# compression of an unpredictable mask cost ~4 ns (a branch mispredicted per element). Hence: categories are
+# summed as int8 (``status = drawn * working + 7 * student + ...``) instead of assigned under masks, each
+# Bernoulli compares its uniforms with a Python-int threshold (or with a threshold gathered from a table keyed
+# on the person), per-person tables are keyed on (group, age, sex) with one intp key, sparse subsets are taken
+# with ``flatnonzero`` + ``take``/``put``, and area-dependent values use slices (urban households and their
+# persons come first). Every rewrite keeps each element's arithmetic (dtype, order of operations) unchanged,
+# so the output is byte-identical to the straightforward formulation.
+KEYS = 3 * AGES * 2  # person key: (group * 128 + age) * 2 + sex
+# the codes the sums and 0/1 views below rely on (docs/ARCHITECTURE.md enums)
+if (Sex.male, Sex.female, HukouType.rural, HukouType.urban, EmploymentStatus.inactive, PensionScheme.none) != (
+        0, 1, 0, 1, 0, 0):
+    raise ImportError("gongfu.population.synth assumes Sex/HukouType codes 0/1 and inactive/none == 0")
+
+
 @dataclass
 class Tables:
     """Per-model lookup tables of the generator (built once per Model, cached on it)."""
 
-    type_lut: np.ndarray
-    head_age_lut: np.ndarray
-    child_lut: np.ndarray
+    type_lut: np.ndarray         # [2 areas, 2**16] household type
+    head_age_lut: np.ndarray     # [7 types, 2**16] head age - MIN_AGE_HEAD
+    n_child_lut: np.ndarray      # [7 types * 2 areas, 2**16] intended children (0 for types without children)
     gap_lut: np.ndarray
     gap_min: int
     origin_lut: np.ndarray
-    emp_lut: np.ndarray
-    tenure_lut: np.ndarray
+    emp_lut: np.ndarray          # [18 rows, 2**16] working-age status
+    tenure_lut: np.ndarray       # [3 groups, 2**16]
     tier_lut: np.ndarray
     head_male: np.ndarray
     spouse: np.ndarray
-    student_thr: np.ndarray      # [3 groups * 128 ages]
-    emp_row: np.ndarray          # [(group * 128 + age) * 2 + sex] -> row of emp_lut
+    disab_any: np.ndarray        # [128 ages] threshold of any grade (uint16 when it fits: 16-bit comparison)
     disab_thr: np.ndarray        # [128 ages, 4] cumulative thresholds of grades 1..4
+    # keyed on the person key (group * 128 + age) * 2 + sex
+    student_thr: np.ndarray
+    pensioner_thr: np.ndarray
+    elderly_work_thr: np.ndarray  # elderly non-pensioners: farming (rural) or flexible work (towns, 60-69)
+    elderly_work_status: np.ndarray  # ... and the status it gives (farmer or flexible)
+    emp_base: np.ndarray         # row of emp_lut << 16 (intp), to be or-ed with a uniform
+    member_thr: np.ndarray       # [8 statuses * 3 groups] employee-scheme membership of the working-age
+    # value tables
+    transfer_factor: np.ndarray  # [2**16] mean-one log-normal factor of private transfers, by 16-bit uniform
+    floor_factor: np.ndarray     # [2**16] log-normal factor of floor area, by 16-bit uniform
 
 
 def tables(m: Model) -> Tables:
@@ -190,67 +233,104 @@ def _build_tables(m: Model) -> Tables:
 
     gap_p = np.array([phi((v + 0.5 - g["mean"]) / g["sd"]) - phi((v - 0.5 - g["mean"]) / g["sd"]) for v in vals])
     gap_cdf = np.cumsum(gap_p / gap_p.sum())
+    # per person key: group x age x sex
+    ages = np.arange(AGES)
+    grp = np.arange(3)[:, None, None]
+    age = ages[None, :, None]
+    sex = np.arange(2)[None, None, :]
+    shape = (3, AGES, 2)
     ed = a["education"]
-    student = np.zeros((3, AGES))
+    student = np.zeros(shape)
     student[:, 3:16] = ed["age_3_15"]
     for gi, gk in enumerate(GROUP_KEYS):
         ar = "rural" if gk == "rural" else "urban"
         for lo_a, hi_a, key in ((16, 18, "age_16_18"), (19, 22, "age_19_22"), (23, 24, "age_23_24")):
             student[gi, lo_a:hi_a + 1] = ed[key][ar]
-    ages = np.arange(AGES)
-    band = np.where(ages <= 24, 0, np.where(ages <= 49, 1, 2))
-    emp_row = np.zeros((3, AGES, 2), dtype=np.int16)
-    for gi in range(3):
-        for sx in range(2):
-            emp_row[gi, :, sx] = (band * 3 + gi) * 2 + sx
+    ret = a["retirement"]
+    p_pens = thr([ret["employee_pensioner"][gk] * float(f["employee_pensioner"]) for gk in GROUP_KEYS])
+    e = a["employment"]
+    ef, eu = e["elderly_rural_farmer"], e["elderly_urban_flexible"]
+    rural = grp == G_RURAL
+    farm_thr = np.where(age < 70, ithr(ef["age_60_69"]), ithr(ef["age_70_plus"]))
+    flex_thr = np.where(age < 70, ithr(eu["age_60_69"]), 0)
+    band = np.where(age <= 24, 0, np.where(age <= 49, 1, 2))
+    emp_row = (band * 3 + grp) * 2 + sex
+    pm = a["pension_membership"]
+    by_status = np.zeros((8, 3))
+    for st, key in ((EmploymentStatus.self_employed, "self_employed"), (EmploymentStatus.flexible, "flexible"),
+                    (EmploymentStatus.unemployed, "unemployed"), (EmploymentStatus.inactive, "inactive")):
+        by_status[st] = pm[key]
+    by_status[EmploymentStatus.employee] = [pm["employee"][gk] for gk in GROUP_KEYS]
     d = a["disability"]
     prev = np.minimum(float(f["disability_level"]) * np.exp(d["age_slope"] * (ages - 60.0)), 0.6)
     sev = float(f["severe_share"])
     g1, g3 = d["grade_split"]["severe_grade_1"], d["grade_split"]["mild_grade_3"]
-    cum = np.stack([prev * sev * g1, prev * sev, prev * (sev + (1 - sev) * g3), prev], axis=1)
+    cum = thr(np.stack([prev * sev * g1, prev * sev, prev * (sev + (1 - sev) * g3), prev], axis=1))
     hs = a["housing"]
     ten = np.cumsum(np.array([hs["tenure"][k] for k in GROUP_KEYS], dtype=np.float64), axis=1)
     ten /= ten[:, -1:]
     tier = np.cumsum(hs["city_tier_other_provinces"])
+    child_lut = cat_lut(m.child_cdf)
+    n_child = np.where(np.repeat(m.has_children, 2)[:, None], 1 + child_lut, 0).astype(np.int8)
+    sig = np.float32(a["private_transfers"]["sigma"])
     return Tables(
-        type_lut=cat_lut(m.type_cdf), head_age_lut=cat_lut(m.head_age_cdf), child_lut=cat_lut(m.child_cdf),
+        type_lut=cat_lut(m.type_cdf), head_age_lut=cat_lut(m.head_age_cdf), n_child_lut=n_child,
         gap_lut=cat_lut(gap_cdf)[0], gap_min=lo, origin_lut=cat_lut(m.origin_cdf), emp_lut=cat_lut(m.emp_cdf),
         tenure_lut=cat_lut(ten), tier_lut=cat_lut(tier / tier[-1])[0],
-        head_male=thr(m.head_male), spouse=thr(m.spouse_p), student_thr=thr(student).ravel(),
-        emp_row=emp_row.ravel(), disab_thr=thr(cum),
+        head_male=thr(m.head_male), spouse=thr(m.spouse_p),
+        disab_any=cum[:, 3].astype(np.uint16) if cum[:, 3].max() < U16 else cum[:, 3].copy(), disab_thr=cum,
+        student_thr=np.broadcast_to(thr(student), shape).ravel(),
+        pensioner_thr=np.broadcast_to(p_pens[grp], shape).ravel(),
+        elderly_work_thr=np.broadcast_to(np.where(rural, farm_thr, flex_thr), shape).astype(np.int32).ravel(),
+        elderly_work_status=np.broadcast_to(np.where(rural, EmploymentStatus.farmer, EmploymentStatus.flexible),
+                                            shape).astype(np.int8).ravel(),
+        emp_base=np.broadcast_to(emp_row, shape).astype(np.intp).ravel() << 16,
+        member_thr=thr(by_status * float(f["employee_member"])).ravel(),
+        transfer_factor=np.exp(sig * _NORMAL_MID - np.float32(0.5) * sig * sig),
+        floor_factor=np.exp(0.3 * _NORMAL_MID.astype(np.float64)),
     )
 
 
 # ----------------------------------------------------------------------------------------------- stages
-def _structure(d: Draws, m: Model, t: Tables, area: np.ndarray):
-    """Household types and the [n, 9] slot matrices of age, sex, activity."""
-    n = len(area)
+def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
+    """Household types and the [n, 9] slot matrices of age, sex, activity (ages and sexes of inactive slots are
+    left undefined); the household size; whether an adult child (18-34) lives at home."""
     a = m.a["household_types"]
     u = d.u16(20, n)
-    typ = t.type_lut[area, u[0]]
-    head_age = MIN_AGE_HEAD + t.head_age_lut[typ, u[1]].astype(np.int16)
-    head_male = u[2] < t.head_male[typ]
-    has_spouse = u[3] < t.spouse[typ]
-    gap = t.gap_lut[u[4]].astype(np.int16) + np.int16(t.gap_min)
-    spouse_age = np.clip(np.where(head_male, head_age - gap, head_age + gap), 18, 100)
+    typ = np.empty(n, dtype=np.int8)
+    typ[:n_urban] = t.type_lut[Area.urban].take(u[0, :n_urban])
+    typ[n_urban:] = t.type_lut[Area.rural].take(u[0, n_urban:])
+    ti = typ.astype(np.intp)
+    head_age = t.head_age_lut.take((ti << 16) | u[1]).astype(np.int16)
+    head_age += MIN_AGE_HEAD
+    head_male = u[2] < t.head_male.take(ti)
+    has_spouse = u[3] < t.spouse.take(ti)
+    gap = t.gap_lut.take(u[4]).astype(np.int16)
+    gap += t.gap_min
+    gap *= 1 - 2 * _i8(head_male)  # the husband is the older by the gap
+    spouse_age = np.clip(head_age + gap, 18, 100)
 
-    ages = np.zeros((n, SLOTS), dtype=np.int16)
-    active = np.zeros((n, SLOTS), dtype=bool)
+    ages = np.empty((n, SLOTS), dtype=np.int16)
+    active = np.empty((n, SLOTS), dtype=bool)
     ages[:, 0] = head_age
     active[:, 0] = True
     ages[:, 1] = spouse_age
     active[:, 1] = has_spouse
+    size = 1 + _i8(has_spouse)
     # children: intended number by type x area, oldest born when the head was U(min, max), spacing U(min, max)
-    n_child = np.where(m.has_children[typ], 1 + t.child_lut[typ.astype(np.intp) * 2 + area, u[5]], 0)
+    row = ti * 2
+    row[:n_urban] += Area.urban
+    n_child = t.n_child_lut.take((row << 16) | u[5])
     fb, sp = a["first_birth_age"], a["birth_spacing"]
     c0 = head_age - (fb["min"] + uniform_int(u[6], fb["max"] - fb["min"] + 1))
     c1 = c0 - (sp["min"] + uniform_int(u[7], sp["max"] - sp["min"] + 1))
     c2 = c1 - (sp["min"] + uniform_int(u[8], sp["max"] - sp["min"] + 1))
     adult_child = np.zeros(n, dtype=bool)
     for k, ck in enumerate((c0, c1, c2)):
-        ages[:, 2 + k] = np.maximum(ck, 0)
+        ages[:, 2 + k] = ck
         act = (n_child > k) & (ck >= 0) & (ck <= 34)
         active[:, 2 + k] = act
+        size += _i8(act)
         adult_child |= act & (ck >= 18)
     # parents of the head
     par = a["parents"]
@@ -258,142 +338,130 @@ def _structure(d: Draws, m: Model, t: Tables, area: np.ndarray):
     span = par["age_gap_max"] - par["age_gap_min"] + 1
     p0 = head_age + (par["age_gap_min"] + uniform_int(u[9], span))
     p1 = head_age + (par["age_gap_min"] + uniform_int(u[10], span))
-    two = u[11] < thr(par["two_share"])
-    ages[:, 5] = np.minimum(p0, 127)
-    ages[:, 6] = np.minimum(p1, 127)
-    active[:, 5] = is_par & (p0 <= 100)
-    active[:, 6] = is_par & two & (p1 <= 100)
+    two = u[11] < ithr(par["two_share"])
+    ages[:, 5] = p0
+    ages[:, 6] = p1
+    act5 = is_par & (p0 <= 100)
+    act6 = is_par & two & (p1 <= 100)
     # grandchildren (skipped generation)
     gc = a["grandchildren"]
     is_skip = typ == T_SKIPPED
     ages[:, 7] = uniform_int(u[12], gc["max_age"] + 1)
     ages[:, 8] = uniform_int(u[13], gc["max_age"] + 1)
-    active[:, 7] = is_skip
-    active[:, 8] = is_skip & (u[14] < thr(gc["probs"][1]))
-    # sex per slot
+    act8 = is_skip & (u[14] < ithr(gc["probs"][1]))
+    for k, act in ((5, act5), (6, act6), (7, is_skip), (8, act8)):
+        active[:, k] = act
+        size += _i8(act)
+    # sex per slot (Sex.male 0, Sex.female 1)
     sex = np.empty((n, SLOTS), dtype=np.int8)
-    sex[:, 0] = np.where(head_male, Sex.male, Sex.female)
-    sex[:, 1] = np.where(head_male, Sex.female, Sex.male)
-    female = thr(a["sex_female_share"])
+    sex[:, 0] = ~head_male
+    sex[:, 1] = head_male
+    female = ithr(a["sex_female_share"])
     for k, col in enumerate((2, 3, 4, 7, 8)):
         sex[:, col] = u[15 + k] < female
     # father in slot 5 unless he is the only one left and the draw makes the lone parent the mother
-    one_parent = active[:, 5] & ~active[:, 6]
-    sex[:, 5] = np.where(one_parent & ~two & (u[15] < thr(a["lone_parent_female"])), Sex.female, Sex.male)
+    sex[:, 5] = act5 & ~act6 & ~two & (u[15] < ithr(a["lone_parent_female"]))
     sex[:, 6] = Sex.female
-    return typ, ages, sex, active, adult_child
+    return typ, head_age, ages, sex, active, size, adult_child
 
 
-def _hukou(d: Draws, m: Model, t: Tables, pidx: int, area: np.ndarray, head_age: np.ndarray):
-    """Hukou province, hukou type and group per household."""
-    n = len(area)
+def _hukou(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, head_age: np.ndarray):
+    """Hukou province and group per household (urban households first); the hukou type follows from the group
+    (urban hukou only in group G_URBAN_HUKOU)."""
+    n = len(head_age)
     a = m.a["hukou"]
     f = m.f["scales"]
     u = d.u16(4, n)
-    af = a["migrant_head_age_factor"]
-    age_factor = np.where(head_age < 45, af["under_45"], np.where(head_age < 60, af["from_45_to_59"], af["over_60"]))
-    urban = area == Area.urban
-    cross = urban & (u[0] < thr(m.cross_rate[pidx] * age_factor))
-    local_rural = urban & ~cross & (u[1] < thr(float(f["rural_local_hukou"]) * age_factor))
     hukou_prov = np.full(n, CODES[pidx], dtype=np.int8)
-    ci = np.flatnonzero(cross)
-    hukou_prov[ci] = CODES[t.origin_lut[pidx][u[2, ci]]]
-    rural_type = ~urban | local_rural | (cross & (u[3] < thr(a["cross_province_rural_share"])))
-    hukou_type = np.where(rural_type, HukouType.rural, HukouType.urban).astype(np.int8)
-    group = np.where(~urban, G_RURAL, np.where(rural_type, G_RURAL_HUKOU_URBAN, G_URBAN_HUKOU)).astype(np.int8)
-    return hukou_prov, hukou_type, group
+    group = np.full(n, G_RURAL, dtype=np.int8)  # rural residents hold local rural hukou
+    if n_urban:
+        af = a["migrant_head_age_factor"]
+        factor = np.array([af["under_45"], af["from_45_to_59"], af["over_60"]], dtype=np.float64)
+        ha = head_age[:n_urban]
+        band = (_i8(ha >= 45) + _i8(ha >= 60)).astype(np.intp)  # 0: under 45, 1: 45-59, 2: 60+
+        cross = u[0, :n_urban] < thr(m.cross_rate[pidx] * factor).take(band)
+        local_rural = ~cross & (u[1, :n_urban] < thr(float(f["rural_local_hukou"]) * factor).take(band))
+        ci = np.flatnonzero(cross)
+        hukou_prov[ci] = CODES[t.origin_lut[pidx][u[2, ci]]]
+        rural_type = local_rural | (cross & (u[3, :n_urban] < ithr(a["cross_province_rural_share"])))
+        group[:n_urban] = _i8(rural_type) * np.int8(G_RURAL_HUKOU_URBAN - G_URBAN_HUKOU) + np.int8(G_URBAN_HUKOU)
+    return hukou_prov, group
 
 
-def _disability(d: Draws, t: Tables, age: np.ndarray) -> np.ndarray:
+def _disability(d: Draws, t: Tables, age_i: np.ndarray) -> np.ndarray:
     """Disability grade (0 none, 1-2 severe, 3-4 moderate/mild): one uniform against cumulative thresholds of
     prevalence x grade shares by age (prevalence rising with age, CDPF totals)."""
-    u = d.u16(1, len(age))[0]
-    grade = np.zeros(len(age), dtype=np.int8)
-    i = np.flatnonzero(u < t.disab_thr[:, 3][age])
+    u = d.u16(1, len(age_i))[0]
+    grade = np.zeros(len(age_i), dtype=np.int8)
+    i = np.flatnonzero(u < t.disab_any.take(age_i))
     if i.size:
-        below = u[i, None] < t.disab_thr[age[i]]  # [k, 4]: below the thresholds of grades 1, 2, 3, 4
+        below = u[i, None] < t.disab_thr[age_i[i]]  # [k, 4]: below the thresholds of grades 1, 2, 3, 4
         grade[i] = 5 - below.sum(axis=1)
     return grade
 
 
-def _employment(d: Draws, m: Model, t: Tables, age, sex, group, grade, year: int):
-    """Employment status, pension scheme and contribution years per person."""
+def _employment(d: Draws, m: Model, t: Tables, pkey: np.ndarray, age, sex, group, grade, year: int):
+    """Employment status, pension scheme and contribution years per person (``pkey``: the person key)."""
     a = m.a
     f = m.f["scales"]
     n = len(age)
     u = d.u16(9, n)
-    rural = group == G_RURAL
-    gidx = group.astype(np.int16) * AGES + age
-    student = u[0] < t.student_thr[gidx]
+    student = u[0] < t.student_thr.take(pkey)
     # retirement age: men 60, women 50 or 55
     ret = a["retirement"]
-    ret_age = np.where(sex == Sex.male, ret["age_men"],
-                       np.where(u[1] < U16 // 2, ret["age_women"][0], ret["age_women"][1]))
+    men, (w0, w1) = ret["age_men"], ret["age_women"]
+    ret_age = sex * ((w0 - men) + _i8(u[1] >= U16 // 2) * np.int8(w1 - w0)) + np.int8(men)  # Sex.female == 1
     adult = (age >= 16) & ~student
-    p_pens = thr([ret["employee_pensioner"][g] * float(f["employee_pensioner"]) for g in GROUP_KEYS])
-    pensioner = adult & (age >= ret_age) & (u[2] < p_pens[group])
+    pensioner = adult & (age >= ret_age) & (u[2] < t.pensioner_thr.take(pkey))
     elderly = adult & ~pensioner & (age >= 60)
     working = adult & ~pensioner & ~elderly
-    # working-age status: rows band x group x sex
-    row = t.emp_row[gidx.astype(np.intp) * 2 + sex]
-    drawn = np.take(t.emp_lut.ravel(), (row.astype(np.int32) << 16) | u[3])
-    status = np.where(working, drawn, np.int8(EmploymentStatus.inactive)).astype(np.int8)
+    # working-age status: rows band x group x sex; 80% of the severely disabled are inactive
     e = a["employment"]
-    inactive_dis = working & (grade > 0) & (grade <= 2) & (u[4] < thr(e["severe_disability_inactive"]))
-    status[inactive_dis] = EmploymentStatus.inactive
-    # elderly non-pensioners: some farm (rural) or work flexibly (urban, 60-69)
-    ef, eu = e["elderly_rural_farmer"], e["elderly_urban_flexible"]
-    p_farm = np.where(age < 70, thr(ef["age_60_69"]), thr(ef["age_70_plus"]))
-    farm = elderly & rural & (u[3] < p_farm)
-    flex = elderly & ~rural & (age < 70) & (u[3] < thr(eu["age_60_69"]))
-    status[farm] = EmploymentStatus.farmer
-    status[flex] = EmploymentStatus.flexible
-    status[student] = EmploymentStatus.student
-    status[pensioner] = EmploymentStatus.retired
+    drawn = t.emp_lut.take(t.emp_base.take(pkey) | u[3])
+    inactive_dis = working & (grade > 0) & (grade <= 2) & (u[4] < ithr(e["severe_disability_inactive"]))
+    # elderly non-pensioners: some farm (rural) or work flexibly (towns, 60-69)
+    elderly_work = elderly & (u[3] < t.elderly_work_thr.take(pkey))
+    # the categories are exclusive and EmploymentStatus.inactive == 0: sum them
+    status = drawn * _i8(working & ~inactive_dis)
+    status += _i8(elderly_work) * t.elderly_work_status.take(pkey)
+    status += _i8(student) * np.int8(EmploymentStatus.student)
+    status += _i8(pensioner) * np.int8(EmploymentStatus.retired)
     # pension scheme membership: employee scheme by status (employees also by group), else resident scheme
     pm = a["pension_membership"]
-    scale = float(f["employee_member"])
-    by_status = np.zeros((8, 3))
-    for st, key in ((EmploymentStatus.self_employed, "self_employed"), (EmploymentStatus.flexible, "flexible"),
-                    (EmploymentStatus.unemployed, "unemployed"), (EmploymentStatus.inactive, "inactive")):
-        by_status[st] = pm[key]
-    by_status[EmploymentStatus.employee] = [pm["employee"][g] for g in GROUP_KEYS]
-    p_emp = thr(by_status * scale).ravel()
-    member_emp = working & (u[5] < p_emp[status.astype(np.intp) * 3 + group])
-    p_res = np.where(elderly, thr(ret["resident_member_elderly"] * float(f["resident_elderly"])),
-                     thr(pm["resident_otherwise"] * float(f["resident_member"])))
-    member_res = (working | elderly) & ~member_emp & (u[6] < p_res)
-    scheme = np.zeros(n, dtype=np.int8)
-    scheme[member_res] = PensionScheme.resident
-    scheme[pensioner | member_emp] = PensionScheme.employee
+    member_emp = working & (u[5] < t.member_thr.take(status * np.int8(3) + group))
+    res_elderly = ithr(ret["resident_member_elderly"] * float(f["resident_elderly"]))
+    res_other = ithr(pm["resident_otherwise"] * float(f["resident_member"]))
+    member_res = ((elderly & (u[6] < res_elderly)) | (working & (u[6] < res_other))) & ~member_emp
+    scheme = _i8(member_res) * np.int8(PensionScheme.resident)
+    scheme += _i8(pensioner | member_emp) * np.int8(PensionScheme.employee)
     cy = pm["contribution_years"]
     years = np.zeros(n, dtype=np.int16)
     # retirees: U(min, max) x a fitted scale (average employee pension), at most the years since age 16
-    drawn_years = cy["retiree"]["min"] + uniform_int(u[7][pensioner], cy["retiree"]["max"] - cy["retiree"]["min"] + 1)
-    years[pensioner] = np.minimum(np.rint(drawn_years * np.float32(f["retiree_years"])), ret_age[pensioner] - 16)
+    i = np.flatnonzero(pensioner)
+    drawn_years = cy["retiree"]["min"] + uniform_int(u[7].take(i), cy["retiree"]["max"] - cy["retiree"]["min"] + 1)
+    y = np.minimum(np.rint(drawn_years * np.float32(f["retiree_years"])), ret_age.take(i) - 16)
+    years[i] = y.astype(np.int16)
     af = cy["active_fraction"]
     i = np.flatnonzero(member_emp)
-    frac = np.float32(af["min"]) + u[7][i] * np.float32((af["max"] - af["min"]) / U16)
-    years[i] = np.clip(np.floor(frac * (age[i] - 20)), 0, 45)
+    frac = np.float32(af["min"]) + u[7].take(i) * np.float32((af["max"] - af["min"]) / U16)
+    years[i] = np.clip(np.floor(frac * (age.take(i) - 20)), 0, 45).astype(np.int16)
     i = np.flatnonzero(member_res)
-    span = np.minimum(age[i] - 16, year - cy["resident_since"])
-    years[i] = np.maximum(np.floor(span * (np.float32(0.6) + u[8][i] * np.float32(0.4 / U16))), 0)
+    span = np.minimum(age.take(i) - 16, year - cy["resident_since"])
+    years[i] = np.maximum(np.floor(span * (np.float32(0.6) + u[8].take(i) * np.float32(0.4 / U16))), 0).astype(
+        np.int16)
     return status, scheme, years
 
 
-def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, age, sex, group, status):
-    """Earnings by source (log-normal with a household shock); the household shocks are returned for the
-    wealth index behind property income."""
+def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Log median, sigma and age/sex adjustment (float32) of earnings by status x person key: the terms of
+    ``log earnings = mu + sigma z + household shock - adjustment``."""
     inc = m.a["income"]
     fi = m.f["income"]
-    z = d.normal(len(age))  # one draw each: a person has one kind of earnings
-    hz = d.normal(2 * n).reshape(2, n)
     lidx = float(np.log(m.income_index[pidx]))
     # kind of earnings by status: 0 none, 1 employee, 2 flexible (wages), 3 self-employed, 4 farmer
-    kind_of = np.zeros(8, dtype=np.int8)
+    kind_of = np.zeros(8, dtype=np.intp)
     kind_of[EmploymentStatus.employee], kind_of[EmploymentStatus.flexible] = 1, 2
     kind_of[EmploymentStatus.self_employed], kind_of[EmploymentStatus.farmer] = 3, 4
-    kind = kind_of[status]
     # log median (with levels, scales and province index) and sigma by kind x group
     level = {g: fi["level_rural"] if g == "rural" else fi["level_urban"] for g in GROUP_KEYS}
     sig = {g: fi["sigma_rural"] if g == "rural" else fi["sigma_urban"] for g in GROUP_KEYS}
@@ -412,24 +480,44 @@ def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, age, sex, group, status)
         sd[1:3, gi] = sig[g] * inc["wage_sigma"]
         sd[3, gi] = sig[g] * inc["self_employment_sigma"]
         sd[4, gi] = sig[g] * inc["agricultural_sigma"]
+    shape = (8, 3, AGES, 2)
+    kind = kind_of[:, None, None, None]
+    grp = np.arange(3)[None, :, None, None]
+    # the wage age curve and female gap, in float32 as on persons: curvature x dev^2 - gap x sex (wages only)
     ac = inc["age_curve"]
-    is_wage = (kind == 1) | (kind == 2)
-    kg = kind.astype(np.intp) * 3 + group
-    shock = (np.float32(inc["household_shock_sd"]) * hz[0])[hh]
-    logv = mu.astype(np.float32).ravel()[kg] + sd.astype(np.float32).ravel()[kg] * z + shock
-    dev = (age - ac["peak"]).astype(np.float32)
-    logv -= np.where(is_wage, np.float32(ac["curvature"]) * dev * dev - np.float32(inc["female_log_gap"]) * sex,
-                     np.float32(0))
-    v = np.exp(logv, dtype=np.float64)
-    zero = 0.0
-    wage_income = np.where(is_wage, v, zero)
-    self_employment_income = np.where(kind == 3, v, zero)
-    agricultural_income = np.where(kind == 4, v, zero)
+    dev = (np.arange(AGES, dtype=np.int16) - ac["peak"]).astype(np.float32)[None, None, :, None]
+    female = np.arange(2, dtype=np.int8)[None, None, None, :]
+    adjust = np.float32(ac["curvature"]) * dev * dev - np.float32(inc["female_log_gap"]) * female
+    adjust = np.where((kind == 1) | (kind == 2), adjust, np.float32(0))
+    return (np.broadcast_to(mu.astype(np.float32)[kind, grp], shape).ravel(),
+            np.broadcast_to(sd.astype(np.float32)[kind, grp], shape).ravel(),
+            np.broadcast_to(adjust, shape).ravel())
+
+
+def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
+    """Earnings by source (log-normal with a household shock); the household shocks are returned for the
+    wealth index behind property income."""
+    inc = m.a["income"]
+    z = d.normal(len(pkey))  # one draw each: a person has one kind of earnings
+    hz = d.normal(2 * n).reshape(2, n)
+    mu, sd, adjust = _income_tables(m, pidx)
+    ikey = status.astype(np.intp) * KEYS + pkey
+    logv = sd.take(ikey)
+    logv *= z
+    logv += mu.take(ikey)  # mu + sd z (float32 addition commutes exactly)
+    logv += (np.float32(inc["household_shock_sd"]) * hz[0]).take(hh)
+    logv -= adjust.take(ikey)
+    v = logv.astype(np.float64)
+    np.exp(v, out=v)
+    wage_income = v * ((status == EmploymentStatus.employee) | (status == EmploymentStatus.flexible))
+    self_employment_income = v * (status == EmploymentStatus.self_employed)
+    agricultural_income = v * (status == EmploymentStatus.farmer)
     return wage_income, self_employment_income, agricultural_income, hz
 
 
-def _private_transfers(d: Draws, m: Model, pidx: int, typ, head_age, adult_child, area, hh, slot, age, status,
-                       has_supporter, earnings) -> np.ndarray:
+def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n_up: int, typ, head_age,
+                       adult_child, hh, heads, slot, age, status, has_supporter, wage_income,
+                       self_employment_income) -> np.ndarray:
     """Private transfers received per person (yuan/year): the part of NBS net transfers that gongfu's programmes
     do not produce (assumptions.yaml private_transfers). Units go to persons 60+ (support by children living
     elsewhere, medical reimbursements, pensions above the rules'), to the head of a rural household with
@@ -438,40 +526,51 @@ def _private_transfers(d: Draws, m: Model, pidx: int, typ, head_age, adult_child
     from children or remittances.
 
     Amount = fitted level x units x mean-one log-normal factor x province income index^elasticity; who receives
-    and the units are assumptions, the level is fitted to NBS net transfers by area.
+    and the units are assumptions, the level is fitted to NBS net transfers by area. ``n_up`` persons live in
+    the ``n_urban`` urban households, which come first.
     """
     a = m.a["private_transfers"]
     fi = m.f["income"]
     el, rm = a["elderly"], a["remittances"]
     u = d.u16(2, len(age))
-    z = d.normal16(len(age))
-    sig = np.float32(a["sigma"])
+    zu = d._words(len(age))  # the uniforms of the log-normal factor (Draws.normal16)
     index = m.income_index[pidx] ** fi["province_elasticity"]  # as earnings (fitted)
-    urban_h = area == Area.urban
     # elderly: co-resident with a child when living with the head as the head's parent, or heading/partnering
     # a household with an adult child
-    coresident = ((slot == 5) | (slot == 6)) | ((slot <= 1) & adult_child[hh])
-    p_recv = np.where(coresident, thr(el["receive_share"]["with_coresident_child"]),
-                      thr(el["receive_share"]["without_coresident_child"]))
-    elderly = (age >= el["min_age"]) & has_supporter & (u[0] < p_recv)  # no children, no support (tekun)
-    units = np.where(status == EmploymentStatus.retired, np.float32(el["units"]["employee_pensioner"]),
-                     np.float32(el["units"]["without_employee_pension"]))
-    units *= np.where(age >= 70, np.float32(el["age_70_plus_factor"]), np.float32(1.0))
-    units = np.where(elderly, units, np.float32(0.0))
-    units += np.float32(a["earners_units_per_10000_yuan"] / 10000.0) * earnings.astype(np.float32)
+    coresident = ((slot == 5) | (slot == 6)) | ((slot <= 1) & adult_child.take(hh))
+    rs = el["receive_share"]
+    receive = ((coresident & (u[0] < ithr(rs["with_coresident_child"])))
+               | (~coresident & (u[0] < ithr(rs["without_coresident_child"]))))
+    elderly = (age >= el["min_age"]) & has_supporter & receive  # no children, no support (tekun)
+    # units of the elderly by (employee pensioner, 70+, receiving), as float32 products
+    eu = el["units"]
+    per_unit = np.array([eu["without_employee_pension"], eu["employee_pensioner"]], dtype=np.float32)[:, None]
+    old = np.array([1.0, el["age_70_plus_factor"]], dtype=np.float32)[None, :]
+    unit_lut = np.zeros((2, 2, 2), dtype=np.float32)
+    unit_lut[:, :, 1] = per_unit * old
+    key = (_i8(status == EmploymentStatus.retired) * np.int8(4) + _i8(age >= 70) * np.int8(2) + _i8(elderly))
+    units = unit_lut.ravel().take(key.astype(np.intp))
+    earner_units = a["earners_units_per_10000_yuan"]
+    if earner_units:  # (adding 0 x earnings would change nothing)
+        units += np.float32(earner_units / 10000.0) * (wage_income + self_employment_income).astype(np.float32)
     # remittances to rural households, on the head
-    skipped = typ == T_SKIPPED
-    mid = ~urban_h & ~skipped & (head_age >= 40) & (head_age <= 69)
-    heads = np.flatnonzero(slot == 0)
-    uh = u[1][heads]
-    rem = np.where(skipped & (uh < thr(rm["skipped_generation"]["receive_share"])),
-                   np.float32(rm["skipped_generation"]["units"]),
-                   np.where(mid & (uh < thr(rm["rural_head_40_69"]["receive_share"])),
-                            np.float32(rm["rural_head_40_69"]["units"]), np.float32(0.0)))
-    units[heads] += np.where(urban_h | ~has_supporter[heads], np.float32(0.0), rem)
+    if n_urban < len(typ):
+        hr = heads[n_urban:]
+        uh = u[1].take(hr)
+        skipped = typ[n_urban:] == T_SKIPPED
+        ha = head_age[n_urban:]
+        sg, rh = rm["skipped_generation"], rm["rural_head_40_69"]
+        got_skipped = skipped & (uh < ithr(sg["receive_share"]))
+        got_mid = ~skipped & (ha >= 40) & (ha <= 69) & (uh < ithr(rh["receive_share"]))
+        rem_lut = np.array([0.0, sg["units"], rh["units"]], dtype=np.float32)
+        rkey = (_i8(got_skipped) + _i8(got_mid) * np.int8(2)) * _i8(has_supporter.take(hr))
+        units[hr] += rem_lut.take(rkey.astype(np.intp))
     level = np.array([fi["private_level_rural"], fi["private_level_urban"]], dtype=np.float32) * np.float32(index)
-    amount = units * level[area][hh] * np.exp(sig * z - np.float32(0.5) * sig * sig)
-    return np.rint(amount).astype(np.float64)
+    units[:n_up] *= level[Area.urban]
+    units[n_up:] *= level[Area.rural]
+    units *= t.transfer_factor.take(zu)
+    np.rint(units, out=units)
+    return units.astype(np.float64)
 
 
 def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_rural: int,
@@ -484,24 +583,35 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     n = n_urban + n_rural
     area = np.zeros(n, dtype=np.int8)
     area[:n_urban] = Area.urban
-    typ, ages, sexes, active, adult_child = _structure(rngs["demography"], m, t, area)
-    head_age = ages[:, 0]
-    hukou_prov_h, hukou_type_h, group_h = _hukou(rngs["hukou"], m, t, pidx, area, head_age)
+    typ, head_age, ages, sexes, active, size, adult_child = _structure(rngs["demography"], m, t, n_urban, n)
+    hukou_prov_h, group_h = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age)
 
-    # flatten the slot matrices into persons (row-major: grouped by household, household order)
-    size = np.count_nonzero(active, axis=1)
-    flat = np.flatnonzero(active.ravel())
-    hh = np.repeat(np.arange(n, dtype=np.intp), size)
-    slot = (flat - hh * SLOTS).astype(np.int8)
-    age = ages.ravel()[flat]
-    sex = sexes.ravel()[flat]
-    group = group_h[hh]
-    hh_ids = household_id_start + np.arange(n, dtype=np.int64)
+    # flatten the slot matrices into persons (row-major: grouped by household, household order); the persons of
+    # urban households come first
+    flat = np.flatnonzero(active)
+    hh = flat // SLOTS
+    slot = flat - hh * SLOTS
+    slot = slot.astype(np.int8)
+    age = ages.ravel().take(flat)
+    sex = sexes.ravel().take(flat)
+    del flat, ages, sexes, active
+    n_p = len(age)
+    heads = np.zeros(n, dtype=np.intp)  # first person of each household
+    np.cumsum(size[:-1], dtype=np.intp, out=heads[1:])
+    n_up = int(heads[n_urban]) if n_rural else n_p
+    group = np.full(n_p, G_RURAL, dtype=np.int8)
+    group[:n_up] = group_h.take(hh[:n_up])
+    age_i = age.astype(np.intp)
+    pkey = group.astype(np.int16) * AGES
+    pkey += age
+    pkey *= 2
+    pkey += sex
+    pkey = pkey.astype(np.intp)
 
-    grade = _disability(rngs["disability"], t, age)
-    status, scheme, years = _employment(rngs["employment"], m, t, age, sex, group, grade, year)
+    grade = _disability(rngs["disability"], t, age_i)
+    status, scheme, years = _employment(rngs["employment"], m, t, pkey, age, sex, group, grade, year)
     wage_income, self_employment_income, agricultural_income, hz = _incomes(
-        rngs["income"], m, pidx, n, hh, age, sex, group, status)
+        rngs["income"], m, pidx, n, hh, pkey, status)
 
     # housing (household level) and the wealth index behind property income
     inc = m.a["income"]
@@ -510,37 +620,47 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     rh = rngs["housing"]
     uh = rh.u16(6, n)
     wealth = np.float32(inc["household_shock_sd"]) * hz[0] + np.float32(inc["property"]["wealth_sigma"]) * hz[1]
-    tenure = t.tenure_lut[group_h, uh[0]]
+    tenure = t.tenure_lut.take((group_h.astype(np.intp) << 16) | uh[0])
     owner = tenure == Tenure.owner
     th = hs["extra_homes_wealth_thresholds"]
-    n_homes = np.where(owner, 1 + (wealth > th[0]).view(np.int8) + (wealth > th[1]).view(np.int8), 0).astype(np.int8)
-    urban_h = area == Area.urban
-    fa_pp = np.where(urban_h, hs["floor_area_per_person"]["urban"], hs["floor_area_per_person"]["rural"])
-    fa_factor = np.exp(0.3 * rh.normal16(n).astype(np.float64))
-    main_area = np.where(owner, fa_pp * size * fa_factor,
-                         np.where(tenure == Tenure.renter, hs["renter_floor_area_per_person"] * size * fa_factor, 0.0))
-    extra_area = np.maximum(n_homes - 1, 0) * float(hs["extra_home_area"])
-    floor_area = np.round(main_area + extra_area, 1)
-    price = m.income_2024[pidx] * np.where(urban_h, hs["price_to_income"]["urban"], hs["price_to_income"]["rural"])
-    home_value = np.where(owner, np.round((main_area + extra_area) * price, -2), 0.0)
-    if province_code in MUNICIPALITIES:
-        tier = np.where(urban_h, 1, 3).astype(np.int8)
-    else:
-        tier = np.where(urban_h, 1 + t.tier_lut[uh[1]], 3).astype(np.int8)
+    n_homes = (1 + _i8(wealth > th[0]) + _i8(wealth > th[1])) * _i8(owner)
+    extra_homes = np.maximum(n_homes - 1, 0)
+    fa_factor = t.floor_factor.take(rh._words(n))  # exp(0.3 z), z = Draws.normal16
+    # floor area per person by tenure x area (owners by area, renters, other tenure none), x size x factor
+    fa = hs["floor_area_per_person"]
+    per_person = np.array([[fa["rural"], fa["urban"]], [hs["renter_floor_area_per_person"]] * 2, [0.0, 0.0]],
+                          dtype=np.float64)
+    main_area = per_person.ravel().take(tenure.astype(np.intp) * 2 + area)
+    main_area *= size
+    main_area *= fa_factor
+    total_area = main_area + extra_homes * float(hs["extra_home_area"])
+    floor_area = np.round(total_area, 1)
+    pti = hs["price_to_income"]
+    home_value = total_area  # reused: x price per m2 by area, rounded to 100 yuan, owners only
+    home_value[:n_urban] *= m.income_2024[pidx] * pti["urban"]
+    home_value[n_urban:] *= m.income_2024[pidx] * pti["rural"]
+    np.round(home_value, -2, out=home_value)
+    home_value *= owner
+    tier = np.full(n, 3, dtype=np.int8)
+    tier[:n_urban] = 1 if province_code in MUNICIPALITIES else 1 + t.tier_lut.take(uh[1, :n_urban])
     mort = hs["mortgage"]
-    has_mortgage = owner & (uh[2] < np.where(urban_h & (head_age < 50), thr(mort["young_urban_owner"]),
-                                             thr(mort["other_owner"])))
+    young, other = ithr(mort["young_urban_owner"]), ithr(mort["other_owner"])
+    mortgage_draw = uh[2] < other
+    ha = head_age[:n_urban]
+    mortgage_draw[:n_urban] = ((ha < 50) & (uh[2, :n_urban] < young)) | ((ha >= 50) & mortgage_draw[:n_urban])
+    has_mortgage = owner & mortgage_draw
 
     # property income, on the head
     pr = inc["property"]
-    ps = np.where(urban_h, fi["property_scale_urban"], fi["property_scale_rural"])
-    ew = np.exp(wealth.astype(np.float64)) * (m.income_index[pidx] * ps)
-    interest_h = np.where(uh[3] < thr(pr["interest_holders"]), ew * 2900.0, 0.0)
-    div_t = np.where(urban_h, thr(pr["dividend_holders"]["urban"]), thr(pr["dividend_holders"]["rural"]))
-    dividend_h = np.where(uh[4] < div_t, ew * 19000.0, 0.0)
-    rental_h = np.where(n_homes >= 2, (n_homes - 1) * ew * 30000.0, 0.0)
-    n_p = len(age)
-    heads = np.flatnonzero(slot == 0)  # one head per household, in household order
+    ew = wealth.astype(np.float64)
+    np.exp(ew, out=ew)
+    ew[:n_urban] *= m.income_index[pidx] * fi["property_scale_urban"]
+    ew[n_urban:] *= m.income_index[pidx] * fi["property_scale_rural"]
+    interest_h = (ew * 2900.0) * (uh[3] < ithr(pr["interest_holders"]))
+    dividend_h = ew * 19000.0
+    dividend_h[:n_urban] *= uh[4, :n_urban] < ithr(pr["dividend_holders"]["urban"])
+    dividend_h[n_urban:] *= uh[4, n_urban:] < ithr(pr["dividend_holders"]["rural"])
+    rental_h = (extra_homes * ew) * 30000.0
     interest_income = np.zeros(n_p)
     dividend_income = np.zeros(n_p)
     rental_income = np.zeros(n_p)
@@ -551,29 +671,38 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     # take-up and obligated supporters
     rt = rngs["takeup"]
     tk = m.f["takeup"]
-    dibao_takeup = rt.u16(1, n)[0] < np.where(urban_h, thr(tk["dibao_urban"]), thr(tk["dibao_rural"]))
+    ud = rt.u16(1, n)[0]
+    dibao_takeup = np.empty(n, dtype=bool)
+    dibao_takeup[:n_urban] = ud[:n_urban] < ithr(tk["dibao_urban"])
+    dibao_takeup[n_urban:] = ud[n_urban:] < ithr(tk["dibao_rural"])
     up = rt.u16(2, n_p)
-    tekun_takeup = up[0] < thr(float(tk["tekun"]))
-    alone = (size == 1)[hh]
+    tekun_takeup = up[0] < ithr(float(tk["tekun"]))
+    alone = (size == 1).take(hh)
     no_support_group = alone & ((age >= 60) | ((grade >= 1) & (grade <= 2) & (age >= 16)))
-    has_supporter = ~(no_support_group & (up[1] < thr(float(m.f["scales"]["no_supporter_share"]))))
+    has_supporter = ~(no_support_group & (up[1] < ithr(float(m.f["scales"]["no_supporter_share"]))))
 
-    private = _private_transfers(rngs["transfers"], m, pidx, typ, head_age, adult_child, area, hh, slot, age,
-                                 status, has_supporter, wage_income + self_employment_income)
+    private = _private_transfers(rngs["transfers"], m, t, pidx, n_urban, n_up, typ, head_age, adult_child, hh,
+                                 heads, slot, age, status, has_supporter, wage_income, self_employment_income)
 
     # weight: raking multipliers, then post-stratified to persons by area within the partition
-    weight = household_weights(m, pidx, area, size, hh, age, (persons_rural, persons_urban))
+    weight = household_weights(m, pidx, area, size, hh, age_i, (persons_rural, persons_urban))
 
     households = {
-        "household_id": hh_ids, "province": np.full(n, province_code, dtype=np.int8), "area": area,
-        "weight": weight, "tenure": tenure, "n_homes": n_homes, "home_value": home_value,
+        "household_id": household_id_start + np.arange(n, dtype=np.int64), "province": np.full(n, province_code,
+                                                                                                  dtype=np.int8),
+        "area": area, "weight": weight, "tenure": tenure, "n_homes": n_homes, "home_value": home_value,
         "floor_area": floor_area, "city_tier": tier, "has_mortgage": has_mortgage, "dibao_takeup": dibao_takeup,
     }
-    hid = hh_ids[hh]
+    hid = hh
+    hid += household_id_start  # hh is not needed any more
+    person_id = hid * 16
+    person_id += slot
+    hukou_province = np.full(n_p, province_code, dtype=np.int8)
+    hukou_province[:n_up] = hukou_prov_h.take(hid[:n_up] - household_id_start)
     persons = {
-        "person_id": hid * 16 + slot, "household_id": hid, "role": SLOT_ROLE[slot],
-        "age": age, "sex": sex, "hukou_province": hukou_prov_h[hh],
-        "hukou_type": hukou_type_h[hh], "employment_status": status, "disability_grade": grade,
+        "person_id": person_id, "household_id": hid, "role": SLOT_ROLE.take(slot.astype(np.intp)),
+        "age": age, "sex": sex, "hukou_province": hukou_province,
+        "hukou_type": _i8(group == G_URBAN_HUKOU), "employment_status": status, "disability_grade": grade,
         "wage_income": wage_income, "self_employment_income": self_employment_income,
         "agricultural_income": agricultural_income, "interest_income": interest_income,
         "dividend_income": dividend_income, "rental_income": rental_income,
@@ -610,14 +739,18 @@ def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray, np.ndarr
 def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, hh: np.ndarray,
                       age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
     """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons;
-    ``hh`` gives each person's household (0 .. n-1)."""
+    ``hh`` gives each person's household (0 .. n-1). When the urban households come first (as generated),
+    each area is a slice instead of a boolean selection (same values, same summation order)."""
     household, per_age, per_area = raking_age_effects(m, pidx)
-    eta = household + per_area[area] * size + np.bincount(hh, weights=per_age[age], minlength=len(area))
+    eta = household + per_area.take(area) * size + np.bincount(hh, weights=per_age.take(age), minlength=len(area))
     g = np.exp(eta - eta.max(initial=0.0))
     w = np.zeros(len(area))
+    k = int(np.count_nonzero(area))
+    urban_first = bool(area[:k].all())
     for a in (0, 1):
-        sel = area == a
-        denom = float((g[sel] * size[sel]).sum())
+        sel = (slice(k, None) if a == 0 else slice(0, k)) if urban_first else area == a
+        gs = g[sel]
+        denom = float((gs * size[sel]).sum())
         if denom > 0:
-            w[sel] = g[sel] * (persons_by_area[a] / denom)
+            w[sel] = gs * (persons_by_area[a] / denom)
     return w
