@@ -111,3 +111,28 @@ def test_two_column_accumulator_equals_per_column_sketches():
     acc.add(bin_index(x, config), x, [wu, wr])
     for column, weights in enumerate((wu, wr)):
         assert acc.sketch(0, column) == DistributionSketch.from_arrays(x, weights, **config)
+
+
+def test_sparse_table_rows_and_merged_sketches_equal_the_dense_ways():
+    """The merged state's sparse tables (read through the rows ever added to) and sketches merged from several
+    named sketches in their sparse form equal the plain computations."""
+    parts = [_state(i, 30 + i) for i in range(4)]
+    for i, s in enumerate(parts):
+        rng = np.random.default_rng(40 + i)
+        s.set_sketch("y", DistributionSketch.from_arrays(-rng.lognormal(3, 1, 50), rng.uniform(0.5, 2, 50)))
+    a = RunAggregate.merge_all(parts)
+    codes, vals = a.sparse_table("sp")
+    dense = np.zeros((50, 2, 4), np.int64)
+    for i in range(4):
+        c, limbs = _state(i, 30 + i).sparse["sp"]
+        dense[c] += limbs
+    expected = np.flatnonzero(np.any(dense != 0, axis=(1, 2)))
+    np.testing.assert_array_equal(codes, expected)
+    assert vals.shape == (expected.size, 2)
+    whole = DistributionSketch.merge_all([a.sketches["x"], a.sketches["y"]])
+    assert a.merged_sketch(["x", "y"]) == whole and a.merged_sketch(["x"]) == a.sketches["x"]
+    single = _state(9, 99)
+    single.set_sketch("y", DistributionSketch.from_arrays([5.0, 7.0, 1e6]))
+    assert single.merged_sketch(["x", "y"]) == DistributionSketch.merge_all([single.sketches["x"],
+                                                                             single.sketches["y"]])
+    assert a.merged_sketch([]) is None

@@ -86,6 +86,7 @@ class Sums:
                            "national": np.ones((1, 62), dtype=np.int64)}
         self.keys = {"province": [p.key for p in PROVINCES], "area": list(AREAS), "region": list(REGIONS),
                      "hukou_type": list(HUKOU), "national": ["national"]}
+        self._by: dict[tuple[str, str], np.ndarray] = {}  # float sums of every column by group, built on first use
 
     def has(self, col: str) -> bool:
         return col in self.ih or col in self.ic
@@ -101,9 +102,26 @@ class Sums:
         if grouping == "hukou_type":
             if col not in self.ih:
                 raise KeyError(f"{col} is not split by hukou type")
-            return limbs_to_float(self.cellsh[:, :, self.ih[col]].sum(axis=0))
-        m = self.membership[grouping]
-        return limbs_to_float(np.tensordot(m, self.limbs(col), axes=(1, 0)))
+            return self._table(grouping, "cellsh")[:, self.ih[col]]
+        if col in self.ih:
+            return self._table(grouping, "cellsh")[:, self.ih[col]]
+        if col not in self.ic:
+            raise KeyError(col)
+        return self._table(grouping, "cells")[:, self.ic[col]]
+
+    def _table(self, grouping: str, table: str) -> np.ndarray:
+        """Every column of a table summed by group (exact integer sums of limbs, each rounded once): (groups,
+        columns). The same numbers as summing one column at a time."""
+        key = (grouping, table)
+        out = self._by.get(key)
+        if out is None:
+            if grouping == "hukou_type":
+                limbs = self.cellsh.sum(axis=0)  # (2, J, 4)
+            else:
+                cell = self.cellsh.sum(axis=1) if table == "cellsh" else self.cells  # (62, J, 4)
+                limbs = np.tensordot(self.membership[grouping], cell, axes=(1, 0))
+            out = self._by[key] = limbs_to_float(limbs)
+        return out
 
     def national(self, col: str) -> float:
         if not self.has(col):
@@ -242,17 +260,17 @@ def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") ->
 
 def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSketch]]:
     """Per-capita disposable income sketches by province, area, region and hukou type (merged from cells)."""
-    cells = {}
     prefix = f"{system}.disposable.cell"
-    sketches = agg.sketches
-    for name in sketches:
-        if name.startswith(prefix):
-            cells[int(name[len(prefix):])] = sketches[name]
+    cells = {int(name[len(prefix):]): name for name in agg.sketches if name.startswith(prefix)}
     out: dict[str, dict[str, DistributionSketch]] = {"province": {}, "area": {}, "region": {}, "hukou_type": {}}
 
     def merged(ids: list[int]) -> DistributionSketch | None:
-        parts = [cells[i] for i in ids if i in cells]
-        return DistributionSketch.merge_all(parts) if parts else None
+        names = [cells[i] for i in ids if i in cells]
+        if not names:
+            return None
+        if hasattr(agg, "merged_sketch"):  # a RunAggregate: merge the cells' sparse states (same sketch, cheaper)
+            return agg.merged_sketch(names)
+        return DistributionSketch.merge_all([agg.sketches[n] for n in names])
 
     for i, p in enumerate(PROVINCES):
         s = merged([2 * i, 2 * i + 1])

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, add_limbs, exact_values, limbs_to_float
+from gongfu.analysis.aggregates import DistributionSketch, _normalise, exact_values, limbs_to_float
 
 N_LIMBS = 4
 
@@ -50,7 +50,7 @@ def to_limbs(values: np.ndarray) -> np.ndarray:
 
 def canonical(limbs: np.ndarray) -> np.ndarray:
     """The canonical form of limb sums (carries propagated)."""
-    return add_limbs(limbs, np.zeros_like(limbs))
+    return _normalise(np.asarray(limbs, dtype=np.int64))
 
 
 def pack(limbs: np.ndarray) -> np.ndarray:
@@ -185,6 +185,9 @@ class RunAggregate:
         self.sparse_size: dict[str, int] = {}
         self.sketch_states: dict[str, SketchState] = {}
         self._built: dict[str, DistributionSketch] = {}
+        # sparse tables held dense over every bin (after merges): (that limbs array, the rows ever added to; all
+        # others are zero)
+        self._sparse_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def sketches(self) -> Mapping[str, DistributionSketch]:
@@ -198,6 +201,35 @@ class RunAggregate:
         unchanged = concept not in self.layout.get("changed", {}).get("concepts", [concept])
         base = "b." + name[2:]
         return base if unchanged and base in self.sketch_states else None
+
+    def merged_sketch(self, names: Iterable[str]) -> DistributionSketch | None:
+        """The `DistributionSketch` of the union of the rows of several sketches of this state (e.g. the cells of a
+        region), merged in their sparse form: only the non-empty bins are added (exactly, as integers) -- the
+        same sketch as `DistributionSketch.merge_all` of the sketches themselves. None when `names` is empty."""
+        names = list(names)
+        states = []
+        for name in names:
+            key = name if name in self.sketch_states else self.alias(name)
+            if key is None:
+                raise KeyError(name)
+            states.append(self.sketch_states[key])
+        if not states:
+            return None
+        if len(states) == 1:
+            return self.sketches[names[0]]
+        config = states[0].config
+        if any(st.config != config for st in states):
+            raise AggregateError("cannot merge sketches with different configurations")
+        parts = [st.sparse() for st in states]
+        bins = np.concatenate([p[0] for p in parts])
+        order = np.argsort(bins, kind="stable")
+        sorted_bins = bins[order]
+        starts = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]]) if bins.size else bins
+        limbs = np.add.reduceat(np.concatenate([p[1] for p in parts])[order], starts, axis=0)
+        lo = np.minimum.reduceat(np.concatenate([p[2] for p in parts])[order], starts)
+        hi = np.maximum.reduceat(np.concatenate([p[3] for p in parts])[order], starts)
+        merged = SketchState(config, sum(st.count for st in states), sorted_bins[starts], canonical(limbs), lo, hi)
+        return merged.sketch()
 
     def set_sketch(self, name: str, sketch: DistributionSketch | SketchState) -> None:
         self.sketch_states[name] = sketch if isinstance(sketch, SketchState) else SketchState.from_sketch(sketch)
@@ -239,11 +271,18 @@ class RunAggregate:
                 merged[np.searchsorted(union, codes)] += limbs
                 self.sparse[name] = (union, merged)
                 continue
+            known = self._sparse_rows.get(name)
+            rows = known[1] if known is not None and known[0] is mine_l else None
             if mine_c.size != size:  # dense over all bins from now on: later merges are in-place adds
                 dense = np.zeros((size, *mine_l.shape[1:]), dtype=np.int64)
                 dense[mine_c] = mine_l
+                rows = np.zeros(size, dtype=bool)
+                rows[mine_c] = True
                 mine_c, mine_l = np.arange(size, dtype=np.int64), dense
             mine_l[codes] += limbs
+            if rows is not None:
+                rows[codes] = True
+                self._sparse_rows[name] = (mine_l, rows)
             self.sparse[name] = (mine_c, mine_l)
         for name, st in other.sketch_states.items():
             mine_s = self.sketch_states.get(name)
@@ -283,8 +322,11 @@ class RunAggregate:
 
     def _sparse_used(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         codes, limbs = self.sparse[name]
-        # rows whose raw limbs are all zero are zero; only the others need carrying (a merged table is dense over
-        # every bin, most of them empty)
+        known = self._sparse_rows.get(name)
+        if known is not None and known[0] is limbs:  # dense over every bin: only the rows added to
+            touched = np.flatnonzero(known[1])
+            codes, limbs = codes[touched], limbs[touched]
+        # rows whose raw limbs are all zero are zero; only the others need carrying
         raw = limbs.reshape(limbs.shape[0], -1).any(axis=1) if limbs.size else np.zeros(limbs.shape[0], bool)
         codes, limbs = codes[raw], canonical(limbs[raw])
         used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
