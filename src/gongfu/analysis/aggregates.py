@@ -105,12 +105,16 @@ def _signed_limbs(c: FloatArray) -> FloatArray:
 
 
 def _normalise(limbs: IntArray) -> IntArray:
-    """Canonical form of the same integer: limbs 0..2 in [0, 2^32), the top limb signed (carries propagated).
+    """Canonical form of the same integer: limbs 0..2 in [0, 2^32), the top limb signed (carries propagated)."""
+    return _normalise_inplace(limbs.copy())
+
+
+def _normalise_inplace(out: IntArray) -> IntArray:
+    """`_normalise` of an int64 array the caller owns, overwritten and returned.
 
     The carry out of limb j is floor(l_j / 2^32) (arithmetic shift) and what stays is l_j - carry 2^32, i.e. the
-    low 32 bits of the two's-complement l_j (``& (2^32 - 1)``); done in place on a copy with one scratch array.
+    low 32 bits of the two's-complement l_j (``& (2^32 - 1)``); one scratch array for the carries.
     """
-    out = limbs.copy()
     if out.size == 0:
         return out
     carry = np.empty(out.shape[:-1], dtype=np.int64)
@@ -155,19 +159,30 @@ def add_limbs(a: IntArray, b: IntArray) -> IntArray:
 
 
 def limbs_to_float(limbs: IntArray) -> FloatArray:
-    """float64 value of exact limb sums (..., 4); relative error < 1e-15, deterministic.
+    """float64 value of exact limb sums (..., 4); relative error < 1e-15, deterministic."""
+    return _canonical_to_float(_normalise(np.asarray(limbs)), owned=True)
 
-    The magnitude's canonical limbs are added from the top one down (each limb times its power of two is exact),
-    so the only roundings are those of the three additions, always in the same order."""
-    norm = _normalise(np.asarray(limbs))
+
+def _canonical_to_float(norm: IntArray, owned: bool = False) -> FloatArray:
+    """float64 value of canonical limbs (`limbs_to_float` without the first carry pass; `owned`: `norm` may be
+    overwritten).
+
+    A negative value's magnitude is carried again (its canonical limbs are then all non-negative), and the
+    magnitude's limbs are added from the top one down (each limb times its power of two is exact), so the only
+    roundings are those of the three additions, always in the same order."""
     negative = norm[..., -1] < 0
-    if np.any(negative):
-        norm = _normalise(np.where(negative[..., None], -norm, norm))  # all limbs now non-negative
+    any_negative = bool(np.any(negative))
+    if any_negative:
+        if not owned:
+            norm = norm.copy()
+        norm[negative] = _normalise_inplace(-norm[negative])  # all limbs now non-negative
     value = norm[..., _N_LIMBS - 1].astype(np.float64)
     value *= _LIMB_SCALE[_N_LIMBS - 1]
     for j in range(_N_LIMBS - 2, -1, -1):
         value += norm[..., j].astype(np.float64) * _LIMB_SCALE[j]
-    return np.where(negative, -value, value) if np.any(negative) else value
+    if any_negative:
+        np.negative(value, out=value, where=negative)
+    return value
 
 
 def _validate_rows(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, FloatArray]:

@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, _normalise, exact_values, limbs_to_float
+from gongfu.analysis.aggregates import (
+    DistributionSketch,
+    _canonical_to_float,
+    _normalise,
+    _normalise_inplace,
+    exact_values,
+    limbs_to_float,
+)
 
 N_LIMBS = 4
 
@@ -188,6 +195,7 @@ class RunAggregate:
         # sparse tables held dense over every bin (after merges): (that limbs array, the rows ever added to; all
         # others are zero)
         self._sparse_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._sparse_floats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # sparse_table, read-only
 
     @property
     def sketches(self) -> Mapping[str, DistributionSketch]:
@@ -257,6 +265,7 @@ class RunAggregate:
             else:
                 mine += limbs
         for name, (codes, limbs) in other.sparse.items():
+            self._sparse_floats.pop(name, None)
             size = other.sparse_size.get(name) or self.sparse_size.get(name)
             if name not in self.sparse:
                 self.sparse[name] = (codes.copy(), limbs.copy())
@@ -328,14 +337,23 @@ class RunAggregate:
             codes, limbs = codes[touched], limbs[touched]
         # rows whose raw limbs are all zero are zero; only the others need carrying
         raw = limbs.reshape(limbs.shape[0], -1).any(axis=1) if limbs.size else np.zeros(limbs.shape[0], bool)
-        codes, limbs = codes[raw], canonical(limbs[raw])
+        codes, limbs = codes[raw], _normalise_inplace(limbs[raw])
         used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
         return codes[used], limbs[used]
 
     def sparse_table(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(bins, float64 sums) of the non-zero rows of a sparse table."""
+        """(bins, float64 sums) of the non-zero rows of a sparse table (read-only arrays, kept until the table
+        changes by a merge: the summaries of baseline and reform read the same tables)."""
+        limbs_now = self.sparse[name][1]
+        cached = self._sparse_floats.get(name)
+        if cached is not None and cached[0] is limbs_now:
+            return cached[1], cached[2]
         codes, limbs = self._sparse_used(name)
-        return codes, limbs_to_float(limbs)
+        values = _canonical_to_float(limbs, owned=True)
+        codes.flags.writeable = False
+        values.flags.writeable = False
+        self._sparse_floats[name] = (limbs_now, codes, values)
+        return codes, values
 
     # --------------------------------------------------------------------------------- serialisation --
     def to_arrays(self) -> dict[str, np.ndarray]:
