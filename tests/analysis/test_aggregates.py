@@ -334,3 +334,26 @@ def test_grouped_sums_validation():
         g.merge(GroupedSums(["b"]))
     assert g.update([], None, a=[]) == GroupedSums(["a"])
     assert GroupedSums.from_bytes(g.to_bytes()) == g  # empty state round-trips too
+
+
+def test_sketch_read_from_dict_answers_like_the_original_before_and_after_densifying():
+    x, w = realistic_incomes(8, n=20_000)
+    s = DistributionSketch().update(x, w)
+    d = s.to_dict()
+    lazy = DistributionSketch.from_dict(d)
+    assert lazy._sparse is not None  # statistics below are read from the given bins only
+    for name in ("total", "total_weight", "min", "max", "count"):
+        assert getattr(lazy, name) == getattr(s, name)
+    assert lazy.gini() == s.gini() and lazy.median() == s.median() and lazy.fgt(20_000.0, 1.0) == s.fgt(20_000.0, 1.0)
+    out = lazy.to_dict()
+    for k in ("bins", "limbs", "bin_min", "bin_max"):
+        np.testing.assert_array_equal(out[k], d[k])
+    assert lazy == s and lazy._sparse is None  # == needs every bin: now dense, still the same sketch
+    shuffled = dict(d)
+    order = np.random.default_rng(0).permutation(d["bins"].size)
+    for k in ("bins", "limbs", "bin_min", "bin_max"):
+        shuffled[k] = d[k][order]
+    unsorted = DistributionSketch.from_dict(shuffled)
+    assert unsorted._sparse is None and unsorted == s and unsorted.gini() == s.gini()
+    grown = DistributionSketch.from_dict(d).update(x[:10], w[:10])
+    assert grown == DistributionSketch().update(np.concatenate([x, x[:10]]), np.concatenate([w, w[:10]]))

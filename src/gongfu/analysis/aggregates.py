@@ -248,18 +248,79 @@ class DistributionSketch:
     VERSION = 1
 
     def __init__(self, *, sub_bins: int = 256, min_exponent: int = -8, max_exponent: int = 40) -> None:
+        self._configure(sub_bins, min_exponent, max_exponent)
+        self._count = 0
+        self._densify()  # limbs [:, 0] weight, [:, 1] weighted value; per-bin minimum and maximum
+
+    def _configure(self, sub_bins: int, min_exponent: int, max_exponent: int) -> None:
         if sub_bins < 1 or sub_bins > 1 << 16 or sub_bins & (sub_bins - 1):
             raise ValueError("sub_bins must be a power of two between 1 and 65536")
         if not -1000 < min_exponent < max_exponent < 1000:
             raise ValueError("need -1000 < min_exponent < max_exponent < 1000")
         self.sub_bins, self.min_exponent, self.max_exponent = int(sub_bins), int(min_exponent), int(max_exponent)
         self._K = (self.max_exponent - self.min_exponent) * self.sub_bins
-        n = self.n_bins
-        self._limbs = np.zeros((n, 2, _N_LIMBS), dtype=np.int64)  # [:, 0] weight, [:, 1] weighted value
-        self._bin_min = np.full(n, np.inf)
-        self._bin_max = np.full(n, -np.inf)
-        self._count = 0
         self._cached_bins: _Bins | None = None  # the non-empty bins in float64, built on first use
+        # A sketch read with `from_dict` keeps the given (sorted) bins only -- (bins, limbs, min, max) -- until
+        # something needs every bin (update, merge, ==): the dense arrays are then built, exactly as `from_dict`
+        # used to. Statistics, totals and `to_dict` read the sparse form directly (same numbers).
+        self._sparse: tuple[IntArray, IntArray, FloatArray, FloatArray] | None = None
+        self._dense_limbs: IntArray | None = None
+        self._dense_min: FloatArray | None = None
+        self._dense_max: FloatArray | None = None
+
+    def _densify(self) -> None:
+        if self._dense_limbs is None:
+            n = self.n_bins
+            limbs = np.zeros((n, 2, _N_LIMBS), dtype=np.int64)
+            lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+            if self._sparse is not None:
+                used, sl, smin, smax = self._sparse
+                limbs[used], lo[used], hi[used] = sl, smin, smax
+            self._dense_limbs, self._dense_min, self._dense_max = limbs, lo, hi
+            self._sparse = None
+
+    @property
+    def _limbs(self) -> IntArray:
+        self._densify()
+        return self._dense_limbs
+
+    @_limbs.setter
+    def _limbs(self, value: IntArray) -> None:
+        self._densify()
+        self._dense_limbs = value
+        self._cached_bins = None
+
+    @property
+    def _bin_min(self) -> FloatArray:
+        self._densify()
+        return self._dense_min
+
+    @_bin_min.setter
+    def _bin_min(self, value: FloatArray) -> None:
+        self._densify()
+        self._dense_min = value
+        self._cached_bins = None
+
+    @property
+    def _bin_max(self) -> FloatArray:
+        self._densify()
+        return self._dense_max
+
+    @_bin_max.setter
+    def _bin_max(self, value: FloatArray) -> None:
+        self._densify()
+        self._dense_max = value
+        self._cached_bins = None
+
+    def _used(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """(bins, limbs, min, max) of the non-empty bins (maximum >= minimum), in bin order (no copies made of
+        the dense arrays' rows beyond the fancy indexing)."""
+        if self._sparse is not None:
+            bins, limbs, lo, hi = self._sparse
+            keep = hi >= lo
+            return bins[keep], limbs[keep], lo[keep], hi[keep]
+        used = np.flatnonzero(self._bin_max >= self._bin_min)
+        return used, self._limbs[used], self._bin_min[used], self._bin_max[used]
 
     # -------------------------------------------------------------------------------------- structure --
     @property
@@ -373,24 +434,26 @@ class DistributionSketch:
     # --------------------------------------------------------------------------------- serialisation --
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (ints and numpy arrays) of the configuration and the non-empty bins."""
-        used = np.flatnonzero(self._bin_max >= self._bin_min)
+        used, limbs, lo, hi = self._used()
         return {
             "kind": self.KIND, "version": self.VERSION, **self.config, "count": self._count,
-            "bins": used.astype(np.int64), "limbs": self._limbs[used].copy(),
-            "bin_min": self._bin_min[used].copy(), "bin_max": self._bin_max[used].copy(),
+            "bins": used.astype(np.int64), "limbs": limbs.copy(), "bin_min": lo.copy(), "bin_max": hi.copy(),
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DistributionSketch:
         if d.get("kind") != cls.KIND or int(d.get("version", -1)) != cls.VERSION:
             raise ValueError("not a DistributionSketch version 1 state")
-        s = cls(sub_bins=int(d["sub_bins"]), min_exponent=int(d["min_exponent"]), max_exponent=int(d["max_exponent"]))
+        s = cls.__new__(cls)
+        s._configure(int(d["sub_bins"]), int(d["min_exponent"]), int(d["max_exponent"]))
         used = np.asarray(d["bins"], dtype=np.int64)
-        s._limbs[used] = np.asarray(d["limbs"], dtype=np.int64).reshape(used.shape[0], 2, _N_LIMBS)
-        s._bin_min[used] = np.asarray(d["bin_min"], dtype=np.float64)
-        s._bin_max[used] = np.asarray(d["bin_max"], dtype=np.float64)
+        limbs = np.asarray(d["limbs"], dtype=np.int64).reshape(used.shape[0], 2, _N_LIMBS)
+        lo = np.asarray(d["bin_min"], dtype=np.float64).reshape(used.shape[0])
+        hi = np.asarray(d["bin_max"], dtype=np.float64).reshape(used.shape[0])
+        s._sparse = (used, limbs, lo, hi)
         s._count = int(d["count"])
-        s._cached_bins = None
+        if used.size and not (used[0] >= 0 and used[-1] < s.n_bins and np.all(used[1:] > used[:-1])):
+            s._densify()  # bins not strictly increasing: the dense arrays decide (later rows win, as numpy writes)
         return s
 
     def to_bytes(self) -> bytes:
@@ -409,12 +472,14 @@ class DistributionSketch:
 
     @property
     def total_weight(self) -> float:
-        return float(limbs_to_float(self._limbs[:, 0].sum(axis=0)))
+        limbs = self._sparse[1] if self._sparse is not None else self._limbs
+        return float(limbs_to_float(limbs[:, 0].sum(axis=0)))
 
     @property
     def total(self) -> float:
         """Weighted sum of values, sum w x (exact sum, rounded once)."""
-        return float(limbs_to_float(self._limbs[:, 1].sum(axis=0)))
+        limbs = self._sparse[1] if self._sparse is not None else self._limbs
+        return float(limbs_to_float(limbs[:, 1].sum(axis=0)))
 
     @property
     def mean(self) -> float:
@@ -422,10 +487,14 @@ class DistributionSketch:
 
     @property
     def min(self) -> float:
+        if self._sparse is not None:
+            return float(self._sparse[2].min(initial=np.inf))
         return float(self._bin_min.min())
 
     @property
     def max(self) -> float:
+        if self._sparse is not None:
+            return float(self._sparse[3].max(initial=-np.inf))
         return float(self._bin_max.max())
 
     def _bins(self) -> _Bins:
@@ -436,13 +505,13 @@ class DistributionSketch:
         return self._cached_bins
 
     def _compute_bins(self) -> _Bins:
-        used = np.flatnonzero(self._bin_max >= self._bin_min)
-        sums = limbs_to_float(self._limbs[used])
+        _, limbs, lo, hi = self._used()
+        sums = limbs_to_float(limbs)
         weight, mass = sums[:, 0], sums[:, 1]
         keep = weight > 0
         if not np.any(keep):
             raise ValueError("the sketch is empty")
-        lo, hi = self._bin_min[used][keep], self._bin_max[used][keep]
+        lo, hi = lo[keep], hi[keep]
         weight, mass = weight[keep], mass[keep]
         return _Bins(lo, hi, weight, mass, np.clip(mass / weight, lo, hi))
 
