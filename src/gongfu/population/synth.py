@@ -89,6 +89,7 @@ _NORMAL_KNOTS = inverse_normal_cdf(np.arange(1, U16) / U16)  # quantiles at k / 
 _NORMAL_T = np.r_[0.0, _NORMAL_KNOTS, 0.0].astype(np.float32)  # ends unused (extreme bins are exact)
 _NORMAL_D = np.diff(_NORMAL_T).astype(np.float32)
 _NORMAL_MID = inverse_normal_cdf((np.arange(U16) + 0.5) / U16).astype(np.float32)
+_NORMAL_TD = (_NORMAL_T[:-1] + 1j * _NORMAL_D).astype(np.complex64)  # (T, D) pairs: one gather for both
 
 
 class Draws:
@@ -111,13 +112,11 @@ class Draws:
         """n standard normal draws (float32) by inverse CDF of 32-bit uniforms (see module docstring)."""
         w = self._words(2 * n)
         k, lo = w[:n], w[n:]  # high and low halves of each 32-bit uniform
-        ki = k.astype(np.intp)  # one index conversion for both tables
-        frac = lo.astype(np.float32)
-        frac *= np.float32(1.0 / U16)
-        step = _NORMAL_D.take(ki)
-        step *= frac
-        z = _NORMAL_T.take(ki)
-        z += step  # T[k] + D[k] * frac, as one expression would round it
+        td = _NORMAL_TD.take(k)
+        z = lo.astype(np.float32)
+        z *= np.float32(1.0 / U16)
+        z *= td.imag
+        z += td.real  # T[k] + D[k] * frac, rounded as that expression is
         ext = np.flatnonzero((k - np.uint16(1)) >= U16 - 2)  # k == 0 or k == 2**16 - 1 (wraps around)
         if ext.size:
             u32 = k[ext].astype(np.float64) * U16 + lo[ext]
@@ -293,8 +292,9 @@ def _build_tables(m: Model) -> Tables:
 
 # ----------------------------------------------------------------------------------------------- stages
 def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
-    """Household types and the [n, 9] slot matrices of age, sex, activity (ages and sexes of inactive slots are
-    left undefined); the household size; whether an adult child (18-34) lives at home."""
+    """Household types and the [9, n] slot matrices of age, sex, activity (slot-major, so that each slot is a
+    contiguous row; ages and sexes of inactive slots are left undefined); the household size; whether an adult
+    child (18-34) lives at home."""
     a = m.a["household_types"]
     u = d.u16(20, n)
     typ = np.empty(n, dtype=np.int8)
@@ -310,12 +310,12 @@ def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
     gap *= 1 - 2 * _i8(head_male)  # the husband is the older by the gap
     spouse_age = np.clip(head_age + gap, 18, 100)
 
-    ages = np.empty((n, SLOTS), dtype=np.int16)
-    active = np.empty((n, SLOTS), dtype=bool)
-    ages[:, 0] = head_age
-    active[:, 0] = True
-    ages[:, 1] = spouse_age
-    active[:, 1] = has_spouse
+    ages = np.empty((SLOTS, n), dtype=np.int16)
+    active = np.empty((SLOTS, n), dtype=bool)
+    ages[0] = head_age
+    active[0] = True
+    ages[1] = spouse_age
+    active[1] = has_spouse
     size = 1 + _i8(has_spouse)
     # children: intended number by type x area, oldest born when the head was U(min, max), spacing U(min, max)
     row = ti * 2
@@ -327,9 +327,9 @@ def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
     c2 = c1 - (sp["min"] + uniform_int(u[8], sp["max"] - sp["min"] + 1))
     adult_child = np.zeros(n, dtype=bool)
     for k, ck in enumerate((c0, c1, c2)):
-        ages[:, 2 + k] = ck
+        ages[2 + k] = ck
         act = (n_child > k) & (ck >= 0) & (ck <= 34)
-        active[:, 2 + k] = act
+        active[2 + k] = act
         size += _i8(act)
         adult_child |= act & (ck >= 18)
     # parents of the head
@@ -339,29 +339,29 @@ def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
     p0 = head_age + (par["age_gap_min"] + uniform_int(u[9], span))
     p1 = head_age + (par["age_gap_min"] + uniform_int(u[10], span))
     two = u[11] < ithr(par["two_share"])
-    ages[:, 5] = p0
-    ages[:, 6] = p1
+    ages[5] = p0
+    ages[6] = p1
     act5 = is_par & (p0 <= 100)
     act6 = is_par & two & (p1 <= 100)
     # grandchildren (skipped generation)
     gc = a["grandchildren"]
     is_skip = typ == T_SKIPPED
-    ages[:, 7] = uniform_int(u[12], gc["max_age"] + 1)
-    ages[:, 8] = uniform_int(u[13], gc["max_age"] + 1)
+    ages[7] = uniform_int(u[12], gc["max_age"] + 1)
+    ages[8] = uniform_int(u[13], gc["max_age"] + 1)
     act8 = is_skip & (u[14] < ithr(gc["probs"][1]))
     for k, act in ((5, act5), (6, act6), (7, is_skip), (8, act8)):
-        active[:, k] = act
+        active[k] = act
         size += _i8(act)
     # sex per slot (Sex.male 0, Sex.female 1)
-    sex = np.empty((n, SLOTS), dtype=np.int8)
-    sex[:, 0] = ~head_male
-    sex[:, 1] = head_male
+    sex = np.empty((SLOTS, n), dtype=np.int8)
+    sex[0] = ~head_male
+    sex[1] = head_male
     female = ithr(a["sex_female_share"])
     for k, col in enumerate((2, 3, 4, 7, 8)):
-        sex[:, col] = u[15 + k] < female
+        sex[col] = u[15 + k] < female
     # father in slot 5 unless he is the only one left and the draw makes the lone parent the mother
-    sex[:, 5] = act5 & ~act6 & ~two & (u[15] < ithr(a["lone_parent_female"]))
-    sex[:, 6] = Sex.female
+    sex[5] = act5 & ~act6 & ~two & (u[15] < ithr(a["lone_parent_female"]))
+    sex[6] = Sex.female
     return typ, head_age, ages, sex, active, size, adult_child
 
 
@@ -586,15 +586,19 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     typ, head_age, ages, sexes, active, size, adult_child = _structure(rngs["demography"], m, t, n_urban, n)
     hukou_prov_h, group_h = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age)
 
-    # flatten the slot matrices into persons (row-major: grouped by household, household order); the persons of
+    # flatten the slot matrices into persons (grouped by household, household order, slot order); the persons of
     # urban households come first
-    flat = np.flatnonzero(active)
+    flat = np.flatnonzero(active.T)  # household * 9 + slot of each person
+    del active
     hh = flat // SLOTS
-    slot = flat - hh * SLOTS
-    slot = slot.astype(np.int8)
-    age = ages.ravel().take(flat)
-    sex = sexes.ravel().take(flat)
-    del flat, ages, sexes, active
+    pos = hh * SLOTS
+    np.subtract(flat, pos, out=pos)  # the slot
+    slot = pos.astype(np.int8)
+    pos *= n
+    pos += hh  # slot * n + household: the person's place in the [9, n] matrices
+    age = ages.ravel().take(pos)
+    sex = sexes.ravel().take(pos)
+    del flat, pos, ages, sexes
     n_p = len(age)
     heads = np.zeros(n, dtype=np.intp)  # first person of each household
     np.cumsum(size[:-1], dtype=np.intp, out=heads[1:])
