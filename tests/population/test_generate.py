@@ -102,3 +102,35 @@ def test_private_transfers_go_to_the_elderly_and_rural_households_only():
     # no obligated supporter (tekun candidates): nothing from children or migrant members
     assert np.all(pt[~p["has_obligated_supporter"]] == 0)
     assert (pt[elderly] > 0).mean() > 0.4 and (pt[~rural & ~elderly] == 0).all()
+
+
+def test_weights_of_urban_first_households_equal_the_boolean_selection():
+    """household_weights takes each area as a slice when the urban households come first (as generated); the
+    weights must be those of the boolean selection, bit for bit, and a shuffled order must give the same
+    weight per household."""
+    from gongfu.population.synth import household_weights, raking_age_effects
+
+    spec = plan_partitions(20_000, 5)[9]
+    pidx = int(np.flatnonzero(CODES == spec.province)[0])
+    h, p = generate_partition(spec)
+    hh = np.searchsorted(h["household_id"], p["household_id"])
+    size = np.bincount(hh, minlength=len(h["area"])).astype(np.int8)
+    area, persons = h["area"], (spec.persons_rural, spec.persons_urban)
+    assert np.array_equal(household_weights(model(), pidx, area, size, hh, p["age"], persons), h["weight"])
+    # the boolean-selection formulation, written out
+    household, per_age, per_area = raking_age_effects(model(), pidx)
+    eta = household + per_area[area] * size + np.bincount(hh, weights=per_age[p["age"]], minlength=len(area))
+    g = np.exp(eta - eta.max(initial=0.0))
+    ref = np.zeros(len(area))
+    for a in (0, 1):
+        sel = area == a
+        ref[sel] = g[sel] * (persons[a] / float((g[sel] * size[sel]).sum()))
+    assert ref.tobytes() == h["weight"].tobytes()
+    # a household order with the areas interleaved takes the boolean-selection path
+    order = np.argsort(np.arange(len(size)) % 3, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    w = household_weights(model(), pidx, h["area"][order], size[order], rank[hh], p["age"],
+                          (spec.persons_rural, spec.persons_urban))
+    assert not h["area"][order][: int(h["area"].sum())].all()
+    assert np.allclose(w[rank], h["weight"], rtol=1e-12, atol=0)
