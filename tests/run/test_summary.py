@@ -226,3 +226,30 @@ def test_compare_of_two_results_dicts(results, source):
     assert math.fsum(p["change"] for p in cmp["waterfall"]) == cmp["waterfall_total"]
     assert math.isclose(cmp["net_cost"], results["net_cost"], rel_tol=1e-9)
     assert math.isclose(cmp["change"]["gini"], results["change"]["gini"], rel_tol=1e-9, abs_tol=1e-15)
+
+
+def test_baseline_summary_is_reused_only_for_the_same_baseline(source, monkeypatch):
+    """The baseline's statistics are computed from the baseline's part of the state, equal those of the whole
+    state, and are reused by the next reform against the same baseline (not by another baseline)."""
+    from gongfu.analysis import summary as summary_module
+    from gongfu.run import ArraySource, api, run_state
+
+    lines = poverty_lines(2025)
+    state, _, _ = run_state(source, reform=REFORM)
+    whole = summary_module.summarize(state, "b", lines, {"x": 1})
+    api._BASELINE_CACHE.clear()
+    first = api.baseline_summary(state, lines, {"x": 1})
+    assert canonical(first) == canonical(whole)
+    calls = []
+    real = summary_module.summarize
+    monkeypatch.setattr(api, "summarize", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    first["gini"] = -1.0  # callers own what they get
+    other, _, _ = run_state(source, reform="resident_pension_300")  # another reform, the same baseline
+    again = api.baseline_summary(other, lines, {"y": 2})
+    assert calls == [] and again["meta"]["y"] == 2 and "x" not in again["meta"]
+    assert canonical({k: v for k, v in again.items() if k != "meta"}) == canonical(
+        {k: v for k, v in whole.items() if k != "meta"})
+    assert again["meta"]["exactness"] == whole["meta"]["exactness"]
+    smaller = ArraySource(source.parts[:2])
+    api.baseline_summary(run_state(smaller, reform=REFORM)[0], lines, {})
+    assert calls == ["b"]  # a different baseline is summarised afresh

@@ -19,6 +19,7 @@ order or grouping: the statistics computed from it are bit-identical.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -238,6 +239,62 @@ class RunAggregate:
         hi = np.maximum.reduceat(np.concatenate([p[3] for p in parts])[order], starts)
         merged = SketchState(config, sum(st.count for st in states), sorted_bins[starts], canonical(limbs), lo, hi)
         return merged.sketch()
+
+    def baseline_view(self) -> RunAggregate:
+        """A state holding only what describes the baseline: layout without the reform's parts, the columns of the
+        dense tables that are not the reform's ("r.", "chg.") nor the reform-specific market components ("b.mkt."),
+        the baseline sketches ("b.") and the baseline rank table -- so that its `digest` is the same for every
+        reform run against the same baseline. Arrays are shared or sliced (read-only use)."""
+        view = RunAggregate()
+
+        def baseline_column(name: str) -> bool:
+            return not name.startswith(("r.", "chg.", "b.mkt."))
+
+        layout = {k: v for k, v in self.layout.items() if k not in ("reform", "changed", "market_components")}
+        for table in ("cellsh", "cells"):
+            if table in self.layout and table in self.dense:
+                keep = [j for j, n in enumerate(self.layout[table]) if baseline_column(n)]
+                layout[table] = [self.layout[table][j] for j in keep]
+                axis = 2 if table == "cellsh" else 1
+                view.dense[table] = np.take(self.dense[table], keep, axis=axis)
+        if "rank" in layout:
+            layout["rank"] = {k: v for k, v in layout["rank"].items() if k == "b"}
+        view.layout = layout
+        view.partitions = set(self.partitions)
+        view.counts = dict(self.counts)
+        view.sketch_states = {k: v for k, v in self.sketch_states.items() if k.startswith("b.")}
+        if "b.rank" in self.sparse:
+            self.sparse_table("b.rank")  # converted once, shared with the view (and with the reform's summary)
+            view.sparse["b.rank"] = self.sparse["b.rank"]
+            view.sparse_size["b.rank"] = self.sparse_size.get("b.rank", 0)
+            view._sparse_floats["b.rank"] = self._sparse_floats["b.rank"]
+        return view
+
+    def digest(self) -> str:
+        """Hash of everything a summary can read from this state: layout, counts, dense tables, sketches (their
+        non-empty bins, exact limbs, extremes) and sparse tables (as the float sums the summaries read)."""
+        h = hashlib.blake2b(digest_size=32)
+
+        def add(a: np.ndarray) -> None:
+            a = np.ascontiguousarray(a)
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(a.tobytes())
+
+        h.update(json.dumps({"layout": self.layout, "counts": self.counts, "partitions": sorted(self.partitions),
+                             "sparse_size": self.sparse_size}, sort_keys=True, default=str).encode())
+        for name in sorted(self.dense):
+            h.update(f"dense/{name}".encode())
+            add(canonical(self.dense[name]))
+        for name in sorted(self.sketch_states):
+            st = self.sketch_states[name]
+            h.update(f"sketch/{name}/{sorted(st.config.items())}/{st.count}".encode())
+            for a in st.sparse():
+                add(a)
+        for name in sorted(self.sparse):
+            h.update(f"sparse/{name}".encode())
+            for a in self.sparse_table(name):
+                add(a)
+        return h.hexdigest()
 
     def set_sketch(self, name: str, sketch: DistributionSketch | SketchState) -> None:
         self.sketch_states[name] = sketch if isinstance(sketch, SketchState) else SketchState.from_sketch(sketch)
