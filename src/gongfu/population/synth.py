@@ -204,7 +204,6 @@ class Tables:
     student_thr: np.ndarray
     pensioner_thr: np.ndarray
     elderly_work_thr: np.ndarray  # elderly non-pensioners: farming (rural) or flexible work (towns, 60-69)
-    elderly_work_status: np.ndarray  # ... and the status it gives (farmer or flexible)
     emp_base: np.ndarray         # row of emp_lut << 16 (intp), to be or-ed with a uniform
     member_thr: np.ndarray       # [8 statuses * 3 groups] employee-scheme membership of the working-age
     # value tables
@@ -281,8 +280,6 @@ def _build_tables(m: Model) -> Tables:
         student_thr=np.broadcast_to(thr(student), shape).ravel(),
         pensioner_thr=np.broadcast_to(p_pens[grp], shape).ravel(),
         elderly_work_thr=np.broadcast_to(np.where(rural, farm_thr, flex_thr), shape).astype(np.int32).ravel(),
-        elderly_work_status=np.broadcast_to(np.where(rural, EmploymentStatus.farmer, EmploymentStatus.flexible),
-                                            shape).astype(np.int8).ravel(),
         emp_base=np.broadcast_to(emp_row, shape).astype(np.intp).ravel() << 16,
         member_thr=thr(by_status * float(f["employee_member"])).ravel(),
         transfer_factor=np.exp(sig * _NORMAL_MID - np.float32(0.5) * sig * sig),
@@ -423,7 +420,8 @@ def _employment(d: Draws, m: Model, t: Tables, pkey: np.ndarray, age, sex, group
     elderly_work = elderly & (u[3] < t.elderly_work_thr.take(pkey))
     # the categories are exclusive and EmploymentStatus.inactive == 0: sum them
     status = drawn * _i8(working & ~inactive_dis)
-    status += _i8(elderly_work) * t.elderly_work_status.take(pkey)
+    farmer, flexible = np.int8(EmploymentStatus.farmer), np.int8(EmploymentStatus.flexible)
+    status += _i8(elderly_work) * (flexible + _i8(group == G_RURAL) * (farmer - flexible))
     status += _i8(student) * np.int8(EmploymentStatus.student)
     status += _i8(pensioner) * np.int8(EmploymentStatus.retired)
     # pension scheme membership: employee scheme by status (employees also by group), else resident scheme
@@ -452,8 +450,9 @@ def _employment(d: Draws, m: Model, t: Tables, pkey: np.ndarray, age, sex, group
     return status, scheme, years
 
 
-def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Log median, sigma and age/sex adjustment (float32) of earnings by status x person key: the terms of
+def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray]:
+    """Log median and sigma (float32, as the real and imaginary parts of a complex64: one gather for both) and
+    the age/sex adjustment (float32) of earnings by status x person key: the terms of
     ``log earnings = mu + sigma z + household shock - adjustment``."""
     inc = m.a["income"]
     fi = m.f["income"]
@@ -489,8 +488,8 @@ def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     female = np.arange(2, dtype=np.int8)[None, None, None, :]
     adjust = np.float32(ac["curvature"]) * dev * dev - np.float32(inc["female_log_gap"]) * female
     adjust = np.where((kind == 1) | (kind == 2), adjust, np.float32(0))
-    return (np.broadcast_to(mu.astype(np.float32)[kind, grp], shape).ravel(),
-            np.broadcast_to(sd.astype(np.float32)[kind, grp], shape).ravel(),
+    mu_sd = (mu.astype(np.float32) + 1j * sd.astype(np.float32)).astype(np.complex64)
+    return (np.broadcast_to(mu_sd[kind, grp], shape).ravel(),
             np.broadcast_to(adjust, shape).ravel())
 
 
@@ -500,11 +499,12 @@ def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
     inc = m.a["income"]
     z = d.normal(len(pkey))  # one draw each: a person has one kind of earnings
     hz = d.normal(2 * n).reshape(2, n)
-    mu, sd, adjust = _income_tables(m, pidx)
+    mu_sd, adjust = _income_tables(m, pidx)
     ikey = status.astype(np.intp) * KEYS + pkey
-    logv = sd.take(ikey)
-    logv *= z
-    logv += mu.take(ikey)  # mu + sd z (float32 addition commutes exactly)
+    ms = mu_sd.take(ikey)
+    logv = ms.imag * z
+    logv += ms.real  # mu + sd z (float32 addition commutes exactly)
+    del ms
     logv += (np.float32(inc["household_shock_sd"]) * hz[0]).take(hh)
     logv -= adjust.take(ikey)
     v = logv.astype(np.float64)
@@ -516,7 +516,7 @@ def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
 
 
 def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n_up: int, typ, head_age,
-                       adult_child, hh, heads, slot, age, status, has_supporter, wage_income,
+                       code, heads, slot, age, status, has_supporter, wage_income,
                        self_employment_income) -> np.ndarray:
     """Private transfers received per person (yuan/year): the part of NBS net transfers that gongfu's programmes
     do not produce (assumptions.yaml private_transfers). Units go to persons 60+ (support by children living
@@ -527,7 +527,8 @@ def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n
 
     Amount = fitted level x units x mean-one log-normal factor x province income index^elasticity; who receives
     and the units are assumptions, the level is fitted to NBS net transfers by area. ``n_up`` persons live in
-    the ``n_urban`` urban households, which come first.
+    the ``n_urban`` urban households, which come first; ``code`` is the packed household code of each person
+    (bit 2: an adult child lives at home).
     """
     a = m.a["private_transfers"]
     fi = m.f["income"]
@@ -537,7 +538,7 @@ def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n
     index = m.income_index[pidx] ** fi["province_elasticity"]  # as earnings (fitted)
     # elderly: co-resident with a child when living with the head as the head's parent, or heading/partnering
     # a household with an adult child
-    coresident = ((slot == 5) | (slot == 6)) | ((slot <= 1) & adult_child.take(hh))
+    coresident = ((slot == 5) | (slot == 6)) | ((slot <= 1) & ((code & 4) != 0))
     rs = el["receive_share"]
     receive = ((coresident & (u[0] < ithr(rs["with_coresident_child"])))
                | (~coresident & (u[0] < ithr(rs["without_coresident_child"]))))
@@ -594,6 +595,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     pos = hh * SLOTS
     np.subtract(flat, pos, out=pos)  # the slot
     slot = pos.astype(np.int8)
+    role = SLOT_ROLE.take(pos)
     pos *= n
     pos += hh  # slot * n + household: the person's place in the [9, n] matrices
     age = ages.ravel().take(pos)
@@ -603,8 +605,13 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     heads = np.zeros(n, dtype=np.intp)  # first person of each household
     np.cumsum(size[:-1], dtype=np.intp, out=heads[1:])
     n_up = int(heads[n_urban]) if n_rural else n_p
-    group = np.full(n_p, G_RURAL, dtype=np.int8)
-    group[:n_up] = group_h.take(hh[:n_up])
+    # the household attributes persons need, packed in one int8 so that one gather serves them all: bits 0-1
+    # the group, bit 2 an adult child at home, bit 3 living alone
+    code = _i8(adult_child) << 2
+    code |= _i8(size == 1) << 3
+    code |= group_h
+    code = code.take(hh)
+    group = code & 3
     age_i = age.astype(np.intp)
     pkey = group.astype(np.int16) * AGES
     pkey += age
@@ -681,12 +688,13 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     dibao_takeup[n_urban:] = ud[n_urban:] < ithr(tk["dibao_rural"])
     up = rt.u16(2, n_p)
     tekun_takeup = up[0] < ithr(float(tk["tekun"]))
-    alone = (size == 1).take(hh)
+    alone = code >= 8
     no_support_group = alone & ((age >= 60) | ((grade >= 1) & (grade <= 2) & (age >= 16)))
     has_supporter = ~(no_support_group & (up[1] < ithr(float(m.f["scales"]["no_supporter_share"]))))
 
-    private = _private_transfers(rngs["transfers"], m, t, pidx, n_urban, n_up, typ, head_age, adult_child, hh,
-                                 heads, slot, age, status, has_supporter, wage_income, self_employment_income)
+    private = _private_transfers(rngs["transfers"], m, t, pidx, n_urban, n_up, typ, head_age, code, heads, slot,
+                                 age, status, has_supporter, wage_income, self_employment_income)
+    del code
 
     # weight: raking multipliers, then post-stratified to persons by area within the partition
     weight = household_weights(m, pidx, area, size, hh, age_i, (persons_rural, persons_urban))
@@ -704,7 +712,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     hukou_province = np.full(n_p, province_code, dtype=np.int8)
     hukou_province[:n_up] = hukou_prov_h.take(hid[:n_up] - household_id_start)
     persons = {
-        "person_id": person_id, "household_id": hid, "role": SLOT_ROLE.take(slot.astype(np.intp)),
+        "person_id": person_id, "household_id": hid, "role": role,
         "age": age, "sex": sex, "hukou_province": hukou_province,
         "hukou_type": _i8(group == G_URBAN_HUKOU), "employment_status": status, "disability_grade": grade,
         "wage_income": wage_income, "self_employment_income": self_employment_income,
