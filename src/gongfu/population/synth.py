@@ -199,7 +199,7 @@ class Tables:
     head_male: np.ndarray
     spouse: np.ndarray
     disab_any: np.ndarray        # [128 ages] threshold of any grade (uint16 when it fits: 16-bit comparison)
-    disab_thr: np.ndarray        # [128 ages, 4] cumulative thresholds of grades 1..4
+    disab_thr: np.ndarray        # [4, 128 ages] cumulative thresholds of grades 1..4 (one row per grade)
     # keyed on the person key (group * 128 + age) * 2 + sex
     student_thr: np.ndarray
     pensioner_thr: np.ndarray
@@ -276,7 +276,7 @@ def _build_tables(m: Model) -> Tables:
         gap_lut=cat_lut(gap_cdf)[0], gap_min=lo, origin_lut=cat_lut(m.origin_cdf), emp_lut=cat_lut(m.emp_cdf),
         tenure_lut=cat_lut(ten), tier_lut=cat_lut(tier / tier[-1])[0],
         head_male=thr(m.head_male), spouse=thr(m.spouse_p),
-        disab_any=cum[:, 3].astype(np.uint16) if cum[:, 3].max() < U16 else cum[:, 3].copy(), disab_thr=cum,
+        disab_any=cum[:, 3].astype(np.uint16) if cum[:, 3].max() < U16 else cum[:, 3].copy(), disab_thr=np.ascontiguousarray(cum.T),
         student_thr=np.broadcast_to(thr(student), shape).ravel(),
         pensioner_thr=np.broadcast_to(p_pens[grp], shape).ravel(),
         elderly_work_thr=np.broadcast_to(np.where(rural, farm_thr, flex_thr), shape).astype(np.int32).ravel(),
@@ -391,9 +391,12 @@ def _disability(d: Draws, t: Tables, age_i: np.ndarray) -> np.ndarray:
     u = d.u16(1, len(age_i))[0]
     grade = np.zeros(len(age_i), dtype=np.int8)
     i = np.flatnonzero(u < t.disab_any.take(age_i))
-    if i.size:
-        below = u[i, None] < t.disab_thr[age_i[i]]  # [k, 4]: below the thresholds of grades 1, 2, 3, 4
-        grade[i] = 5 - below.sum(axis=1)
+    if i.size:  # below the threshold of grade 4: the grade is 4 less the thresholds of grades 1-3 it is below
+        ui, ai = u.take(i), age_i.take(i)
+        g = np.full(i.size, 4, dtype=np.int8)
+        for c in t.disab_thr[:3]:
+            g -= _i8(ui < c.take(ai))
+        grade[i] = g
     return grade
 
 
