@@ -59,7 +59,7 @@ def minimum_wage_adjustment(wage_income, employment_status, minimum_wage_monthly
     uplifted = np.maximum(uplifted, wage_income)
     if enforce:
         uplifted = np.maximum(uplifted, annual_minimum)
-    return np.where(_employee(wage_income, employment_status), uplifted - wage_income, 0.0)
+    return (uplifted - wage_income) * _employee(wage_income, employment_status)  # both terms >= 0
 
 
 @variable(entity=PERSON, unit="CNY/year", tier="primary", reference=LAW,

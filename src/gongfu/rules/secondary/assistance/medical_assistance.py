@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 
 OPINION = "国务院办公厅关于健全重特大疾病医疗保险和救助制度的意见 (国办发〔2021〕42号)"
 
@@ -21,5 +21,5 @@ def medical_premium_assistance(resident_medical_premium, tekun_recipient, dibao,
                                share=P("assistance.medical_assistance.premium_share")):
     """Share of the person's resident medical premium paid: `tekun` share (1.0) for tekun persons, `dibao`
     share for the other members of households receiving dibao, nothing for others."""
-    rate = np.where(tekun_recipient, share.tekun, np.where(dibao > 0, share.dibao, 0.0))
-    return rate * resident_medical_premium
+    r = Rows(tekun_recipient | (dibao > 0))
+    return r.fill(np.where(r(tekun_recipient), share.tekun, share.dibao) * r(resident_medical_premium))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 from gongfu.engine.enums import EmploymentStatus, PensionScheme, Sex
 
 DECISION = "国务院关于完善企业职工基本养老保险制度的决定 (国发〔2005〕38号)"
@@ -76,15 +76,17 @@ def employee_pension_eligible(employment_status, pension_scheme, contribution_ye
 def employee_basic_pension(employee_pension_eligible, social_insurance_average_wage, pension_wage_index,
                            contribution_years, accrual=P(f"{PEN}.accrual_rate")):
     """Average wage × (1 + index) / 2 × years × 1% (annual)."""
-    amount = social_insurance_average_wage * (1.0 + pension_wage_index) / 2.0 * contribution_years * accrual
-    return np.where(employee_pension_eligible, amount, 0.0)
+    r = Rows(employee_pension_eligible)
+    return r.fill(r(social_insurance_average_wage) * (1.0 + r(pension_wage_index)) / 2.0 * r(contribution_years)
+                  * accrual)
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{DECISION} 六",
           label={"en": "Personal-account pension", "zh": "个人账户养老金"})
 def employee_account_pension(employee_pension_eligible, employee_pension_account, employee_pension_divisor):
     """12 × account balance / months divisor (annual)."""
-    return np.where(employee_pension_eligible, 12.0 * employee_pension_account / employee_pension_divisor, 0.0)
+    r = Rows(employee_pension_eligible)
+    return r.fill(12.0 * r(employee_pension_account) / r(employee_pension_divisor))
 
 
 @variable(entity=PERSON, unit="CNY/year", role="benefit", tier="secondary", reference=f"{DECISION} 六; 社会保险法 第十五条, 第十六条",

@@ -9,9 +9,7 @@ the individual-account pension (国发〔2014〕8号 五, 六; 社会保险法 �
 
 from __future__ import annotations
 
-import numpy as np
-
-from gongfu.engine import PERSON, P, input_variable, variable
+from gongfu.engine import PERSON, P, Rows, input_variable, variable
 from gongfu.engine.enums import PensionScheme
 
 OPINION = "国务院关于建立统一的城乡居民基本养老保险制度的意见 (国发〔2014〕8号)"
@@ -44,5 +42,5 @@ def resident_basic_pension_rate(hukou_province, province, minimum=P(f"{RES}.basi
 def resident_pension(resident_pension_eligible, resident_basic_pension_rate, resident_pension_account,
                      divisor=P(f"{RES}.account_divisor")):
     """12 × (basic pension rate + account / 139) for those eligible."""
-    monthly = resident_basic_pension_rate + resident_pension_account / divisor
-    return np.where(resident_pension_eligible, 12.0 * monthly, 0.0)
+    r = Rows(resident_pension_eligible)
+    return r.fill(12.0 * (r(resident_basic_pension_rate) + r(resident_pension_account) / divisor))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 from gongfu.engine.enums import EmploymentStatus, PensionScheme
 
 SIL = "中华人民共和国社会保险法 (2010, 2018年修正)"
@@ -39,8 +39,9 @@ def social_insurance_average_wage(province, table=P(f"{EMP}.average_wage")):
 def employee_contribution_base(employee_contributor, gross_wages, social_insurance_average_wage,
                                floor=P(f"{EMP}.base_floor_ratio"), ceiling=P(f"{EMP}.base_ceiling_ratio")):
     """Wages clipped to 60%-300% of the provincial average wage; 0 for non-contributors."""
-    base = np.clip(gross_wages, floor * social_insurance_average_wage, ceiling * social_insurance_average_wage)
-    return np.where(employee_contributor, base, 0.0)
+    r = Rows(employee_contributor)
+    wage = r(social_insurance_average_wage)
+    return r.fill(np.clip(r(gross_wages), floor * wage, ceiling * wage))
 
 
 @variable(entity=PERSON, dtype="bool", unit="bool", reference=f"{SIL} 第十六条; 国发〔2014〕8号 六",

@@ -42,7 +42,7 @@ def resident_pension_contribution(pension_scheme, age, employment_status, receiv
     """The chosen tier, for resident-scheme members aged 16-59 not in school and not drawing a pension."""
     payer = ((pension_scheme == PensionScheme.resident) & (age >= min_age) & (age < max_age)
              & (employment_status != EmploymentStatus.student) & ~receives_pension)
-    return np.where(payer, resident_pension_contribution_tier, 0.0)
+    return resident_pension_contribution_tier * payer
 
 
 @variable(entity=PERSON, dtype="bool", unit="bool", reference="社会保险法 第二十三条; 国发〔1998〕44号",
@@ -61,4 +61,4 @@ def resident_medical_premium(employee_medical_covered, resident_medical_takeup, 
                              premium=P(f"{RES}.medical_premium")):
     """The national individual premium for every insured person outside the employee scheme (all ages)."""
     payer = ~employee_medical_covered & resident_medical_takeup & ~resident_medical_premium_waived
-    return np.where(payer, premium, 0.0)
+    return premium * payer

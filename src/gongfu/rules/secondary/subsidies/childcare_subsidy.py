@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, variable
+from gongfu.engine import PERSON, P, Rows, variable
 
 SCHEME = "育儿补贴制度实施方案 (中办、国办, 2025)"
 
@@ -22,5 +22,6 @@ def childcare_subsidy(age, amount=P("subsidies.childcare_subsidy.amount"),
     """Annual amount × months under 3 in the year / 12. Age is whole years on 1 January: under `max_age` − 1
     the child is under 3 all year (12 months); at `max_age` − 1 the child turns 3 during the year
     (`months_at_last_year_of_age`, 6 on average); from `max_age` nothing."""
-    months = np.where(age < max_age - 1, 12.0, np.where(age < max_age, months_last_year, 0.0))
-    return np.where(age >= 0, amount * months / 12.0, 0.0)
+    r = Rows((age >= 0) & (age < max_age))
+    months = np.where(r(age) < max_age - 1, 12.0, months_last_year)
+    return r.fill(amount * months / 12.0)

@@ -67,7 +67,7 @@ def iit_deduction_claimant(role, gross_wages, self_employment_income, members):
           label={"en": "Share of the household's child deductions claimed", "zh": "子女教育/婴幼儿照护扣除分摊比例"})
 def iit_children_deduction_share(iit_deduction_claimant):
     """1 for the household's claimant, else 0; give 0.5 to two parents to split (第六条: 100% or 50% each)."""
-    return np.where(iit_deduction_claimant, 1.0, 0.0)
+    return iit_deduction_claimant.astype(np.float64)
 
 
 @variable(entity=PERSON, dtype="bool", unit="bool", reference=f"{SAD} 第五条, 第六条; 国发〔2022〕8号 第二条",
@@ -85,7 +85,7 @@ def iit_grandchildren_claimant(role, age, gross_wages, self_employment_income, m
           label={"en": "Share of the household's grandchild deductions claimed", "zh": "孙子女教育/婴幼儿照护扣除分摊比例"})
 def iit_grandchildren_deduction_share(iit_grandchildren_claimant):
     """1 for the grandchildren's claimant, else 0."""
-    return np.where(iit_grandchildren_claimant, 1.0, 0.0)
+    return iit_grandchildren_claimant.astype(np.float64)
 
 
 @variable(entity=PERSON, unit="ratio", reference=f"{SAD} 第十五条, 第十九条",
@@ -93,7 +93,7 @@ def iit_grandchildren_deduction_share(iit_grandchildren_claimant):
 def iit_housing_deduction_share(iit_deduction_claimant):
     """1 for the household's claimant, else 0 (loan interest: one spouse, or 50% each for a home bought before
     marriage by both; rent: one spouse when they work in the same city)."""
-    return np.where(iit_deduction_claimant, 1.0, 0.0)
+    return iit_deduction_claimant.astype(np.float64)
 
 
 # ------------------------------------------------------------------ household pools
