@@ -136,3 +136,30 @@ def test_sparse_table_rows_and_merged_sketches_equal_the_dense_ways():
     assert single.merged_sketch(["x", "y"]) == DistributionSketch.merge_all([single.sketches["x"],
                                                                              single.sketches["y"]])
     assert a.merged_sketch([]) is None
+
+
+@pytest.mark.parametrize("n_weights", [1, 2])
+def test_reset_clears_every_bin_written_even_by_rows_of_weight_zero(n_weights):
+    """After a reset the accumulator equals a fresh one: bins written only by rows of weight 0 (their minimum and
+    maximum) and bins of either kind of row are cleared, whether few or most bins of the range were written."""
+    config = CONFIGS[1]
+    rng = np.random.default_rng(5)
+    for n_first in (40, 20_000):  # few bins of a wide range (cleared bin by bin), or most of it (cleared whole)
+        first = np.concatenate([rng.lognormal(9, 2, n_first), [-5e3, 0.0, 3e9]])
+        w0 = rng.uniform(0, 2, first.size)
+        w0[::3] = 0.0
+        weights = [w0] if n_weights == 1 else [w0, np.where(np.arange(first.size) % 2 == 0, w0, 0.0)]
+        acc = BinAccumulator(config, n_weights=n_weights, n_extra=1)
+        acc.add(bin_index(first, config), first, weights)
+        acc.add_extra(bin_index(first, config), [w0])
+        acc.reset()
+        second = np.round(rng.lognormal(10, 0.5, 500))
+        w = rng.integers(1, 4, second.size).astype(float)
+        wts = [w] if n_weights == 1 else [w, w * (np.arange(second.size) % 3 == 0)]
+        fresh = BinAccumulator(config, n_weights=n_weights, n_extra=1)
+        for a in (acc, fresh):
+            a.add(bin_index(second, config), second, wts)
+        for c in range(n_weights):
+            assert acc.state(0, c) == fresh.state(0, c)
+        assert np.array_equal(acc.lo, fresh.lo) and np.array_equal(acc.hi, fresh.hi)
+        assert np.array_equal(acc.w, fresh.w) and np.array_equal(acc.y, fresh.y) and not acc.extra.any()

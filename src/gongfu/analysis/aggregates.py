@@ -94,12 +94,14 @@ def _signed_limbs(c: FloatArray) -> FloatArray:
     if c.size and not np.all(np.abs(c) < 2.0**_FIX_EXP):
         raise OverflowError("a contribution |w * x| or |w| reaches 2**63; rescale the data")
     out = np.empty((_N_LIMBS, c.shape[0]))
-    r = c
+    r = np.array(c, dtype=np.float64)  # the remainder, updated in place
+    h = np.empty_like(r)
     for j in range(_N_LIMBS - 1, -1, -1):
         b = _LIMB_UNIT_EXP[j]
         magic = 1.5 * 2.0 ** (b + 52)
-        h = (r + magic) - magic
-        r = r - h
+        np.add(r, magic, out=h)
+        h -= magic  # h = (r + magic) - magic
+        r -= h
         np.multiply(h, 2.0 ** (-b), out=out[j])
     return out
 

@@ -127,6 +127,8 @@ class ProcessTreeMemory:
     def __init__(self) -> None:
         self.peak_total = 0.0
         self.peak_worker = 0.0
+        self.every = 0.25
+        self._last = -float("inf")
         try:
             import psutil
 
@@ -134,9 +136,15 @@ class ProcessTreeMemory:
         except Exception:  # pragma: no cover
             self.proc = None
 
-    def sample(self) -> None:
+    def sample(self, force: bool = False) -> None:
+        """Sample now if `force` or at least `every` seconds after the last sample (reading every process of the
+        machine for the children costs ~1 ms: small partitions finish faster than that matters)."""
         if self.proc is None:
             return
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return
+        self._last = now
         try:
             total = self.proc.memory_info().rss
             for child in self.proc.children(recursive=True):
@@ -234,7 +242,7 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
     if store is not None and new:
         store.consolidate(state)
     elapsed = time.perf_counter() - t0
-    memory.sample()
+    memory.sample(force=True)
     info = {"fingerprint": fingerprint, "resumed_partitions": len(resumed), "computed_partitions": new,
             "ignored_checkpoints": list(store.ignored) if store is not None else [],
             "seconds": elapsed, "persons_computed": persons_done,

@@ -50,12 +50,31 @@ def bin_index(values: np.ndarray, config: dict[str, int], out: np.ndarray | None
     np.clip(key, -1, k_total, out=key)  # -1: tiny (incl. zero and subnormals), K: overflow
     if out is None:
         out = np.empty(x.shape, dtype=np.int64)
+    np.add(key, k_total + 4, out=out)  # positive values (sign bit clear, not zero)
     if x.size and x.min() > 0:
-        np.add(key, k_total + 4, out=out)
         return out
-    np.copyto(out, np.where(bits > 0, key + (k_total + 4), k_total - key))  # bits < 0: negative (sign bit)
-    out[x == 0] = k_total + 2
+    rest = np.flatnonzero(bits <= 0)  # zeros (both signs) and negatives (sign bit set: bits < 0), usually few
+    zero = x[rest] == 0
+    out[rest] = np.where(zero, k_total + 2, k_total - key[rest])
     return out
+
+
+class Binned:
+    """Bins of a set of rows with their range, computed once: `lo`, `size` (= max - lo + 1) and `local` = idx - lo,
+    the compact index the accumulators count into."""
+
+    __slots__ = ("idx", "lo", "size", "local")
+
+    def __init__(self, idx: np.ndarray, lo: int | None = None, size: int | None = None):
+        self.idx = idx
+        if idx.size == 0:
+            self.lo, self.size, self.local = 0, 0, idx
+            return
+        if lo is None or size is None:
+            lo, hi = int(idx.min()), int(idx.max())
+            size = hi - lo + 1
+        self.lo, self.size = int(lo), int(size)
+        self.local = idx - self.lo if self.lo else idx
 
 
 class BinAccumulator:
@@ -89,10 +108,24 @@ class BinAccumulator:
     def reset(self) -> None:
         a, b = self._span
         if b > a:
-            self.w.reshape(self.n_weights, -1)[:, a:b] = 0.0
-            self.y.reshape(self.n_weights, -1)[:, a:b] = 0.0
-            self.lo.reshape(self.lo.shape[0], -1)[:, a:b] = np.inf
-            self.hi.reshape(self.hi.shape[0], -1)[:, a:b] = -np.inf
+            # every row added updates its bin's minimum (whatever its weight), so the bins written since the last
+            # reset are those with a minimum below +inf (or NaN) in some kind of row: clear only them
+            lo = self.lo.reshape(self.lo.shape[0], -1)[:, a:b]
+            written = lo[0] != np.inf
+            for k in range(1, lo.shape[0]):
+                written |= lo[k] != np.inf
+            touched = np.flatnonzero(written)
+            if touched.size * 4 > b - a:  # most of the range: plain slices are cheaper
+                self.w.reshape(self.n_weights, -1)[:, a:b] = 0.0
+                self.y.reshape(self.n_weights, -1)[:, a:b] = 0.0
+                lo[:] = np.inf
+                self.hi.reshape(self.hi.shape[0], -1)[:, a:b] = -np.inf
+            elif touched.size:
+                touched += a
+                self.w.reshape(self.n_weights, -1)[:, touched] = 0.0
+                self.y.reshape(self.n_weights, -1)[:, touched] = 0.0
+                self.lo.reshape(self.lo.shape[0], -1)[:, touched] = np.inf
+                self.hi.reshape(self.hi.shape[0], -1)[:, touched] = -np.inf
         a, b = self._extra_span
         if self.extra is not None and b > a:
             self.extra[:, a:b] = 0.0
@@ -104,33 +137,34 @@ class BinAccumulator:
     def _widen(span: tuple[int, int], start: int, stop: int) -> tuple[int, int]:
         return (start, stop) if span[1] <= span[0] else (min(span[0], start), max(span[1], stop))
 
-    def add(self, idx: np.ndarray, values: np.ndarray, weights: list[np.ndarray],
-            group: int | None = None, groups: np.ndarray | None = None) -> None:
+    def add(self, idx: np.ndarray | Binned, values: np.ndarray, weights: list[np.ndarray],
+            group: int | None = None, groups: np.ndarray | None = None,
+            products: list[np.ndarray] | None = None) -> None:
         """Add rows with bin `idx`, `values` and one weight array per weight column, all to group `group` or
-        row by row to `groups` (int array)."""
+        row by row to `groups` (int array). `products`: the arrays weights[c] * values when the caller has them
+        already (the same numbers); `idx` may be a `Binned` (its range computed once)."""
         nb = self.n_bins
         if groups is None:
             g = 0 if group is None else int(group)
-            flat = idx
             base = g * nb
             for c, wc in enumerate(weights):
                 self.rows[c, g] += int(np.count_nonzero(wc > 0))
+            binned = idx if isinstance(idx, Binned) else Binned(idx)
         else:
-            flat = groups.astype(np.int64) * nb + idx
+            idx = idx.idx if isinstance(idx, Binned) else idx
             base = 0
-            for c, wc in enumerate(weights):
-                present = np.bincount(groups, weights=wc > 0, minlength=self.n_groups)
-                self.rows[c] += present.astype(np.int64)
-        if flat.size == 0:
+            for c, wc in enumerate(weights):  # rows with positive weight by group (exact counts)
+                self.rows[c] += np.bincount(groups[wc > 0], minlength=self.n_groups).astype(np.int64)
+            binned = Binned(groups.astype(np.int64) * nb + idx)
+        if binned.idx.size == 0:
             return
-        lo_i, hi_i = int(flat.min()), int(flat.max())
-        local = flat - lo_i if lo_i else flat
-        size = hi_i - lo_i + 1
-        start = base + lo_i
+        flat, local, size = binned.idx, binned.local, binned.size
+        start = base + binned.lo
         self._span = self._widen(self._span, start, start + size)
         for c, wc in enumerate(weights):
+            wy = products[c] if products is not None else wc * values
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
-            self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc * values, minlength=size)
+            self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wy, minlength=size)
         rows = flat + base
         if self.n_weights == 2:  # kind of row: 0 neither, 1 column 0 only, 2 column 1 only, 3 both
             kind = (weights[0] > 0).view(np.int8) + ((weights[1] > 0).view(np.int8) << 1)
@@ -138,17 +172,24 @@ class BinAccumulator:
         np.minimum.at(self.lo.reshape(-1), rows, values)
         np.maximum.at(self.hi.reshape(-1), rows, values)
 
-    def add_extra(self, idx: np.ndarray, columns: list[np.ndarray], rows: slice | np.ndarray | None = None,
-                  first: int = 0) -> None:
-        """Add per-bin sums of `columns` (each already weighted) into extra columns first, first+1, ..."""
+    def add_extra(self, idx: np.ndarray | Binned, columns: list[np.ndarray],
+                  rows: slice | np.ndarray | None = None, first: int = 0) -> None:
+        """Add per-bin sums of `columns` (each already weighted) into extra columns first, first+1, ...; `idx`
+        may be a `Binned` (then without `rows`: its range and local bins computed once for many columns)."""
         if self.extra is None:
             raise ValueError("no extra columns")
-        sub = idx if rows is None else idx[rows]
-        if sub.size == 0:
-            return
-        lo_i, hi_i = int(sub.min()), int(sub.max())
-        local = sub - lo_i if lo_i else sub
-        size = hi_i - lo_i + 1
+        if isinstance(idx, Binned) and rows is None:
+            if idx.idx.size == 0:
+                return
+            lo_i, local, size = idx.lo, idx.local, idx.size
+        else:
+            raw = idx.idx if isinstance(idx, Binned) else idx
+            sub = raw if rows is None else raw[rows]
+            if sub.size == 0:
+                return
+            lo_i, hi_i = int(sub.min()), int(sub.max())
+            local = sub - lo_i if lo_i else sub
+            size = hi_i - lo_i + 1
         self._extra_span = self._widen(self._extra_span, lo_i, lo_i + size)
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)

@@ -35,7 +35,7 @@ from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
 
 from .aggregate import RunAggregate, to_limbs
-from .binning import BinAccumulator, bin_index
+from .binning import BinAccumulator, Binned, bin_index
 
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
 CONCEPT_VARIABLES = {"market": "market_income", "net_market": "net_market_income",
@@ -252,17 +252,21 @@ class Segments:
 
     def __init__(self, cell: np.ndarray):
         n = cell.size
-        if n and np.all(cell[1:] >= cell[:-1]):
-            self.order = None
-            sorted_cell = cell
-        else:
+        self.order = None
+        if n == 0:
+            self.starts = np.zeros(0, dtype=np.int64)
+            self.cells = np.zeros(0, dtype=np.int64)
+            return
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        run_cells = cell[starts]
+        if np.unique(run_cells).size < run_cells.size:  # a cell in several runs: sort (stably) by cell
             self.order = np.argsort(cell, kind="stable")
             sorted_cell = cell[self.order]
-        if n:
-            self.starts = np.flatnonzero(np.r_[True, sorted_cell[1:] != sorted_cell[:-1]])
-        else:
-            self.starts = np.zeros(0, dtype=np.int64)
-        self.cells = sorted_cell[self.starts].astype(np.int64)
+            starts = np.flatnonzero(np.r_[True, sorted_cell[1:] != sorted_cell[:-1]])
+            run_cells = sorted_cell[starts]
+        # each cell's rows are one run, in row order: the same sums as over the stably sorted rows, no gather
+        self.starts = starts
+        self.cells = run_cells.astype(np.int64)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         v = values if self.order is None else values[self.order]
@@ -355,6 +359,46 @@ class _Block:
         return out
 
 
+def _log_positive(x: np.ndarray, ref: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """ln x where x > 0, 0 elsewhere. With `ref` = (x0, ln x0, rows where x != x0) of an array equal to x on
+    most rows, only the differing rows are evaluated (the logarithm of the same number is the same number)."""
+    if ref is None or ref[2].size * 2 > x.size:
+        return np.log(np.where(x > 0, x, 1.0))
+    _, lx0, diff = ref
+    lx = lx0.copy()
+    if diff.size:
+        xs = x[diff]
+        lx[diff] = np.log(np.where(xs > 0, xs, 1.0))
+    return lx
+
+
+def _binned_like(x: np.ndarray, config: dict[str, int], ref: tuple[Binned, np.ndarray] | None) -> Binned:
+    """The bins of x in the layout `config`; with `ref` = (bins of an array equal to x outside rows `diff`,
+    diff), only those rows are binned again (bin_index is a function of each value alone)."""
+    if ref is None or ref[1].size * 2 > x.size:
+        return Binned(bin_index(x, config))
+    binned, diff = ref
+    idx = binned.idx.copy()
+    if diff.size:
+        idx[diff] = bin_index(x[diff], config)
+    return Binned(idx)
+
+
+class _Rank:
+    """The bins of market income that programmes are ranked by in one block, household and person level."""
+
+    def __init__(self, acc: BinAccumulator | None, binned: Binned | None, b: _Block):
+        self.acc, self.binned, self.b = acc, binned, b
+        self._person: Binned | None = None
+
+    def person(self) -> Binned:
+        """Each person's household bin, with the households' range (every household has a member)."""
+        if self._person is None:
+            h = self.binned
+            self._person = Binned(h.idx[self.b.index], lo=h.lo, size=h.size)
+        return self._person
+
+
 def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, cell: np.ndarray) -> None:
     b = _Block(sim, cell)
     base_vals = _system_block(ctx, acc["b"], sim, b, None)
@@ -395,12 +439,33 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         plain("rows", np.ones(b.n_hh))
     concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
     totals, pc = _concepts(sim, b, concepts)
+    # rows where a concept differs from the same concept under the baseline (reform), or after-philanthropy
+    # income from disposable income (baseline): logarithms and bins are evaluated again on those rows only
+    diff: dict[str, np.ndarray] = {}
+    refx: dict[str, str] = {}
+    for c in concepts:
+        if reform and c in base["pc"]:
+            diff[c] = np.flatnonzero(pc[c] != base["pc"][c])
+        elif not reform and c == "after_philanthropy" and "disposable" in pc:
+            diff[c] = np.flatnonzero(pc[c] != pc["disposable"])
+            refx[c] = "disposable"
+    logs: dict[str, np.ndarray] = {}
+    products: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # w x, w_urban x, w_rural x
     for c in concepts:
         x = pc[c]
-        split(f"{s}.{c}.sum", b.pw_u * x, b.pw_r * x)
+        pux, prx = b.pw_u * x, b.pw_r * x
+        split(f"{s}.{c}.sum", pux, prx)
         pos = x > 0
-        lx = np.log(np.where(pos, x, 1.0))
-        pieces = {"pos_w": b.pw * pos, "xlogx": b.pw * x * lx, "logx": b.pw * lx}
+        if c in diff:
+            source = base["logs"] if c not in refx else logs
+            ref = refx.get(c, c)
+            lx = _log_positive(x, (None, source[ref], diff[c]) if ref in source else None)
+        else:
+            lx = _log_positive(x, None)
+        logs[c] = lx
+        pwx = b.pw * x
+        products[c] = (pwx, pux, prx)
+        pieces = {"pos_w": b.pw * pos, "xlogx": pwx * lx, "logx": b.pw * lx}
         neg = x < 0
         if neg.any():
             pieces["neg_w"] = b.pw * neg
@@ -440,40 +505,47 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             plain(f"{s}.mid.{name}.persons", b.pw * inside)
             plain(f"{s}.mid.{name}.households", b.w * inside)
     # sketches of per-capita income
-    idx: dict[str, np.ndarray] = {}
+    idx: dict[str, Binned] = {}
     for c in concepts:
-        idx[c] = bin_index(pc[c], ctx.fine)
-        a.fine[c].add(idx[c], pc[c], [b.pw])
+        ref = None
+        if c in diff:
+            source = base["idx"] if c not in refx else idx
+            r = refx.get(c, c)
+            ref = (source[r], diff[c]) if r in source else None
+        idx[c] = _binned_like(pc[c], ctx.fine, ref)
+        a.fine[c].add(idx[c], pc[c], [b.pw], products=[products[c][0]])
+    gidx = None
     if "disposable" in concepts:
         x = pc["disposable"]
-        gidx = bin_index(x, ctx.group)
-        a.cell.add(gidx, x, [b.pw], groups=b.cell)
-        a.hukou.add(gidx, x, [b.pw_u, b.pw_r])
+        gref = (base["gidx"], diff["disposable"]) if reform and "disposable" in diff and base.get("gidx") is not None else None
+        gidx = _binned_like(x, ctx.group, gref)
+        pwx, pux, prx = products["disposable"]
+        a.cell.add(gidx.idx, x, [b.pw], groups=b.cell, products=[pwx])
+        a.hukou.add(gidx, x, [b.pw_u, b.pw_r], products=[pux, prx])
     # programmes, and everything ranked by market income
     rank_cols = ctx.layout["rank"][s]
     if reform and a.rank_on_base:
-        rank_acc, rank_idx = a.rank, base["idx"]["market"]
+        rank = _Rank(a.rank, base["idx"]["market"], b)
     else:
-        rank_acc, rank_idx = a.fine.get("market"), idx.get("market")
+        rank = _Rank(a.fine.get("market"), idx.get("market"), b)
     rank_pos = {name: j for j, name in enumerate(rank_cols)}
     programmes = ctx.changed_programmes if reform else ctx.programmes
     for p in programmes:
-        _programme_block(ctx, a, sim, b, p, rank_acc, rank_idx, rank_pos.get(p))
+        _programme_block(ctx, a, sim, b, p, rank, rank_pos.get(p))
     if reform and not a.rank_on_base:  # market income changed: unchanged programmes re-ranked on the new bins
         for p in ctx.programmes:
             if p not in ctx.changed_programmes and p in rank_pos:
-                _programme_block(ctx, a, sim, b, p, rank_acc, rank_idx, rank_pos[p], sums=False)
+                _programme_block(ctx, a, sim, b, p, rank, rank_pos[p], sums=False)
     for c in ("net_market", "disposable", "after_philanthropy"):
         j = rank_pos.get(c)
         if j is not None:
             amount = totals[c] if c in totals else base["totals"][c]
-            rank_acc.add_extra(rank_idx, [b.w * amount], first=j)
-    return {"pc": pc, "idx": idx, "totals": totals}
+            rank.acc.add_extra(rank.binned, [b.w * amount], first=j)
+    return {"pc": pc, "idx": idx, "gidx": gidx, "totals": totals, "logs": logs}
 
 
-def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str,
-                     rank_acc: BinAccumulator | None, rank_idx: np.ndarray | None, rank_j: int | None,
-                     sums: bool = True) -> None:
+def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str, rank: _Rank,
+                     rank_j: int | None, sums: bool = True) -> None:
     """Amount by cell x hukou, recipients (persons) by cell, amount by bin of market income, of one programme
     (with `sums=False`, only the last).
 
@@ -486,35 +558,33 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
     jr = ctx.cells_index[f"{s}.prog.{name}.recipients"]
     jn = ctx.cells_index[f"{s}.prog.{name}.negative"]
     t = np.asarray(sim.calc(name), dtype=np.float64)
+    mask = t != 0.0  # recipients (or payers)
+    count = int(np.count_nonzero(mask))
+    if count == 0:
+        return
+    sparse = 2 * count < t.size
+    rows = np.flatnonzero(mask) if sparse else None
     if sim.system.variables[name].entity is PERSON:
-        mask = t != 0.0
-        count = int(np.count_nonzero(mask))
-        if count == 0:
-            return
-        if 2 * count < t.size:
-            rows = np.flatnonzero(mask)
+        if sparse:
             t, wp = t[rows], b.person("w")[rows]
-            slot, cell = b.person("slot")[rows], b.person("cell")[rows]
-            hh = b.index[rows]
+            slot = b.person("slot")[rows]
+            cell = slot >> 1  # slot = 2 cell + (0 urban, 1 rural)
             recipients = wp
+            ranked = rank.person().idx[rows] if rank_j is not None else None
         else:
-            wp, slot, cell, hh = b.person("w"), b.person("slot"), b.person("cell"), b.index
+            wp, slot, cell = b.person("w"), b.person("slot"), b.person("cell")
             recipients = wp * mask
+            ranked = rank.person() if rank_j is not None else None
         amount = wp * t
         if sums:
             a.cellsh[:, :, jh] += np.bincount(slot, weights=amount, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
             a.cells[:, jr] += np.bincount(cell, weights=recipients, minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
-        if rank_j is not None:
-            rank_acc.add_extra(rank_idx[hh], [amount], first=rank_j)
+        if ranked is not None:
+            rank.acc.add_extra(ranked, [amount], first=rank_j)
         return
-    mask = t != 0.0
-    count = int(np.count_nonzero(mask))
-    if count == 0:
-        return
-    if 2 * count < t.size:  # household programmes too reach few households (dibao, tekun): their rows only
-        rows = np.flatnonzero(mask)
+    if sparse:  # household programmes too reach few households (dibao, tekun): their rows only
         t = t[rows]
         amount = b.w[rows] * t
         cell = b.cell[rows]
@@ -526,7 +596,7 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
         if rank_j is not None:
-            rank_acc.add_extra(rank_idx, [amount], rows=rows, first=rank_j)
+            rank.acc.add_extra(rank.binned, [amount], rows=rows, first=rank_j)
         return
     seg = b.seg
     amount = b.w * t
@@ -538,7 +608,7 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
         if t.min() < 0:
             a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
     if rank_j is not None:
-        rank_acc.add_extra(rank_idx, [amount], first=rank_j)
+        rank.acc.add_extra(rank.binned, [amount], first=rank_j)
 
 
 def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: dict[str, Any],
