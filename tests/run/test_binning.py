@@ -163,3 +163,28 @@ def test_reset_clears_every_bin_written_even_by_rows_of_weight_zero(n_weights):
             assert acc.state(0, c) == fresh.state(0, c)
         assert np.array_equal(acc.lo, fresh.lo) and np.array_equal(acc.hi, fresh.hi)
         assert np.array_equal(acc.w, fresh.w) and np.array_equal(acc.y, fresh.y) and not acc.extra.any()
+
+
+def test_tracked_and_scanned_bins_give_the_same_states():
+    """Small partitions read and clear the bins they wrote; large ones scan the written range: same states."""
+    config = CONFIGS[1]
+    rng = np.random.default_rng(6)
+    x = np.concatenate([rng.lognormal(9, 1.5, 3000), -rng.lognormal(7, 1, 30), np.zeros(20)])
+    g = rng.integers(0, 3, x.size)
+    w = rng.uniform(0, 3, x.size)
+    w[::7] = 0.0
+    accs = [BinAccumulator(config, n_groups=3, n_extra=2) for _ in range(2)]
+    accs[1]._track_limit = 0  # always scan
+    for acc in accs:
+        for part in (slice(0, 1500), slice(1500, None)):
+            acc.add(bin_index(x[part], config), x[part], [w[part]], groups=g[part])
+            r = np.flatnonzero(w[part])
+            acc.add_extra(bin_index(x[part], config), [w[part][r], (w[part] * x[part])[r]], rows=r)
+    assert accs[0]._added is not None and accs[1]._added is None
+    for k in range(3):
+        assert accs[0].state(k) == accs[1].state(k) is not None
+    for a, b in zip(accs[0].extra_table(), accs[1].extra_table(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for acc in accs:
+        acc.reset()
+        assert not acc.w.any() and not acc.extra.any() and np.all(acc.lo == np.inf) and np.all(acc.hi == -np.inf)

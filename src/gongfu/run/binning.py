@@ -104,10 +104,51 @@ class BinAccumulator:
         # flat ranges (g * n_bins + bin) written since the last reset, [start, stop): only they are cleared and read
         self._span = (0, 0)
         self._extra_span = (0, 0)
+        # while few rows were added (small partitions), their flat bins themselves (None once there are more than
+        # `_track_limit`: the ranges are then scanned instead)
+        self._track_limit = max(4096, nb // 4)
+        self._added: list[np.ndarray] | None = []
+        self._extra_added: list[np.ndarray] | None = []
+        self._n_added = self._n_extra_added = 0
+
+    def _track(self, which: str, flat: np.ndarray) -> None:
+        lst = self._added if which == "w" else self._extra_added
+        if lst is None:
+            return
+        n = (self._n_added if which == "w" else self._n_extra_added) + flat.size
+        if n > self._track_limit:
+            lst = None
+        else:
+            lst.append(flat)
+        if which == "w":
+            self._added, self._n_added = lst, n
+        else:
+            self._extra_added, self._n_extra_added = lst, n
+
+    def _written(self, which: str) -> np.ndarray | None:
+        """Sorted flat bins written since the last reset, when tracked (else None: scan the range)."""
+        lst = self._added if which == "w" else self._extra_added
+        if lst is None:
+            return None
+        if not lst:
+            return np.zeros(0, dtype=np.int64)
+        out = np.unique(np.concatenate(lst)) if len(lst) > 1 or lst[0].size > 1 else lst[0]
+        if which == "w":
+            self._added = [out]
+        else:
+            self._extra_added = [out]
+        return out
 
     def reset(self) -> None:
         a, b = self._span
-        if b > a:
+        written = self._written("w")
+        if written is not None:
+            if written.size:
+                self.w.reshape(self.n_weights, -1)[:, written] = 0.0
+                self.y.reshape(self.n_weights, -1)[:, written] = 0.0
+                self.lo.reshape(self.lo.shape[0], -1)[:, written] = np.inf
+                self.hi.reshape(self.hi.shape[0], -1)[:, written] = -np.inf
+        elif b > a:
             # every row added updates its bin's minimum (whatever its weight), so the bins written since the last
             # reset are those with a minimum below +inf (or NaN) in some kind of row: clear only them
             lo = self.lo.reshape(self.lo.shape[0], -1)[:, a:b]
@@ -127,11 +168,16 @@ class BinAccumulator:
                 self.lo.reshape(self.lo.shape[0], -1)[:, touched] = np.inf
                 self.hi.reshape(self.hi.shape[0], -1)[:, touched] = -np.inf
         a, b = self._extra_span
-        if self.extra is not None and b > a:
+        written = self._written("extra")
+        if self.extra is not None and written is not None:
+            self.extra[:, written] = 0.0
+        elif self.extra is not None and b > a:
             self.extra[:, a:b] = 0.0
         self.rows[:] = 0
         self._span = (0, 0)
         self._extra_span = (0, 0)
+        self._added, self._extra_added = [], []
+        self._n_added = self._n_extra_added = 0
 
     @staticmethod
     def _widen(span: tuple[int, int], start: int, stop: int) -> tuple[int, int]:
@@ -166,6 +212,8 @@ class BinAccumulator:
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
             self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wy, minlength=size)
         rows = flat + base
+        if self._added is not None:
+            self._track("w", rows)
         if self.n_weights == 2:  # kind of row: 0 neither, 1 column 0 only, 2 column 1 only, 3 both
             kind = (weights[0] > 0).view(np.int8) + ((weights[1] > 0).view(np.int8) << 1)
             rows = kind.astype(np.int64) * (self.n_groups * nb) + rows
@@ -191,6 +239,8 @@ class BinAccumulator:
             local = sub - lo_i if lo_i else sub
             size = hi_i - lo_i + 1
         self._extra_span = self._widen(self._extra_span, lo_i, lo_i + size)
+        if self._extra_added is not None:
+            self._track("extra", local + lo_i if lo_i else local)
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
@@ -199,8 +249,15 @@ class BinAccumulator:
         nb = self.n_bins
         a = min(max(self._span[0] - group * nb, 0), nb)  # the part of the written range in this group
         b = min(max(self._span[1] - group * nb, 0), nb)
-        w = self.w[weight, group, a:b]
-        used = np.flatnonzero(w > 0)
+        written = self._written("w")
+        if written is not None:  # the bins written in this group, relative to a
+            lo_k, hi_k = np.searchsorted(written, [group * nb + a, group * nb + b])
+            cand = written[lo_k:hi_k] - (group * nb + a)
+            w = self.w[weight, group, a:b]
+            used = cand[w[cand] > 0]
+        else:
+            w = self.w[weight, group, a:b]
+            used = np.flatnonzero(w > 0)
         if used.size == 0:
             return None
         sums = np.stack([w[used], self.y[weight, group, a:b][used]], axis=1)
@@ -222,6 +279,11 @@ class BinAccumulator:
         if self.extra is None:
             return np.empty(0, np.int64), np.empty((0, 0))
         a, b = self._extra_span
+        written = self._written("extra")
+        if written is not None:
+            part = self.extra[:, written]
+            nonzero = np.any(part != 0.0, axis=0)
+            return written[nonzero].astype(np.int64), np.ascontiguousarray(part[:, nonzero].T)
         part = self.extra[:, a:b]
         used = np.flatnonzero(np.any(part != 0.0, axis=0))
         return (used + a).astype(np.int64), np.ascontiguousarray(part[:, used].T)
