@@ -130,13 +130,19 @@ def _normalise_inplace(out: IntArray) -> IntArray:
 
 def exact_values(values: FloatArray) -> IntArray:
     """Exact fixed-point limbs (n, q, 4), canonical, of each element of ``values`` (n, q) on its own: the same as
-    ``exact_sums(np.arange(n), values, n)`` without the bincount (one row per bin)."""
-    v = np.asarray(values, dtype=np.float64)
+    ``exact_sums(np.arange(n), values, n)`` without the bincount (one row per bin).
+
+    The digits are carried limb by limb in limb-major order (contiguous rows), then transposed once."""
+    v = np.ascontiguousarray(values, dtype=np.float64)
     n, q = v.shape
-    out = np.empty((n, q, _N_LIMBS), dtype=np.int64)
-    for i in range(q):
-        out[:, i, :] = _signed_limbs(np.ascontiguousarray(v[:, i])).T  # digits |d| <= 2^31: exact in int64
-    return _normalise(out)
+    digits = _signed_limbs(v.reshape(-1)).astype(np.int64)  # (4, n q); |d| <= 2^31: exact in int64
+    if digits.shape[1]:
+        carry = np.empty(digits.shape[1], dtype=np.int64)
+        for j in range(_N_LIMBS - 1):
+            np.right_shift(digits[j], _LIMB_BITS, out=carry)
+            np.bitwise_and(digits[j], _LOW_MASK, out=digits[j])
+            digits[j + 1] += carry
+    return np.ascontiguousarray(digits.T).reshape(n, q, _N_LIMBS)
 
 
 def exact_sums(index: IntArray, columns: FloatArray, n_bins: int) -> IntArray:

@@ -56,6 +56,19 @@ def to_limbs(values: np.ndarray) -> np.ndarray:
     return out.reshape(*v.shape, N_LIMBS)
 
 
+def to_limbs_many(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """`to_limbs` of each array (the conversion is element by element: same limbs); arrays that are mostly
+    zeros (a partition's cell tables) convert their non-zero elements only."""
+    out = []
+    for a in arrays:
+        v = np.asarray(a, dtype=np.float64)
+        if v.size and np.count_nonzero(v) * 2 > v.size:
+            out.append(exact_values(v.reshape(-1, 1)).reshape(*v.shape, N_LIMBS))
+        else:
+            out.append(to_limbs(v))
+    return out
+
+
 def canonical(limbs: np.ndarray) -> np.ndarray:
     """The canonical form of limb sums (carries propagated)."""
     return _normalise(np.asarray(limbs, dtype=np.int64))

@@ -248,6 +248,16 @@ class BinAccumulator:
 
     def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
         """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
+        parts = self.state_sums(group, weight)
+        if parts is None:
+            return None
+        count, bins, sums, lo, hi = parts
+        return SketchState(self.config, count, bins, exact_values(sums), lo, hi)
+
+    def state_sums(self, group: int = 0, weight: int = 0
+                   ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(rows, bins, float sums [n, 2] of weight and weight x value, minima, maxima) of the non-empty bins of
+        one group and weight column: `state` before the exact conversion (None when it holds no weight)."""
         nb = self.n_bins
         a = min(max(self._span[0] - group * nb, 0), nb)  # the part of the written range in this group
         b = min(max(self._span[1] - group * nb, 0), nb)
@@ -263,13 +273,12 @@ class BinAccumulator:
         if used.size == 0:
             return None
         sums = np.stack([w[used], self.y[weight, group, a:b][used]], axis=1)
-        limbs = exact_values(sums)
         if self.n_weights == 2:  # rows with weight in this column: this column only (kind 1 + c), or both (3)
             lo = np.minimum(self.lo[1 + weight, group, a:b][used], self.lo[3, group, a:b][used])
             hi = np.maximum(self.hi[1 + weight, group, a:b][used], self.hi[3, group, a:b][used])
         else:
             lo, hi = self.lo[0, group, a:b][used], self.hi[0, group, a:b][used]
-        return SketchState(self.config, int(self.rows[weight, group]), (used + a).astype(np.int64), limbs, lo, hi)
+        return int(self.rows[weight, group]), (used + a).astype(np.int64), sums, lo, hi
 
     def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
         """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""

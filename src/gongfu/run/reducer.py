@@ -34,7 +34,7 @@ from gongfu.engine.errors import InputError
 from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
 
-from .aggregate import RunAggregate, to_limbs
+from .aggregate import RunAggregate, SketchState, to_limbs_many
 from .binning import BinAccumulator, Binned, bin_index
 
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
@@ -120,6 +120,18 @@ class Context:
         self.cellsh_index = {n: i for i, n in enumerate(self.layout["cellsh"])}
         self.cells_index = {n: i for i, n in enumerate(self.layout["cells"])}
         self._acc: dict[str, SystemAccumulators] | None = None
+        self._unchanged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def unchanged_columns(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """(reform columns, baseline columns) of `table` the reform cannot change (`_column_changed`)."""
+        out = self._unchanged.get(table)
+        if out is None:
+            index = self.cellsh_index if table == "cellsh" else self.cells_index
+            pairs = [(j, index["b." + name[2:]]) for name, j in index.items()
+                     if name.startswith("r.") and not _column_changed(self, name)]
+            out = self._unchanged[table] = (np.array([p[0] for p in pairs], dtype=np.int64),
+                                            np.array([p[1] for p in pairs], dtype=np.int64))
+        return out
 
     def _changed(self, name: str) -> bool:
         if self.reform is None:
@@ -648,41 +660,40 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
     base = acc["b"]
     if "r" in acc:  # the reform's unchanged columns are the baseline's
         r = acc["r"]
-        for name, j in ctx.cellsh_index.items():
-            if name.startswith("r.") and not _column_changed(ctx, name):
-                r.cellsh[:, :, j] = base.cellsh[:, :, ctx.cellsh_index["b." + name[2:]]]
-        for name, j in ctx.cells_index.items():
-            if name.startswith("r.") and not _column_changed(ctx, name):
-                r.cells[:, j] = base.cells[:, ctx.cells_index["b." + name[2:]]]
+        jr, jb = ctx.unchanged_columns("cellsh")
+        r.cellsh[:, :, jr] = base.cellsh[:, :, jb]
+        jr, jb = ctx.unchanged_columns("cells")
+        r.cells[:, jr] = base.cells[:, jb]
     cellsh = sum(a.cellsh for a in acc.values())  # systems write disjoint columns
     cells = sum(a.cells for a in acc.values())
-    out.dense["cellsh"] = to_limbs(cellsh)
-    out.dense["cells"] = to_limbs(cells)
     size = acc["b"].fine["market"].n_bins
+    # every float sum of the partition is converted to exact limbs in one pass (element by element)
+    sketches: list[tuple[str, dict[str, int], tuple]] = []
+    sparse: list[tuple[str, np.ndarray]] = []
+    floats: list[np.ndarray] = [cellsh, cells]
     for s, a in acc.items():
         for c in CONCEPTS:
             if c in a.fine:  # (a reform's unchanged concepts are read from the baseline: RunAggregate.alias)
-                st = a.fine[c].state()
-                if st is not None:
-                    out.set_sketch(f"{s}.{c}", st)
+                sketches.append((f"{s}.{c}", a.fine[c].config, a.fine[c].state_sums()))
         if a.by_disposable:
             for g in np.flatnonzero(a.cell.rows[0] > 0):
-                st = a.cell.state(int(g))
-                if st is not None:
-                    out.set_sketch(f"{s}.disposable.cell{int(g):02d}", st)
+                sketches.append((f"{s}.disposable.cell{int(g):02d}", a.cell.config, a.cell.state_sums(int(g))))
             for k, key in enumerate(("urban", "rural")):
-                st = a.hukou.state(0, k)
-                if st is not None:
-                    out.set_sketch(f"{s}.disposable.hukou_{key}", st)
+                sketches.append((f"{s}.disposable.hukou_{key}", a.hukou.config, a.hukou.state_sums(0, k)))
         rank_acc = a.rank if (s == "r" and a.rank_on_base) else a.fine.get("market")
         if rank_acc is not None and ctx.layout["rank"][s]:
-            bins, sums = rank_acc.extra_table()
-            out.sparse[f"{s}.rank"] = (bins, to_limbs(sums))
-            out.sparse_size[f"{s}.rank"] = size
+            sparse.append((f"{s}.rank", *rank_acc.extra_table()))
     if "r" in acc:
-        bins, sums = base.fine["disposable"].extra_table()
-        out.sparse["chg.deciles"] = (bins, to_limbs(sums))
-        out.sparse_size["chg.deciles"] = size
+        sparse.append(("chg.deciles", *base.fine["disposable"].extra_table()))
+    sketches = [x for x in sketches if x[2] is not None]
+    floats += [x[2][2] for x in sketches] + [x[2] for x in sparse]
+    limbs = to_limbs_many(floats)
+    out.dense["cellsh"], out.dense["cells"] = limbs[0], limbs[1]
+    for (name, config, (count, bins, _, lo, hi)), lb in zip(sketches, limbs[2:2 + len(sketches)], strict=True):
+        out.set_sketch(name, SketchState(config, count, bins, lb, lo, hi))
+    for (name, bins, _), lb in zip(sparse, limbs[2 + len(sketches):], strict=True):
+        out.sparse[name] = (bins, lb)
+        out.sparse_size[name] = size
     return out
 
 
