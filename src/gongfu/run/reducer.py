@@ -371,12 +371,12 @@ class _Block:
         return out
 
 
-def _log_positive(x: np.ndarray, ref: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """ln x where x > 0, 0 elsewhere. With `ref` = (x0, ln x0, rows where x != x0) of an array equal to x on
-    most rows, only the differing rows are evaluated (the logarithm of the same number is the same number)."""
-    if ref is None or ref[2].size * 2 > x.size:
+def _log_positive(x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """ln x where x > 0, 0 elsewhere. With `like` = (this function of an array x0, rows where x != x0), only the
+    differing rows are evaluated (the logarithm of the same number is the same number)."""
+    if like is None or like[1].size * 2 > x.size:
         return np.log(np.where(x > 0, x, 1.0))
-    _, lx0, diff = ref
+    lx0, diff = like
     lx = lx0.copy()
     if diff.size:
         xs = x[diff]
@@ -468,12 +468,8 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         pux, prx = b.pw_u * x, b.pw_r * x
         split(f"{s}.{c}.sum", pux, prx)
         pos = x > 0
-        if c in diff:
-            source = base["logs"] if c not in refx else logs
-            ref = refx.get(c, c)
-            lx = _log_positive(x, (None, source[ref], diff[c]) if ref in source else None)
-        else:
-            lx = _log_positive(x, None)
+        source, ref = (logs, refx[c]) if c in refx else (base["logs"] if reform else {}, c)
+        lx = _log_positive(x, (source[ref], diff[c]) if c in diff and ref in source else None)
         logs[c] = lx
         pwx = b.pw * x
         products[c] = (pwx, pux, prx)
@@ -519,12 +515,8 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     # sketches of per-capita income
     idx: dict[str, Binned] = {}
     for c in concepts:
-        ref = None
-        if c in diff:
-            source = base["idx"] if c not in refx else idx
-            r = refx.get(c, c)
-            ref = (source[r], diff[c]) if r in source else None
-        idx[c] = _binned_like(pc[c], ctx.fine, ref)
+        source, ref = (idx, refx[c]) if c in refx else (base["idx"] if reform else {}, c)
+        idx[c] = _binned_like(pc[c], ctx.fine, (source[ref], diff[c]) if c in diff and ref in source else None)
         a.fine[c].add(idx[c], pc[c], [b.pw], products=[products[c][0]])
     gidx = None
     if "disposable" in concepts:
