@@ -110,6 +110,7 @@ class BinAccumulator:
         self._added: list[np.ndarray] | None = []
         self._extra_added: list[np.ndarray] | None = []
         self._n_added = self._n_extra_added = 0
+        self._distinct: dict[str, np.ndarray] = {}  # the last sorted distinct list made of each
 
     def _track(self, which: str, flat: np.ndarray) -> None:
         lst = self._added if which == "w" else self._extra_added
@@ -130,6 +131,9 @@ class BinAccumulator:
         lst = self._added if which == "w" else self._extra_added
         if lst is None:
             return None
+        cached = self._distinct.get(which)
+        if cached is not None and len(lst) == 1 and lst[0] is cached:
+            return cached
         if not lst:
             return np.zeros(0, dtype=np.int64)
         out = np.sort(np.concatenate(lst)) if len(lst) > 1 else np.sort(lst[0])
@@ -139,6 +143,7 @@ class BinAccumulator:
             self._added = [out]
         else:
             self._extra_added = [out]
+        self._distinct[which] = out
         return out
 
     def reset(self) -> None:
@@ -180,6 +185,7 @@ class BinAccumulator:
         self._extra_span = (0, 0)
         self._added, self._extra_added = [], []
         self._n_added = self._n_extra_added = 0
+        self._distinct.clear()
 
     @staticmethod
     def _widen(span: tuple[int, int], start: int, stop: int) -> tuple[int, int]:
