@@ -219,7 +219,7 @@ class BinAccumulator:
             wy = products[c] if products is not None else wc * values
             self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
             self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wy, minlength=size)
-        rows = flat + base
+        rows = flat + base if base else flat  # (not written to: may be kept for the reset)
         if self._added is not None:
             self._track("w", rows)
         if self.n_weights == 2:  # kind of row: 0 neither, 1 column 0 only, 2 column 1 only, 3 both
