@@ -404,7 +404,8 @@ class _Rank:
         self._person: Binned | None = None
 
     def person(self) -> Binned:
-        """Each person's household bin, with the households' range (every household has a member)."""
+        """Each person's household bin, with the households' range (every household has a member): for
+        programmes paid to most persons (those paid to few read their households' bins directly)."""
         if self._person is None:
             h = self.binned
             self._person = Binned(h.idx[self.b.index], lo=h.lo, size=h.size)
@@ -574,7 +575,7 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             slot = b.person("slot")[rows]
             cell = slot >> 1  # slot = 2 cell + (0 urban, 1 rural)
             recipients = wp
-            ranked = rank.person().idx[rows] if rank_j is not None else None
+            ranked = rank.binned.idx[b.index[rows]] if rank_j is not None else None
         else:
             wp, slot, cell = b.person("w"), b.person("slot"), b.person("cell")
             recipients = wp * mask
