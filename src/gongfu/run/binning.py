@@ -3,7 +3,7 @@
 `DistributionSketch.update` converts every row exactly to fixed-point limbs, which makes any partitioning give
 bit-identical sketches but costs about 0.5 microseconds per row. A national run cannot afford that per row, so a
 partition is first reduced in plain float64 (bincount into the sketch's own bins, per-bin minima and maxima), and
-only the per-bin sums of the partition are converted exactly (`aggregates.exact_sums`) into a `DistributionSketch`
+only the per-bin sums of the partition are converted exactly (`aggregates.exact_values`) into a `DistributionSketch`
 (through its public `from_dict` state). Consequences, stated in `meta.exactness` of every run:
 
 * the sketch of a partition is a deterministic function of the partition's rows (same order, same block size);
