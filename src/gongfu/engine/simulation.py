@@ -160,8 +160,9 @@ class Simulation:
         other.parameters = system.parameters.at(self.date)
         other.members, other.sizes = self.members, self.sizes
         other._inputs = dict(self._inputs)
-        stale = system.dependents(parameters=changed_parameters(self.system, system),
-                                  variables=set(changed_variables or ()) | changed_formulas(self.system, system))
+        stale = _stale(self.system, system)
+        if changed_variables:
+            stale = stale | system.dependents(parameters=(), variables=set(changed_variables))
         other._cache = {k: v for k, v in self._cache.items() if k not in stale}
         other._projected = {k: v for k, v in self._projected.items() if k not in stale}
         other._role_sums = {k: v for k, v in self._role_sums.items() if stale.isdisjoint(k[2])}
@@ -169,13 +170,29 @@ class Simulation:
 
     def recomputed_by(self, system: TaxBenefitSystem) -> set[str]:
         """Names of the variables a branch under `system` must recompute."""
-        return system.dependents(parameters=changed_parameters(self.system, system),
-                                 variables=changed_formulas(self.system, system))
+        return set(_stale(self.system, system))
 
     def trace(self, name: str, household: int = 0, depth: int = 12) -> Any:
         from .trace import trace
 
         return trace(self, name, household=household, depth=depth)
+
+
+_STALE: dict[tuple[int, int], tuple[TaxBenefitSystem, TaxBenefitSystem, frozenset[str]]] = {}
+
+
+def _stale(before: TaxBenefitSystem, after: TaxBenefitSystem) -> frozenset[str]:
+    """Variables of `after` that can differ from `before` (memoised: a run branches every block)."""
+    key = (id(before), id(after))
+    hit = _STALE.get(key)
+    if hit is not None and hit[0] is before and hit[1] is after:
+        return hit[2]
+    stale = frozenset(after.dependents(parameters=changed_parameters(before, after),
+                                       variables=changed_formulas(before, after)))
+    if len(_STALE) >= 16:
+        _STALE.clear()
+    _STALE[key] = (before, after, stale)
+    return stale
 
 
 def changed_parameters(before: TaxBenefitSystem, after: TaxBenefitSystem) -> set[str]:
