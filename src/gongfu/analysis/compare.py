@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gongfu.analysis._common import row_dots
 from gongfu.analysis.aggregates import limbs_to_float
 from gongfu.analysis.summary import GROUPINGS, Sums
 
@@ -145,18 +146,25 @@ def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
             table[c][pos] = vals[:, j]
     W = wts.sum()
     cum = np.concatenate(([0.0], np.cumsum(wts)))
+    rows = np.stack([*(table[c] for c in cols), mass])  # (columns + 1, bins)
     out = []
     for k in range(n):
         a, b = W * k / n, W * (k + 1) / n
         take = np.clip(np.minimum(cum[1:], b) - np.maximum(cum[:-1], a), 0.0, None)  # weight taken from each bin
         frac = np.where(wts > 0, take / np.where(wts > 0, wts, 1.0), 0.0)
-        whole = frac >= 1.0 - 1e-12
-        part = (frac > 0) & ~whole
+        # only the bins the decile takes weight from (a contiguous run) can contribute: the other products are 0
+        used = np.flatnonzero(frac > 0)
+        sl = slice(int(used[0]), int(used[-1]) + 1) if used.size else slice(0, 0)
+        f = frac[sl]
+        whole = f >= 1.0 - 1e-12
+        part = (f > 0) & ~whole
         size = b - a
-        est = {c: float(np.dot(frac, table[c])) for c in cols}
-        lo = float(np.dot(whole, table["sum"]) + np.dot(part, table["neg"]))
-        hi = float(np.dot(whole, table["sum"]) + np.dot(part, table["pos"]))
-        base_income = float(np.dot(frac, mass))
+        sums = row_dots(rows[:, sl], f)  # each a correctly rounded sum (dot): thread- and order-free
+        est = dict(zip(cols, sums[:-1].tolist(), strict=True))
+        base_income = float(sums[-1])
+        # whole and part are disjoint, so each row below is exact and its sum is whole.sum + part.neg (.pos)
+        lo_hi = np.stack([np.where(whole, table["sum"][sl], np.where(part, table[x][sl], 0.0)) for x in ("neg", "pos")])
+        lo, hi = row_dots(lo_hi, 1.0).tolist()
         out.append({
             "decile": k + 1, "mean_change": _f(est["sum"] / size),
             "pct_change": _f(est["sum"] / base_income) if base_income else None,

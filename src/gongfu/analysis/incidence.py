@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._common import FloatArray, concentration, fractional_rank, group_index, prepare
+from ._common import FloatArray, concentration, dot, fractional_rank, group_index, prepare, row_dots
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def concentration_index(values: ArrayLike, rank_by: ArrayLike, weights: ArrayLik
 
 
 def _gini(x: FloatArray, w: FloatArray) -> float:
-    if np.dot(w, x) <= 0:
+    if dot(w, x) <= 0:
         raise ValueError("the Gini coefficient needs a positive mean income")
     return concentration(x, x, w)
 
@@ -180,11 +180,11 @@ def middle_income_share(
     equivalent = y * (reference_size / n)
     inside = (equivalent >= lo) & (equivalent <= hi)
     persons = hw * n
-    total_income = float(np.dot(hw, y))
+    total_income = float(dot(hw, y))
     return MiddleIncomeShare(
         population_share=float(persons[inside].sum() / persons.sum()),
         household_share=float(hw[inside].sum() / hw.sum()),
-        income_share=float(np.dot(hw[inside], y[inside]) / total_income) if total_income > 0 else float("nan"),
+        income_share=float(dot(hw[inside], y[inside]) / total_income) if total_income > 0 else float("nan"),
         population=float(persons[inside].sum()),
         lower_per_capita=lo / reference_size,
         upper_per_capita=hi / reference_size,
@@ -231,10 +231,10 @@ def winners_losers(
     dec = np.minimum(np.floor(fractional_rank(b, w) * n_quantiles), n_quantiles - 1).astype(np.int64) + 1
     return WinnersLosers(
         thresholds=tuple(float(t) for t in th),
-        share_gaining=w @ gain / W,
-        share_losing=w @ lose / W,
-        mean_change=float(np.dot(w, delta) / W),
-        total_change=float(np.dot(w, delta)),
+        share_gaining=row_dots(gain.T, w) / W,
+        share_losing=row_dots(lose.T, w) / W,
+        mean_change=float(dot(w, delta) / W),
+        total_change=float(dot(w, delta)),
         by_decile=_change_table(dec, b, delta, w, gain, lose),
         by_group=None if groups is None else _change_table(rest[1], b, delta, w, gain, lose),
     )

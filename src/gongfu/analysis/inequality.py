@@ -29,7 +29,16 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._common import FloatArray, IntArray, concentration, fractional_rank, group_index, prepare, tie_groups
+from ._common import (
+    FloatArray,
+    IntArray,
+    concentration,
+    dot,
+    fractional_rank,
+    group_index,
+    prepare,
+    tie_groups,
+)
 
 QuantileMethod = Literal["averaged_inverted_cdf", "inverted_cdf", "linear"]
 InvalidPolicy = Literal["raise", "exclude"]
@@ -78,7 +87,7 @@ def gini(values: ArrayLike, weights: ArrayLike | None = None) -> float:
     any weights and ties. Requires a positive mean; negative incomes are allowed (G may exceed 1).
     """
     x, w, _ = prepare(values, weights)
-    if np.dot(w, x) <= 0:
+    if dot(w, x) <= 0:
         raise ValueError("the Gini coefficient needs a positive mean income")
     return concentration(x, x, w)
 
@@ -177,7 +186,7 @@ def _theil_domain(
         if not np.any(keep):
             raise ValueError("no rows left after excluding invalid incomes")
         x, w, rest = x[keep], w[keep], [o[keep] for o in rest]
-    if np.dot(w, x) <= 0:
+    if dot(w, x) <= 0:
         raise ValueError("the Theil index needs a positive mean income")
     return (x, w, *rest)
 
@@ -187,13 +196,13 @@ def _xlogx(r: FloatArray) -> FloatArray:
 
 
 def _theil_t(x: FloatArray, w: FloatArray) -> float:
-    mu = np.dot(w, x) / w.sum()
-    return float(np.dot(w, _xlogx(x / mu)) / w.sum())
+    mu = dot(w, x) / w.sum()
+    return float(dot(w, _xlogx(x / mu)) / w.sum())
 
 
 def _theil_l(x: FloatArray, w: FloatArray) -> float:
-    mu = np.dot(w, x) / w.sum()
-    return float(np.dot(w, np.log(mu / x)) / w.sum())
+    mu = dot(w, x) / w.sum()
+    return float(dot(w, np.log(mu / x)) / w.sum())
 
 
 def theil_decomposition(
@@ -222,7 +231,7 @@ def theil_decomposition(
     x, w, g = _theil_domain(values, weights, groups, positive=index == "L", invalid=invalid)
     labels, inv = group_index(g)
     k = labels.shape[0]
-    W, Y = w.sum(), np.dot(w, x)
+    W, Y = w.sum(), dot(w, x)
     mu = Y / W
     wg = np.bincount(inv, weights=w, minlength=k)
     yg = np.bincount(inv, weights=w * x, minlength=k)

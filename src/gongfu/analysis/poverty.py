@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._common import FloatArray, group_index, prepare
+from ._common import FloatArray, dot, group_index, prepare
 from .inequality import median
 
 
@@ -68,7 +68,7 @@ def _power(gap: FloatArray, poor: np.ndarray, alpha: float) -> FloatArray:
 def fgt(values: ArrayLike, weights: ArrayLike | None = None, *, line: ArrayLike, alpha: float = 0.0) -> float:
     """FGT(alpha) poverty index at line ``z`` (scalar or per row): (1/W) sum w ((z - x)/z)^alpha [x < z]."""
     _, w, _, poor, gap, _ = _normalised_gap(values, weights, line)
-    return float(np.dot(w, _power(gap, poor, alpha)) / w.sum())
+    return float(dot(w, _power(gap, poor, alpha)) / w.sum())
 
 
 def headcount_ratio(values: ArrayLike, weights: ArrayLike | None = None, *, line: ArrayLike) -> float:
@@ -91,11 +91,11 @@ def poverty_measures(values: ArrayLike, weights: ArrayLike | None = None, *, lin
     x, w, z, poor, gap, _ = _normalised_gap(values, weights, line)
     W = w.sum()
     return PovertyMeasures(
-        headcount=float(np.dot(w, poor) / W),
-        gap=float(np.dot(w, gap) / W),
-        severity=float(np.dot(w, gap * gap) / W),
-        poor_population=float(np.dot(w, poor)),
-        shortfall=float(np.dot(w, np.where(poor, z - x, 0.0))),
+        headcount=float(dot(w, poor) / W),
+        gap=float(dot(w, gap) / W),
+        severity=float(dot(w, gap * gap) / W),
+        poor_population=float(dot(w, poor)),
+        shortfall=float(dot(w, np.where(poor, z - x, 0.0))),
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from gongfu.analysis._common import dot
 from gongfu.analysis.aggregates import Bounds, DistributionSketch, limbs_to_float
 from gongfu.engine.geography import PROVINCES, REGIONS
 
@@ -396,8 +397,8 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
         T = float(col.sum())
         if T == 0:
             return float("nan"), float("nan"), 0.0
-        c = 2.0 * float(np.dot(col, R)) / T - 1.0
-        err = float(np.dot(np.abs(col), P)) / abs(T)
+        c = 2.0 * float(dot(col, R)) / T - 1.0
+        err = float(dot(np.abs(col), P)) / abs(T)
         if negative:
             err = max(err, float(P.max(initial=0.0)) * (abs(T) + 2 * abs(negative)) / abs(T))
         return c, err, T
