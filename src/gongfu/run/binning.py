@@ -24,7 +24,6 @@ import numpy as np
 from gongfu.analysis.aggregates import DistributionSketch, exact_values
 
 from .aggregate import SketchState
-from .kernels import bin_sums, extra_sums
 
 _MAG = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
@@ -216,14 +215,18 @@ class BinAccumulator:
         flat, local, size = binned.idx, binned.local, binned.size
         start = base + binned.lo
         self._span = self._widen(self._span, start, start + size)
+        for c, wc in enumerate(weights):
+            wy = products[c] if products is not None else wc * values
+            self.w[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wc, minlength=size)
+            self.y[c].reshape(-1)[start:start + size] += np.bincount(local, weights=wy, minlength=size)
+        rows = flat + base if base else flat  # (not written to: may be kept for the reset)
         if self._added is not None:
-            self._track("w", flat + base if base else flat)  # (not written to: may be kept for the reset)
-        products = products if products is not None else [wc * values for wc in weights]
-        # sums of weights and products by bin, and per-bin minima and maxima by kind of row (two weight columns:
-        # 0 neither, 1 column 0 only, 2 column 1 only, 3 both), in one pass
-        bin_sums(_contiguous_int(local), size, start, _contiguous(values), _rows(weights), _rows(products),
-                 self.w.reshape(self.n_weights, -1), self.y.reshape(self.n_weights, -1), self.lo.reshape(-1),
-                 self.hi.reshape(-1), self.n_groups * nb)
+            self._track("w", rows)
+        if self.n_weights == 2:  # kind of row: 0 neither, 1 column 0 only, 2 column 1 only, 3 both
+            kind = (weights[0] > 0).view(np.int8) + ((weights[1] > 0).view(np.int8) << 1)
+            rows = kind.astype(np.int64) * (self.n_groups * nb) + rows
+        np.minimum.at(self.lo.reshape(-1), rows, values)
+        np.maximum.at(self.hi.reshape(-1), rows, values)
 
     def add_extra(self, idx: np.ndarray | Binned, columns: list[np.ndarray],
                   rows: slice | np.ndarray | None = None, first: int = 0) -> None:
@@ -246,7 +249,8 @@ class BinAccumulator:
         self._extra_span = self._widen(self._extra_span, lo_i, lo_i + size)
         if self._extra_added is not None:
             self._track("extra", local + lo_i if lo_i else local)
-        extra_sums(_contiguous_int(local), size, lo_i, _rows(columns), self.extra, first)
+        for j, col in enumerate(columns):
+            self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
     def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
         """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
@@ -301,17 +305,3 @@ class BinAccumulator:
         used = np.flatnonzero(np.any(part != 0.0, axis=0))
         return (used + a).astype(np.int64), np.ascontiguousarray(part[:, used].T)
 
-
-def _contiguous(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.float64)
-
-
-def _contiguous_int(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.int64)
-
-
-def _rows(arrays: list[np.ndarray] | tuple[np.ndarray, ...]) -> np.ndarray:
-    """Equal-length 1-d arrays as the rows of one contiguous float64 [k, n] array (a view when k = 1)."""
-    if len(arrays) == 1:
-        return _contiguous(arrays[0]).reshape(1, -1)
-    return np.stack([np.asarray(a, dtype=np.float64) for a in arrays])

@@ -36,7 +36,6 @@ from gongfu.engine.simulation import changed_formulas, changed_parameters
 
 from .aggregate import RunAggregate, SketchState, to_limbs_many
 from .binning import BinAccumulator, Binned, bin_index
-from .kernels import concept_columns, warm_up
 
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
 CONCEPT_VARIABLES = {"market": "market_income", "net_market": "net_market_income",
@@ -121,7 +120,6 @@ class Context:
         self.cellsh_index = {n: i for i, n in enumerate(self.layout["cellsh"])}
         self.cells_index = {n: i for i, n in enumerate(self.layout["cells"])}
         self._acc: dict[str, SystemAccumulators] | None = None
-        warm_up()  # compile (or load) the numba kernels once per process (forked workers inherit them)
         self._unchanged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def unchanged_columns(self, table: str) -> tuple[np.ndarray, np.ndarray]:
@@ -283,15 +281,8 @@ class Segments:
         self.cells = run_cells.astype(np.int64)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
-        """Sum of `values` over each cell's rows (as `np.add.reduceat` sums each run)."""
-        return self.reduce_many(np.asarray(values, dtype=np.float64).reshape(1, -1))[0]
-
-    def reduce_many(self, columns: np.ndarray) -> np.ndarray:
-        """`reduce` of each row of a [k, n] array: [k, number of cells]."""
-        if columns.shape[1] == 0:
-            return np.zeros((columns.shape[0], 0))
-        v = columns if self.order is None else columns[:, self.order]
-        return np.add.reduceat(v, self.starts, axis=1)
+        v = values if self.order is None else values[self.order]
+        return np.add.reduceat(v, self.starts) if v.size else np.zeros(0)
 
 
 # ------------------------------------------------------------------------------------------ the pass --
@@ -475,26 +466,26 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     products: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # w x, w_urban x, w_rural x
     for c in concepts:
         x = pc[c]
+        pux, prx = b.pw_u * x, b.pw_r * x
+        split(f"{s}.{c}.sum", pux, prx)
+        pos = x > 0
         source, ref = (logs, refx[c]) if c in refx else (base["logs"] if reform else {}, c)
         lx = _log_positive(x, (source[ref], diff[c]) if c in diff and ref in source else None)
         logs[c] = lx
-        # products and Theil pieces in one pass (rows: kernels.CONCEPT_ROWS), summed by cell
-        terms, any_neg = concept_columns(x, lx, b.pw, b.pw_u, b.pw_r, b.share_u, c == "disposable")
-        products[c] = (terms[2], terms[0], terms[1])
-        pieces = THEIL_PIECES if any_neg else THEIL_PIECES[:3]
+        pwx = b.pw * x
+        products[c] = (pwx, pux, prx)
+        pieces = {"pos_w": b.pw * pos, "xlogx": pwx * lx, "logx": b.pw * lx}
+        neg = x < 0
+        if neg.any():
+            pieces["neg_w"] = b.pw * neg
+            pieces["neg_y"] = b.pw * np.where(neg, x, 0.0)
         if c == "disposable":
-            sums = seg.reduce_many(terms[:2])
-            parts = seg.reduce_many(terms[8:8 + 2 * len(pieces)])
-            for col, v in ((f"{s}.{c}.sum", sums),) + tuple(
-                    (f"{s}.disposable.{k}", parts[2 * i:2 * i + 2]) for i, k in enumerate(pieces)):
-                a.cellsh[seg.cells, 0, ih[col]] += v[0]
-                a.cellsh[seg.cells, 1, ih[col]] += v[1]
+            for k, v in pieces.items():
+                vu = v * b.share_u
+                split(f"{s}.disposable.{k}", vu, v - vu)
         else:
-            sums = seg.reduce_many(terms[:3 + len(pieces)])
-            a.cellsh[seg.cells, 0, ih[f"{s}.{c}.sum"]] += sums[0]
-            a.cellsh[seg.cells, 1, ih[f"{s}.{c}.sum"]] += sums[1]
-            for i, k in enumerate(pieces):
-                a.cells[seg.cells, ic[f"{s}.{c}.{k}"]] += sums[3 + i]
+            for k, v in pieces.items():
+                plain(f"{s}.{c}.{k}", v)
     if ctx.reform is not None:
         for m in ctx.changed_market:
             if m not in sim.system.variables:
