@@ -286,10 +286,10 @@ def iit_business_taxable_income(iit_business_income, gross_wages, iit_deductible
                                 switch=P("tax.iit.business_deductions_without_comprehensive_income")):
     """Net business income; a person without comprehensive income (no wages) also deducts 60,000, the special
     deductions and the special additional deductions (实施条例 第十五条第二款)."""
-    deductions = basic + iit_deductible_contributions + iit_special_additional_deductions
-    no_comprehensive = gross_wages <= 0.0
-    applied = np.where(no_comprehensive & switch, deductions, 0.0)
-    return np.maximum(iit_business_income - applied, 0.0)
+    r = Rows(iit_business_income > 0.0)  # (0 without business income)
+    deductions = basic + r(iit_deductible_contributions) + r(iit_special_additional_deductions)
+    applied = np.where((r(gross_wages) <= 0.0) & switch, deductions, 0.0)
+    return r.fill(np.maximum(r(iit_business_income) - applied, 0.0))
 
 
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary",
@@ -333,13 +333,14 @@ def iit_rental(rental_income, node=P("tax.iit.property")):
     """Per monthly payment: less 800 when it is at most 4,000, else less 20%; taxed at 10% for housing let by
     individuals (财税〔2008〕24号) and 20% otherwise."""
     n = node.rental_payments_per_year
-    payment = np.maximum(rental_income, 0.0) / n
+    r = Rows(rental_income > 0.0)  # (0 without rent)
+    payment = r(rental_income) / n
     cost = np.where(payment <= node.rental_small_payment_limit, node.rental_fixed_deduction,
                     payment * node.rental_cost_rate)
     taxable = np.maximum(payment - cost, 0.0)
     share = node.residential_rental_share
     rate = share * node.residential_rental_rate + (1.0 - share) * node.rental_rate
-    return taxable * rate * n
+    return r.fill(taxable * rate * n)
 
 
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(三)项",
