@@ -52,7 +52,7 @@ def minimum_wage_adjustment(wage_income, employment_status, minimum_wage_monthly
        `uplift_rate`, but not above that threshold, so no one overtakes a worker who earned more before.
     2. Enforcement (switch, off by default): the wage after step 1 is raised to 12 × the monthly minimum.
     """
-    if uplift_rate == 0.0 and not enforce:  # the baseline: no change to anyone's wage
+    if not np.any(uplift_rate) and not np.any(enforce):  # the baseline: nobody's wage changes
         return np.zeros(wage_income.shape)
     annual_minimum = 12.0 * minimum_wage_monthly
     threshold = threshold_multiple * annual_minimum
