@@ -81,6 +81,18 @@ def run_measurement(m: Measurement) -> dict[str, Any]:
     return json.loads(lines[0][len(RESULT_PREFIX):])
 
 
+def progress_line(r: dict[str, Any]) -> str:
+    """Seconds, rate and peak memory of one measurement, with whichever of them it reports."""
+    seconds = next((r[k] for k in ("seconds_total", "seconds_wall", "seconds_median") if k in r), None)
+    parts = [f"{seconds:8.3f} s" if seconds is not None else ""]
+    unit = "households" if "households_per_s" in r else "persons"
+    if f"{unit}_per_s" in r:
+        parts.append(f"{fmt(r[unit + '_per_s']):>12} {unit}/s")
+    if "peak_rss_mb" in r:
+        parts.append(f"peak {r['peak_rss_mb']:,.0f} MB")
+    return "  ".join(parts)
+
+
 def markdown(entry: dict[str, Any], plan_columns: list[tuple[str, str]]) -> str:
     out = [f"## {entry['title']}", "", f"_{entry['description']}_", ""]
     load = entry.get("load_average_after")
@@ -157,10 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                         r["repetition"] = rep
                         results[m.key].append(r)
                         entry["runs"].append({"key": m.key, **r})
-                        unit = "households" if "households_per_s" in r else "persons"
-                        progress.console.print(
-                            f"  {m.label:<34} run {rep + 1}: {r['seconds_total']:8.3f} s  "
-                            f"{fmt(r[unit + '_per_s']):>12} {unit}/s  peak {r['peak_rss_mb']:,.0f} MB")
+                        progress.console.print(f"  {m.label:<34} run {rep + 1}: {progress_line(r)}")
                         progress.advance(task)
                 rows, notes = plan.summarize(results)
                 entry.update(summary=rows, notes=notes)
