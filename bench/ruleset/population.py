@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.random  # noqa: F401 - numpy 2 imports it lazily on first use: keep that import out of timed regions
 
 from .provinces import PROVINCE_TABLE
 
