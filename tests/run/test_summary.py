@@ -135,11 +135,16 @@ def test_programmes_and_incidence(results, exact):
 def test_reform_in_one_pass_equals_separate_run(results, source):
     """The reform branch recomputes only what the reform changes; a run of the reformed law from scratch
     (as the baseline system) gives identical figures."""
-    separate = simulate(source, workers=1, progress=False, system=load_scenario(REFORM).apply(load_system()))
-    one_pass = dict(results["reform"])
+    _assert_equals_separate_run(results["reform"], REFORM, source)
+
+
+def _assert_equals_separate_run(one_pass: dict, reform: str, source) -> None:
+    """The reform part of a one-pass compare equals a run of the reformed law as the baseline system (the
+    reformed system has the same programmes; only the run's labels in `meta` differ)."""
+    separate = simulate(source, workers=1, progress=False, system=load_scenario(reform).apply(load_system()))
+    one_pass = dict(one_pass)
     for d in (one_pass, separate):
         d["meta"] = {}
-    # the reformed system has the same programmes; only labels of the run differ
     assert canonical(one_pass) == canonical(separate)
 
 
@@ -209,11 +214,7 @@ def test_market_changing_reform_same_pass_and_waterfall(source):
     assert abs(check - cmp["waterfall_total"]) <= 1e-9 * abs(check)
     market_part = next(p["change"] for p in cmp["waterfall"] if p["variable"] == "minimum_wage_adjustment")
     assert math.isclose(cmp["net_cost"], cmp["waterfall_total"] - market_part, rel_tol=1e-9, abs_tol=1.0)
-    separate = simulate(source, workers=1, progress=False, system=load_scenario(reform).apply(load_system()))
-    one_pass = dict(cmp["reform"])
-    for d in (one_pass, separate):
-        d["meta"] = {}
-    assert canonical(one_pass) == canonical(separate)
+    _assert_equals_separate_run(cmp["reform"], reform, source)
 
 
 def test_compare_of_two_results_dicts(results, source):

@@ -246,6 +246,25 @@ class _Bins(NamedTuple):
 # ------------------------------------------------------------------------------------ DistributionSketch --
 
 
+class _Dense:
+    """A per-bin array of a `DistributionSketch`, stored in attribute `slot`: reading it builds the dense arrays
+    from a sparse state first; assigning it also drops the cached bins."""
+
+    def __init__(self, slot: str):
+        self.slot = slot
+
+    def __get__(self, sketch: Any, owner: type | None = None) -> Any:
+        if sketch is None:
+            return self
+        sketch._densify()
+        return getattr(sketch, self.slot)
+
+    def __set__(self, sketch: Any, value: np.ndarray) -> None:
+        sketch._densify()
+        setattr(sketch, self.slot, value)
+        sketch._cached_bins = None
+
+
 class DistributionSketch:
     """Mergeable log-spaced histogram of a weighted income distribution with bounded statistics.
 
@@ -290,38 +309,9 @@ class DistributionSketch:
             self._dense_limbs, self._dense_min, self._dense_max = limbs, lo, hi
             self._sparse = None
 
-    @property
-    def _limbs(self) -> IntArray:
-        self._densify()
-        return self._dense_limbs
-
-    @_limbs.setter
-    def _limbs(self, value: IntArray) -> None:
-        self._densify()
-        self._dense_limbs = value
-        self._cached_bins = None
-
-    @property
-    def _bin_min(self) -> FloatArray:
-        self._densify()
-        return self._dense_min
-
-    @_bin_min.setter
-    def _bin_min(self, value: FloatArray) -> None:
-        self._densify()
-        self._dense_min = value
-        self._cached_bins = None
-
-    @property
-    def _bin_max(self) -> FloatArray:
-        self._densify()
-        return self._dense_max
-
-    @_bin_max.setter
-    def _bin_max(self, value: FloatArray) -> None:
-        self._densify()
-        self._dense_max = value
-        self._cached_bins = None
+    _limbs = _Dense("_dense_limbs")
+    _bin_min = _Dense("_dense_min")
+    _bin_max = _Dense("_dense_max")
 
     def _used(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
         """(bins, limbs, min, max) of the non-empty bins (maximum >= minimum), in bin order (no copies made of
@@ -419,6 +409,8 @@ class DistributionSketch:
         for s in parts[1:]:
             if not isinstance(s, DistributionSketch) or s.config != first.config:
                 raise ValueError("can only merge sketches with identical configuration")
+        if all(s._sparse is not None for s in parts):  # read with from_dict: add their non-empty bins only
+            return cls._merge_sparse(parts)
         out = DistributionSketch(**first.config)
         limbs = first._limbs.copy()
         lo, hi = first._bin_min.copy(), first._bin_max.copy()
@@ -428,6 +420,22 @@ class DistributionSketch:
             np.maximum(hi, s._bin_max, out=hi)
         out._limbs, out._bin_min, out._bin_max = _normalise(limbs), lo, hi
         out._count = sum(s._count for s in parts)
+        return out
+
+    @classmethod
+    def _merge_sparse(cls, parts: list[DistributionSketch]) -> DistributionSketch:
+        """`merge_all` of sketches in their sparse form: the same sketch, without building every bin."""
+        bins = np.concatenate([p._sparse[0] for p in parts])
+        order = np.argsort(bins, kind="stable")
+        sorted_bins = bins[order]
+        starts = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]]) if bins.size else bins
+        limbs = np.add.reduceat(np.concatenate([p._sparse[1] for p in parts])[order], starts, axis=0)
+        lo = np.minimum.reduceat(np.concatenate([p._sparse[2] for p in parts])[order], starts)
+        hi = np.maximum.reduceat(np.concatenate([p._sparse[3] for p in parts])[order], starts)
+        out = cls.__new__(cls)
+        out._configure(parts[0].sub_bins, parts[0].min_exponent, parts[0].max_exponent)
+        out._sparse = (sorted_bins[starts], _normalise(limbs), lo, hi)
+        out._count = sum(p._count for p in parts)
         return out
 
     def __eq__(self, other: object) -> bool:

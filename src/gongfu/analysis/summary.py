@@ -269,8 +269,6 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
         names = [cells[i] for i in ids if i in cells]
         if not names:
             return None
-        if hasattr(agg, "merged_sketch"):  # a RunAggregate: merge the cells' sparse states (same sketch, cheaper)
-            return agg.merged_sketch(names)
         return DistributionSketch.merge_all([agg.sketches[n] for n in names])
 
     for i, p in enumerate(PROVINCES):

@@ -80,21 +80,20 @@ class Members:
 
     def _extreme(self, values: np.ndarray, op: np.ufunc) -> np.ndarray:
         # one pass per member position (households are small) instead of reduceat's per-household overhead
-        out = values[self.starts] if self.n_households else np.zeros(0, dtype=values.dtype)
+        out = values[self.starts]
         for households, rows in self.positions():
             out[households] = op(out[households], values[rows])
         return out
 
     def first_where(self, mask: np.ndarray) -> np.ndarray:
         """Row of each household's first member for whom `mask` is true (its first member when there is none)."""
-        households, rows = self._first_rows(mask)
+        households, rows = self._first_of(np.flatnonzero(mask))
         out = self.starts.copy()
         out[households] = rows
         return out
 
-    def _first_rows(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(households, row of their first member where `mask` is true), for households that have one."""
-        rows = np.flatnonzero(mask)
+    def _first_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(households, their first row) among `rows` (increasing), for the households that have one there."""
         households = self.index[rows]
         first = np.ones(rows.size, dtype=np.bool_)
         np.not_equal(households[1:], households[:-1], out=first[1:])
@@ -113,7 +112,7 @@ class Members:
         with `where`, among the members where it is true only (none in a household without such a member)."""
         out = np.zeros(self.n_persons, dtype=np.bool_)
         if where is None:
-            out[self._first_rows(values == self.max(values)[self.index])[1]] = True
+            out[self._first_of(np.flatnonzero(values == self.max(values)[self.index]))[1]] = True
             return out
         rows = np.flatnonzero(where)
         if rows.size == 0:
@@ -122,10 +121,7 @@ class Members:
         starts = np.flatnonzero(np.r_[True, households[1:] != households[:-1]])
         top = np.maximum.reduceat(v, starts)
         is_max = v == np.repeat(top, np.diff(np.r_[starts, rows.size]))
-        hit = np.flatnonzero(is_max)  # then the first maximum of each household
-        keep = np.ones(hit.size, dtype=np.bool_)
-        keep[1:] = households[hit[1:]] != households[hit[:-1]]
-        out[rows[hit[keep]]] = True
+        out[self._first_of(rows[is_max])[1]] = True
         return out
 
     def rank(self, values: np.ndarray) -> np.ndarray:

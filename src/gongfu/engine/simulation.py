@@ -38,7 +38,6 @@ class Simulation:
         self._inputs: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._cache: dict[str, np.ndarray] = {}
         self._projected: dict[str, np.ndarray] = {}
-        self._role_sums: dict[tuple, np.ndarray] = {}  # (role, entity, summed variables) -> sum
         for entity, table in ((HOUSEHOLD, households), (PERSON, persons)):
             for name, values in table.items():
                 if entity is PERSON and name == "household_id":
@@ -68,7 +67,6 @@ class Simulation:
         self._inputs[name] = (array, mask)
         self._cache.pop(name, None)
         self._projected.pop(name, None)
-        self._role_sums.clear()
 
     def is_input(self, name: str) -> bool:
         return name in self._inputs
@@ -112,17 +110,6 @@ class Simulation:
         return value
 
     def _role_sum(self, var: Variable, role: str) -> np.ndarray:
-        """Sum of every variable of `role` (but `var` itself) for `var`'s entity: computed once per simulation
-        and shared by every formula that asks for it (same members, same order, same bits)."""
-        names = tuple(n for n in self.system.role_members.get(role, ()) if n != var.name)
-        key = (role, var.entity.key, names)
-        cached = self._role_sums.get(key)
-        if cached is None:
-            cached = self._role_sums[key] = self._sum_role(var, role)
-            cached.flags.writeable = False  # shared between formulas
-        return cached
-
-    def _sum_role(self, var: Variable, role: str) -> np.ndarray:
         total = np.zeros(self.sizes[var.entity])
         person_total = np.zeros(self.sizes[PERSON]) if var.entity is HOUSEHOLD else total
         for name in self.system.role_members.get(role, ()):
@@ -165,7 +152,6 @@ class Simulation:
             stale = stale | system.dependents(parameters=(), variables=set(changed_variables))
         other._cache = {k: v for k, v in self._cache.items() if k not in stale}
         other._projected = {k: v for k, v in self._projected.items() if k not in stale}
-        other._role_sums = {k: v for k, v in self._role_sums.items() if stale.isdisjoint(k[2])}
         return other
 
     def recomputed_by(self, system: TaxBenefitSystem) -> set[str]:

@@ -226,32 +226,9 @@ class RunAggregate:
 
     def merged_sketch(self, names: Iterable[str]) -> DistributionSketch | None:
         """The `DistributionSketch` of the union of the rows of several sketches of this state (e.g. the cells of a
-        region), merged in their sparse form: only the non-empty bins are added (exactly, as integers) -- the
-        same sketch as `DistributionSketch.merge_all` of the sketches themselves. None when `names` is empty."""
+        region): `DistributionSketch.merge_all` of them. None when `names` is empty."""
         names = list(names)
-        states = []
-        for name in names:
-            key = name if name in self.sketch_states else self.alias(name)
-            if key is None:
-                raise KeyError(name)
-            states.append(self.sketch_states[key])
-        if not states:
-            return None
-        if len(states) == 1:
-            return self.sketches[names[0]]
-        config = states[0].config
-        if any(st.config != config for st in states):
-            raise AggregateError("cannot merge sketches with different configurations")
-        parts = [st.sparse() for st in states]
-        bins = np.concatenate([p[0] for p in parts])
-        order = np.argsort(bins, kind="stable")
-        sorted_bins = bins[order]
-        starts = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]]) if bins.size else bins
-        limbs = np.add.reduceat(np.concatenate([p[1] for p in parts])[order], starts, axis=0)
-        lo = np.minimum.reduceat(np.concatenate([p[2] for p in parts])[order], starts)
-        hi = np.maximum.reduceat(np.concatenate([p[3] for p in parts])[order], starts)
-        merged = SketchState(config, sum(st.count for st in states), sorted_bins[starts], canonical(limbs), lo, hi)
-        return merged.sketch()
+        return DistributionSketch.merge_all([self.sketches[n] for n in names]) if names else None
 
     def baseline_view(self) -> RunAggregate:
         """A state holding only what describes the baseline: layout without the reform's parts, the columns of the

@@ -371,29 +371,26 @@ class _Block:
         return out
 
 
-def _log_positive(x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """ln x where x > 0, 0 elsewhere. With `like` = (this function of an array x0, rows where x != x0), only the
-    differing rows are evaluated (the logarithm of the same number is the same number)."""
+def _elementwise(f: Any, x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """f(x) for a function f of each value alone. With `like` = (f of an array x0, rows where x != x0), only
+    the differing rows are evaluated again (f of the same number is the same number)."""
     if like is None or like[1].size * 2 > x.size:
-        return np.log(np.where(x > 0, x, 1.0))
-    lx0, diff = like
-    lx = lx0.copy()
-    if diff.size:
-        xs = x[diff]
-        lx[diff] = np.log(np.where(xs > 0, xs, 1.0))
-    return lx
+        return f(x)
+    out = like[0].copy()
+    if like[1].size:
+        out[like[1]] = f(x[like[1]])
+    return out
+
+
+def _log_positive(x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """ln x where x > 0, 0 elsewhere (see `_elementwise` for `like`)."""
+    return _elementwise(lambda v: np.log(np.where(v > 0, v, 1.0)), x, like)
 
 
 def _binned_like(x: np.ndarray, config: dict[str, int], ref: tuple[Binned, np.ndarray] | None) -> Binned:
-    """The bins of x in the layout `config`; with `ref` = (bins of an array equal to x outside rows `diff`,
-    diff), only those rows are binned again (bin_index is a function of each value alone)."""
-    if ref is None or ref[1].size * 2 > x.size:
-        return Binned(bin_index(x, config))
-    binned, diff = ref
-    idx = binned.idx.copy()
-    if diff.size:
-        idx[diff] = bin_index(x[diff], config)
-    return Binned(idx)
+    """The bins of x in the layout `config`; `ref` = (bins of an array equal to x outside rows `diff`, diff)."""
+    like = None if ref is None else (ref[0].idx, ref[1])
+    return Binned(_elementwise(lambda v: bin_index(v, config), x, like))
 
 
 class _Rank:
