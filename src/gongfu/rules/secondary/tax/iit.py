@@ -38,10 +38,14 @@ parents living elsewhere are not observed, which understates the deduction (give
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
 from gongfu.engine import HOUSEHOLD, PERSON, InputError, P, Rows, Scale, input_variable, variable
 from gongfu.engine.enums import EmploymentStatus, Role, Tenure
+from gongfu.engine.errors import where
 
 LAW = "中华人民共和国个人所得税法 (2018年修正)"
 SAD = "个人所得税专项附加扣除暂行办法 (国发〔2018〕41号); 国发〔2022〕8号; 国发〔2023〕13号"
@@ -501,3 +505,85 @@ def individual_income_tax(iit_comprehensive, iit_annual_bonus, iit_business, iit
     """Income tax on comprehensive income, the separately taxed annual bonus, business, property and incidental
     income."""
     return iit_comprehensive + iit_annual_bonus + iit_business + iit_property + iit_incidental
+
+
+# ------------------------------------------------------------------ legal limits of a household file's choices
+SHARES = (0.0, 0.5, 1.0)  # 国发〔2018〕41号 第六条, 第十五条: 100% to one, or 50% each
+SHARE_RULES = {
+    "iit_children_deduction_share": ("iit_household_children_education", "iit_household_infant_care",
+                                     "a child's education or infant-care deduction goes 100% to one parent or 50% to "
+                                     "each (国发〔2018〕41号 第六条; 国发〔2022〕8号 第二条)"),
+    "iit_grandchildren_deduction_share": ("iit_household_grandchildren_education",
+                                          "iit_household_grandchildren_infant_care",
+                                          "a child's education or infant-care deduction goes 100% to one parent or "
+                                          "50% to each (国发〔2018〕41号 第六条; 国发〔2022〕8号 第二条)"),
+    "iit_housing_deduction_share": ("iit_household_housing", None,
+                                    "the housing deduction goes 100% to one spouse, or 50% to each for a loan on a "
+                                    "home both bought before marriage (国发〔2018〕41号 第十五条, 第十九条)"),
+}
+
+
+def _at(source: str, mapping: Any, key: str) -> str:
+    line = mapping.line_of(key) if hasattr(mapping, "line_of") else None
+    return where(source, line)
+
+
+def check_household_inputs(hh: Any, system: Any, household: Mapping, persons: Sequence[Mapping]) -> None:
+    """Refuse a household file whose income-tax inputs break a legal limit (`InputError`, exit code 2 on the CLI),
+    rather than cutting them silently: city tier 1-3 (国发〔2018〕41号 第十七条); an annual bonus larger than wages;
+    deduction shares other than 100% or 50%, or summing over 100% in the household (第六条, 第十五条); elderly
+    support above the only-child amount, above the sibling cap for a taxpayer who is not an only child, or shared
+    by siblings beyond the only-child amount (第二十二条, 第二十三条; amounts of the simulated year, 国发〔2023〕13号).
+
+    `hh` is the parsed `HouseholdInput`, `household` and `persons` the mappings read from the file (for lines)."""
+    source = hh.source
+    tier = household.get("city_tier")
+    if tier is not None and tier not in (1, 2, 3):
+        raise InputError(f"{_at(source, household, 'city_tier')}household.city_tier: must be 1, 2 or 3 (the three "
+                         f"classes of city of the rent deduction, 国发〔2018〕41号 第十七条), got {tier!r}")
+    for i, person in enumerate(persons):
+        bonus = person.get("annual_bonus")
+        if bonus is not None and bonus > person.get("wage_income", 0.0):
+            raise InputError(f"{_at(source, person, 'annual_bonus')}persons[{i}].annual_bonus: {bonus!r} is more than "
+                             f"wage_income {person.get('wage_income', 0.0)!r}; the annual one-time bonus is the part "
+                             "of wages paid as such (财政部 税务总局公告2023年第30号)")
+    given = {key for p in persons for key in p} & (set(SHARE_RULES) | {"iit_elderly_support_monthly"})
+    if not given:
+        return
+    sim = hh.simulate(system)
+    for key in sorted(given & set(SHARE_RULES)):
+        first_pool, second_pool, rule = SHARE_RULES[key]
+        for i, person in enumerate(persons):
+            if key in person and float(person[key]) not in SHARES:
+                raise InputError(f"{_at(source, person, key)}persons[{i}].{key}: {person[key]!r} is not allowed: "
+                                 f"{rule}; give 1, 0.5 or 0")
+        pool = sim.calc(first_pool)[0] + (sim.calc(second_pool)[0] if second_pool else 0.0)
+        total = float(sim.calc(key).sum())
+        if pool > 0.0 and total > 1.0 + 1e-9:
+            i = next(i for i, p in enumerate(persons) if key in p)
+            raise InputError(f"{_at(source, persons[i], key)}persons[{i}].{key}: the household's shares add up to "
+                             f"{total:g} (defaults included) but may not exceed 1: {rule}; give every claimant's share")
+    if "iit_elderly_support_monthly" in given:
+        only_child = sim.parameters.get(f"{ENT}.elderly_support")
+        sibling_cap = sim.parameters.get(f"{ENT}.elderly_support_sibling_cap")
+        assume_only = sim.parameters.get(f"{ENT}.assume_only_child")
+        is_only = sim.calc("iit_only_child")
+        key = "iit_elderly_support_monthly"
+        for i, person in enumerate(persons):
+            amount = person.get(key)
+            if amount is None:
+                continue
+            at = f"{_at(source, person, key)}persons[{i}].{key}: "
+            if amount > only_child:
+                raise InputError(f"{at}{amount!r} a month is above the legal cap of {only_child:g} a month for an only "
+                                 f"child ({SAD} 第二十二条, 第二十三条; {sim.year})")
+            if amount > sibling_cap and not (is_only[i] or assume_only):
+                raise InputError(f"{at}{amount!r} a month is above {sibling_cap:g}, the most a taxpayer with siblings "
+                                 f"may claim ({SAD} 第二十三条; {sim.year}); give iit_only_child: true for an only child")
+        role, amounts = sim.calc("role"), sim.calc(key)
+        siblings = float(amounts[role == Role.child].sum())
+        if siblings > only_child + 1e-9:
+            i = next(i for i, p in enumerate(persons) if key in p)
+            raise InputError(f"{_at(source, persons[i], key)}persons[{i}].{key}: the children of the household share "
+                             f"{siblings:g} a month for their parents, above {only_child:g} ({SAD} 第二十三条: siblings "
+                             f"share the only-child amount; {sim.year})")
