@@ -27,7 +27,8 @@ input_variable("private_transfers_received", entity=PERSON, unit="CNY/year", rol
 # (知识产权收入 in the NBS tables): all three are market income, given gross and NOT included in `wage_income`.
 # Taxable interest is property income (利息净收入), apart from `interest_income` (exempt deposit and government-bond
 # interest). Gains on the transfer of property are not NBS income (财产净收入不包括转让资产所有权的溢价所得), nor are
-# prizes (转移性收入 counts recurrent transfers only): no role, only their tax counts. `annual_bonus` is the part of
+# prizes (转移性收入 counts recurrent transfers only): no role, only their tax counts (as in the national accounts,
+# where taxes on income include taxes on holding gains, SNA 2008 D.51). `annual_bonus` is the part of
 # `wage_income` paid as the annual one-time bonus (no role: it is already in wage_income).
 IIT_LAW = "中华人民共和国个人所得税法 (2018年修正) 第二条"
 input_variable("labour_remuneration", entity=PERSON, unit="CNY/year", role="market", tier="primary",
