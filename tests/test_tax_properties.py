@@ -242,7 +242,8 @@ def _bonus_choice(choice: int):
 def test_whole_base_taxes_are_never_negative_and_the_housing_fund_within_its_limits(people, year):
     sim = _simulate(people, year)
     for name in ("individual_income_tax", "iit_annual_bonus", "iit_property", "iit_incidental",
-                 "housing_fund_employee_contribution", "housing_fund_taxable_excess", "iit_other_deductions"):
+                 "housing_fund_employee_contribution", "housing_fund_taxable_excess",
+                 "iit_individual_pension_deduction", "iit_enterprise_annuity_deduction"):
         assert np.all(sim.calc(name) >= 0.0), name
     deductible, paid = sim.calc("housing_fund_iit_deductible"), sim.calc("housing_fund_employee_contribution")
     assert np.all(deductible <= paid + EPS)
@@ -250,8 +251,9 @@ def test_whole_base_taxes_are_never_negative_and_the_housing_fund_within_its_lim
     assert np.all(deductible <= cap + EPS)
     member = sim.calc("housing_fund_member") & (sim.calc("gross_wages") > 0)
     assert np.all((paid > 0) == member)
-    assert np.all(sim.calc("iit_other_deductions") <= 12_000 + 0.04 * 3.0 * sim.calc("social_insurance_average_wage")
-                  + EPS)
+    assert np.all(sim.calc("iit_individual_pension_deduction") <= 12_000 + EPS)  # 公告2022年第34号
+    assert np.all(sim.calc("iit_enterprise_annuity_deduction")
+                  <= 0.04 * 3.0 * sim.calc("social_insurance_average_wage") + EPS)  # 财税〔2013〕103号
 
 
 @settings(max_examples=25, deadline=None)

@@ -69,19 +69,20 @@ def housing_fund_iit_deductible(housing_fund_employee_contribution, housing_fund
                                 social_insurance_average_wage, tax_free=P(f"{NODE}.tax_free_rate"),
                                 cap=P(f"{NODE}.base_cap_multiple")):
     """The employee contribution within 12% of a base of at most 3 × the local average wage."""
-    limit = np.minimum(housing_fund_rate, tax_free) * np.minimum(housing_fund_base,
-                                                                 cap * social_insurance_average_wage)
-    return np.minimum(housing_fund_employee_contribution, limit)
+    r = Rows(housing_fund_base > 0.0)  # (0 for non-members)
+    limit = np.minimum(r(housing_fund_rate), tax_free) * np.minimum(r(housing_fund_base),
+                                                                    cap * r(social_insurance_average_wage))
+    return r.fill(np.minimum(r(housing_fund_employee_contribution), limit))
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{TAX} 第二条",
           label={"en": "Employer housing-fund contribution above the tax-free limit (taxable wages)",
                  "zh": "单位超标准缴存的住房公积金(并入工资薪金)"})
-def housing_fund_taxable_excess(housing_fund_employer_contribution, housing_fund_base, housing_fund_rate,
-                                social_insurance_average_wage, tax_free=P(f"{NODE}.tax_free_rate"),
-                                cap=P(f"{NODE}.base_cap_multiple")):
-    """The employer's contribution beyond 12% of a base of at most 3 × the local average wage (0 within the
-    limits, as with the default rate)."""
-    limit = np.minimum(housing_fund_rate, tax_free) * np.minimum(housing_fund_base,
-                                                                 cap * social_insurance_average_wage)
-    return np.maximum(housing_fund_employer_contribution - limit, 0.0)
+def housing_fund_taxable_excess(housing_fund_base, housing_fund_rate, social_insurance_average_wage,
+                                tax_free=P(f"{NODE}.tax_free_rate"), cap=P(f"{NODE}.base_cap_multiple")):
+    """The employer's contribution (the same rate on the same base) beyond 12% of a base of at most 3 × the local
+    average wage (0 within the limits, as with the default rate)."""
+    r = Rows(housing_fund_base > 0.0)  # (0 for non-members)
+    rate, base = r(housing_fund_rate), r(housing_fund_base)
+    limit = np.minimum(rate, tax_free) * np.minimum(base, cap * r(social_insurance_average_wage))
+    return r.fill(np.maximum(rate * base - limit, 0.0))

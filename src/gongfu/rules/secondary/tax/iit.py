@@ -278,19 +278,12 @@ def iit_special_additional_deductions(iit_children_education_deduction, iit_infa
 
 
 # ------------------------------------------------------------------ other deductions
-@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第四款; 财税〔2006〕10号 第二条",
-          label={"en": "Special deductions (social insurance and housing fund)", "zh": "专项扣除(三险一金)"})
-def iit_special_deductions(iit_deductible_contributions, housing_fund_iit_deductible):
-    """Personal basic pension, medical and unemployment contributions plus the housing-fund contribution within
-    its limits (个人所得税法 第六条第四款)."""
-    return iit_deductible_contributions + housing_fund_iit_deductible
-
-
 @variable(entity=PERSON, unit="CNY/year", reference="财政部 税务总局公告2022年第34号 第一条",
           label={"en": "Individual pension account deduction", "zh": "个人养老金扣除"})
 def iit_individual_pension_deduction(individual_pension_contribution, node=P(f"{OTHER}")):
     """Contributions as paid, at most 12,000 a year (from 2022)."""
-    return np.clip(individual_pension_contribution, 0.0, node.individual_pension_cap)
+    r = Rows(individual_pension_contribution > 0.0)  # (0 without contributions)
+    return r.fill(np.minimum(r(individual_pension_contribution), node.individual_pension_cap))
 
 
 @variable(entity=PERSON, unit="CNY/year", reference="财税〔2013〕103号 第一条第(二)项, 第(三)项",
@@ -304,19 +297,16 @@ def iit_enterprise_annuity_deduction(enterprise_annuity_contribution, gross_wage
     return r.fill(np.minimum(r(enterprise_annuity_contribution), node.enterprise_annuity_rate * base))
 
 
-@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(一)项; 个人所得税法实施条例 第十三条",
-          label={"en": "Other deductions (individual pension, annuities)", "zh": "依法确定的其他扣除"})
-def iit_other_deductions(iit_individual_pension_deduction, iit_enterprise_annuity_deduction):
-    """Individual pension account and enterprise/occupational annuity contributions within their limits."""
-    return iit_individual_pension_deduction + iit_enterprise_annuity_deduction
-
-
-@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(一)项",
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(一)项, 第四款; 个人所得税法实施条例 第十三条",
           label={"en": "Deductions from comprehensive income", "zh": "综合所得减除项合计"})
-def iit_comprehensive_deductions(iit_special_deductions, iit_special_additional_deductions, iit_other_deductions,
-                                 basic=P("tax.iit.basic_deduction")):
-    """60,000 + special deductions + special additional deductions + other deductions."""
-    return basic + iit_special_deductions + iit_special_additional_deductions + iit_other_deductions
+def iit_comprehensive_deductions(iit_deductible_contributions, housing_fund_iit_deductible,
+                                 iit_special_additional_deductions, iit_individual_pension_deduction,
+                                 iit_enterprise_annuity_deduction, basic=P("tax.iit.basic_deduction")):
+    """60,000 + the special deductions (专项扣除: personal basic pension, medical and unemployment contributions, and
+    the housing-fund contribution within its limits, 第六条第四款) + the special additional deductions + the other
+    deductions (依法确定的其他扣除: individual pension account, annuities; 实施条例 第十三条)."""
+    return (basic + iit_deductible_contributions + housing_fund_iit_deductible + iit_special_additional_deductions
+            + iit_individual_pension_deduction + iit_enterprise_annuity_deduction)
 
 
 # ------------------------------------------------------------------ comprehensive income
@@ -325,7 +315,10 @@ def iit_comprehensive_deductions(iit_special_deductions, iit_special_additional_
                  "zh": "劳务报酬、稿酬、特许权使用费所得收入额"})
 def iit_remuneration_income(labour_remuneration, author_remuneration, royalty_income, node=P(f"{COMP}")):
     """Receipts less 20% of costs; author's remuneration counted at 70% of that."""
-    r = Rows((labour_remuneration > 0.0) | (author_remuneration > 0.0) | (royalty_income > 0.0))
+    has = labour_remuneration > 0.0
+    has |= author_remuneration > 0.0
+    has |= royalty_income > 0.0
+    r = Rows(has)  # (0 without such income)
     gross = (np.maximum(r(labour_remuneration), 0.0) + node.author_factor * np.maximum(r(author_remuneration), 0.0)
              + np.maximum(r(royalty_income), 0.0))
     return r.fill(gross * (1.0 - node.remuneration_cost_rate))
@@ -343,7 +336,8 @@ def iit_comprehensive_income(gross_wages, iit_remuneration_income, housing_fund_
           label={"en": "Annual one-time bonus", "zh": "全年一次性奖金"})
 def iit_annual_bonus_amount(annual_bonus, gross_wages):
     """The bonus, never more than the wages it is part of (a household file giving more is refused)."""
-    return np.clip(annual_bonus, 0.0, np.maximum(gross_wages, 0.0))
+    r = Rows(annual_bonus > 0.0)  # (0 without a bonus)
+    return r.fill(np.minimum(r(annual_bonus), np.maximum(r(gross_wages), 0.0)))
 
 
 def _bonus_tax(bonus: np.ndarray, schedule) -> np.ndarray:
@@ -362,7 +356,7 @@ def iit_annual_bonus_separate(iit_annual_bonus_amount, iit_comprehensive_income,
     """Whether the bonus is taxed apart: never after 2027 (or with choice 2), always with choice 1, and by
     default (choice 0) when that gives the lower total tax (a tie stays combined)."""
     r = Rows(iit_annual_bonus_amount > 0.0)  # (False without a bonus)
-    if not node.separate_taxation or node.choice == 2:
+    if not r.index.size or not node.separate_taxation or node.choice == 2:
         return np.zeros(r.size, dtype=bool)
     if node.choice == 1:
         return r.fill(True, default=False, dtype=bool)
@@ -389,8 +383,10 @@ def iit_comprehensive_taxable_income(iit_comprehensive_income, iit_comprehensive
     """Comprehensive income (less the annual bonus when it is taxed apart) less 60,000, the special deductions
     (personal social-insurance and housing-fund contributions), the special additional deductions and the other
     deductions; never negative."""
-    income = iit_comprehensive_income - np.where(iit_annual_bonus_separate, iit_annual_bonus_amount, 0.0)
-    return np.maximum(income - iit_comprehensive_deductions, 0.0)
+    taxable = iit_comprehensive_income - iit_comprehensive_deductions
+    r = Rows(iit_annual_bonus_separate)  # the bonus is taken out where it is taxed apart
+    taxable[r.index] -= r(iit_annual_bonus_amount)
+    return np.maximum(taxable, 0.0, out=taxable)
 
 
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(一)项, 附表一",
