@@ -140,6 +140,7 @@ def _mount_subapps() -> None:
 
     app.add_typer(population_app, name="population", help="Build, check and import populations.")
     from . import commands  # noqa: F401  (simulate, compare, scenarios, serve)
+    app.command(name="validate")(importlib.import_module("gongfu.validate_cli").validate)  # gongfu validate
 
 
 _mount_subapps()

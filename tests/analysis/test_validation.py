@@ -90,13 +90,13 @@ def test_ratios_and_points(rows):
     assert gini["verdict"]["en"] == "far: -4.5 points"
     dibao = rows["programmes.dibao.recipients"]
     assert dibao["ratio"] == pytest.approx(41 / 40.37)
-    assert dibao["verdict"]["en"] == "close: model +2%"
+    assert dibao["verdict"]["en"] == "close: model +1.6%"
     assert rows["programmes.dibao.total"]["ratio"] == pytest.approx(150 / 191.57)
     assert rows["programmes.dibao.total"]["verdict"]["en"] == "far: model -22%"
 
 
 def test_verdict_tiers():
-    assert V.verdict(104, 100)["en"].startswith("close")
+    assert V.verdict(104, 100)["en"] == "close: model +4.0%"
     assert V.verdict(115, 100)["en"].startswith("near")
     assert V.verdict(125, 100)["en"].startswith("far")
     assert V.verdict(0.475, 0.465, "points")["en"].startswith("close")

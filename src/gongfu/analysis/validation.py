@@ -255,7 +255,8 @@ def verdict(model: float | None, official: float | None, compare: str = "ratio",
         if r >= 2 or r <= 0.5:
             diff_en, diff_zh = f"model {r:.2f}× official", f"模型为官方的{r:.2f}倍"
         else:
-            diff_en, diff_zh = f"model {r - 1:+.0%}", f"模型{r - 1:+.0%}"
+            pct = f"{r - 1:+.1%}" if abs(r - 1) < 0.095 else f"{r - 1:+.0%}"
+            diff_en, diff_zh = f"model {pct}", f"模型{pct}"
     if size <= CLOSE[compare] or inside:
         tier_en, tier_zh = "close", "接近"
     elif size <= NEAR[compare]:
@@ -288,6 +289,10 @@ def validation_table(results: Mapping[str, Any], official: Mapping[str, Any] | S
         value = float(e["value"])
         ci = model_interval(results, e["key"])
         compare = e.get("compare", "ratio")
+        start = e.get("in_force_from")
+        judged = verdict(model, value, compare, e.get("bound"), ci)
+        if isinstance(start, int) and isinstance(year, int) and year < start:
+            judged = {"en": f"not in force in {year} (from {start})", "zh": f"{year}年尚未实施({start}年起)"}
         rows.append({
             "key": e["key"], "area": e["area"], "label": dict(e["label"]), "model": model, "model_ci95": ci,
             "official": value, "unit": e["unit"], "year": e["year"], "source": dict(e["source"]),
@@ -297,7 +302,7 @@ def validation_table(results: Mapping[str, Any], official: Mapping[str, Any] | S
             "compare": compare, "bound": e.get("bound"),
             "ratio": model / value if model is not None and value else None,
             "diff": model - value if model is not None else None,
-            "verdict": verdict(model, value, compare, e.get("bound"), ci),
+            "verdict": judged,
             "note": " ".join(str(e.get("concept_note", "")).split()),
         })
     for m in missing:
