@@ -265,3 +265,22 @@ def test_error_names_the_line_of_the_entry(tmp_path):
         V.load_official(p)
     # YAML 1.1 reads 1.9e9 as a string: the message names the entry's line (9) and the key
     assert "line 9" in str(exc.value) and "programmes.dibao.total" in str(exc.value)
+
+
+def test_report_table_rows_columns_and_html():
+    from gongfu.report.tables import validation_report_table
+
+    table = validation_report_table(FAKE_RESULTS, "en", OFFICIAL, TARGETS)
+    frame = table.frame()
+    assert len(frame) == len(V.validation_table(FAKE_RESULTS, OFFICIAL, TARGETS))
+    gini = frame[frame.key == "gini"].iloc[0]
+    assert gini.model == 0.42 and gini.official == 0.465 and not gini.target
+    assert (gini.model_ci95_low, gini.model_ci95_high) == (0.416, 0.424)
+    iit = frame[frame.key == "programmes.individual_income_tax.total"].iloc[0]
+    assert iit.model_over_official == pytest.approx(900 / 1452.2)
+    cells = {row[1]["v"]: row for row in table.html_rows()}
+    assert cells["programmes.individual_income_tax.total"][3]["v"] == "900.0 bn"
+    assert cells["programmes.dibao.recipients"][13]["v"] == "target"
+    assert cells["programmes.tekun.total"][9]["v"] == "unknown here"
+    zh = validation_report_table(FAKE_RESULTS, "zh", OFFICIAL, TARGETS)
+    assert "校准目标" in zh.headers and zh.rows[0][0] == "收入分配"

@@ -374,3 +374,56 @@ def scorecard_grid(res: dict, lang: str, reform: dict | None = None) -> dict[str
 
 def _met(indicators: dict) -> int:
     return sum(1 for d in indicators.values() if d.get("met"))
+
+
+
+def _magnitude(v: Any) -> str:
+    """A figure of any unit, readable by its size (the unit is in its own column): bn, m, thousands, ratios."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:,.1f} bn"
+    if a >= 1e6:
+        return f"{v / 1e6:,.2f} m"
+    if a >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3f}"
+
+
+def validation_report_table(res: dict, lang: str, official: dict | None = None,
+                            targets: dict | None = None) -> ReportTable:
+    """The validation table (issue 11 section 4; `gongfu validate`): one row per official figure, with the model's
+    figure and 95% interval, the official figure, its year and source, model/official and model - official,
+    whether it was a calibration target, the verdict and the concept note. Machine columns hold raw values
+    (CSV/Parquet); `official` and `targets` default to the packaged official_figures.yaml and
+    population/targets.yaml. Hook for the writer (one line in a section):
+    ``self.table(s, T.validation_report_table(self.base, self.lang))``.
+    """
+    from gongfu.analysis import validation as V
+
+    official = official if official is not None else V.load_official()
+    targets = targets if targets is not None else V.load_targets()
+    zh = lang == "zh"
+    cols = ["area", "key", "figure", "model", "model_ci95_low", "model_ci95_high", "official", "unit", "year",
+            "source", "url", "model_over_official", "model_minus_official", "target", "verdict", "note"]
+    heads = ["领域" if zh else "Area", "key", "指标" if zh else "Figure", "模型" if zh else "Model",
+             "95%下限" if zh else "95% low", "95%上限" if zh else "95% high", "官方" if zh else "Official",
+             "单位" if zh else "Unit", "年份" if zh else "Year", "来源" if zh else "Source", "URL",
+             "模型/官方" if zh else "Model/official", "模型-官方" if zh else "Model − official",
+             "校准目标" if zh else "Calibration target", "判断" if zh else "Verdict", "口径" if zh else "Concept"]
+
+    def target(v: Any) -> str:
+        return ("校准目标" if zh else "target") if v else ("非校准目标" if zh else "not a target")
+
+    fmts = [_text, _text, _text, _magnitude, _magnitude, _magnitude, _magnitude, _text, _text, _text, _text,
+            _num(3), _magnitude, target, _text, _text]
+    table = ReportTable("validation", cols, heads, formats=fmts)
+    for r in V.validation_table(res, official, targets):
+        ci = r["model_ci95"] or [None, None]
+        src = r["source"] or {}
+        table.rows.append([V.AREAS[r["area"]][lang], r["key"], r["label"][lang], r["model"], ci[0], ci[1],
+                           r["official"], r["unit"], r["year"],
+                           src.get("title") or ("此处未知" if zh else "unknown here"), src.get("url"), r["ratio"],
+                           r["diff"], bool(r["target"]), r["verdict"][lang], r["note"]])
+    return table
