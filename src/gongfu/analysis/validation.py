@@ -179,18 +179,18 @@ def model_interval(results: Mapping[str, Any], key: str) -> list[float] | None:
 
 def is_target(entry: Mapping[str, Any], targets: Mapping[str, Any]) -> bool:
     """True when the figure was a calibration target of the population: one of its `targets` paths exists in
-    targets.yaml with a tolerance (informational targets, `tol: null`, are not fitted), or a target's `from:`
-    quotes the shared-data key the figure is cited from. An outside check (issue 11) is never a target."""
-    if entry.get("outside_check"):
-        return False
+    targets.yaml with a tolerance (informational targets, `tol: null`, are not fitted), or a fitted target's
+    `from:` quotes the shared-data key the figure is cited from or the URL of its source. The last rule also
+    catches an outside check (issue 11) that someone fitted: it is then reported as a target, with a warning."""
     for path in entry.get("targets") or []:
         node = lookup(targets, path)
         if isinstance(node, Mapping) and node.get("tol") is not None:
             return True
-    cited = (entry.get("cited_from") or {}).get("key")
-    if cited:
+    quoted = [(entry.get("cited_from") or {}).get("key"), (entry.get("source") or {}).get("url")]
+    quoted = [q for q in quoted if q]
+    if quoted:
         for node in _target_nodes(targets):
-            if node.get("tol") is not None and cited in str(node.get("from", "")):
+            if node.get("tol") is not None and any(q in str(node.get("from", "")) for q in quoted):
                 return True
     return False
 
@@ -293,12 +293,16 @@ def validation_table(results: Mapping[str, Any], official: Mapping[str, Any] | S
         judged = verdict(model, value, compare, e.get("bound"), ci)
         if isinstance(start, int) and isinstance(year, int) and year < start:
             judged = {"en": f"not in force in {year} (from {start})", "zh": f"{year}年尚未实施({start}年起)"}
+        target = is_target(e, targets)
+        if target and e.get("outside_check"):
+            judged = {"en": "WARNING: an outside check was fitted; " + judged["en"],
+                      "zh": "警告:外部检验指标被用于校准;" + judged["zh"]}
         rows.append({
             "key": e["key"], "area": e["area"], "label": dict(e["label"]), "model": model, "model_ci95": ci,
             "official": value, "unit": e["unit"], "year": e["year"], "source": dict(e["source"]),
             "cited_from": dict(e["cited_from"]) if e.get("cited_from") else None,
             "concept": e.get("concept"), "derived": e.get("derived"),
-            "target": is_target(e, targets), "outside_check": bool(e.get("outside_check")),
+            "target": target, "outside_check": bool(e.get("outside_check")),
             "compare": compare, "bound": e.get("bound"),
             "ratio": model / value if model is not None and value else None,
             "diff": model - value if model is not None else None,
