@@ -22,13 +22,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import gongfu
 from gongfu.cli import app
 from gongfu.population.build import build
 from gongfu.population.io import PopulationFileError, read_population
 from gongfu.run import ParquetSource
 
 runner = CliRunner()
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(gongfu.__file__).resolve().parents[1])  # the subprocesses run the gongfu under test
 
 
 @pytest.fixture(scope="module")

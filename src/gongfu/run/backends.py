@@ -131,13 +131,18 @@ def _terminate_on_sigterm() -> Iterator[None]:
 
 
 def kill_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGKILL the pool's worker processes (their partitions are lost; the caller is abandoning the run)."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    """SIGKILL the pool's worker processes (their partitions are lost; the caller is abandoning the run) and let
+    the pool's manager thread notice and fail the pending futures."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         with contextlib.suppress(Exception):
             proc.kill()
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    for proc in procs:
         with contextlib.suppress(Exception):
             proc.join(5)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None and procs:
+        manager.join(5)
 
 
 @contextlib.contextmanager
@@ -152,7 +157,7 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
             yield pool
         except BaseException:
             kill_workers(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False)
             raise
         pool.shutdown(wait=True)
 
@@ -170,19 +175,17 @@ def run_local(source: Source, refs: Sequence[PartitionRef], config: RunConfig, w
 
 def _bounded(submit: Callable[[PartitionRef], Future], refs: Sequence[PartitionRef], limit: int
              ) -> Iterator[RunAggregate]:
+    # No cancel() of the pending futures on the way out: `process_pool` kills the workers, and the pool then fails
+    # the pending futures itself (cancelling them first makes its manager thread raise InvalidStateError).
     pending: set[Future] = set()
     todo = list(refs)
     todo.reverse()
-    try:
-        while todo or pending:
-            while todo and len(pending) < limit:
-                pending.add(submit(todo.pop()))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-    finally:
-        for fut in pending:
-            fut.cancel()
+    while todo or pending:
+        while todo and len(pending) < limit:
+            pending.add(submit(todo.pop()))
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in done:
+            yield fut.result()
 
 
 def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, address: str,
