@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +46,7 @@ GONE_WITHIN = 20.0  # seconds: generous for a loaded 2-core machine; a kept work
 
 
 def _start(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[psutil.Process]]:
-    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
+    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": SRC, **(env or {})}, cwd=tempfile.gettempdir(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120
