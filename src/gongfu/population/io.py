@@ -430,8 +430,9 @@ def _owned(out: Path) -> str | None:
         mine = {MANIFEST} | {e[f"{t}_file"] for e in data["partitions"] for t in ("households", "persons")}
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
         return f"{out}: not empty and not a gongfu population (no readable {MANIFEST}){hint}"
-    for dirpath, _, filenames in os.walk(out):
-        for n in filenames:
+    for dirpath, dirnames, filenames in os.walk(out):
+        links = [n for n in dirnames if os.path.islink(os.path.join(dirpath, n))]
+        for n in links + filenames:
             rel = Path(dirpath, n).relative_to(out).as_posix()
             if rel not in mine and not (n.startswith(".") and n.endswith(".tmp")):
                 return f"{out}: holds {rel}, which gongfu did not write{hint}"
@@ -488,14 +489,14 @@ def staging(out: str | Path) -> Iterator[Path]:
     Refuses (PopulationFileError) when `out` is a file or a non-empty directory that is not a gongfu population,
     so that gongfu never deletes files it did not write. OSErrors become PopulationFileErrors naming the path.
     """
-    out = Path(os.path.abspath(out))
+    out = Path(os.path.realpath(out))  # a symlink to a population: replace the population, not the link
     if out.parent == out:
         raise PopulationFileError(f"{out}: cannot write a population over the root directory")
-    why = _owned(out)
-    if why:
-        raise PopulationFileError(why)
     parent = out.parent
     try:
+        why = _owned(out)
+        if why:
+            raise PopulationFileError(why)
         parent.mkdir(parents=True, exist_ok=True)
         _remove_stale(parent, out.name)
         tmp = parent / f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
