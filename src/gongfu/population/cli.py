@@ -30,7 +30,12 @@ def build(
 ) -> None:
     """Generate a population and write it as partitioned Parquet (by province) with a manifest."""
     from gongfu.population.build import build as do_build
+    from gongfu.population.io import check_target
 
+    try:
+        check_target(out)  # before the progress bar: a refused --out is one line
+    except ValueError as exc:
+        _fail(exc)
     t0 = time.perf_counter()
     with Progress(TextColumn("[bold]building[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("households"),
                   TimeElapsedColumn(), console=err, transient=False) as bar:

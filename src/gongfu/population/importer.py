@@ -39,6 +39,7 @@ from gongfu.population.io import (
     MANIFEST,
     MANIFEST_FORMAT,
     SCHEMA_TYPES,
+    check_target,
     gongfu_version,
     staging,
     write_partition,
@@ -320,6 +321,7 @@ def to_population(df: pd.DataFrame, mapping: dict[str, Any]) -> tuple[dict[str, 
 def import_microdata(path: str | Path, mapping_path: str | Path, out: str | Path,
                      max_households: int = 1_000_000) -> dict[str, Any]:
     """Read, check, convert and write the microdata as a population directory (by province); the manifest."""
+    check_target(out)  # a refused --out is said before the data are read
     mapping = load_mapping(mapping_path)
     df = read_microdata(path)
     h, p = to_population(df, mapping)

@@ -477,8 +477,20 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def write_error(out: Path, exc: OSError) -> PopulationFileError:
     """An OSError while writing a population as a one-line PopulationFileError naming the path."""
-    where = exc.filename or out
-    return PopulationFileError(f"{where}: cannot write the population ({exc.strerror or exc})")
+    where = f" at {exc.filename}" if exc.filename and str(exc.filename) != str(out) else ""
+    return PopulationFileError(f"{out}: cannot write the population ({exc.strerror or exc}{where})")
+
+
+def check_target(out: str | Path) -> None:
+    """Refuse early (PopulationFileError) an --out that `staging` would refuse: a file, or a non-empty directory
+    holding files gongfu did not write."""
+    out = Path(os.path.realpath(out))
+    try:
+        why = _owned(out)
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    if why:
+        raise PopulationFileError(why)
 
 
 @contextlib.contextmanager
