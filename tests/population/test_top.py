@@ -129,6 +129,8 @@ def test_bound_rows_pass_inside_their_bounds_widened_by_four_se():
     assert Row("x", 0.5, 0.45, 0.0, se=0.01, lower=0.5).status == "MISS"
     assert Row("x", 0.5, 0.47, 0.0, se=0.01, lower=0.5).status == "ok"  # within 4 SE of the bound
     assert Row("x", 0.005, 0.02, 0.0, lower=0.005, upper=0.015).status == "MISS"
+    assert Row("x", 0.6, 0.58, 0.03, se=0.001, lower=0.6).status == "ok"  # an absolute model tolerance
+    assert Row("x", 0.6, 0.56, 0.03, se=0.001, lower=0.6).status == "MISS"
 
 
 def test_generator_file_is_checked_entry_by_entry():

@@ -78,7 +78,7 @@ class Row:
         if self.tol is None:
             return "info"
         if self.lower is not None or self.upper is not None:
-            allow = SE_FACTOR * self.se
+            allow = SE_FACTOR * self.se + self.tol  # tol: absolute model tolerance of a bound
             ok = ((self.lower is None or self.achieved >= self.lower - allow)
                   and (self.upper is None or self.achieved <= self.upper + allow))
             return "ok" if ok else "MISS"
@@ -325,8 +325,9 @@ def compare(achieved: dict[str, Any], se: dict[str, Any] | None = None,
             continue
         lo, hi = spec.get("lower"), spec.get("upper")
         label = f"sta.{name}" + (f" >= {lo:g}" if lo is not None else "") + (f" <= {hi:g}" if hi is not None else "")
-        rows.append(Row(label, float(lo if lo is not None else hi), float(achieved[f"sta_{name}"]), 0.0,
-                        float(se.get(f"sta_{name}", 0.0)), "share", "top", lower=lo, upper=hi))
+        rows.append(Row(label, float(lo if lo is not None else hi), float(achieved[f"sta_{name}"]),
+                        float(spec.get("tol", 0.0)), float(se.get(f"sta_{name}", 0.0)), "share", "top", lower=lo,
+                        upper=hi))
     pv = province_inputs(t)
     tp = t["provinces"]
     inflow = inflow_targets(t, pv)

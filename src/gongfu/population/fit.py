@@ -222,7 +222,8 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
     fi["province_elasticity"] = float(np.clip(fi["province_elasticity"] - 0.8 * damp * slope, 0.3, 1.5))
     # the Pareto coefficient of the top (generator.yaml top_incomes): the thinnest tail (largest alpha) that meets
     # the STA bounds (targets.yaml sta_comprehensive_income). A bound that a heavier tail would help (share of
-    # payers above 1 million too low, shares of tax paid at the top too low) moves alpha down by 0.1 a round; a
+    # payers above 1 million too low, shares of tax paid at the top too low, with a small margin) moves alpha down
+    # by 0.1 a round; a
     # share above 1 million too high moves it up by 0.1; when every bound is met, alpha creeps up by 0.03, so the
     # fit settles where the binding bound is just met. The share paid at 3% only hardly depends on alpha.
     sta = t["sta_comprehensive_income"]
@@ -230,7 +231,10 @@ def income_updates(f: dict[str, Any], s: dict[str, Any], t: dict[str, Any], h, p
                                                          "share_of_tax_paid_by_income_above_1m",
                                                          "share_of_tax_paid_by_top_10pct_of_payers")}
     if all(np.isfinite(v) for v in vals.values()):
-        heavier = any(vals[k] < sta[k]["lower"] for k in vals)
+        # aim a little inside each lower bound (a default sample's tax shares vary by about a point across seeds)
+        margin = {"share_of_payers_income_above_1m": 0.0005, "share_of_tax_paid_by_income_above_1m": 0.01,
+                  "share_of_tax_paid_by_top_10pct_of_payers": 0.01}
+        heavier = any(vals[k] < sta[k]["lower"] + margin[k] for k in vals)
         lighter = vals["share_of_payers_income_above_1m"] > sta["share_of_payers_income_above_1m"]["upper"]
         step = -0.1 if heavier else (0.1 if lighter else 0.03)
         lo_a, hi_a = load_generator()["top_incomes"]["alpha_bounds"]
