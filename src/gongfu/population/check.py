@@ -146,11 +146,7 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
                                         & (st == EmploymentStatus.retired)].sum(),
         "resident_pension_members": wp[scheme == PensionScheme.resident].sum(),
         "resident_pension_recipients": wp[(scheme == PensionScheme.resident) & (age >= 60)].sum(),
-        "wages_per_capita": (wp * p["wage_income"]).sum() / persons,
-        "business_per_capita": (wp * (p["self_employment_income"] + p["agricultural_income"])).sum() / persons,
-        "property_per_capita": (wp * (p["interest_income"] + p["dividend_income"] + p["rental_income"])).sum()
-        / persons,
-    }
+    }  # the NBS income components are measured with the engine, on the survey frame (below)
     earn = p["wage_income"] + p["self_employment_income"]
     mw = worker & (earn > 0)
     s["migrant_worker_wage"] = (wp[mw] * earn[mw]).sum() / max(wp[mw].sum(), 1e-300)

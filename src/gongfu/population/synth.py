@@ -555,7 +555,7 @@ def household_shock(d: Draws, m: Model, n: int) -> tuple[np.ndarray, np.ndarray,
     return shock, design, tail, excess
 
 
-def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
+def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status, heads, size):
     """Earnings by source (log-normal with a household shock that has a Pareto top, :func:`household_shock`);
     the household shock, a second household normal (the wealth index behind property income) and the design
     factors are returned too."""
@@ -576,9 +576,10 @@ def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
     self_employment_income = v * (status == EmploymentStatus.self_employed)
     agricultural_income = v * (status == EmploymentStatus.farmer)
     if tail.size:  # farm income keeps the body: the Pareto top is non-farm (generator.yaml top_incomes)
-        farm_factor = np.ones(n)
-        farm_factor[tail] = np.exp(-excess.astype(np.float64))
-        agricultural_income *= farm_factor.take(hh)
+        counts = size.take(tail)  # the persons of the tail households, household by household
+        first = heads.take(tail)
+        idx = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        agricultural_income[idx] *= np.repeat(np.exp(-excess.astype(np.float64)), counts)
     return wage_income, self_employment_income, agricultural_income, shock, hz1, design
 
 
@@ -689,7 +690,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     grade = _disability(rngs["disability"], t, age_i)
     status, scheme, years = _employment(rngs["employment"], m, t, pkey, age, sex, group, grade, year)
     wage_income, self_employment_income, agricultural_income, shock, hz1, design = _incomes(
-        rngs["income"], m, pidx, n, hh, pkey, status)
+        rngs["income"], m, pidx, n, hh, pkey, status, heads, size)
 
     # housing (household level) and the wealth index behind property income
     inc = m.a["income"]
@@ -805,8 +806,10 @@ def _iit_base(d: Draws, m: Model, status, scheme, group, wage_income):
     (fitted.yaml scales.housing_fund_member)."""
     g = m.g
     n_p = len(status)
+    zeros = np.zeros(n_p)
+    zeros.flags.writeable = False  # one read-only array for every column that is 0 (no copies, no writes)
     share = float(g["iit_base_inputs"]["annual_bonus"])
-    annual_bonus = wage_income * share if share else np.zeros(n_p)
+    annual_bonus = wage_income * share if share else zeros
     prior = g["housing_fund"]["member_prior"]
     scale = float(m.f["scales"].get("housing_fund_member", 1.0))
     thr_g = thr([prior[k] * scale for k in GROUP_KEYS])
@@ -816,7 +819,7 @@ def _iit_base(d: Draws, m: Model, status, scheme, group, wage_income):
     flat = {}
     for name in IIT_FLAT_INPUTS:
         value = float(g["iit_base_inputs"][name])
-        flat[name] = np.full(n_p, value) if value else np.zeros(n_p)
+        flat[name] = np.full(n_p, value) if value else zeros
     return annual_bonus, member, flat
 
 
