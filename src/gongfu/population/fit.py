@@ -17,8 +17,10 @@ parameters). Rounds of:
    province income errors on the province income index), business and property income scales and the level
    of private transfers by area (national 2024 components split by the NBS 2023 rural/urban ratios; private
    transfers fill NBS net transfers after gongfu's own benefits, taxes and contributions), dibao take-up by
-   area (target recipients / eligible persons), and the share of lone elderly and severely disabled persons
-   without an obligated supporter (tekun recipients).
+   area (target recipients / eligible persons), the share of lone elderly and severely disabled persons
+   without an obligated supporter (tekun recipients), the housing-fund membership scale (contributors) and the
+   Pareto coefficient of the top (the thinnest tail meeting the STA bounds). The NBS figures are measured on the
+   survey frame (check.py): the population without its top 0.68% of persons.
 
 From the neutral start 24 rounds (default) converge, the second half with half steps; ``--warm`` starts
 from the current fitted.yaml.
