@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gongfu.analysis.aggregates import DistributionSketch
-from gongfu.run.aggregate import AggregateError, RunAggregate, to_limbs
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import to_limbs
+from gongfu.run.aggregate import AggregateError, RunAggregate
 from gongfu.run.binning import BinAccumulator, bin_index
 from gongfu.run.checkpoint import frame, unframe
 

@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from gongfu.analysis._common import dot
-from gongfu.analysis.aggregates import Bounds, DistributionSketch, limbs_to_float
+from gongfu.analysis.sketch import Bounds, DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
+from gongfu.exact import limbs_to_float
 
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
 GROUPINGS = ("province", "area", "hukou_type", "region")

@@ -27,73 +27,21 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import (
-    DistributionSketch,
-    _canonical_to_float,
-    _normalise,
-    _normalise_inplace,
-    exact_values,
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import (
+    N_LIMBS,
+    LimbError,
+    canonical,
+    canonical_to_float,
     limbs_to_float,
+    normalise_inplace,
+    pack,
+    unpack,
 )
 
-N_LIMBS = 4
 
-
-class AggregateError(ValueError):
+class AggregateError(LimbError):
     """Two states that cannot be merged (overlapping partitions, different layouts) or a corrupt state."""
-
-
-def to_limbs(values: np.ndarray) -> np.ndarray:
-    """Exact fixed-point limbs (shape + (4,)) of a float64 array, element by element (deterministic)."""
-    v = np.asarray(values, dtype=np.float64)
-    flat = v.reshape(-1)
-    if flat.size == 0:
-        return np.zeros((*v.shape, N_LIMBS), dtype=np.int64)
-    out = np.zeros((flat.size, N_LIMBS), dtype=np.int64)
-    nz = np.flatnonzero(flat)  # zeros (most cells of a partition's tables) have zero limbs
-    if nz.size:
-        out[nz] = exact_values(flat[nz, None])[:, 0]
-    return out.reshape(*v.shape, N_LIMBS)
-
-
-def to_limbs_many(arrays: list[np.ndarray]) -> list[np.ndarray]:
-    """`to_limbs` of each array (the conversion is element by element: same limbs); arrays that are mostly
-    zeros (a partition's cell tables) convert their non-zero elements only."""
-    out = []
-    for a in arrays:
-        v = np.asarray(a, dtype=np.float64)
-        if v.size and np.count_nonzero(v) * 2 > v.size:
-            out.append(exact_values(v.reshape(-1, 1)).reshape(*v.shape, N_LIMBS))
-        else:
-            out.append(to_limbs(v))
-    return out
-
-
-def canonical(limbs: np.ndarray) -> np.ndarray:
-    """The canonical form of limb sums (carries propagated)."""
-    return _normalise(np.asarray(limbs, dtype=np.int64))
-
-
-def pack(limbs: np.ndarray) -> np.ndarray:
-    """Canonical limbs in 4 x 32 bits (the three low limbs are below 2^32; the signed top limb, in units of
-    2^33, stays below 2^31 for any sum below 2^64 yuan): half the bytes of int64 limbs."""
-    c = canonical(limbs)
-    top = c[..., -1]
-    if top.size and (top.min() < -(2**31) or top.max() >= 2**31):
-        raise AggregateError("a sum is too large to pack (beyond 2^64)")
-    return np.concatenate([c[..., :-1].astype(np.uint32), top[..., None].astype(np.int32).view(np.uint32)],
-                          axis=-1)
-
-
-def unpack(packed: np.ndarray) -> np.ndarray:
-    p = np.asarray(packed)
-    if p.dtype == np.int64:  # unpacked form
-        return p.copy()
-    if p.dtype != np.uint32:
-        raise AggregateError(f"limbs of dtype {p.dtype}")
-    low = p[..., :-1].astype(np.int64)
-    top = np.ascontiguousarray(p[..., -1]).view(np.int32).astype(np.int64)
-    return np.concatenate([low, top[..., None]], axis=-1)
 
 
 class SketchState:
@@ -384,7 +332,7 @@ class RunAggregate:
             codes, limbs = codes[touched], limbs[touched]
         # rows whose raw limbs are all zero are zero; only the others need carrying
         raw = limbs.reshape(limbs.shape[0], -1).any(axis=1) if limbs.size else np.zeros(limbs.shape[0], bool)
-        codes, limbs = codes[raw], _normalise_inplace(limbs[raw])
+        codes, limbs = codes[raw], normalise_inplace(limbs[raw])
         used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
         return codes[used], limbs[used]
 
@@ -396,7 +344,7 @@ class RunAggregate:
         if cached is not None and cached[0] is limbs_now:
             return cached[1], cached[2]
         codes, limbs = self._sparse_used(name)
-        values = _canonical_to_float(limbs, owned=True)
+        values = canonical_to_float(limbs, owned=True)
         codes.flags.writeable = False
         values.flags.writeable = False
         self._sparse_floats[name] = (limbs_now, codes, values)

@@ -180,11 +180,16 @@ class RunSpec:
 def fingerprint_details(spec: RunSpec) -> dict[str, Any]:
     return {"gongfu_version": _version(), "year": spec.config.year,
             "law_and_engine": code_fingerprint("rules", "parameters", "engine"),
-            "run_code": code_fingerprint("run") + hashlib.sha256(
-                (Path(__file__).resolve().parent.parent / "analysis" / "aggregates.py").read_bytes()).hexdigest(),
+            "run_code": code_fingerprint("run") + _files_digest("exact.py", "analysis/sketch.py"),
             "reform": spec.reform.sha256 if spec.reform else None,
             "population": spec.source.fingerprint(),
             "analysis": spec.config.description()}
+
+
+def _files_digest(*names: str) -> str:
+    """Hash of source files of the package that the reduced state depends on (outside run/)."""
+    root = Path(__file__).resolve().parent.parent
+    return hashlib.sha256(b"".join((root / n).read_bytes() for n in names)).hexdigest()
 
 
 class InjectedFailure(RuntimeError):

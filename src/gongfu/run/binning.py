@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, exact_values
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import exact_values
 
 from .aggregate import SketchState
 

@@ -33,8 +33,9 @@ from gongfu.engine.enums import HukouType
 from gongfu.engine.errors import InputError
 from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
+from gongfu.exact import to_limbs_many
 
-from .aggregate import RunAggregate, SketchState, to_limbs_many
+from .aggregate import RunAggregate, SketchState
 from .binning import BinAccumulator, Binned, bin_index
 
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")

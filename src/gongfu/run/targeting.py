@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import limbs_to_float
+from gongfu.exact import limbs_to_float
 from gongfu.reforms.targeting import THRESHOLD
 
 from .backends import run_dask, run_local

@@ -1,25 +1,21 @@
-"""Mergeable aggregates for national-scale runs: a distribution sketch and grouped sums, both exact to merge.
+"""The distribution sketch: a fine, exactly mergeable histogram of an income variable with bounded statistics.
 
-A national run streams 1.41 billion persons partition by partition; each partition is reduced to aggregates that
-are then merged. Two aggregates live here:
+A national run streams 1.41 billion persons partition by partition; each partition's per-capita incomes are
+reduced to a ``DistributionSketch`` -- a log-spaced histogram that keeps, per bin, the exact weight and income
+mass (fixed-point limbs of `gongfu.exact`) and the exact minimum and maximum -- and the sketches of all
+partitions are merged. From the merged sketch the Gini, quantiles, Lorenz ordinates, top shares, quantile-group
+means and FGT poverty are computed *with rigorous bounds*.
 
-* ``DistributionSketch`` -- a fine, exactly-indexed log-spaced histogram of an income variable (e.g. per-capita
-  disposable income over persons) from which the Gini, quantiles, Lorenz ordinates, top shares, quantile-group
-  means and FGT poverty are computed *with rigorous bounds*;
-* ``GroupedSums`` -- weighted sums, weighted counts and recipients by integer group code (province, decile, ...).
+Exact, order-free merging: every row's contribution (its weight w, and w * x computed once in float64) is summed
+as exact integer limbs (`gongfu.exact`), so the state after any sequence of ``update`` and ``merge`` calls depends
+only on the multiset of rows, never on how they were partitioned or in which order partitions were combined: the
+states compare equal bit for bit. The only approximations are the per-row float64 product w * x (relative
+1.1e-16, a property of the row, not of the partitioning) and the rounding of each contribution to 2^-64
+(absolute). Per-bin minima and maxima are exact (min and max are associative). Conversion back to float64
+happens only when a statistic is evaluated, with relative error below 1e-15.
 
-Exact, order-free merging. Floating-point addition is not associative, so summing the same rows split into
-partitions differently would normally give results that differ in the last bits. Here every row's contribution
-(its weight w, and w * x computed once in float64) is converted to a signed fixed-point integer in units of
-2^-63 (rounded to nearest, error <= 2^-64; |contribution| < 2^63 is required), as four base-2^32 digits obtained
-by error-free floating-point splitting; the digits are summed per bin (exactly: partial sums stay below 2^53) and
-kept as int64 limbs in a canonical carry-propagated form. Integer addition is associative and commutative and
-the canonical form is unique, so the state after any sequence of ``update`` and ``merge`` calls depends only on
-the multiset of rows, never on how they were partitioned or in which order partitions were combined: the states
-compare equal bit for bit. The only approximations are the per-row float64 product w * x (relative 1.1e-16, a
-property of the row, not of the partitioning) and the rounding of each contribution to 2^-64 (absolute).
-Per-bin minima and maxima are exact (min and max are associative). Conversion back to float64 happens only when a
-statistic is evaluated, with relative error below 1e-15.
+The sketch is the one container of distribution bins: sparse (only the non-empty bins, as read from a partition
+or a checkpoint) or dense (every bin, once something is merged into it in place with ``absorb``).
 
 Bins of the sketch (``sub_bins`` = M, a power of two): each binary octave [2^e, 2^(e+1)) of |x| is split into M
 equal sub-bins for min_exponent <= e < max_exponent -- log-spaced up to a factor two (the "HDR histogram" layout),
@@ -65,135 +61,19 @@ rounding), which is within the recursive-summation allowance for every n >= 2, s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gongfu.exact import N_LIMBS as _N_LIMBS
+from gongfu.exact import add_limbs, exact_sums, limbs_to_float
+from gongfu.exact import normalise as _normalise
+
 from ._common import FloatArray, IntArray, dot, row_dots
 
-_LIMB_BITS = 32
-_N_LIMBS = 4
-_FIX_EXP = 63  # fixed-point unit 2**-63; contributions must satisfy |c| < 2**63
-_LIMB_UNIT_EXP = tuple(_LIMB_BITS * j - _FIX_EXP for j in range(_N_LIMBS))  # -63, -31, 1, 33
-_CHUNK = 1 << 20  # rows per bincount pass: |digit| <= 2**31, so partial sums stay below 2**51 (exact)
 _EPS = float(np.finfo(np.float64).eps)
-_LOW_MASK = np.int64((1 << _LIMB_BITS) - 1)
-_LIMB_SCALE = tuple(2.0**e for e in _LIMB_UNIT_EXP)  # exact powers of two
-
-
-# ------------------------------------------------------------------------------------------ exact sums --
-
-
-def _signed_limbs(c: FloatArray) -> FloatArray:
-    """Exact signed base-2^32 digits (4, n) of values on the 2^-63 grid: c ~= sum_j d_j 2^(32 j - 63), |d_j| <= 2^31.
-
-    From the top digit down, r is rounded to a multiple of 2^b by (r + 1.5 2^(b+52)) - 1.5 2^(b+52), which is
-    exact in IEEE double for |r| < 2^(b+51), and the remainder r - h is exact too (the error-free extraction
-    of S. M. Rump, T. Ogita & S. Oishi 2008, "Accurate floating-point summation part I", SIAM J. Sci. Comput.
-    31(1)). Only the last step rounds: c is rounded to a multiple of 2^-63 (error <= 2^-64, half to even).
-    """
-    if c.size and not np.all(np.abs(c) < 2.0**_FIX_EXP):
-        raise OverflowError("a contribution |w * x| or |w| reaches 2**63; rescale the data")
-    out = np.empty((_N_LIMBS, c.shape[0]))
-    r = np.array(c, dtype=np.float64)  # the remainder, updated in place
-    h = np.empty_like(r)
-    for j in range(_N_LIMBS - 1, -1, -1):
-        b = _LIMB_UNIT_EXP[j]
-        magic = 1.5 * 2.0 ** (b + 52)
-        np.add(r, magic, out=h)
-        h -= magic  # h = (r + magic) - magic
-        r -= h
-        np.multiply(h, 2.0 ** (-b), out=out[j])
-    return out
-
-
-def _normalise(limbs: IntArray) -> IntArray:
-    """Canonical form of the same integer: limbs 0..2 in [0, 2^32), the top limb signed (carries propagated)."""
-    return _normalise_inplace(limbs.copy())
-
-
-def _normalise_inplace(out: IntArray) -> IntArray:
-    """`_normalise` of an int64 array the caller owns, overwritten and returned.
-
-    The carry out of limb j is floor(l_j / 2^32) (arithmetic shift) and what stays is l_j - carry 2^32, i.e. the
-    low 32 bits of the two's-complement l_j (``& (2^32 - 1)``); one scratch array for the carries.
-    """
-    if out.size == 0:
-        return out
-    carry = np.empty(out.shape[:-1], dtype=np.int64)
-    for j in range(_N_LIMBS - 1):
-        lj = out[..., j]
-        np.right_shift(lj, _LIMB_BITS, out=carry)
-        np.bitwise_and(lj, _LOW_MASK, out=lj)
-        out[..., j + 1] += carry
-    return out
-
-
-def exact_values(values: FloatArray) -> IntArray:
-    """Exact fixed-point limbs (n, q, 4), canonical, of each element of ``values`` (n, q) on its own: the same as
-    ``exact_sums(np.arange(n), values, n)`` without the bincount (one row per bin).
-
-    The digits are carried limb by limb in limb-major order (contiguous rows), then transposed once."""
-    v = np.ascontiguousarray(values, dtype=np.float64)
-    n, q = v.shape
-    digits = _signed_limbs(v.reshape(-1)).astype(np.int64)  # (4, n q); |d| <= 2^31: exact in int64
-    if digits.shape[1]:
-        carry = np.empty(digits.shape[1], dtype=np.int64)
-        for j in range(_N_LIMBS - 1):
-            np.right_shift(digits[j], _LIMB_BITS, out=carry)
-            np.bitwise_and(digits[j], _LOW_MASK, out=digits[j])
-            digits[j + 1] += carry
-    return np.ascontiguousarray(digits.T).reshape(n, q, _N_LIMBS)
-
-
-def exact_sums(index: IntArray, columns: FloatArray, n_bins: int) -> IntArray:
-    """Exact per-bin sums of each column of ``columns`` (rows x quantities) as canonical int64 limbs
-    (bins, quantities, 4). Rows are grouped by ``index`` in [0, n_bins). The result depends only on the
-    multiset of (index, row) pairs."""
-    n, q = columns.shape
-    out = np.zeros((n_bins, q, _N_LIMBS), dtype=np.int64)
-    offsets = np.arange(q * _N_LIMBS, dtype=np.int64)[:, None]
-    for start in range(0, n, _CHUNK):
-        part = columns[start : start + _CHUNK]
-        digits = np.concatenate([_signed_limbs(part[:, i]) for i in range(q)])  # (q * 4, rows)
-        flat = index[None, start : start + _CHUNK] * (q * _N_LIMBS) + offsets
-        sums = np.bincount(flat.reshape(-1), weights=digits.reshape(-1), minlength=n_bins * q * _N_LIMBS)
-        out = _normalise(out + sums.astype(np.int64).reshape(n_bins, q, _N_LIMBS))
-    return out
-
-
-def add_limbs(a: IntArray, b: IntArray) -> IntArray:
-    """Exact sum of two canonical limb arrays, in canonical form."""
-    return _normalise(a + b)
-
-
-def limbs_to_float(limbs: IntArray) -> FloatArray:
-    """float64 value of exact limb sums (..., 4); relative error < 1e-15, deterministic."""
-    return _canonical_to_float(_normalise(np.asarray(limbs)), owned=True)
-
-
-def _canonical_to_float(norm: IntArray, owned: bool = False) -> FloatArray:
-    """float64 value of canonical limbs (`limbs_to_float` without the first carry pass; `owned`: `norm` may be
-    overwritten).
-
-    A negative value's magnitude is carried again (its canonical limbs are then all non-negative), and the
-    magnitude's limbs are added from the top one down (each limb times its power of two is exact), so the only
-    roundings are those of the three additions, always in the same order."""
-    negative = norm[..., -1] < 0
-    any_negative = bool(np.any(negative))
-    if any_negative:
-        if not owned:
-            norm = norm.copy()
-        norm[negative] = _normalise_inplace(-norm[negative])  # all limbs now non-negative
-    value = norm[..., _N_LIMBS - 1].astype(np.float64)
-    value *= _LIMB_SCALE[_N_LIMBS - 1]
-    for j in range(_N_LIMBS - 2, -1, -1):
-        value += norm[..., j].astype(np.float64) * _LIMB_SCALE[j]
-    if any_negative:
-        np.negative(value, out=value, where=negative)
-    return value
 
 
 def _validate_rows(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, FloatArray]:
@@ -671,141 +551,6 @@ class DistributionSketch:
         lo = self.fgt(fraction * m.lower, alpha).lower
         hi = self.fgt(fraction * m.upper, alpha).upper
         return Bounds(self.fgt(fraction * m.estimate, alpha).estimate, lo, hi)
-
-
-# ------------------------------------------------------------------------------------------ GroupedSums --
-
-
-class GroupedSums:
-    """Exact, mergeable weighted sums by integer group code.
-
-    For each group code: number of rows, sum of weights, and for each named value v: sum w v and the weight of
-    rows with v != 0 ("recipients"). ``update(groups, weights, **values)`` adds rows in place; ``merge`` returns a
-    new aggregate. Sums use the exact fixed-point limbs of this module, so results are identical for any
-    partitioning and merge order (``==``).
-    """
-
-    KIND = "GroupedSums"
-    VERSION = 1
-
-    def __init__(self, names: Sequence[str] = ()) -> None:
-        self.names: tuple[str, ...] = tuple(names)
-        if len(set(self.names)) != len(self.names):
-            raise ValueError("value names must be distinct")
-        self._codes = np.empty(0, dtype=np.int64)
-        self._rows = np.empty(0, dtype=np.int64)
-        self._limbs = np.empty((0, 1 + 2 * len(self.names), _N_LIMBS), dtype=np.int64)
-
-    def update(self, groups: ArrayLike, weights: ArrayLike | None = None, **values: ArrayLike) -> GroupedSums:
-        """Add rows: ``groups`` integer codes, ``weights`` (default 1), one array per declared name."""
-        if set(values) != set(self.names):
-            raise ValueError(f"expected values {sorted(self.names)}, got {sorted(values)}")
-        g = np.asarray(groups).reshape(-1)
-        if g.size and not np.issubdtype(g.dtype, np.integer):
-            raise ValueError("group codes must be integers")
-        w = np.ones(g.shape) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
-        cols = [np.asarray(values[name], dtype=np.float64).reshape(-1) for name in self.names]
-        if w.shape != g.shape or any(c.shape != g.shape for c in cols):
-            raise ValueError("groups, weights and values must have the same length")
-        if not np.all(np.isfinite(w)) or np.any(w < 0) or not all(np.all(np.isfinite(c)) for c in cols):
-            raise ValueError("weights and values must be finite and weights non-negative")
-        if g.size == 0:
-            return self
-        codes, inv = np.unique(g.astype(np.int64), return_inverse=True)
-        inv = inv.reshape(-1)
-        columns = np.stack([w, *(w * c for c in cols), *(w * (c != 0) for c in cols)], axis=1)
-        limbs = exact_sums(inv, columns, codes.size)
-        rows = np.bincount(inv, minlength=codes.size).astype(np.int64)
-        self._codes, self._rows, self._limbs = _union(
-            (self._codes, self._rows, self._limbs), (codes, rows, limbs)
-        )
-        return self
-
-    def merge(self, other: GroupedSums) -> GroupedSums:
-        if not isinstance(other, GroupedSums) or other.names != self.names:
-            raise ValueError("can only merge GroupedSums with the same value names")
-        out = GroupedSums(self.names)
-        out._codes, out._rows, out._limbs = _union(
-            (self._codes, self._rows, self._limbs), (other._codes, other._rows, other._limbs)
-        )
-        return out
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, GroupedSums)
-            and self.names == other.names
-            and np.array_equal(self._codes, other._codes)
-            and np.array_equal(self._rows, other._rows)
-            and np.array_equal(self._limbs, other._limbs)
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    @property
-    def codes(self) -> IntArray:
-        return self._codes.copy()
-
-    @property
-    def rows(self) -> IntArray:
-        return self._rows.copy()
-
-    @property
-    def weight(self) -> FloatArray:
-        """Sum of weights per group code."""
-        return limbs_to_float(self._limbs[:, 0])
-
-    def sum(self, name: str) -> FloatArray:
-        """Weighted sum of value ``name`` per group code."""
-        return limbs_to_float(self._limbs[:, 1 + self.names.index(name)])
-
-    def recipients(self, name: str) -> FloatArray:
-        """Weight of rows with a non-zero value ``name`` per group code."""
-        return limbs_to_float(self._limbs[:, 1 + len(self.names) + self.names.index(name)])
-
-    def mean(self, name: str) -> FloatArray:
-        """Weighted mean of value ``name`` per group code."""
-        return self.sum(name) / self.weight
-
-    def totals(self) -> dict[str, float]:
-        """Overall weight and, per name, sum and recipients (each an exact sum rounded once)."""
-        t = limbs_to_float(self._limbs.sum(axis=0))
-        out = {"weight": float(t[0])}
-        for i, name in enumerate(self.names):
-            out[f"{name}.sum"] = float(t[1 + i])
-            out[f"{name}.recipients"] = float(t[1 + len(self.names) + i])
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.KIND, "version": self.VERSION, "names": list(self.names),
-                "codes": self._codes.copy(), "rows": self._rows.copy(), "limbs": self._limbs.copy()}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> GroupedSums:
-        if d.get("kind") != cls.KIND or int(d.get("version", -1)) != cls.VERSION:
-            raise ValueError("not a GroupedSums version 1 state")
-        out = cls([str(n) for n in d["names"]])
-        out._codes = np.asarray(d["codes"], dtype=np.int64)
-        out._rows = np.asarray(d["rows"], dtype=np.int64)
-        out._limbs = np.asarray(d["limbs"], dtype=np.int64).reshape(out._codes.size, 1 + 2 * len(out.names), _N_LIMBS)
-        return out
-
-    def to_bytes(self) -> bytes:
-        return _npz_bytes(self.to_dict())
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> GroupedSums:
-        return cls.from_dict(_npz_load(data))
-
-
-def _union(a: tuple[IntArray, IntArray, IntArray], b: tuple[IntArray, IntArray, IntArray]):
-    codes = np.union1d(a[0], b[0]).astype(np.int64)
-    rows = np.zeros(codes.size, dtype=np.int64)
-    limbs = np.zeros((codes.size, *a[2].shape[1:]), dtype=np.int64)
-    for c, r, li in (a, b):
-        pos = np.searchsorted(codes, c)
-        rows[pos] += r
-        limbs[pos] += li
-    return codes, rows, _normalise(limbs)
 
 
 # ------------------------------------------------------------------------------------------------- utils --
