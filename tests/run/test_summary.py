@@ -232,8 +232,8 @@ def test_compare_of_two_results_dicts(results, source):
 def test_baseline_summary_is_reused_only_for_the_same_baseline(source, monkeypatch):
     """The baseline's statistics are computed from the baseline's part of the state, equal those of the whole
     state, and are reused by the next reform against the same baseline (not by another baseline)."""
-    from gongfu.analysis import summary as summary_module
     from gongfu.run import ArraySource, api, run_state
+    from gongfu.run import summary as summary_module
 
     lines = poverty_lines(2025)
     state, _, _ = run_state(source, reform=REFORM)

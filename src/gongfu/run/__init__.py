@@ -7,7 +7,7 @@ results = simulate(households=1_000_000, seed=1)                      # generate
 cmp = compare(reform="dibao_plus_20pct", households=1_000_000, seed=1)  # baseline + reform in one pass
 cmp = compare(reform="reform.yaml", population="pop/", dask="local", checkpoint_dir="ckpt/")
 ```
-See docs/ARCHITECTURE.md ("Run results") for the dict, analysis/summary.py for the exactness of each statistic.
+See docs/ARCHITECTURE.md ("Run results") for the dict, run/summary.py for the exactness of each statistic.
 """
 
 from .aggregate import RunAggregate

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gongfu.analysis.compare import compare_results, compare_state
-from gongfu.analysis.summary import summarize
-
 from .aggregate import RunAggregate
 from .backends import default_workers, run_dask, run_local
 from .checkpoint import CheckpointStore
+from .compare import compare_results, compare_state
 from .lines import absolute_lines, poverty_lines
 from .reducer import RunConfig
 from .sources import DEFAULT_HOUSEHOLDS, Source, code_fingerprint, resolve_source
+from .summary import summarize
 
 
 def _version() -> str:

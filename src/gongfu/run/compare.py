@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from gongfu.analysis._common import row_dots
-from gongfu.analysis.summary import GROUPINGS, Sums
 from gongfu.exact import limbs_to_float
+
+from .summary import GROUPINGS, Sums
 
 SIGN = {"market": 1.0, "tax": -1.0, "contribution": -1.0, "benefit": 1.0}
 SKIP_DIFF = {"meta", "label", "source", "kind", "role", "tier", "entity", "comparison", "lorenz", "bounds",

@@ -34,26 +34,31 @@ from gongfu.analysis.sketch import Bounds, DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
+from .data import DataError, figure, load, node
+
 CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
 GROUPINGS = ("province", "area", "hukou_type", "region")
 AREAS = ("rural", "urban")  # area code 0, 1
 HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split
 LORENZ_POINTS = 101
 
-#: Zhejiang 2025 common-prosperity targets (calibration.yaml common_prosperity_zhejiang.targets_2025), those the
-#: model can measure: comparison, target value (fractions for shares).
-ZHEJIANG_TARGETS = {
-    "per_capita_disposable_income": (">=", 75_000.0),
-    "urban_rural_income_ratio": ("<", 1.9),
-    "households_disposable_income_100k_500k_share": (">=", 0.80),
-    "households_disposable_income_200k_600k_share": (">=", 0.45),
-}
-ZHEJIANG_SOURCE = ("浙江高质量发展建设共同富裕示范区实施方案(2021-2025年) (2021-07-19), via shared/data/china/"
-                   "calibration.yaml common_prosperity_zhejiang.targets_2025; household income bands use the NBS "
-                   "three-person equivalence (3 x per-capita disposable income), not deflated")
-NOT_MEASURED = {"per_capita_gdp": "GDP is not modelled", "labour_compensation_share_of_gdp": "GDP is not modelled",
-                "max_min_city_income_ratio": "cities are not modelled (see gaps.max_min_province_ratio)",
-                "higher_education_gross_enrolment": "education is not modelled"}
+
+
+def _zhejiang() -> tuple[dict[str, tuple[str, float]], str, dict[str, str]]:
+    """Zhejiang's 2025 common-prosperity targets the model can measure (comparison, value; shares as fractions),
+    the document they come from and the targets not measured, from gongfu/data/zhejiang_targets.yaml."""
+    name = "zhejiang_targets.yaml"
+    d = load(name)
+    targets = {}
+    for key in node(d, name, "targets"):
+        comparison = node(d, name, "targets", key, "comparison")
+        if comparison not in (">=", "<"):
+            raise DataError(f"zhejiang_targets.yaml: targets.{key}.comparison must be '>=' or '<', not {comparison!r}")
+        targets[key] = (comparison, figure(d, name, "targets", key))
+    return targets, str(node(d, name, "document")), {k: str(v) for k, v in node(d, name, "not_measured").items()}
+
+
+ZHEJIANG_TARGETS, ZHEJIANG_SOURCE, NOT_MEASURED = _zhejiang()
 
 
 def _f(x: Any) -> float | None:
