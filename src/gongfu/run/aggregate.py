@@ -39,6 +39,8 @@ from gongfu.exact import (
     unpack,
 )
 
+from . import layout
+
 
 class AggregateError(LimbError):
     """Two states that cannot be merged (overlapping partitions, different layouts) or a corrupt state."""
@@ -134,7 +136,7 @@ class _Sketches(Mapping):
 
     def __iter__(self) -> Iterator[str]:
         names = list(self.owner.sketch_states)
-        aliases = [n for n in ("r." + m[2:] for m in names if m.startswith("b.")) if n not in
+        aliases = [n for n in ("r." + m[2:] for m in names if layout.system_of(m) == "b") if n not in
                    self.owner.sketch_states and self.owner.alias(n)]
         return iter(names + aliases)
 
@@ -165,11 +167,11 @@ class RunAggregate:
 
     def alias(self, name: str) -> str | None:
         """A reform sketch the reform cannot change is stored once, under the baseline's name."""
-        if not name.startswith("r."):
+        base = layout.reform_counterpart(name)
+        if base is None:
             return None
-        concept = name.split(".")[1]
+        _, concept = layout.depends_on(name)
         unchanged = concept not in self.layout.get("changed", {}).get("concepts", [concept])
-        base = "b." + name[2:]
         return base if unchanged and base in self.sketch_states else None
 
     def merged_sketch(self, names: Iterable[str]) -> DistributionSketch | None:
@@ -184,28 +186,25 @@ class RunAggregate:
         the baseline sketches ("b.") and the baseline rank table -- so that its `digest` is the same for every
         reform run against the same baseline. Arrays are shared or sliced (read-only use)."""
         view = RunAggregate()
-
-        def baseline_column(name: str) -> bool:
-            return not name.startswith(("r.", "chg.", "b.mkt."))
-
-        layout = {k: v for k, v in self.layout.items() if k not in ("reform", "changed", "market_components")}
+        kept = {k: v for k, v in self.layout.items() if k not in ("reform", "changed", "market_components")}
         for table in ("cellsh", "cells"):
             if table in self.layout and table in self.dense:
-                keep = [j for j, n in enumerate(self.layout[table]) if baseline_column(n)]
-                layout[table] = [self.layout[table][j] for j in keep]
+                keep = [j for j, n in enumerate(self.layout[table]) if layout.describes_baseline(n)]
+                kept[table] = [self.layout[table][j] for j in keep]
                 axis = 2 if table == "cellsh" else 1
                 view.dense[table] = np.take(self.dense[table], keep, axis=axis)
-        if "rank" in layout:
-            layout["rank"] = {k: v for k, v in layout["rank"].items() if k == "b"}
-        view.layout = layout
+        if "rank" in kept:
+            kept["rank"] = {k: v for k, v in kept["rank"].items() if k == "b"}
+        view.layout = kept
         view.partitions = set(self.partitions)
         view.counts = dict(self.counts)
-        view.sketch_states = {k: v for k, v in self.sketch_states.items() if k.startswith("b.")}
-        if "b.rank" in self.sparse:
-            self.sparse_table("b.rank")  # converted once, shared with the view (and with the reform's summary)
-            view.sparse["b.rank"] = self.sparse["b.rank"]
-            view.sparse_size["b.rank"] = self.sparse_size.get("b.rank", 0)
-            view._sparse_floats["b.rank"] = self._sparse_floats["b.rank"]
+        view.sketch_states = {k: v for k, v in self.sketch_states.items() if layout.system_of(k) == "b"}
+        rank = layout.rank_table("b")
+        if rank in self.sparse:
+            self.sparse_table(rank)  # converted once, shared with the view (and with the reform's summary)
+            view.sparse[rank] = self.sparse[rank]
+            view.sparse_size[rank] = self.sparse_size.get(rank, 0)
+            view._sparse_floats[rank] = self._sparse_floats[rank]
         return view
 
     def digest(self) -> str:

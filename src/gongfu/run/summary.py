@@ -34,12 +34,10 @@ from gongfu.analysis.sketch import Bounds, DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
+from . import layout as L
 from .data import DataError, figure, load, node
+from .layout import AREAS, CONCEPTS, GROUPINGS, HUKOU, N_CELLS, Columns
 
-CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
-GROUPINGS = ("province", "area", "hukou_type", "region")
-AREAS = ("rural", "urban")  # area code 0, 1
-HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split
 LORENZ_POINTS = 101
 
 
@@ -72,49 +70,40 @@ def _ratio(a: float, b: float) -> float | None:
 
 
 class Sums:
-    """Exact group sums of the dense tables of a run state."""
+    """Exact group sums of the dense tables of a run state, column by column (names from run/layout.py; a column
+    the state does not hold raises `layout.UnknownColumn`)."""
 
     def __init__(self, agg: Any):
         self.layout = agg.layout
         self.cellsh = agg.dense["cellsh"]  # (62, 2, J, 4)
         self.cells = agg.dense["cells"]  # (62, J, 4)
-        self.ih = {n: i for i, n in enumerate(self.layout["cellsh"])}
-        self.ic = {n: i for i, n in enumerate(self.layout["cells"])}
-        member = np.zeros((len(PROVINCES), 62), dtype=np.int64)
+        self.columns = Columns(self.layout)
+        member = np.zeros((len(PROVINCES), N_CELLS), dtype=np.int64)
         for i in range(len(PROVINCES)):
             member[i, 2 * i:2 * i + 2] = 1
-        area = np.zeros((2, 62), dtype=np.int64)
+        area = np.zeros((2, N_CELLS), dtype=np.int64)
         area[0, 0::2] = 1
         area[1, 1::2] = 1
-        region = np.zeros((len(REGIONS), 62), dtype=np.int64)
+        region = np.zeros((len(REGIONS), N_CELLS), dtype=np.int64)
         for i, p in enumerate(PROVINCES):
             region[REGIONS.index(p.region), 2 * i:2 * i + 2] = 1
         self.membership = {"province": member, "area": area, "region": region,
-                           "national": np.ones((1, 62), dtype=np.int64)}
+                           "national": np.ones((1, N_CELLS), dtype=np.int64)}
         self.keys = {"province": [p.key for p in PROVINCES], "area": list(AREAS), "region": list(REGIONS),
                      "hukou_type": list(HUKOU), "national": ["national"]}
         self._by: dict[tuple[str, str], np.ndarray] = {}  # float sums of every column by group, built on first use
 
-    def has(self, col: str) -> bool:
-        return col in self.ih or col in self.ic
-
     def limbs(self, col: str) -> np.ndarray:
         """(62, 4) limbs of a column, summed over hukou slots for split columns."""
-        if col in self.ih:
-            return self.cellsh[:, :, self.ih[col]].sum(axis=1)
-        return self.cells[:, self.ic[col]]
+        table, j = self.columns.where(col)
+        return self.cellsh[:, :, j].sum(axis=1) if table == "cellsh" else self.cells[:, j]
 
     def by(self, grouping: str, col: str) -> np.ndarray:
         """Exact sums of `col` by group (float64 per group, in the order of `keys[grouping]`)."""
         if grouping == "hukou_type":
-            if col not in self.ih:
-                raise KeyError(f"{col} is not split by hukou type")
-            return self._table(grouping, "cellsh")[:, self.ih[col]]
-        if col in self.ih:
-            return self._table(grouping, "cellsh")[:, self.ih[col]]
-        if col not in self.ic:
-            raise KeyError(col)
-        return self._table(grouping, "cells")[:, self.ic[col]]
+            return self._table(grouping, "cellsh")[:, self.columns.split(col)]
+        table, j = self.columns.where(col)
+        return self._table(grouping, table)[:, j]
 
     def _table(self, grouping: str, table: str) -> np.ndarray:
         """Every column of a table summed by group (exact integer sums of limbs, each rounded once): (groups,
@@ -131,13 +120,11 @@ class Sums:
         return out
 
     def national(self, col: str) -> float:
-        if not self.has(col):
-            return 0.0
         return float(self.by("national", col)[0])
 
     def exact_national(self, col: str) -> np.ndarray:
         """Canonical limbs (4,) of the national sum (for exact differences)."""
-        return self.limbs(col).sum(axis=0) if self.has(col) else np.zeros(4, dtype=np.int64)
+        return self.limbs(col).sum(axis=0)
 
 
 class Exactness:
@@ -169,7 +156,7 @@ def _bounds_json(b: Bounds) -> list:
 def concept_stats(sketch: DistributionSketch, sums: Sums, system: str, concept: str, persons: float,
                   ex: Exactness, bounds: dict[str, Any]) -> dict[str, Any]:
     """Distribution statistics of one per-capita income concept (persons)."""
-    total = sums.national(f"{system}.{concept}.sum")
+    total = sums.national(L.income(system, concept))
     out: dict[str, Any] = {"mean": _f(total / persons), "total": _f(total)}
     b: dict[str, Any] = {}
 
@@ -207,16 +194,9 @@ def concept_stats(sketch: DistributionSketch, sums: Sums, system: str, concept: 
 
 
 def _theil_parts(sums: Sums, grouping: str, system: str, concept: str) -> dict[str, np.ndarray]:
-    pre = f"{system}.{concept}"
-
-    def get(col: str) -> np.ndarray:
-        return sums.by(grouping, col)
-
-    w = get("persons")
-    y = get(f"{pre}.sum")
-    zero = np.zeros_like(w)
-    pieces = {k: (get(f"{pre}.{k}") if sums.has(f"{pre}.{k}") else zero)
-              for k in ("pos_w", "xlogx", "logx", "neg_w", "neg_y")}
+    w = sums.by(grouping, L.population("persons"))
+    y = sums.by(grouping, L.income(system, concept))
+    pieces = {k: sums.by(grouping, L.theil(system, concept, k)) for k in L.THEIL_PIECES}
     return {"w": w, "y": y, **pieces}
 
 
@@ -267,8 +247,7 @@ def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") ->
 
 def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSketch]]:
     """Per-capita disposable income sketches by province, area, region and hukou type (merged from cells)."""
-    prefix = f"{system}.disposable.cell"
-    cells = {int(name[len(prefix):]): name for name in agg.sketches if name.startswith(prefix)}
+    cells = L.cell_sketches(agg.sketches, system)
     out: dict[str, dict[str, DistributionSketch]] = {"province": {}, "area": {}, "region": {}, "hukou_type": {}}
 
     def merged(ids: list[int]) -> DistributionSketch | None:
@@ -291,7 +270,7 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
         if s is not None:
             out["region"][r] = s
     for key in HUKOU:
-        s = agg.sketches.get(f"{system}.disposable.hukou_{key}")
+        s = agg.sketches.get(L.hukou_sketch(system, key))
         if s is not None:
             out["hukou_type"][key] = s
     return out
@@ -302,7 +281,7 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
 
 def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, dict[str, DistributionSketch]],
             ex: Exactness, persons: float) -> dict[str, Any]:
-    sketch = agg.sketches[f"{system}.disposable"]
+    sketch = agg.sketches[L.income_sketch(system, "disposable")]
     med = sketch.median()
     out: dict[str, Any] = {}
     for line in lines:
@@ -330,15 +309,14 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                 by_group[grouping] = vals
             entry["by_group"] = by_group
         else:
-            pre = f"{system}.pov.{line.name}"
             entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
             for key, col in (("headcount", "h"), ("gap", "gap"), ("severity", "sev")):
-                entry[key] = _f(sums.national(f"{pre}.{col}") / persons)
-            entry["poor_persons"] = _f(sums.national(f"{pre}.h"))
+                entry[key] = _f(sums.national(L.poverty(system, line.name, col)) / persons)
+            entry["poor_persons"] = _f(sums.national(L.poverty(system, line.name, "h")))
             by_group = {}
             for grouping in ("province", "area", "region", "hukou_type"):
-                w = sums.by(grouping, "persons")
-                h = sums.by(grouping, f"{pre}.h")
+                w = sums.by(grouping, L.population("persons"))
+                h = sums.by(grouping, L.poverty(system, line.name, "h"))
                 by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
             entry["by_group"] = by_group
         out[line.name] = entry
@@ -357,8 +335,8 @@ def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]
     market_changed = "market" in layout.get("changed", {}).get("concepts", [])
     # a reform that leaves market income alone is ranked on the baseline's bins, its unchanged columns too
     for s in ([system] if system == "b" or market_changed else [system, "b"]):
-        if f"{s}.rank" in agg.sparse:
-            codes, vals = agg.sparse_table(f"{s}.rank")
+        if L.rank_table(s) in agg.sparse:
+            codes, vals = agg.sparse_table(L.rank_table(s))
             tables.append((s, codes, vals))
             codes_all.append(codes)
     if not tables:
@@ -376,7 +354,7 @@ def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]
 
 
 def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exactness) -> dict[str, Any]:
-    market = agg.sketches.get(f"{system}.market")
+    market = agg.sketches.get(L.income_sketch(system, "market"))
     stages = [{"concept": c, "mean": stats[c]["mean"], "gini": stats[c]["gini"]} for c in CONCEPTS]
     result: dict[str, Any] = {"stages": stages, "programmes": {}, "ranked_by": "market income per capita"}
     if market is None:
@@ -395,7 +373,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
     R, P = mid[pos], p_b[pos]
     g = market.gini()
     G, dG = float(g.estimate), float(g.upper - g.estimate)
-    Y = sums.national(f"{system}.market.sum")
+    Y = sums.national(L.income(system, "market"))
 
     def conc(col: np.ndarray, negative: float = 0.0) -> tuple[float, float, float]:
         T = float(col.sum())
@@ -422,7 +400,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
         col = cols.get(p)
         if col is None:
             continue
-        negative = sums.national(f"{system}.prog.{p}.negative")
+        negative = sums.national(L.negative(system, p))
         c, err, T = conc(col, negative)
         if T == 0:
             result["programmes"][p] = {"concentration": None, "kakwani": None, "reynolds_smolensky": None}
@@ -449,14 +427,14 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
     """The run-results dict of system "b" (baseline) or "r" (reform) from a merged run state."""
     sums = Sums(agg)
     ex = Exactness()
-    persons = sums.national("persons")
-    households = sums.national("households")
+    persons = sums.national(L.population("persons"))
+    households = sums.national(L.population("households"))
     if not persons > 0:
         raise ValueError("the population has no weight")
     bounds: dict[str, Any] = {"income": {}}
     income = {}
     for c in CONCEPTS:
-        sk = agg.sketches.get(f"{system}.{c}")
+        sk = agg.sketches.get(L.income_sketch(system, c))
         if sk is None:
             continue
         income[c] = concept_stats(sk, sums, system, c, persons, ex, bounds["income"])
@@ -473,7 +451,7 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         "east_west_ratio": _ratio(region.get("east", {}).get("mean_disposable_pc") or 0.0,
                                   region.get("west", {}).get("mean_disposable_pc") or 0.0),
         "max_min_province_ratio": _ratio(max(prov_means), min(prov_means)) if prov_means else None,
-        "middle_income_share": _ratio(sums.national(f"{system}.mid.{band}.persons"), persons) if band else None,
+        "middle_income_share": _ratio(sums.national(L.band(system, band, "persons")), persons) if band else None,
         "middle_income_definition": ("NBS: three-person household income 100,000-500,000 yuan (2018 prices; not "
                                      "deflated), i.e. 3 x per-capita disposable income in that band (persons)"),
     }
@@ -482,8 +460,8 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         info = agg.layout["programme_info"][p]
         if (system == "b" and not info["in_baseline"]) or (system == "r" and not info["in_reform"]):
             continue
-        programmes[p] = {"total": _f(sums.national(f"{system}.prog.{p}")),
-                         "recipients": _f(sums.national(f"{system}.prog.{p}.recipients")),
+        programmes[p] = {"total": _f(sums.national(L.programme(system, p))),
+                         "recipients": _f(sums.national(L.recipients(system, p))),
                          "role": info["role"], "tier": info["tier"], "entity": info["entity"],
                          "label": info["label"]}
     stats_for_incidence = {c: income.get(c, {"mean": None, "gini": None}) for c in CONCEPTS}
@@ -527,10 +505,10 @@ def _groups(agg: Any, sums: Sums, system: str, gsk: dict[str, dict[str, Distribu
              if info[p]["in_baseline" if system == "b" else "in_reform"]]
     for grouping in GROUPINGS:
         keys = sums.keys[grouping]
-        persons = sums.by(grouping, "persons")
-        households = sums.by(grouping, "households")
-        means = {c: sums.by(grouping, f"{system}.{c}.sum") for c in CONCEPTS}
-        prog = {p: sums.by(grouping, f"{system}.prog.{p}") for p in progs}
+        persons = sums.by(grouping, L.population("persons"))
+        households = sums.by(grouping, L.population("households"))
+        means = {c: sums.by(grouping, L.income(system, c)) for c in CONCEPTS}
+        prog = {p: sums.by(grouping, L.programme(system, p)) for p in progs}
         rows = {}
         for k, key in enumerate(keys):
             if persons[k] <= 0:
@@ -561,10 +539,10 @@ def scorecard(sums: Sums, system: str, groups: dict[str, Any], persons: float, h
               layout: Mapping[str, Any]) -> dict[str, Any]:
     """Each province (and the nation) against Zhejiang's 2025 common-prosperity targets."""
     bands = [b[0] for b in layout["bands"]]
-    hh_by_prov = sums.by("province", "households")
+    hh_by_prov = sums.by("province", L.population("households"))
 
     def share(band: str, grouping: str) -> np.ndarray | float:
-        col = f"{system}.mid.{band}.households"
+        col = L.band(system, band, "households")
         if band not in bands:
             return np.full(len(PROVINCES), np.nan) if grouping == "province" else float("nan")
         if grouping == "province":
@@ -573,7 +551,7 @@ def scorecard(sums: Sums, system: str, groups: dict[str, Any], persons: float, h
 
     s100 = share("100k_500k", "province")
     s200 = share("200k_600k", "province")
-    area_w = sums.by("province", "persons")
+    area_w = sums.by("province", L.population("persons"))
 
     def entry(indicator: str, value: float | None) -> dict[str, Any]:
         comp, target = ZHEJIANG_TARGETS[indicator]
@@ -598,7 +576,7 @@ def scorecard(sums: Sums, system: str, groups: dict[str, Any], persons: float, h
     area = groups["area"]
     out["national"] = {
         "per_capita_disposable_income": entry(
-            "per_capita_disposable_income", _ratio(sums.national(f"{system}.disposable.sum"), persons)),
+            "per_capita_disposable_income", _ratio(sums.national(L.income(system, "disposable")), persons)),
         "urban_rural_income_ratio": entry("urban_rural_income_ratio", _ratio(
             area.get("urban", {}).get("mean_disposable_pc") or 0.0,
             area.get("rural", {}).get("mean_disposable_pc") or 0.0)),
@@ -618,8 +596,8 @@ def scorecard_targets() -> dict[str, Any]:
 
 def _area_means(sums: Sums, system: str) -> list[tuple[float, float]]:
     """(urban, rural) mean per-capita disposable income of each province (by residence)."""
-    w = limbs_to_float(sums.limbs("persons"))
-    y = limbs_to_float(sums.limbs(f"{system}.disposable.sum"))
+    w = limbs_to_float(sums.limbs(L.population("persons")))
+    y = limbs_to_float(sums.limbs(L.income(system, "disposable")))
     out = []
     for i in range(len(PROVINCES)):
         r = y[2 * i] / w[2 * i] if w[2 * i] > 0 else 0.0
