@@ -68,7 +68,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gongfu.exact import N_LIMBS as _N_LIMBS
-from gongfu.exact import add_limbs, exact_sums, limbs_to_float
+from gongfu.exact import add_limbs, exact_sums, limbs_to_float, normalise_inplace
 from gongfu.exact import normalise as _normalise
 
 from ._common import FloatArray, IntArray, dot, row_dots
@@ -137,10 +137,15 @@ class _Dense:
         if sketch is None:
             return self
         sketch._densify()
+        if sketch._uncarried:  # limbs absorbed as plain sums: carried once, when first read
+            normalise_inplace(sketch._dense_limbs)
+            sketch._uncarried = False
         return getattr(sketch, self.slot)
 
     def __set__(self, sketch: Any, value: np.ndarray) -> None:
         sketch._densify()
+        if self.slot == "_dense_limbs":
+            sketch._uncarried = False
         setattr(sketch, self.slot, value)
         sketch._cached_bins = None
 
@@ -152,6 +157,11 @@ class DistributionSketch:
     and leaves both operands untouched; both are exact (see the module docstring), so for any partitioning of the
     rows and any merge order the resulting sketches compare equal (``==``). ``to_dict``/``to_bytes`` and
     ``from_dict``/``from_bytes`` serialise the non-empty bins for checkpoints.
+
+    The sketch is also the container in which a national run hands its bins over and merges them: a partition
+    gives its non-empty bins (``from_bins``, sparse), and the merged state ``absorb``s partition after partition
+    in place (dense; the integer limbs are carried only when next read). ``nonempty()`` gives the non-empty bins
+    back (bins, canonical limbs, minima, maxima).
     """
 
     KIND = "DistributionSketch"
@@ -177,6 +187,7 @@ class DistributionSketch:
         self._dense_limbs: IntArray | None = None
         self._dense_min: FloatArray | None = None
         self._dense_max: FloatArray | None = None
+        self._uncarried = False  # dense limbs hold plain sums of canonical limbs (`absorb`), not yet carried
 
     def _densify(self) -> None:
         if self._dense_limbs is None:
@@ -317,6 +328,55 @@ class DistributionSketch:
         out._sparse = (sorted_bins[starts], _normalise(limbs), lo, hi)
         out._count = sum(p._count for p in parts)
         return out
+
+    @classmethod
+    def from_bins(cls, config: Mapping[str, int], count: int, bins: IntArray, limbs: IntArray, lo: FloatArray,
+                  hi: FloatArray) -> DistributionSketch:
+        """A sketch holding the given non-empty bins: sorted distinct `bins`, their canonical limbs (n, 2, 4) of
+        weight and weighted value, minima and maxima, and the number of rows `count` (arrays kept, not copied)."""
+        out = cls.__new__(cls)
+        out._configure(int(config["sub_bins"]), int(config["min_exponent"]), int(config["max_exponent"]))
+        out._sparse = (bins, limbs, lo, hi)
+        out._count = int(count)
+        return out
+
+    def nonempty(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """(bins, canonical limbs (n, 2, 4), minima, maxima) of the non-empty bins, in bin order (read-only)."""
+        return self._used()
+
+    def copy(self) -> DistributionSketch:
+        """An independent sketch with the same bins (sparse if this one is)."""
+        if self._sparse is not None:
+            return DistributionSketch.from_bins(self.config, self._count, *(a.copy() for a in self._sparse))
+        out = DistributionSketch(**self.config)
+        out._dense_limbs, out._dense_min, out._dense_max = self._limbs.copy(), self._bin_min.copy(), \
+            self._bin_max.copy()
+        out._count = self._count
+        return out
+
+    def absorb(self, other: DistributionSketch) -> DistributionSketch:
+        """Add the rows of `other` into this sketch in place (exact, like `merge`) and return it.
+
+        This sketch becomes dense; the limbs are added as plain integers and carried when next read (canonical
+        limbs are below 2^32, so 2^31 sketches can be absorbed), so that absorbing a partition costs one integer
+        addition per bin it touches."""
+        if not isinstance(other, DistributionSketch) or other.config != self.config:
+            raise ValueError("can only merge sketches with identical configuration")
+        self._densify()
+        limbs, lo, hi = self._dense_limbs, self._dense_min, self._dense_max
+        if other._sparse is not None:
+            b, ol, olo, ohi = other._sparse
+            limbs[b] += ol
+            lo[b] = np.minimum(lo[b], olo)
+            hi[b] = np.maximum(hi[b], ohi)
+        else:
+            limbs += other._limbs
+            np.minimum(lo, other._bin_min, out=lo)
+            np.maximum(hi, other._bin_max, out=hi)
+        self._uncarried = True
+        self._count += other._count
+        self._cached_bins = None
+        return self
 
     def __eq__(self, other: object) -> bool:
         return (

@@ -2,13 +2,14 @@
 
 A `RunAggregate` holds, for a set of finished partitions:
 
-* `dense` tables of exact sums (fixed-point limbs of `analysis.aggregates`): weighted sums by province x area
-  cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes;
+* `dense` tables of exact sums (fixed-point limbs of `gongfu.exact`): weighted sums by province x area
+  cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes (their columns are
+  named and read through run/layout.py);
 * `sparse` tables of exact sums keyed by a bin of a `DistributionSketch` (programme amounts by bin of market
   income, for concentration indices; reform changes by bin of baseline income, for deciles);
-* sketches of per-capita incomes (national, by cell, by hukou type), as `SketchState`s: the state of a
-  `analysis.aggregates.DistributionSketch` (exact per-bin limbs, per-bin minimum and maximum), sparse in a
-  partition and dense once merged, so that merging costs only the bins a partition touches;
+* sketches of per-capita incomes (national, by cell, by hukou type), as `analysis.sketch.DistributionSketch`es
+  (exact per-bin limbs, per-bin minimum and maximum), sparse in a partition and dense once merged
+  (`DistributionSketch.absorb`), so that merging costs only the bins a partition touches;
 * `partitions`: the ids merged so far, and sample counts.
 
 Merging adds integers (limbs are kept as plain int64 sums and carried into canonical form only when read or
@@ -29,7 +30,6 @@ import numpy as np
 
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.exact import (
-    N_LIMBS,
     LimbError,
     canonical,
     canonical_to_float,
@@ -46,93 +46,18 @@ class AggregateError(LimbError):
     """Two states that cannot be merged (overlapping partitions, different layouts) or a corrupt state."""
 
 
-class SketchState:
-    """Mergeable state of a `DistributionSketch`: sparse (`bins` given) or dense (all bins)."""
-
-    __slots__ = ("config", "n_bins", "count", "bins", "limbs", "lo", "hi")
-
-    def __init__(self, config: Mapping[str, int], count: int, bins: np.ndarray | None, limbs: np.ndarray,
-                 lo: np.ndarray, hi: np.ndarray):
-        self.config = {k: int(config[k]) for k in ("sub_bins", "min_exponent", "max_exponent")}
-        self.n_bins = 2 * (self.config["max_exponent"] - self.config["min_exponent"]) * self.config["sub_bins"] + 5
-        self.count, self.bins, self.limbs, self.lo, self.hi = int(count), bins, limbs, lo, hi
-
-    @classmethod
-    def from_sketch(cls, sketch: DistributionSketch) -> SketchState:
-        d = sketch.to_dict()
-        return cls(d, d["count"], np.asarray(d["bins"], dtype=np.int64), np.asarray(d["limbs"], dtype=np.int64),
-                   np.asarray(d["bin_min"], dtype=np.float64), np.asarray(d["bin_max"], dtype=np.float64))
-
-    def copy(self) -> SketchState:
-        return SketchState(self.config, self.count, None if self.bins is None else self.bins.copy(),
-                           self.limbs.copy(), self.lo.copy(), self.hi.copy())
-
-    def dense(self) -> SketchState:
-        """A dense copy (every bin stored), ready to absorb other states in place."""
-        limbs = np.zeros((self.n_bins, 2, N_LIMBS), dtype=np.int64)
-        lo = np.full(self.n_bins, np.inf)
-        hi = np.full(self.n_bins, -np.inf)
-        if self.bins is None:
-            limbs[:], lo[:], hi[:] = self.limbs, self.lo, self.hi
-        else:
-            limbs[self.bins], lo[self.bins], hi[self.bins] = self.limbs, self.lo, self.hi
-        return SketchState(self.config, self.count, None, limbs, lo, hi)
-
-    def absorb(self, other: SketchState) -> None:
-        """Add `other` into this dense state in place."""
-        if self.bins is not None:
-            raise AggregateError("absorb into a dense state")
-        if other.config != self.config:
-            raise AggregateError("cannot merge sketches with different configurations")
-        if other.bins is None:
-            self.limbs += other.limbs
-            np.minimum(self.lo, other.lo, out=self.lo)
-            np.maximum(self.hi, other.hi, out=self.hi)
-        else:
-            b = other.bins
-            self.limbs[b] += other.limbs
-            self.lo[b] = np.minimum(self.lo[b], other.lo)
-            self.hi[b] = np.maximum(self.hi[b], other.hi)
-        self.count += other.count
-
-    def sparse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(bins, canonical limbs, min, max) of the non-empty bins."""
-        if self.bins is not None:
-            return self.bins, canonical(self.limbs), self.lo, self.hi
-        used = np.flatnonzero(self.hi >= self.lo)
-        return used.astype(np.int64), canonical(self.limbs[used]), self.lo[used], self.hi[used]
-
-    def sketch(self) -> DistributionSketch:
-        bins, limbs, lo, hi = self.sparse()
-        return DistributionSketch.from_dict({"kind": DistributionSketch.KIND, "version": DistributionSketch.VERSION,
-                                             **self.config, "count": self.count, "bins": bins, "limbs": limbs,
-                                             "bin_min": lo, "bin_max": hi})
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SketchState):
-            return NotImplemented
-        a, b = self.sparse(), other.sparse()
-        return self.config == other.config and self.count == other.count and all(
-            np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 class _Sketches(Mapping):
-    """Read-only view of a state's sketches as `DistributionSketch`es (built on first access)."""
+    """Read-only view of a state's sketches, the reform's unchanged ones under their own names too (`alias`)."""
 
     def __init__(self, owner: RunAggregate):
         self.owner = owner
 
     def __getitem__(self, name: str) -> DistributionSketch:
-        cache = self.owner._built
-        if name not in cache:
-            states = self.owner.sketch_states
-            key = name if name in states else self.owner.alias(name)
-            if key is None:
-                raise KeyError(name)
-            cache[name] = states[key].sketch()
-        return cache[name]
+        states = self.owner.sketch_states
+        key = name if name in states else self.owner.alias(name)
+        if key is None:
+            raise KeyError(name)
+        return states[key]
 
     def __iter__(self) -> Iterator[str]:
         names = list(self.owner.sketch_states)
@@ -154,8 +79,7 @@ class RunAggregate:
         self.dense: dict[str, np.ndarray] = {}
         self.sparse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.sparse_size: dict[str, int] = {}
-        self.sketch_states: dict[str, SketchState] = {}
-        self._built: dict[str, DistributionSketch] = {}
+        self.sketch_states: dict[str, DistributionSketch] = {}
         # sparse tables held dense over every bin (after merges): (that limbs array, the rows ever added to; all
         # others are zero)
         self._sparse_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -225,7 +149,7 @@ class RunAggregate:
         for name in sorted(self.sketch_states):
             st = self.sketch_states[name]
             h.update(f"sketch/{name}/{sorted(st.config.items())}/{st.count}".encode())
-            for a in st.sparse():
+            for a in st.nonempty():
                 add(a)
         for name in sorted(self.sparse):
             h.update(f"sparse/{name}".encode())
@@ -233,9 +157,8 @@ class RunAggregate:
                 add(a)
         return h.hexdigest()
 
-    def set_sketch(self, name: str, sketch: DistributionSketch | SketchState) -> None:
-        self.sketch_states[name] = sketch if isinstance(sketch, SketchState) else SketchState.from_sketch(sketch)
-        self._built.pop(name, None)
+    def set_sketch(self, name: str, sketch: DistributionSketch) -> None:
+        self.sketch_states[name] = sketch
 
     # ------------------------------------------------------------------------------------------- merge --
     def merge(self, other: RunAggregate) -> RunAggregate:
@@ -292,10 +215,7 @@ class RunAggregate:
             if mine_s is None:
                 self.sketch_states[name] = st.copy()
             else:
-                if mine_s.bins is not None:
-                    mine_s = self.sketch_states[name] = mine_s.dense()
                 mine_s.absorb(st)
-            self._built.pop(name, None)
         return self
 
     @classmethod
@@ -355,7 +275,7 @@ class RunAggregate:
         sketch_meta: dict[str, Any] = {}
         arrays: dict[str, np.ndarray] = {}
         for name, st in self.sketch_states.items():
-            bins, limbs, lo, hi = st.sparse()
+            bins, limbs, lo, hi = st.nonempty()
             sketch_meta[name] = {**st.config, "count": st.count}
             arrays[f"sk/{name}/bins"], arrays[f"sk/{name}/limbs"] = bins, pack(limbs)
             arrays[f"sk/{name}/bin_min"], arrays[f"sk/{name}/bin_max"] = lo, hi
@@ -378,7 +298,7 @@ class RunAggregate:
             out.counts = {k: int(v) for k, v in meta["counts"].items()}
             out.sparse_size = {k: int(v) for k, v in meta.get("sparse_size", {}).items()}
             for name, sm in meta["sketches"].items():
-                out.sketch_states[name] = SketchState(
+                out.sketch_states[name] = DistributionSketch.from_bins(
                     sm, sm["count"], np.asarray(arrays[f"sk/{name}/bins"], dtype=np.int64),
                     unpack(arrays[f"sk/{name}/limbs"]),
                     np.asarray(arrays[f"sk/{name}/bin_min"], dtype=np.float64),

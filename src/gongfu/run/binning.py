@@ -24,8 +24,6 @@ import numpy as np
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.exact import exact_values
 
-from .aggregate import SketchState
-
 _MAG = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
 
@@ -253,18 +251,10 @@ class BinAccumulator:
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
-    def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
-        """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
-        parts = self.state_sums(group, weight)
-        if parts is None:
-            return None
-        count, bins, sums, lo, hi = parts
-        return SketchState(self.config, count, bins, exact_values(sums), lo, hi)
-
     def state_sums(self, group: int = 0, weight: int = 0
                    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(rows, bins, float sums [n, 2] of weight and weight x value, minima, maxima) of the non-empty bins of
-        one group and weight column: `state` before the exact conversion (None when it holds no weight)."""
+        one group and weight column: `sketch` before the exact conversion (None when it holds no weight)."""
         nb = self.n_bins
         a = min(max(self._span[0] - group * nb, 0), nb)  # the part of the written range in this group
         b = min(max(self._span[1] - group * nb, 0), nb)
@@ -288,9 +278,12 @@ class BinAccumulator:
         return int(self.rows[weight, group]), (used + a).astype(np.int64), sums, lo, hi
 
     def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
-        """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""
-        st = self.state(group, weight)
-        return None if st is None else st.sketch()
+        """The exact (sparse) `DistributionSketch` of one group and weight column (None when it holds no weight)."""
+        parts = self.state_sums(group, weight)
+        if parts is None:
+            return None
+        count, bins, sums, lo, hi = parts
+        return DistributionSketch.from_bins(self.config, count, bins, exact_values(sums), lo, hi)
 
     def extra_table(self) -> tuple[np.ndarray, np.ndarray]:
         """(bins, float sums [n_used, n_extra]) of the extra columns over bins where any is non-zero."""

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
 from gongfu.engine.errors import InputError
@@ -36,7 +37,7 @@ from gongfu.engine.simulation import changed_formulas, changed_parameters
 from gongfu.exact import to_limbs_many
 
 from . import layout as L
-from .aggregate import RunAggregate, SketchState
+from .aggregate import RunAggregate
 from .binning import BinAccumulator, Binned, bin_index
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
 
@@ -663,7 +664,7 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
     limbs = to_limbs_many(floats)
     out.dense["cellsh"], out.dense["cells"] = limbs[0], limbs[1]
     for (name, config, (count, bins, _, lo, hi)), lb in zip(sketches, limbs[2:2 + len(sketches)], strict=True):
-        out.set_sketch(name, SketchState(config, count, bins, lb, lo, hi))
+        out.set_sketch(name, DistributionSketch.from_bins(config, count, bins, lb, lo, hi))
     for (name, bins, _), lb in zip(sparse, limbs[2 + len(sketches):], strict=True):
         out.sparse[name] = (bins, lb)
         out.sparse_size[name] = size
