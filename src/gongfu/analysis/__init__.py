@@ -1,4 +1,4 @@
-"""Distributional analysis: weighted inequality, poverty and incidence statistics, and mergeable aggregates.
+"""Distributional analysis: weighted inequality, poverty and incidence statistics as pure functions of arrays.
 
 Small composable functions over (values, weights[, groups]) numpy arrays, weights being person weights:
 
@@ -6,7 +6,12 @@ Small composable functions over (values, weights[, groups]) numpy arrays, weight
 * ``poverty`` -- Foster-Greer-Thorbecke measures at absolute or relative lines, by group;
 * ``incidence`` -- concentration, Kakwani, Reynolds-Smolensky, middle-income share, winners and losers;
 * ``sketch`` -- ``DistributionSketch``: an exact, mergeable histogram of an income distribution for national-scale
-  runs, with rigorous bounds on every statistic (its exact sums are `gongfu.exact`'s).
+  runs, with rigorous bounds on every statistic (its exact sums are `gongfu.exact`'s);
+* ``reductions`` -- statistics over partitions as chunk (per-partition terms), combine (exact sums) and finish:
+  Theil and its decomposition, FGT, winners and losers, changes by decile, concentration from bins.
+
+May import numpy and `gongfu.exact` only: it knows nothing of the law, the population or the run (the national
+run, `gongfu.run`, imports these statistics and assembles its results from them).
 """
 
 from .incidence import (

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis._common import row_dots
+from gongfu.analysis.reductions import change_shares, decile_changes
 from gongfu.exact import limbs_to_float
 
 from . import layout as L
@@ -117,11 +117,7 @@ def winners_losers(sums: Sums, grouping: str = "national") -> dict[str, np.ndarr
         persons = sums.by(grouping, L.population("persons"))
         vals = {k: sums.by(grouping, L.change(k)) for k in CHANGE_STATS}
         base = sums.by(grouping, L.income("b", "disposable"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {"gain_over_1pct": vals["gain1"] / persons, "gain_over_5pct": vals["gain5"] / persons,
-                "lose_over_1pct": vals["lose1"] / persons, "lose_over_5pct": vals["lose5"] / persons,
-                "no_change": 1.0 - vals["changed"] / persons, "mean_change": vals["sum"] / persons,
-                "total_change": vals["sum"], "pct_change": vals["sum"] / base, "persons": persons}
+    return change_shares(persons, vals, base)
 
 
 def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
@@ -147,27 +143,9 @@ def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
             raise ValueError("change table and baseline sketch disagree on bins")
         for j, c in enumerate(cols):
             table[c][pos] = vals[:, j]
-    W = wts.sum()
-    cum = np.concatenate(([0.0], np.cumsum(wts)))
-    rows = np.stack([*(table[c] for c in cols), mass])  # (columns + 1, bins)
     out = []
-    for k in range(n):
-        a, b = W * k / n, W * (k + 1) / n
-        take = np.clip(np.minimum(cum[1:], b) - np.maximum(cum[:-1], a), 0.0, None)  # weight taken from each bin
-        frac = np.where(wts > 0, take / np.where(wts > 0, wts, 1.0), 0.0)
-        # only the bins the decile takes weight from (a contiguous run) can contribute: the other products are 0
-        used = np.flatnonzero(frac > 0)
-        sl = slice(int(used[0]), int(used[-1]) + 1) if used.size else slice(0, 0)
-        f = frac[sl]
-        whole = f >= 1.0 - 1e-12
-        part = (f > 0) & ~whole
-        size = b - a
-        sums = row_dots(rows[:, sl], f)  # each a correctly rounded sum (dot): thread- and order-free
-        est = dict(zip(cols, sums[:-1].tolist(), strict=True))
-        base_income = float(sums[-1])
-        # whole and part are disjoint, so each row below is exact and its sum is whole.sum + part.neg (.pos)
-        lo_hi = np.stack([np.where(whole, table["sum"][sl], np.where(part, table[x][sl], 0.0)) for x in ("neg", "pos")])
-        lo, hi = row_dots(lo_hi, 1.0).tolist()
+    for k, g in enumerate(decile_changes(wts, mass, table, n)):
+        est, base_income, size, (lo, hi) = g["sums"], g["baseline_income"], g["size"], g["bounds"]
         out.append({
             "decile": k + 1, "mean_change": _f(est["sum"] / size),
             "pct_change": _f(est["sum"] / base_income) if base_income else None,

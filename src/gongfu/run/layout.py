@@ -27,6 +27,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gongfu.analysis.reductions import CHANGE_FLAGS, THEIL_TERMS
+from gongfu.analysis.reductions import FGT_TERMS as _FGT_TERMS
+
 System = Literal["b", "r"]
 Concept = Literal["market", "net_market", "disposable", "after_philanthropy"]
 TheilPiece = Literal["pos_w", "xlogx", "logx", "neg_w", "neg_y"]
@@ -42,10 +45,10 @@ CONCEPTS: tuple[Concept, ...] = ("market", "net_market", "disposable", "after_ph
 CONCEPT_VARIABLES: dict[Concept, str] = {"market": "market_income", "net_market": "net_market_income",
                                          "disposable": "disposable_income",
                                          "after_philanthropy": "income_after_philanthropy"}
-THEIL_PIECES: tuple[TheilPiece, ...] = ("pos_w", "xlogx", "logx", "neg_w", "neg_y")
-FGT_TERMS: tuple[FgtTerm, ...] = ("h", "gap", "sev")
+THEIL_PIECES: tuple[TheilPiece, ...] = THEIL_TERMS  # type: ignore[assignment]  # the terms of the statistics
+FGT_TERMS: tuple[FgtTerm, ...] = _FGT_TERMS  # type: ignore[assignment]
 BAND_COUNTS: tuple[BandCount, ...] = ("persons", "households")
-CHANGE_STATS: tuple[ChangeStat, ...] = ("sum", "gain1", "gain5", "lose1", "lose5", "changed")
+CHANGE_STATS: tuple[ChangeStat, ...] = ("sum", *CHANGE_FLAGS, "changed")  # type: ignore[assignment]
 #: columns of the sparse table of changes by bin of baseline income
 DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed")
 GROUPINGS: tuple[Grouping, ...] = ("province", "area", "hukou_type", "region")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -449,17 +450,12 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         x = pc[c]
         pux, prx = b.pw_u * x, b.pw_r * x
         split(L.income(s, c), pux, prx)
-        pos = x > 0
         source, ref = (logs, refx[c]) if c in refx else (base["logs"] if reform else {}, c)
         lx = _log_positive(x, (source[ref], diff[c]) if c in diff and ref in source else None)
         logs[c] = lx
         pwx = b.pw * x
         products[c] = (pwx, pux, prx)
-        pieces = {"pos_w": b.pw * pos, "xlogx": pwx * lx, "logx": b.pw * lx}
-        neg = x < 0
-        if neg.any():
-            pieces["neg_w"] = b.pw * neg
-            pieces["neg_y"] = b.pw * np.where(neg, x, 0.0)
+        pieces = theil_terms(x, b.pw, lx, pwx)
         if c == "disposable":
             for k, v in pieces.items():
                 vu = v * b.share_u
@@ -483,9 +479,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
             pr = b.pw_r[rows]
             for name, z in ctx.config.lines:
-                gap = np.maximum(1.0 - xs / z, 0.0)
-                poor = (xs < z).astype(np.float64)
-                for key, v in (("h", poor), ("gap", gap), ("sev", gap * gap)):
+                for key, v in zip(L.FGT_TERMS, fgt_terms(xs, z), strict=True):
                     j = cols.split(L.poverty(s, name, key))
                     a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
@@ -609,8 +603,7 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
     if ch.size == 0:
         return
     dd, pw = d[ch], b.pw[ch]
-    rel = dd / np.maximum(np.abs(xb[ch]), 1.0)
-    flags = {"gain1": rel > 0.01, "gain5": rel > 0.05, "lose1": rel < -0.01, "lose5": rel < -0.05}
+    flags = change_flags(xb[ch], reform["pc"]["disposable"][ch])
     cells = b.cell[ch]
     share_u = b.share_u[ch]
     a = acc["r"]

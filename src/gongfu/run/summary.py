@@ -29,7 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis._common import dot
+from gongfu.analysis.reductions import (
+    bin_ranks,
+    concentration_from_bins,
+    theil_between_within,
+    theil_finish,
+)
 from gongfu.analysis.sketch import Bounds, DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
@@ -201,17 +206,7 @@ def _theil_parts(sums: Sums, grouping: str, system: str, concept: str) -> dict[s
 
 
 def _theil_values(t: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Theil T over x >= 0 and Theil L over x > 0 (rows outside the domain excluded, as Stata's ineqdeco)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wt = t["w"] - t["neg_w"]
-        yt = t["y"] - t["neg_y"]
-        mu_t = yt / wt
-        theil_t = t["xlogx"] / yt - np.log(mu_t)
-        wl = t["pos_w"]
-        mu_l = yt / wl
-        theil_l = np.log(mu_l) - t["logx"] / wl
-    return {"wt": wt, "yt": yt, "mu_t": mu_t, "theil_t": theil_t, "theil_l": theil_l,
-            "excluded_t": t["neg_w"], "excluded_l": t["w"] - t["pos_w"]}
+    return theil_finish(t["w"], t["y"], t)
 
 
 def theil(sums: Sums, system: str, concept: str, persons: float) -> dict[str, Any]:
@@ -224,21 +219,18 @@ def theil(sums: Sums, system: str, concept: str, persons: float) -> dict[str, An
 def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") -> dict[str, Any]:
     """Exact between/within decomposition of Theil T (Shorrocks 1980) by area, hukou type, province, region."""
     nat = _theil_values(_theil_parts(sums, "national", system, concept))
-    W, Y, mu, total = nat["wt"][0], nat["yt"][0], nat["mu_t"][0], nat["theil_t"][0]
     out: dict[str, Any] = {}
     for grouping in ("area", "hukou_type", "province", "region"):
         g = _theil_values(_theil_parts(sums, grouping, system, concept))
-        share_pop, share_inc = g["wt"] / W, g["yt"] / Y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            within_c = np.where(share_inc > 0, share_inc * g["theil_t"], 0.0)
-            between_c = np.where(share_inc > 0, share_inc * np.log(g["mu_t"] / mu), 0.0)
+        d = theil_between_within(nat, g)
+        share_pop, share_inc = d["share_pop"], d["share_income"]
         groups = {}
         for k, key in enumerate(sums.keys[grouping]):
             if g["wt"][k] > 0:
                 groups[key] = {"share_pop": _f(share_pop[k]), "share_income": _f(share_inc[k]),
                                "theil": _f(g["theil_t"][k]), "mean": _f(g["mu_t"][k])}
-        out[grouping] = {"index": "theil_t", "total": _f(total), "between": _f(between_c.sum()),
-                         "within": _f(within_c.sum()), "groups": groups}
+        out[grouping] = {"index": "theil_t", "total": _f(d["total"]), "between": _f(d["between"]),
+                         "within": _f(d["within"]), "groups": groups}
     return out
 
 
@@ -362,10 +354,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
     state = market.to_dict()
     bins = np.asarray(state["bins"], dtype=np.int64)
     wts = limbs_to_float(np.asarray(state["limbs"])[:, 0])
-    spread = np.asarray(state["bin_max"]) > np.asarray(state["bin_min"])
-    W = wts.sum()
-    mid = (np.cumsum(wts) - wts / 2.0) / W
-    p_b = np.where(spread, wts / W, 0.0)
+    mid, p_b = bin_ranks(wts, np.asarray(state["bin_max"]) > np.asarray(state["bin_min"]))
     codes, cols = rank_table(agg, system)
     pos = np.searchsorted(bins, codes)
     if codes.size and (np.any(pos >= bins.size) or np.any(bins[np.minimum(pos, bins.size - 1)] != codes)):
@@ -376,14 +365,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
     Y = sums.national(L.income(system, "market"))
 
     def conc(col: np.ndarray, negative: float = 0.0) -> tuple[float, float, float]:
-        T = float(col.sum())
-        if T == 0:
-            return float("nan"), float("nan"), 0.0
-        c = 2.0 * float(dot(col, R)) / T - 1.0
-        err = float(dot(np.abs(col), P)) / abs(T)
-        if negative:
-            err = max(err, float(P.max(initial=0.0)) * (abs(T) + 2 * abs(negative)) / abs(T))
-        return c, err, T
+        return concentration_from_bins(col, R, P, negative)
 
     for k, stage in enumerate(stages[1:], start=1):
         col = cols.get(stage["concept"])
