@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+import gongfu.run.layout as layout
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.exact import (
     LimbError,
@@ -38,8 +39,6 @@ from gongfu.exact import (
     pack,
     unpack,
 )
-
-from . import layout
 
 
 class AggregateError(LimbError):

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import gongfu.run.layout as L
+
 from .aggregate import RunAggregate
 from .backends import default_workers, run_dask, run_local
 from .checkpoint import CheckpointStore
 from .compare import compare_results, compare_state
+from .disclosure import default_min_count, small_groups, suppress_comparison, suppress_results
 from .lines import absolute_lines, poverty_lines
 from .reducer import RunConfig
 from .sources import DEFAULT_HOUSEHOLDS, Source, code_fingerprint, resolve_source
-from .summary import summarize
+from .summary import Sums, summarize
 
 
 def _version() -> str:
@@ -136,6 +139,7 @@ class RunSpec:
     checkpoint_dir: str | Path | None = None
     checkpoint_every: float = 30.0
     on_progress: Callable[[int, int], None] | None = None  # (partitions done, total) after each partition
+    min_cell_count: int = 0  # small-cell suppression of group tables (0: off); see run/disclosure.py
     fail_after: int | None = None  # testing: raise after recording this many new partitions
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -259,7 +263,12 @@ def _spec(population: Any, households: int | None, seed: int, year: int, reform:
     if getattr(info.reform if info else None, "targeting", None):
         info = _calibrate_targeting(info, source, config, workers, dask, options)
         config = replace(config, reform=info.reform, reform_digest=info.sha256)
+    min_count = options.pop("min_cell_count", None)
+    min_count = default_min_count(source) if min_count is None else min_count
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 0:
+        raise ValueError(f"min_cell_count must be a whole number >= 0 (0: no suppression), not {min_count!r}")
     return RunSpec(source=source, config=config, reform=info, workers=int(workers or default_workers()),
+                   min_cell_count=min_count,
                    dask=dask, dask_processes=bool(options.pop("dask_processes", True)),
                    checkpoint_dir=checkpoint_dir, checkpoint_every=float(options.pop("checkpoint_every", 30.0)),
                    on_progress=on_progress, fail_after=options.pop("fail_after", None), extra=_no_more(options))
@@ -300,14 +309,19 @@ def simulate(population: str | Path | Source | None = None, households: int | No
     pass as the baseline; use `compare` to get both). `workers`: processes (default: the cores); `dask`: a
     scheduler address or "local"; `checkpoint_dir`: record finished partitions there and resume from them.
     Options: `max_households` (per partition), `block` (households per engine block), `dask_processes`,
-    `checkpoint_every` (seconds between folds of the checkpoints), `fine`/`group` (sketch resolutions).
+    `checkpoint_every` (seconds between folds of the checkpoints), `fine`/`group` (sketch resolutions),
+    `min_cell_count` (leave out of the tables by group the groups with fewer sample rows; default 10 for an
+    imported population, 0 = off for a generated one; run/disclosure.py).
     `on_progress(done, total)`: called with the number of partitions done (resumed ones included) and their
     total, once before the first partition and after each one; nothing is printed.
     """
     spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, on_progress, **options)
     state, info = execute(spec)
     system = "r" if spec.reform is not None else "b"
-    return summarize(state, system, poverty_lines(spec.config.year), _meta(spec, state, info, system))
+    results = summarize(state, system, poverty_lines(spec.config.year), _meta(spec, state, info, system))
+    if spec.min_cell_count:
+        suppress_results(results, small_groups(Sums(state), spec.min_cell_count), spec.min_cell_count)
+    return results
 
 
 def simulate_with_reform(reform: Any, population: str | Path | Source | None = None, households: int | None = None,
@@ -322,7 +336,15 @@ def simulate_with_reform(reform: Any, population: str | Path | Source | None = N
     lines = poverty_lines(spec.config.year)
     base = baseline_summary(state, lines, _meta(spec, state, info, "b"))
     ref = summarize(state, "r", lines, _meta(spec, state, info, "r"))
-    return compare_state(state, base, ref)
+    if not spec.min_cell_count:
+        return compare_state(state, base, ref)
+    sums = Sums(state)
+    small = small_groups(sums, spec.min_cell_count)
+    for results in (base, ref):
+        suppress_results(results, small, spec.min_cell_count)
+    cmp = compare_state(state, base, ref)
+    suppress_comparison(cmp, small, spec.min_cell_count, sums.national(L.ROWS))
+    return cmp
 
 
 # The summary of the last baseline, by digest of everything it is computed from: an analyst's session (the API

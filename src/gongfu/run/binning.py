@@ -1,10 +1,10 @@
-"""Per-partition accumulation into the bins of `analysis.aggregates.DistributionSketch`, fast and deterministic.
+"""Per-partition accumulation into the bins of `analysis.sketch.DistributionSketch`, fast and deterministic.
 
 `DistributionSketch.update` converts every row exactly to fixed-point limbs, which makes any partitioning give
 bit-identical sketches but costs about 0.5 microseconds per row. A national run cannot afford that per row, so a
 partition is first reduced in plain float64 (bincount into the sketch's own bins, per-bin minima and maxima), and
-only the per-bin sums of the partition are converted exactly (`aggregates.exact_values`) into a `DistributionSketch`
-(through its public `from_dict` state). Consequences, stated in `meta.exactness` of every run:
+only the per-bin sums of the partition are converted exactly (`gongfu.exact.exact_values`) into a `DistributionSketch`
+(`DistributionSketch.from_bins`). Consequences, stated in `meta.exactness` of every run:
 
 * the sketch of a partition is a deterministic function of the partition's rows (same order, same block size);
   merging partition sketches is exact, so a run gives bit-identical results whatever the number of workers, the

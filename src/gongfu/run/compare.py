@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
+import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_shares, decile_changes
 from gongfu.exact import limbs_to_float
 
-from . import layout as L
 from .layout import CHANGE_STATS, GROUPINGS
 from .summary import Sums
 

@@ -9,7 +9,7 @@ a plausible zero).
 Tables (exact sums, `RunAggregate.dense`):
 
 * ``cellsh`` -- by cell (31 provinces x {rural, urban} area of residence, 62 cells) x hukou type of the person
-  (urban, rural): population (``persons``, ``households``), per-capita income sums of each
+  (urban, rural): population (``persons``, ``households``; ``person_rows``, unweighted), per-capita income sums of each
   concept, Theil terms of disposable income, programme amounts, FGT terms at the absolute lines, and for a reform
   the changes of per-capita disposable income (``chg.*``);
 * ``cells`` -- by cell: household rows, Theil terms of the other concepts, recipients and negative parts of
@@ -57,6 +57,7 @@ N_CELLS = 2 * N_PROVINCES  # cell = province index * 2 + area
 AREAS = ("rural", "urban")  # area code 0, 1
 HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split of `cellsh`
 ROWS = "rows"  # households (unweighted) by cell, in `cells`
+PERSON_ROWS = "person_rows"  # persons (unweighted) by cell x hukou type, in `cellsh` (small-cell suppression)
 
 
 class UnknownColumn(KeyError):
@@ -193,7 +194,7 @@ class Layout:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def cellsh(self) -> list[str]:
-        out = [population("persons"), population("households")]
+        out = [population("persons"), population("households"), PERSON_ROWS]
         for s in self.systems:
             out += [income(s, c) for c in CONCEPTS]
             out += [theil(s, "disposable", k) for k in THEIL_PIECES]

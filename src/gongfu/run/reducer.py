@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
@@ -37,7 +38,6 @@ from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
 from gongfu.exact import to_limbs_many
 
-from . import layout as L
 from .aggregate import RunAggregate
 from .binning import BinAccumulator, Binned, bin_index
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
@@ -431,6 +431,8 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     if not reform:
         split(L.population("persons"), b.pw_u, b.pw_r)
         split(L.population("households"), b.w_hu, b.w_hr)
+        rows = np.bincount(b.index, minlength=b.n_hh).astype(np.float64)  # person rows of each household
+        split(L.PERSON_ROWS, b.n_u, rows - b.n_u)
         plain(L.ROWS, np.ones(b.n_hh))
     concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
     totals, pc = _concepts(sim, b, concepts)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+import gongfu.run.layout as L
 from gongfu.analysis.reductions import (
     bin_ranks,
     concentration_from_bins,
@@ -39,7 +40,6 @@ from gongfu.analysis.sketch import Bounds, DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
-from . import layout as L
 from .data import DataError, figure, load, node
 from .layout import AREAS, CONCEPTS, GROUPINGS, HUKOU, N_CELLS, Columns
 
