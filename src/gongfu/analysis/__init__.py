@@ -6,7 +6,9 @@ Small composable functions over (values, weights[, groups]) numpy arrays, weight
 * ``poverty`` -- Foster-Greer-Thorbecke measures at absolute or relative lines, by group;
 * ``incidence`` -- concentration, Kakwani, Reynolds-Smolensky, middle-income share, winners and losers;
 * ``sketch`` -- ``DistributionSketch``: an exact, mergeable histogram of an income distribution for national-scale
-  runs, with rigorous bounds on every statistic (its exact sums are `gongfu.exact`'s);
+  runs (its exact sums are `gongfu.exact`'s), the one container of distribution bins;
+* ``bounds`` -- Gini, Lorenz, quantiles, shares, FGT of a binned distribution with rigorous bounds (functions of
+  the bins; the sketch's methods apply them);
 * ``reductions`` -- statistics over partitions as chunk (per-partition terms), combine (exact sums) and finish:
   Theil and its decomposition, FGT, winners and losers, changes by decile, concentration from bins.
 

@@ -24,56 +24,26 @@ mantissa bits (no log, so every machine bins every value identically). Negative 
 one bin for 0 < |x| < 2^min_exponent on each side and an overflow bin |x| >= 2^max_exponent on each side.
 Defaults: M = 256, magnitudes 2^-8 (0.004 yuan) to 2^40 (1.1e12 yuan): 24,581 bins.
 
-Bounds. Each bin b stores its weight W_b, income mass S_b (both exact), and its exact minimum lo_b and maximum
-hi_b (the per-bin extremes cost two floats per bin and make a bin holding a single distinct value -- everyone at
-exactly the dibao standard, a zero bin -- contribute no uncertainty at all). Within a bin the distribution is unknown; every statistic is bounded over *all* distributions consistent
-with those four numbers per bin:
-
-* Lorenz / generalised Lorenz curve: inside a bin it is convex with slopes in [lo_b, hi_b] between known end
-  points, so it lies below the chord (everyone at the bin mean m_b) and above the envelope of the two-point
-  distribution at lo_b and hi_b with mean m_b. Both are attained.
-* Gini = 1 - 2 x (area under the Lorenz curve): lower bound = Gini with every bin at its mean; upper bound = lower
-  + sum_b pi_b^2 (hi_b - m_b)(m_b - lo_b) / ((hi_b - lo_b) mu), the area between chord and two-point envelope,
-  pi_b = W_b / W. Since hi_b - lo_b <= |m_b| / M in the log range, the width is at most
-  max_b(pi_b) / (4M) x mean|x| / mean(x) (plus terms of the tiny and overflow bins): for non-negative incomes
-  and M = 256, at most max_b(pi_b) / 1024. Measured on lognormal per-capita incomes (sigma 0.6-1.2, mean
-  40,000 yuan, 1% zeros, 0.3% losses, 200,000 rows) the width is 3e-7 to 9e-7, far below the 1e-4 the project
-  asks for (tests/analysis/test_sketch.py).
-* Quantiles: the quantile lies in [lo of the first bin whose cumulative weight reaches qW, hi of the first bin whose
-  cumulative weight exceeds qW]; this brackets both the inverted-CDF and the averaged-inverted-CDF definition
-  (``inequality.quantiles``). Relative width about 1/M (0.4%).
-* FGT(alpha): per bin, g(x) = max(1 - x/z, 0)^alpha is non-increasing, convex for alpha >= 1 and concave below the
-  line for alpha <= 1: Jensen's inequality and the chord give the bounds, monotonicity where a bin straddles z.
-  For the headcount the width is the population share of the one bin that straddles the line (about 0.1
-  percentage point on the data above); for alpha >= 1 it is ~1e-6.
-* Quantile-group means, shares, Palma, P90/P10 and the high/low ratio follow from the bounds above by interval
-  arithmetic.
-
-Every bound is widened by an a-priori floating-point allowance of the form c n eps sum|terms| (the worst-case
-bound of recursive summation, N. J. Higham 2002, *Accuracy and Stability of Numerical Algorithms*, ch. 4), to
-cover the rounding of the evaluation itself. The weighted sums over bins inside those evaluations are correctly
-rounded (``_common.dot``: error <= u |sum| + u sum|terms|, u = 2^-53, the n product roundings and one final
-rounding), which is within the recursive-summation allowance for every n >= 2, so the allowances still hold.
-``estimate`` is the midpoint of the bounds (for quantiles: linear interpolation inside the bin), so
-|true - estimate| <= (upper - lower) / 2.
+Statistics with rigorous bounds (Gini, Lorenz ordinates, quantiles, shares, FGT, ...) are functions of the
+non-empty bins in `gongfu.analysis.bounds`; the sketch's methods of the same names apply them to its bins.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+import gongfu.analysis.bounds as bounds
 from gongfu.exact import N_LIMBS as _N_LIMBS
 from gongfu.exact import add_limbs, exact_sums, limbs_to_float, normalise_inplace
 from gongfu.exact import normalise as _normalise
 
-from ._common import FloatArray, IntArray, dot, row_dots
-
-_EPS = float(np.finfo(np.float64).eps)
+from ._common import FloatArray, IntArray
+from .bounds import Bins, Bounds
 
 
 def _validate_rows(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatArray, FloatArray]:
@@ -88,39 +58,6 @@ def _validate_rows(values: ArrayLike, weights: ArrayLike | None) -> tuple[FloatA
 
 
 # ------------------------------------------------------------------------------------------------ bounds --
-
-
-class Bounds(NamedTuple):
-    """A statistic with rigorous bounds: lower <= true value <= upper (floats or arrays)."""
-
-    estimate: Any
-    lower: Any
-    upper: Any
-
-    @property
-    def width(self) -> Any:
-        return self.upper - self.lower
-
-
-def _ratio(num: Bounds, den: Bounds) -> Bounds:
-    if not den.lower > 0:
-        raise ValueError("denominator is not bounded away from zero; the ratio is undefined")
-    cands = [num.lower / den.lower, num.lower / den.upper, num.upper / den.lower, num.upper / den.upper]
-    return Bounds(float(num.estimate / den.estimate), float(min(cands)), float(max(cands)))
-
-
-def _maybe_scalar(b: Bounds, scalar: bool) -> Bounds:
-    return Bounds(*(float(np.reshape(v, -1)[0]) for v in b)) if scalar else b
-
-
-class _Bins(NamedTuple):
-    """Non-empty bins in increasing value order."""
-
-    lo: FloatArray
-    hi: FloatArray
-    weight: FloatArray
-    mass: FloatArray
-    mean: FloatArray
 
 
 # ------------------------------------------------------------------------------------ DistributionSketch --
@@ -151,7 +88,8 @@ class _Dense:
 
 
 class DistributionSketch:
-    """Mergeable log-spaced histogram of a weighted income distribution with bounded statistics.
+    """Mergeable log-spaced histogram of a weighted income distribution with bounded statistics
+    (`gongfu.analysis.bounds`).
 
     ``update(values, weights)`` adds rows in place (and returns ``self``); ``merge(other)`` returns a new sketch
     and leaves both operands untouched; both are exact (see the module docstring), so for any partitioning of the
@@ -179,7 +117,7 @@ class DistributionSketch:
             raise ValueError("need -1000 < min_exponent < max_exponent < 1000")
         self.sub_bins, self.min_exponent, self.max_exponent = int(sub_bins), int(min_exponent), int(max_exponent)
         self._K = (self.max_exponent - self.min_exponent) * self.sub_bins
-        self._cached_bins: _Bins | None = None  # the non-empty bins in float64, built on first use
+        self._cached_bins: Bins | None = None  # the non-empty bins in float64, built on first use
         # A sketch read with `from_dict` keeps the given (sorted) bins only -- (bins, limbs, min, max) -- until
         # something needs every bin (update, merge, ==): the dense arrays are then built, exactly as `from_dict`
         # used to. Statistics, totals and `to_dict` read the sparse form directly (same numbers).
@@ -453,14 +391,14 @@ class DistributionSketch:
             return float(self._sparse[3].max(initial=-np.inf))
         return float(self._bin_max.max())
 
-    def _bins(self) -> _Bins:
+    def _bins(self) -> Bins:
         """The non-empty bins (cached: ``update`` and ``from_dict`` are the only ways to change a sketch's bins;
         ``merge`` builds a new sketch). The arrays are shared between calls: read them, never write."""
         if self._cached_bins is None:
             self._cached_bins = self._compute_bins()
         return self._cached_bins
 
-    def _compute_bins(self) -> _Bins:
+    def _compute_bins(self) -> Bins:
         _, limbs, lo, hi = self._used()
         sums = limbs_to_float(limbs)
         weight, mass = sums[:, 0], sums[:, 1]
@@ -469,155 +407,67 @@ class DistributionSketch:
             raise ValueError("the sketch is empty")
         lo, hi = lo[keep], hi[keep]
         weight, mass = weight[keep], mass[keep]
-        return _Bins(lo, hi, weight, mass, np.clip(mass / weight, lo, hi))
+        return Bins(lo, hi, weight, mass, np.clip(mass / weight, lo, hi))
 
     # ----------------------------------------------------------------------------------- statistics --
     def gini(self) -> Bounds:
-        """Gini coefficient bounds over all within-bin distributions (see module docstring for the proof)."""
-        b = self._bins()
-        W, S = b.weight.sum(), b.mass.sum()
-        if S <= 0:
-            raise ValueError("the Gini coefficient needs a positive mean income")
-        mid_rank = (np.cumsum(b.weight) - b.weight / 2.0) / W
-        lower = 2.0 * dot(b.mass, mid_rank) / S - 1.0
-        span = b.hi - b.lo
-        spread = np.where(span > 0, (b.hi - b.mean) * (b.mean - b.lo) / np.where(span > 0, span, 1.0), 0.0)
-        gap = float(dot((b.weight / W) ** 2, spread) / (S / W))
-        fp = 8.0 * (b.weight.size + 2) * _EPS * (1.0 + np.abs(b.mass).sum() / S)
-        lo, hi = float(lower - fp), float(lower + gap + fp)
-        return Bounds((lo + hi) / 2.0, lo, hi)
-
-    def _gl(self, p: FloatArray) -> tuple[FloatArray, FloatArray, _Bins, IntArray, FloatArray]:
-        """Bounds on GL(p W) = income of the poorest fraction p of the population; also the bin of each p."""
-        b = self._bins()
-        C = np.cumsum(b.weight)
-        G0 = np.concatenate(([0.0], np.cumsum(b.mass)))
-        t = p * C[-1]
-        k = np.minimum(np.searchsorted(C, t, side="left"), C.size - 1)
-        dt = np.clip(t - (C[k] - b.weight[k]), 0.0, b.weight[k])
-        chord = G0[k] + dt * b.mean[k]
-        envelope = np.maximum(G0[k] + dt * b.lo[k], G0[k] + b.mass[k] - (b.weight[k] - dt) * b.hi[k])
-        fp = 4.0 * (C.size + 2) * _EPS * np.abs(b.mass).sum()
-        return envelope - fp, chord + fp, b, k, t
+        """`bounds.gini` of this sketch's bins."""
+        return bounds.gini(self._bins())
 
     def lorenz(self, p: ArrayLike) -> Bounds:
-        """Bounds on the Lorenz ordinate L(p) (share of income of the poorest fraction p)."""
-        pa = _fractions(p)
-        lo, hi, b, _, _ = self._gl(np.atleast_1d(pa))
-        S = b.mass.sum()
-        if S <= 0:
-            raise ValueError("the Lorenz curve needs a positive total income")
-        return _maybe_scalar(Bounds((lo + hi) / (2 * S), lo / S, hi / S), np.ndim(pa) == 0)
+        """`bounds.lorenz` of this sketch's bins."""
+        return bounds.lorenz(self._bins(), p)
 
     def share_of_top(self, p: float = 0.1) -> Bounds:
-        """Bounds on the income share of the richest fraction p: 1 - L(1 - p)."""
-        L = self.lorenz(1.0 - float(_fractions(p)))
-        return Bounds(1.0 - L.estimate, 1.0 - L.upper, 1.0 - L.lower)
+        """`bounds.share_of_top` of this sketch's bins."""
+        return bounds.share_of_top(self._bins(), p)
 
     def share_of_bottom(self, p: float = 0.4) -> Bounds:
-        """Bounds on the income share of the poorest fraction p: L(p)."""
-        return self.lorenz(float(_fractions(p)))
+        """`bounds.share_of_bottom` of this sketch's bins."""
+        return bounds.share_of_bottom(self._bins(), p)
 
     def palma(self) -> Bounds:
-        """Bounds on the Palma ratio, top-10% share / bottom-40% share."""
-        return _ratio(self.share_of_top(0.1), self.share_of_bottom(0.4))
+        """`bounds.palma` of this sketch's bins."""
+        return bounds.palma(self._bins())
 
     def quantile(self, q: ArrayLike) -> Bounds:
-        """Bounds on the weighted quantile(s) Q(q), covering the inverted-CDF and averaged-inverted-CDF values.
-
-        The estimate interpolates linearly inside the bin where the cumulative weight reaches q W.
-        """
-        qa = _fractions(q)
-        b = self._bins()
-        C = np.cumsum(b.weight)
-        t = np.atleast_1d(qa) * C[-1]
-        tol = 4.0 * (C.size + 2) * _EPS * C[-1] + 1e-12 * C[-1]  # also covers the 1e-12 hit rule of quantiles()
-        k1 = np.minimum(np.searchsorted(C, t - tol, side="left"), C.size - 1)
-        k2 = np.minimum(np.searchsorted(C, t + tol, side="right"), C.size - 1)
-        lower, upper = b.lo[k1], b.hi[k2]
-        frac = np.clip((t - (C[k1] - b.weight[k1])) / b.weight[k1], 0.0, 1.0)
-        est = np.clip(b.lo[k1] + frac * (b.hi[k1] - b.lo[k1]), lower, upper)
-        return _maybe_scalar(Bounds(est, lower, upper), np.ndim(qa) == 0)
+        """`bounds.quantile` of this sketch's bins."""
+        return bounds.quantile(self._bins(), q)
 
     def median(self) -> Bounds:
-        return self.quantile(0.5)
+        """`bounds.median` of this sketch's bins."""
+        return bounds.median(self._bins())
 
     def p90_p10(self) -> Bounds:
-        """Bounds on P90 / P10 (needs P10 > 0)."""
-        return _ratio(self.quantile(0.9), self.quantile(0.1))
+        """`bounds.p90_p10` of this sketch's bins."""
+        return bounds.p90_p10(self._bins())
 
     def quantile_group_means(self, n: int = 5) -> Bounds:
-        """Bounds on the mean income of n equal-population groups (poorest first), boundary rows split."""
-        if n < 1:
-            raise ValueError("n must be a positive integer")
-        lo, hi, b, k, t = self._gl(np.arange(n + 1) / n)
-        size = (t[1:] - t[:-1])
-        lower = np.maximum((lo[1:] - hi[:-1]) / size, b.lo[k[:-1]])
-        upper = np.minimum((hi[1:] - lo[:-1]) / size, b.hi[k[1:]])
-        return Bounds((lower + upper) / 2.0, lower, upper)
+        """`bounds.quantile_group_means` of this sketch's bins."""
+        return bounds.quantile_group_means(self._bins(), n)
 
     def quintile_means(self) -> Bounds:
-        return self.quantile_group_means(5)
+        """`bounds.quintile_means` of this sketch's bins."""
+        return bounds.quintile_means(self._bins())
 
     def decile_means(self) -> Bounds:
-        return self.quantile_group_means(10)
+        """`bounds.decile_means` of this sketch's bins."""
+        return bounds.decile_means(self._bins())
 
     def high_low_ratio(self) -> Bounds:
-        """Bounds on the NBS 高低收入组倍差: top-quintile mean / bottom-quintile mean."""
-        q = self.quintile_means()
-        return _ratio(Bounds(q.estimate[-1], q.lower[-1], q.upper[-1]), Bounds(q.estimate[0], q.lower[0], q.upper[0]))
+        """`bounds.high_low_ratio` of this sketch's bins."""
+        return bounds.high_low_ratio(self._bins())
 
     def fgt(self, line: float, alpha: float = 0.0) -> Bounds:
-        """Bounds on FGT(alpha) at poverty line z: (1/W) sum w max(1 - x/z, 0)^alpha, poor meaning x < z."""
-        z = float(line)
-        if not (np.isfinite(z) and z > 0) or alpha < 0:
-            raise ValueError("line must be positive and finite, alpha non-negative")
-        b = self._bins()
-
-        def g(x: FloatArray) -> FloatArray:
-            gap = np.maximum(1.0 - x / z, 0.0)
-            return (x < z).astype(np.float64) if alpha == 0 else np.where(x < z, gap**alpha, 0.0)
-
-        W = b.weight.sum()
-        # Bins are in increasing value order; a bin with lo >= z holds nobody poor, both of its bounds are exactly
-        # 0 and leaving it out changes no sum (and saves most of the work for a low line).
-        cut = int(np.searchsorted(b.lo, z, side="left"))
-        lo_b, hi_b, mean_b = b.lo[:cut], b.hi[:cut], b.mean[:cut]
-        span = hi_b - lo_b
-        a = np.where(span > 0, (hi_b - mean_b) / np.where(span > 0, span, 1.0), 1.0)
-        chord = a * g(lo_b) + (1.0 - a) * g(hi_b)
-        jensen = g(mean_b)
-        if alpha >= 1:  # g convex everywhere
-            lower_b, upper_b = jensen, chord
-        else:  # g concave on (-inf, z], monotone across z
-            below = hi_b <= z
-            lower_b = np.where(below, chord, g(hi_b))
-            upper_b = np.where(below, jensen, g(lo_b))
-        fp = 4.0 * (b.weight.size + 2) * _EPS
-        sums = row_dots(np.stack([lower_b, upper_b]), b.weight[:cut])  # correctly rounded, see _common.dot
-        lo = max(float(sums[0] / W) - fp, 0.0)
-        hi = float(sums[1] / W) + fp
-        return Bounds((lo + hi) / 2.0, lo, hi)
+        """`bounds.fgt` of this sketch's bins."""
+        return bounds.fgt(self._bins(), line, alpha)
 
     def fgt_relative(self, fraction: float = 0.5, alpha: float = 0.0) -> Bounds:
-        """Bounds on FGT(alpha) at ``fraction`` x median; FGT is non-decreasing in the line, so the bounds use
-        the lower and upper median bounds."""
-        m = self.median()
-        if not m.lower > 0:
-            raise ValueError("median is not bounded away from zero; a relative line is undefined")
-        lo = self.fgt(fraction * m.lower, alpha).lower
-        hi = self.fgt(fraction * m.upper, alpha).upper
-        return Bounds(self.fgt(fraction * m.estimate, alpha).estimate, lo, hi)
+        """`bounds.fgt_relative` of this sketch's bins."""
+        return bounds.fgt_relative(self._bins(), fraction, alpha)
 
 
 # ------------------------------------------------------------------------------------------------- utils --
-
-
-def _fractions(p: ArrayLike) -> FloatArray:
-    pa = np.asarray(p, dtype=np.float64)
-    if not np.all((pa >= 0) & (pa <= 1)):
-        raise ValueError("fractions must lie in [0, 1]")
-    return pa
 
 
 def _npz_bytes(d: Mapping[str, Any]) -> bytes:

@@ -147,7 +147,7 @@ class RunSpec:
 def fingerprint_details(spec: RunSpec) -> dict[str, Any]:
     return {"gongfu_version": _version(), "year": spec.config.year,
             "law_and_engine": code_fingerprint("rules", "parameters", "engine"),
-            "run_code": code_fingerprint("run") + _files_digest("exact.py", "analysis/sketch.py"),
+            "run_code": code_fingerprint("run", "analysis") + _files_digest("exact.py"),
             "reform": spec.reform.sha256 if spec.reform else None,
             "population": spec.source.fingerprint(),
             "analysis": spec.config.description()}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from gongfu.analysis.reductions import CHANGE_FLAGS, THEIL_TERMS
 from gongfu.analysis.reductions import FGT_TERMS as _FGT_TERMS
@@ -58,6 +58,29 @@ AREAS = ("rural", "urban")  # area code 0, 1
 HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split of `cellsh`
 ROWS = "rows"  # households (unweighted) by cell, in `cells`
 PERSON_ROWS = "person_rows"  # persons (unweighted) by cell x hukou type, in `cellsh` (small-cell suppression)
+
+
+class StateLayout(TypedDict):
+    """The layout dict a run state carries (and its checkpoints store): what was reduced, and the column names of
+    its two dense tables in order (`Layout.cellsh`, `Layout.cells`)."""
+
+    version: int
+    systems: list[str]  # "b", and "r" with a reform
+    programmes: list[str]  # every tax, contribution, benefit and charitable transfer (variable names)
+    programme_info: dict[str, dict[str, Any]]  # role, tier, entity, label, in_baseline, in_reform
+    market_components: list[str]
+    cellsh: list[str]
+    cells: list[str]
+    rank: dict[str, list[str]]  # columns of each system's rank table (`rank_table`)
+    deciles: list[str]  # columns of `DECILE_TABLE` (`DECILE_COLUMNS`)
+    lines: list[list[Any]]  # [name, yuan] of each absolute poverty line
+    bands: list[list[Any]]  # [name, low, high] of each middle-income band (three-person household income)
+    fine: dict[str, int]  # sketch configuration of the national sketches
+    group: dict[str, int]  # sketch configuration of the cell and hukou sketches
+    block: int
+    changed: dict[str, list[str]]  # what the reform recomputes: concepts, programmes, market components
+    year: int
+    reform: str | None  # the reform's digest
 
 
 class UnknownColumn(KeyError):

@@ -144,7 +144,7 @@ class Context:
                       "in_reform": self.reform is None or p in self.reform.variables}
         return out
 
-    def _layout(self) -> dict[str, Any]:
+    def _layout(self) -> L.StateLayout:
         tables = L.Layout(systems=self.systems, programmes=self.programmes, lines=self.config.lines,
                           bands=self.config.bands, changed_market=self.changed_market,  # (for the waterfall)
                           reform=self.reform is not None)

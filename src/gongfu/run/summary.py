@@ -30,13 +30,14 @@ from typing import Any
 import numpy as np
 
 import gongfu.run.layout as L
+from gongfu.analysis.bounds import Bounds
 from gongfu.analysis.reductions import (
     bin_ranks,
     concentration_from_bins,
     theil_between_within,
     theil_finish,
 )
-from gongfu.analysis.sketch import Bounds, DistributionSketch
+from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
