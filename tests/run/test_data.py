@@ -20,7 +20,7 @@ def test_official_line_is_the_2019_line_uprated_by_the_cpi_of_the_file():
 
 
 def test_zhejiang_targets_are_those_of_calibration_yaml_as_fractions():
-    from gongfu.run.summary import ZHEJIANG_TARGETS
+    from gongfu.run.scorecard import ZHEJIANG_TARGETS
 
     assert ZHEJIANG_TARGETS == {"per_capita_disposable_income": (">=", 75_000.0),
                                 "urban_rural_income_ratio": ("<", 1.9),

@@ -4,7 +4,7 @@ import pytest
 
 from gongfu.run import layout as L
 from gongfu.run import run_state
-from gongfu.run.summary import Sums
+from gongfu.run.sums import Sums
 
 from .conftest import REFORM
 

@@ -11,8 +11,9 @@ See docs/ARCHITECTURE.md ("Run results") for the dict, run/summary.py for the ex
 
 Modules: `api` (the runner), `sources` and `backends` (where partitions come from, where they run), `reducer`
 (one partition -> its exact state), `layout` (the names of that state's columns), `binning` (per-partition
-sketch bins), `aggregate` (the mergeable state), `checkpoint`, `summary` and `compare` (results dicts from the
-state), `lines` and `data` (poverty lines and targets from gongfu/data/*.yaml), `targeting` (budget calibration).
+sketch bins), `aggregate` (the mergeable state), `checkpoint`, `sums` (exact sums of the state by group),
+`summary`, `scorecard` and `compare` (results dicts from the state), `disclosure` (small-cell suppression),
+`lines` and `data` (poverty lines and targets from gongfu/data/*.yaml), `targeting` (budget calibration).
 May import the engine, the law (rules, parameters, reforms), the population and `gongfu.analysis`; never the
 faces (cli, commands, api, report, web).
 """

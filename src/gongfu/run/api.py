@@ -23,7 +23,8 @@ from .disclosure import default_min_count, small_groups, suppress_comparison, su
 from .lines import absolute_lines, poverty_lines
 from .reducer import RunConfig
 from .sources import DEFAULT_HOUSEHOLDS, Source, code_fingerprint, resolve_source
-from .summary import Sums, summarize
+from .summary import summarize
+from .sums import Sums
 
 
 def _version() -> str:

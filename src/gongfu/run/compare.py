@@ -32,16 +32,12 @@ from gongfu.analysis.reductions import change_shares, decile_changes
 from gongfu.exact import limbs_to_float
 
 from .layout import CHANGE_STATS, GROUPINGS
-from .summary import Sums
+from .sums import Sums
+from .sums import json_float as _f
 
 SIGN = {"market": 1.0, "tax": -1.0, "contribution": -1.0, "benefit": 1.0}
 SKIP_DIFF = {"meta", "label", "source", "kind", "role", "tier", "entity", "comparison", "lorenz", "bounds",
              "scorecard_targets", "middle_income_definition", "ranked_by", "concept", "theil_excluded_share"}
-
-
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None
 
 
 def diff(base: Any, reform: Any) -> Any:

@@ -33,7 +33,7 @@ def default_min_count(source: Any) -> int:
 
 def small_groups(sums: Any, min_count: int) -> dict[str, set[str]]:
     """The keys of the groups of each grouping with fewer than `min_count` sample rows (`sums`: a
-    `run.summary.Sums` of the state)."""
+    `run.sums.Sums` of the state)."""
     out: dict[str, set[str]] = {}
     for grouping in TABLE_GROUPINGS:
         column = L.PERSON_ROWS if grouping == "hukou_type" else L.ROWS
