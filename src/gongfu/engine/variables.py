@@ -270,14 +270,21 @@ def _show(x: Any) -> str:
     return str(x)
 
 
-def _as_numbers(values: Any) -> np.ndarray:
+def _as_numbers(values: Any) -> np.ndarray | None:
+    """A flat numeric array (Python ints beyond int64 as floats, ±inf when beyond a float); None for text."""
     array = np.asarray(values)
-    if array.dtype == object or array.dtype.kind in "US":
-        try:  # Python ints too big for int64, numeric strings (never parsed here: refused below)
-            array = np.asarray([float(v) if not isinstance(v, bool | str | bytes) else np.nan
-                                for v in array.ravel()], dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):
-            array = np.full(array.size, np.nan)
+    if array.dtype.kind in "USV":
+        return None
+    if array.dtype == object:
+        out = np.empty(array.size, dtype=np.float64)
+        for i, v in enumerate(array.ravel()):
+            if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+                return None
+            try:
+                out[i] = float(v)
+            except OverflowError:
+                out[i] = np.inf if v > 0 else -np.inf
+        return out
     return array.ravel()
 
 
@@ -293,6 +300,8 @@ def check_values(var: Variable, values: Any, where: str, rows: str = "rows", fir
     a CSV); `error` is the exception raised (an `InputError` unless the reader has its own).
     """
     a = _as_numbers(values)
+    if a is None:
+        raise error(f"{where}: expected numbers, got text or other values")
     if a.size == 0:
         return
     if a.dtype.kind == "b":
@@ -300,32 +309,36 @@ def check_values(var: Variable, values: Any, where: str, rows: str = "rows", fir
     if a.dtype.kind not in "iuf":
         raise error(f"{where}: expected numbers, got values of type {a.dtype}")
     bad, problem = None, ""
-    if a.dtype.kind == "f":
-        finite = np.isfinite(a)
-        if not finite.all():
-            bad, problem = ~finite, "is not a finite number"
-        elif var.dtype != "float":
-            whole = a == np.floor(a)
-            if not whole.all():
-                bad, problem = ~whole, "is not a whole number"
+    low, high = a.min(), a.max()  # one pass each; NaN propagates, so finite extremes mean finite values
+    if a.dtype.kind == "f" and not (np.isfinite(low) and np.isfinite(high)):
+        bad, problem = ~np.isfinite(a), "is not a finite number"
+    elif a.dtype.kind == "f" and var.dtype != "float":
+        whole = a == np.floor(a)
+        if not whole.all():
+            bad, problem = ~whole, "is not a whole number"
     if bad is None:
         codes = members(var)
         if codes is not None:
             keys = np.fromiter(codes, dtype=np.int64)
             lo, hi = int(keys.min()), int(keys.max())
-            if a.min() < lo or a.max() > hi:
+            if low < lo or high > hi:
                 bad = ~np.isin(a, keys)
             elif len(keys) <= hi - lo:  # codes with gaps (provinces): a table look-up, as fast as a comparison
                 table = np.zeros(hi - lo + 1, dtype=np.bool_)
                 table[keys - lo] = True
-                bad = ~table[(a - lo).astype(np.intp)]
+                if a.dtype.itemsize == 1 and a.dtype.kind in "iu":  # int8 codes: index by the byte itself
+                    table = np.roll(np.pad(table, (0, 256 - table.size)), lo)
+                    ok = table[a.view(np.uint8)]
+                else:
+                    ok = table[(a - lo).astype(np.intp)]
+                if not ok.all():
+                    bad = ~ok
             if bad is not None and bad.any():
                 problem = f"is not {allowed(var)}" if var.dtype == "bool" or var.unit == "GB/T 2260" \
                     else f"is not a valid code: {allowed(var)}"
         else:
             lo, excluded, hi = bounds(var)
-            low = a.min() <= lo if excluded else a.min() < lo
-            if low or a.max() > hi:
+            if (low <= lo if excluded else low < lo) or high > hi:
                 bad = ((a <= lo) if excluded else (a < lo)) | (a > hi)
                 problem = f"is outside the allowed range {allowed(var)}"
                 if lo == 0 and not excluded and a[np.argmax(bad)] < 0:
