@@ -48,7 +48,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, f"a {type(key).__name__} cannot be a key (write the key as text)", key_node.start_mark
+                None, None, f"a {'mapping' if isinstance(key, dict) else type(key).__name__} cannot be a key "
+                "(write the key as text)", key_node.start_mark
             ) from None
         if key in mapping:
             raise yaml.constructor.ConstructorError(
