@@ -6,7 +6,6 @@ Every user error ends with a one-line message naming the problem and where it is
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -62,7 +61,7 @@ def calc(
     lang: Lang = "en",
 ) -> None:
     """Compute taxes, contributions and benefits of one household, and explain any figure."""
-    from .calculator import render_table, render_trace, results
+    from .calculator import render_table, render_trace, results, to_json
     from .household import read_household
 
     if lang not in ("en", "zh"):
@@ -74,12 +73,12 @@ def calc(
         system.variable(explain)
         node = sim.trace(explain, depth=depth)
         if as_json:
-            print(json.dumps(node.to_dict(), ensure_ascii=False, indent=2, default=str))
+            print(to_json(node.to_dict()))
         else:
             console.print(render_trace(node, lang))
         return
     if as_json:
-        print(json.dumps(results(sim, hh.names), ensure_ascii=False, indent=2))
+        print(to_json(results(sim, hh.names)))
         return
     render_table(sim, hh, console, lang)
 

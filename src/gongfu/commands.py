@@ -17,6 +17,7 @@ from rich.table import Table
 
 from .cli import Lang, app, console, err, friendly
 from .engine import GongfuError
+from .progress import progress_bar
 from .report import labels as L
 
 # ---------------------------------------------------------------------------------------------- the runner
@@ -35,12 +36,12 @@ def resolve_reform(spec: str | None) -> str | None:
 
 def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
                     year: int = 2025, workers: int | None = None, dask: str | None = None,
-                    checkpoint: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
+                    checkpoint: str | Path | None = None, on_progress: Any = None) -> dict[str, Any]:
     """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults)."""
     given = {"population": str(population) if population is not None else None, "households": households,
              "seed": seed, "workers": workers, "dask": dask,
              "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
-    return {"year": year, "progress": progress} | {k: v for k, v in given.items() if v is not None}
+    return {"year": year, "on_progress": on_progress} | {k: v for k, v in given.items() if v is not None}
 
 
 @contextlib.contextmanager
@@ -265,7 +266,8 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     _check_lang(lang)
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = resolve_reform(reform)
-    results = run_simulation(spec, progress=err.is_terminal, **options)
+    with progress_bar("gongfu run", "partitions", err) as on_progress:
+        results = run_simulation(spec, on_progress=on_progress, **options)
     if report is not None:
         from .report import write_report
 
@@ -294,7 +296,8 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base, new = resolve_reform(baseline), resolve_reform(reform)
     if new is None:
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
-    result = run_comparison(base, new, progress=err.is_terminal, **options)
+    with progress_bar("gongfu run", "partitions", err) as on_progress:
+        result = run_comparison(base, new, on_progress=on_progress, **options)
     if report is not None:
         from .report import write_report
 
