@@ -116,17 +116,28 @@ def _check(lang: str, year: int, households: int | None, population: Path | None
 
 def run_results(year: int, households: int | None = None, population: Path | None = None, seed: int | None = None,
                 workers: int | None = None, progress: bool = False) -> dict[str, Any]:
-    """The baseline run-results dict of `gongfu.run.simulate` (runner errors a user causes -> GongfuError)."""
+    """The baseline run-results dict of `gongfu.run.simulate` (runner errors a user causes -> GongfuError);
+    `progress`: a bar on stderr when it is a terminal (gongfu.progress)."""
+    import contextlib
+
     from . import run
     from .population.io import PopulationFileError
 
-    kwargs: dict[str, Any] = {"year": year, "progress": progress}
+    kwargs: dict[str, Any] = {"year": year}
     for k, v in (("households", households), ("seed", seed), ("workers", workers),
                  ("population", str(population) if population is not None else None)):
         if v is not None:
             kwargs[k] = v
     try:
-        return run.simulate(**kwargs)
+        from .progress import progress_bar
+    except ImportError:  # pragma: no cover - older trees: the runner draws its own bar
+        progress_bar = None
+    bar = progress_bar("gongfu validate", "partitions") if progress and progress_bar else contextlib.nullcontext()
+    try:
+        with bar as on_progress:
+            if on_progress is not None:
+                kwargs["on_progress"] = on_progress
+            return run.simulate(**kwargs)
     except PopulationFileError as exc:
         raise GongfuError(f"--population: {exc}") from None
 
