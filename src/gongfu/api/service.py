@@ -9,110 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import math
 import threading
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..engine import GongfuError, TaxBenefitSystem, load_system
-from ..engine.errors import ReformError
+from .. import workflow
+from ..engine import GongfuError, load_system
 from ..engine.geography import PROVINCES
 from ..engine.parameters import Scale, Table
 
-
-class FieldError(GongfuError):
-    """A user error about one field of the request (`loc` as in FastAPI's validation errors)."""
-
-    def __init__(self, loc: tuple[Any, ...], message: str):
-        super().__init__(message.removeprefix("body: "))
-        self.loc = loc
-
-
-def _prefixed(field: str, exc: Exception) -> str:
-    text = str(exc)
-    return text if text.startswith(f"{field}:") or text.startswith(f"{field}.") else f"{field}: {text}"
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-# ---------------------------------------------------------------------------------------------- reforms
-def reform_of(spec: str | dict | None, field: str = "reform", validate: bool = True):
-    """A Reform from a scenario key or a reform mapping (never a file path: the server's files are not exposed),
-    validated against the shipped system so that a wrong path or value is a 422 naming the field."""
-    from ..reforms import load_scenario, parse_reform, scenario_keys
-
-    if spec is None or spec == "baseline":
-        return None
-    try:
-        if isinstance(spec, str):
-            if spec not in scenario_keys():
-                raise ReformError(f"unknown scenario {spec!r}; scenarios: {', '.join(scenario_keys())}")
-            return load_scenario(spec, validate=validate)
-        reform = parse_reform(spec, source=field)
-        if validate:
-            reform.apply(load_system())
-        return reform
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-def system_for(spec: str | dict | None, field: str = "reform") -> tuple[TaxBenefitSystem, str | None]:
-    """The system with the reform applied (scenarios cached) and the reform's key or name."""
-    if isinstance(spec, str) and spec != "baseline":
-        return _scenario_system(spec, field)
-    reform = reform_of(spec, field, validate=False)
-    if reform is None:
-        return load_system(), None
-    try:
-        return reform.apply(load_system()), reform.slug
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-@functools.lru_cache(maxsize=32)
-def _scenario_system(key: str, field: str) -> tuple[TaxBenefitSystem, str]:
-    reform = reform_of(key, field, validate=False)
-    try:
-        return reform.apply(load_system()), key
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-# ---------------------------------------------------------------------------------------------- years
-@functools.cache
-def law_coverage() -> tuple[int, str]:
-    """First year in which every parameter of the law has a value on 1 January, and the parameter that starts
-    last (a simulation of an earlier year would read missing values)."""
-    latest, path = dt.date(1900, 1, 1), ""
-    for p, leaf in load_system().parameters.leaves().items():
-        if leaf.values and leaf.values[0][0] > latest:
-            latest, path = leaf.values[0][0], p
-    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
-    return first, path
-
-
-def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year") -> None:
-    first, path = law_coverage()
-    if year < first:
-        raise FieldError(loc, f"{name}: the law in gongfu covers {first} onwards ({path} has no value before "
-                              f"{first}); got {year}")
+# FieldError, jsonable and the year checks live in gongfu.workflow (shared with the CLI); re-exported for app.py
+from ..workflow import FieldError, check_year, jsonable, law_coverage  # noqa: F401
 
 
 # ---------------------------------------------------------------------------------------------- household
@@ -134,18 +41,15 @@ def _loc(message: str) -> tuple[Any, ...]:
 def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
     """Every variable of one household (or the explanation of one variable)."""
     from ..calculator import results
-    from ..household import parse_household
 
-    spec = body.pop("reform", None)
-    if isinstance(body.get("year"), int):
-        check_year(body["year"])
-    system, reform_key = system_for(spec)
     data = {k: v for k, v in body.items() if v is not None}
-    try:
-        hh = parse_household(data, system, source="body")
+    try:  # the reform (a scenario key or a reform object: no file is read) and the year first, then the household
+        done = workflow.calculate_household(data, source="body", files=False)
+    except FieldError:
+        raise
     except GongfuError as exc:
         raise FieldError(_loc(str(exc)), str(exc)) from None
-    sim = hh.simulate(system)
+    system, hh, sim, reform_key = done.system, done.household, done.simulation, done.reform_key
     if explain:
         if explain not in system.variables:
             try:
@@ -281,30 +185,20 @@ def _remember(key: str, make) -> dict[str, Any]:
         return _RUNS[key]
 
 
-def _runnable(spec: str | dict | None, field: str) -> Any:
-    """What the runner takes: None, a scenario key (checked), or a validated Reform built from a mapping."""
-    reform = reform_of(spec, field)  # checked first: a bad reform is a 422, not a failed run
-    return spec if isinstance(spec, str) and reform is not None else reform
-
-
 def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
     """One bounded run on a generated sample."""
-    from ..commands import run_simulation
-
     check_year(year)
-    spec = _runnable(reform, "reform")
+    spec = workflow.resolve(reform, "reform")  # a validated Reform: a bad reform is a 422, not a failed run
     return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_simulation(spec, households=households, seed=seed, year=year))
+                     lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 
 
 def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
     """Baseline (or a first reform) against a reform, on the same generated sample."""
-    from ..commands import run_comparison
-
     check_year(year)
-    base = _runnable(baseline, "baseline")
-    new = _runnable(reform, "reform")
+    base = workflow.resolve(baseline, "baseline")
+    new = workflow.resolve(reform, "reform")
     if new is None:
         raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
     return _remember(json.dumps(["compare", baseline, reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_comparison(base, new, households=households, seed=seed, year=year))
+                     lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
