@@ -1,8 +1,9 @@
 """What a face asks of gongfu: resolve a reform, check the year, calculate one household, run a simulation or a
 comparison — with every user error as one `GongfuError` naming the field — and make results JSON-safe.
 
-The faces only parse and print: the CLI (`cli.py`, `commands.py`) and the HTTP API (`api/`) import this module;
-it imports the law, the reforms and the runner, never a face (tests/test_import_graph.py). Tax-Calculator's
+The faces only parse and print: the CLI (`cli.py`, `commands.py`) and the HTTP API (`api/`) import this module.
+May import: the engine, the household reader, gongfu.reforms, gongfu.run and gongfu.population; never a face
+(cli, commands, api, report) — tests/test_import_graph.py. Tax-Calculator's
 `cli/tc.py` handing everything to one IO class is the model.
 
 Reforms are resolved once, here, by the one resolver (`gongfu.reforms.resolve_reform`); the runner receives the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import inspect
 import math
 import threading
 from collections import OrderedDict
@@ -191,12 +193,18 @@ def calculate_household(data: Any, source: str = "body", reform: Any = None, *, 
 # ---------------------------------------------------------------------------------------------- runs
 def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
                     year: int = 2025, workers: int | None = None, dask: str | None = None,
-                    checkpoint: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults)."""
+                    checkpoint: str | Path | None = None, **runner: Any) -> dict[str, Any]:
+    """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults; `runner`: passed
+    as they are, e.g. the progress option the face draws)."""
     given = {"population": str(population) if population is not None else None, "households": households,
              "seed": seed, "workers": workers, "dask": dask,
              "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
-    return {"year": year, "progress": progress} | {k: v for k, v in given.items() if v is not None}
+    options = {"year": year} | {k: v for k, v in given.items() if v is not None} | runner
+    from . import run
+
+    if "progress" not in options and "progress" in inspect.signature(run.simulate).parameters:
+        options["progress"] = False  # a face that wants a bar asks for it; the HTTP server draws none
+    return options
 
 
 @contextlib.contextmanager
