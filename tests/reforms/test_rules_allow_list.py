@@ -49,6 +49,16 @@ def guarded(tmp_path, monkeypatch):
     assert not foreign, foreign
 
 
+@pytest.fixture
+def no_runs(monkeypatch):
+    """A refused reform never reaches the runner."""
+    def never(*args, **kwargs):
+        raise AssertionError("the runner must not be called")
+
+    monkeypatch.setattr("gongfu.workflow.run_simulation", never)
+    monkeypatch.setattr("gongfu.workflow.run_comparison", never)
+
+
 def _reform(rule) -> dict:
     return {"name": "x", "from": 2025, "parameters": {"tax.iit.basic_deduction": 61000}, "rules": [rule]}
 
@@ -100,12 +110,7 @@ FAMILY = "household: {province: zhejiang, area: urban}\npersons:\n  - {name: a, 
 
 
 @pytest.mark.parametrize("rule", ["this", "venv.__main__", "os", "gongfu.cli", SENTINEL])
-def test_cli_refuses_unshipped_rules_without_importing(guarded, tmp_path, monkeypatch, rule):
-    def never(*args, **kwargs):
-        raise AssertionError("the runner must not be called")
-
-    monkeypatch.setattr("gongfu.workflow.run_simulation", never)
-    monkeypatch.setattr("gongfu.workflow.run_comparison", never)
+def test_cli_refuses_unshipped_rules_without_importing(guarded, no_runs, tmp_path, rule):
     reform = tmp_path / "r.yaml"
     reform.write_text(json.dumps(_reform(rule)))
     household = tmp_path / "hh.yaml"
@@ -160,12 +165,7 @@ def client():
 
 
 @pytest.mark.parametrize("rule", ["this", "venv.__main__", "os", "gongfu.cli", SENTINEL])
-def test_http_refuses_unshipped_rules_without_importing(guarded, client, monkeypatch, rule):
-    def never(*args, **kwargs):
-        raise AssertionError("the runner must not be called")
-
-    monkeypatch.setattr("gongfu.workflow.run_simulation", never)
-    monkeypatch.setattr("gongfu.workflow.run_comparison", never)
+def test_http_refuses_unshipped_rules_without_importing(guarded, no_runs, client, rule):
     household = {"household": {"province": "zhejiang"}, "persons": [{"age": 40, "wage_income": 500000}]}
     reform = _reform(rule)
     for route, body, field in (("/calc", {**household, "reform": reform}, "reform"),
