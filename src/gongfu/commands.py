@@ -99,9 +99,7 @@ def calc(
     if as_json:
         print(json.dumps(results(sim, hh.names), ensure_ascii=False, indent=2))
         return
-    import dataclasses
-
-    render_table(sim, dataclasses.replace(hh, names=[escape(n) for n in hh.names]), console, lang)
+    render_table(sim, hh, console, lang)
 
 
 def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="Only this role.")] = None) -> None:

@@ -267,3 +267,20 @@ def test_calc_reform_takes_a_scenario_name_and_not_a_file_of_that_name(tmp_path,
     impostor = json.loads(r.stdout)["persons"][0]["individual_income_tax"]
     assert top > impostor > base  # 50% top rate vs. no basic deduction (60,000 × 45% = 27,000 more)
     assert impostor == pytest.approx(base + 27000, abs=0.01)
+
+
+def test_explain_prints_labels_from_a_users_reform_as_text(tmp_path):
+    """A new parameter's label comes from the user's reform file; the shipped structural rule reads it, so the
+    explanation tree shows it (it crashed the tree with a rich MarkupError)."""
+    hh = tmp_path / "hh.yaml"
+    hh.write_text("household: {province: zhejiang, area: urban}\n"
+                  "persons:\n  - {name: '[/i]', age: 30, wage_income: 20000, employment_status: employee}\n")
+    reform = tmp_path / "r.yaml"
+    reform.write_text("name: '[/bold]'\nfrom: 2025-01-01\nrules: [provincial_low_wage_uplift]\nnew_parameters:\n"
+                      "  minimum_wage.low_wage_uplift_rate_by_province:\n    type: table\n    index: [province]\n"
+                      "    label: {en: '[/bold] uplift [red]'}\n    unit: rate\n"
+                      "    reference: {title: '[/x] test', year: 2025}\n"
+                      "    values: {2025-01-01: {_default: 0, zhejiang: 0.1}}\n")
+    r = runner.invoke(app, ["calc", str(hh), "--reform", str(reform), "--explain", "minimum_wage_adjustment"])
+    assert r.exit_code == 0, r.output
+    assert "[/bold] uplift [red]" in r.stdout
