@@ -134,4 +134,10 @@ def test_cli_and_http_take_the_scenario_not_the_file(impostor_cwd, monkeypatch):
     assert calls[0][1].sha256 == _scenario_sha()
     r = client.post("/compare", json={"reform": str(impostor_cwd / "mine.yaml"), "households": 100})
     assert r.status_code == 422 and "unknown scenario" in r.text and len(calls) == 1
+    household = {"household": {"province": "zhejiang"}, "persons": [{"age": 40, "wage_income": 500000}]}
+    for spec in (str(impostor_cwd / "mine.yaml"), "./mine", "mine"):
+        r = client.post("/calc", json={**household, "reform": spec})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reform"], r.text
+    r = client.post("/calc", json={**household, "reform": SCENARIO})
+    assert r.status_code == 200 and r.json()["reform"] == SCENARIO
     service._RUNS.clear()
