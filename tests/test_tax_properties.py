@@ -40,12 +40,31 @@ person_st = st.fixed_dictionaries({
     "iit_continuing_education_months": st.integers(0, 12),
 })
 population_st = st.lists(person_st, min_size=1, max_size=30)
+
+
+def _with_whole_base(person: dict, extra: dict, bonus_share: float) -> dict:
+    """A person with the rest of the IIT base (issue 11 §1); the annual bonus is a share of wages."""
+    return {**person, **extra, "annual_bonus": bonus_share * person["wage_income"]}
+
+
+rich_person_st = st.builds(_with_whole_base, person_st, st.fixed_dictionaries({
+    "housing_fund_member": st.booleans(),
+    "labour_remuneration": st.sampled_from([0.0, 5_000.0, 80_000.0, 600_000.0]),
+    "author_remuneration": st.floats(0, 300_000, allow_nan=False),
+    "royalty_income": st.floats(0, 300_000, allow_nan=False),
+    "individual_pension_contribution": st.floats(0, 20_000, allow_nan=False),
+    "enterprise_annuity_contribution": st.floats(0, 50_000, allow_nan=False),
+    "taxable_interest_income": st.floats(0, 100_000, allow_nan=False),
+    "property_transfer_gain": st.floats(0, 2_000_000, allow_nan=False),
+    "incidental_income": st.floats(0, 100_000, allow_nan=False),
+}), st.sampled_from([0.0, 0.1, 0.3, 1.0]))
+rich_population_st = st.lists(rich_person_st, min_size=1, max_size=30)
 years_st = st.sampled_from([2024, 2025])
 
 HOUSEHOLD_KEYS = ("province", "area", "tenure", "has_mortgage")
 DTYPES = {"province": np.int8, "area": np.int8, "tenure": np.int8, "age": np.int16, "sex": np.int8,
           "employment_status": np.int8, "pension_scheme": np.int8, "has_mortgage": np.bool_,
-          "iit_continuing_education_months": np.int32}
+          "iit_continuing_education_months": np.int32, "housing_fund_member": np.bool_}
 
 
 def _simulate(people: list[dict], year: int, system=None, **overrides):
@@ -67,7 +86,8 @@ def test_tax_and_contributions_are_never_negative(people, year):
     for name in ("individual_income_tax", "iit_comprehensive", "iit_business", "iit_property",
                  "social_insurance_contributions", "iit_comprehensive_taxable_income", "iit_business_taxable_income"):
         assert np.all(sim.calc(name) >= 0.0), name
-    total = sim.calc("iit_comprehensive") + sim.calc("iit_business") + sim.calc("iit_property")
+    total = (sim.calc("iit_comprehensive") + sim.calc("iit_business") + sim.calc("iit_property")
+             + sim.calc("iit_annual_bonus") + sim.calc("iit_incidental"))
     np.testing.assert_allclose(sim.calc("individual_income_tax"), total)
 
 
@@ -206,3 +226,63 @@ def test_resident_pension_is_at_least_the_national_minimum_for_every_eligible_pe
     assert np.all(pension[~eligible] == 0.0)
     # nobody draws both pensions
     assert not np.any((pension > 0) & (sim.calc("employee_pension") > 0))
+
+
+# ---------------------------------------------------------------- the whole IIT base (issue 11 §1)
+def _bonus_choice(choice: int):
+    from gongfu.reforms.loader import parse_reform
+
+    reform = {"name": f"bonus_{choice}", "from": dt.date(2024, 1, 1),
+              "parameters": {"tax.iit.annual_bonus.choice": choice}}
+    return parse_reform(reform, "<test>").apply(load_system())
+
+
+@settings(max_examples=30, deadline=None)
+@given(rich_population_st, years_st)
+def test_whole_base_taxes_are_never_negative_and_the_housing_fund_within_its_limits(people, year):
+    sim = _simulate(people, year)
+    for name in ("individual_income_tax", "iit_annual_bonus", "iit_property", "iit_incidental",
+                 "housing_fund_employee_contribution", "housing_fund_taxable_excess",
+                 "iit_individual_pension_deduction", "iit_enterprise_annuity_deduction"):
+        assert np.all(sim.calc(name) >= 0.0), name
+    deductible, paid = sim.calc("housing_fund_iit_deductible"), sim.calc("housing_fund_employee_contribution")
+    assert np.all(deductible <= paid + EPS)
+    cap = 0.12 * 3.0 * sim.calc("social_insurance_average_wage")  # 财税〔2006〕10号: 12% of at most 3 × average
+    assert np.all(deductible <= cap + EPS)
+    member = sim.calc("housing_fund_member") & (sim.calc("gross_wages") > 0)
+    assert np.all((paid > 0) == member)
+    assert np.all(sim.calc("iit_individual_pension_deduction") <= 12_000 + EPS)  # 公告2022年第34号
+    assert np.all(sim.calc("iit_enterprise_annuity_deduction")
+                  <= 0.04 * 3.0 * sim.calc("social_insurance_average_wage") + EPS)  # 财税〔2013〕103号
+
+
+@settings(max_examples=25, deadline=None)
+@given(rich_population_st, years_st)
+def test_the_default_bonus_choice_is_the_lower_tax(people, year):
+    """With choice 0 the tax is the lower of 'always separate' and 'always combined' (the taxpayer's choice)."""
+    best = _simulate(people, year).calc("individual_income_tax")
+    separate = _simulate(people, year, system=_bonus_choice(1)).calc("individual_income_tax")
+    combined = _simulate(people, year, system=_bonus_choice(2)).calc("individual_income_tax")
+    np.testing.assert_allclose(best, np.minimum(separate, combined), atol=EPS)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rich_population_st, years_st)
+def test_paying_part_of_wages_as_annual_bonus_never_raises_tax(people, year):
+    """Same wages, part of them paid as the annual bonus: the tax never rises (combining stays possible)."""
+    with_bonus = _simulate(people, year)
+    without = _simulate(people, year, annual_bonus=np.zeros(len(people)))
+    assert np.all(with_bonus.calc("individual_income_tax") <= without.calc("individual_income_tax") + EPS)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rich_population_st, years_st, st.floats(1.0, 300_000, allow_nan=False))
+def test_more_labour_remuneration_never_lowers_tax_and_costs_at_most_36_percent(people, year, extra):
+    """More labour remuneration never lowers the tax; without business income (whose deductions move to
+    comprehensive income at its first yuan, 实施条例 第十五条) a yuan costs at most 45% × 80% = 0.36 yuan."""
+    base = _simulate(people, year)
+    more = _simulate(people, year, labour_remuneration=base.calc("labour_remuneration") + extra)
+    delta = more.calc("individual_income_tax") - base.calc("individual_income_tax")
+    assert np.all(delta >= -EPS)
+    no_business = base.calc("iit_business_income") <= 0.0
+    assert np.all(delta[no_business] <= MAX_RATE * 0.8 * extra + EPS)

@@ -107,7 +107,10 @@ def parse_household(data: Any, system: TaxBenefitSystem, source: str = "<househo
         for i, v in given.items():
             values[i], mask[i] = v, False
         person_values[key] = np.ma.MaskedArray(values, mask=mask) if mask.any() else values
-    return HouseholdInput(year=year, households=hh_values, persons=person_values, names=names, source=source)
+    parsed = HouseholdInput(year=year, households=hh_values, persons=person_values, names=names, source=source)
+    from .rules.secondary.tax.iit import check_household_inputs  # legal limits of the income-tax choices
+    check_household_inputs(parsed, system, household, persons)
+    return parsed
 
 
 def _at(source: str, mapping: Any, key: str) -> str:

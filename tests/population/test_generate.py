@@ -108,7 +108,7 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     """household_weights takes each area as a slice when the urban households come first (as generated); the
     weights must be those of the boolean selection, bit for bit, and a shuffled order must give the same
     weight per household."""
-    from gongfu.population.synth import household_weights, raking_age_effects
+    from gongfu.population.synth import _rngs, household_shock, household_weights, raking_age_effects
 
     spec = plan_partitions(20_000, 5)[9]
     pidx = int(np.flatnonzero(CODES == spec.province)[0])
@@ -116,11 +116,15 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     hh = np.searchsorted(h["household_id"], p["household_id"])
     size = np.bincount(hh, minlength=len(h["area"])).astype(np.int8)
     area, persons = h["area"], (spec.persons_rural, spec.persons_urban)
-    assert np.array_equal(household_weights(model(), pidx, area, size, hh, p["age"], persons), h["weight"])
+    # the design factors of the strata: the income stage draws the persons' normals, then the household shock
+    d = _rngs(spec.seed, spec.partition_id)["income"]
+    d.normal(len(p["age"]))
+    design = household_shock(d, model(), len(area))[1]
+    assert np.array_equal(household_weights(model(), pidx, area, size, hh, p["age"], persons, design), h["weight"])
     # the boolean-selection formulation, written out
     household, per_age, per_area = raking_age_effects(model(), pidx)
     eta = household + per_area[area] * size + np.bincount(hh, weights=per_age[p["age"]], minlength=len(area))
-    g = np.exp(eta - eta.max(initial=0.0))
+    g = np.exp(eta - eta.max(initial=0.0)) * design
     ref = np.zeros(len(area))
     for a in (0, 1):
         sel = area == a
@@ -131,6 +135,6 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     w = household_weights(model(), pidx, h["area"][order], size[order], rank[hh], p["age"],
-                          (spec.persons_rural, spec.persons_urban))
+                          (spec.persons_rural, spec.persons_urban), design[order])
     assert not h["area"][order][: int(h["area"].sum())].all()
     assert np.allclose(w[rank], h["weight"], rtol=1e-12, atol=0)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gongfu.engine.geography import PROVINCES
-from gongfu.population.tables import load_targets
+from gongfu.population.tables import load_generator, load_targets
 
 SHARED = next((p / "shared" / "data" / "china" for p in Path(__file__).resolve().parents
                if (p / "shared" / "data" / "china" / "calibration.yaml").is_file()), None)
@@ -36,9 +36,38 @@ def test_national_figures_equal_shared():
     assert t["migrant_workers"]["value"] == c["hukou_and_migration"]["migrant_workers_农民工"]["2024"]["total"]["value"] * 1e4
     assert t["disabled_severe"]["value"] == c["disability"]["population"]["severe"]["value"] * 1e4
     assert t["tekun_recipients"]["value"] == c["social_assistance"]["tekun_特困人员"]["recipients"][0]["value"] * 1e4
-    q = c["income"]["quintiles_national_per_capita_disposable_income"]["2023"]
-    assert load_targets()["quintile_means_2023"]["values"] == [q[k] for k in ("low", "lower_middle", "middle",
-                                                                                 "upper_middle", "high")]
+
+
+
+def test_distribution_figures_equal_shared():
+    """Quintiles 2024 (national, urban, rural), income composition by area 2024, housing-fund contributors and the
+    STA facts are copied from distribution.yaml; the survey-coverage figures of generator.yaml too."""
+    d = yaml.safe_load((SHARED / "distribution.yaml").read_text(encoding="utf-8"))
+    c, _ = _shared()
+    t = load_targets()
+    keys = ("low", "lower_middle", "middle", "upper_middle", "high")
+    dist = d["income_distribution"]
+    for area in ("national", "urban", "rural"):
+        assert t["quintiles_2024"][area] == [dist[f"quintiles_{area}"]["values"]["2024"][k] for k in keys]
+    inc = c["income"]["per_capita_disposable_income"]["2024"]
+    assert t["quintiles_2024"]["area_means"] == {"urban": inc["urban"]["value"], "rural": inc["rural"]["value"]}
+    comp = dist["composition_by_area_2024"]
+    names = {"wages": "wages", "business": "net_business", "property": "net_property", "net_transfers": "net_transfers"}
+    for area in ("urban", "rural"):
+        assert t["composition_by_area_2024"][area] == {k: comp[area][v] for k, v in names.items()}
+    hpf = d["housing_provident_fund"]["annual"]["2023"]["contributors"]
+    assert t["housing_fund_contributors"]["value"] == hpf["value"] * 1e4
+    sta = d["iit"]["sat_settlement_distribution_2023"]
+    ts = t["sta_comprehensive_income"]
+    assert sta["share_of_iit_paid_by_income_above_1m"]["value"] == ">50%"
+    assert ts["share_of_tax_paid_by_income_above_1m"]["lower"] == 0.50
+    assert sta["share_of_payers_only_at_3pct_rate"]["value"] == ">60%" and ts["share_of_payers_only_at_3pct"]["lower"] == 0.60
+    assert sta["share_of_taxpayers_with_annual_income_above_1m"]["value"] == "about 1%"
+    assert ts["share_of_payers_income_above_1m"]["lower"] < 0.01 < ts["share_of_payers_income_above_1m"]["upper"]
+    wy = d["top_income_shares_and_tail"]["wan_yu_2023_chip_corrected"]
+    g = load_generator()["survey_coverage"]
+    assert g["missing_population_share"] * 100 == pytest.approx(wy["missing_population_2018"]["value"])
+    assert g["missing_income_share"] * 100 == pytest.approx(wy["missing_income_2018"]["value"])
 
 
 def test_province_table_equals_shared():

@@ -11,6 +11,12 @@ so about 6% for 160 such targets together; with the former 3 SE and 10 groups it
 91% together, and random seeds of a 100k build failed on small provinces. At full scale the SE vanishes and
 only the model tolerance is left.
 
+Two concepts (docs/population.md, "Two concepts"). The NBS figures are survey figures, and the survey misses the
+top: they are measured on the population's *survey frame*, the households below the top
+``generator.yaml survey_coverage.missing_population_share`` of persons ranked by per-capita disposable income
+(Wan and Yu 2023: 0.68%). The State Taxation Administration facts are tax records of individual comprehensive
+income: they are measured on the whole population, as bounds (``sta_comprehensive_income``).
+
 Income statistics follow the NBS definitions: the mean is over persons (total income / total persons); the
 median is the per-capita income of the middle *household* when households are ranked by per-capita income, and
 the five equal groups (quintiles) hold equal numbers of *households*, each group's mean being its total income
@@ -28,10 +34,16 @@ import numpy as np
 
 from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme, Role
 from gongfu.engine.geography import CODE_TO_INDEX, PROVINCES
-from gongfu.population.tables import inflow_targets, load_targets, province_inputs
+from gongfu.population.tables import inflow_targets, load_generator, load_targets, province_inputs
 
 ENGINE_VARIABLES = ("per_capita_disposable_income", "dibao", "tekun_recipient", "total_benefits", "total_taxes",
-                    "total_contributions", "employee_pension")
+                    "total_contributions", "employee_pension", "iit_comprehensive",
+                    "iit_comprehensive_taxable_income", "gross_wages")
+#: engine variables added to comprehensive income when the law defines them (issue 11 §1)
+OPTIONAL_ENGINE_VARIABLES = ("labour_remuneration",)
+QUINTILE_LABELS = ("low", "lower_middle", "middle", "upper_middle", "high")
+MILLION = 1_000_000.0
+BRACKET_3PCT = 36_000.0  # upper bound of the 3% bracket of the comprehensive schedule (个人所得税法 附表一)
 SE_FACTOR = 4.0  # sampling allowance in standard errors (module docstring)
 GROUPS = 30  # random groups for the standard errors
 FIT_YEAR = 2024  # the year of the income targets: the law in force on 2024-01-01 is applied when fitting
@@ -46,6 +58,8 @@ class Row:
     se: float = 0.0
     unit: str = ""
     group: str = "national"
+    lower: float | None = None  # one-sided bounds (STA facts): ok when lower - 4 SE <= achieved <= upper + 4 SE
+    upper: float | None = None
 
     @property
     def rel_error(self) -> float:
@@ -63,6 +77,11 @@ class Row:
             return "n/a"
         if self.tol is None:
             return "info"
+        if self.lower is not None or self.upper is not None:
+            allow = SE_FACTOR * self.se + self.tol  # tol: absolute model tolerance of a bound
+            ok = ((self.lower is None or self.achieved >= self.lower - allow)
+                  and (self.upper is None or self.achieved <= self.upper + allow))
+            return "ok" if ok else "MISS"
         return "ok" if abs(self.rel_error) <= self.effective_tol else "MISS"
 
 
@@ -73,7 +92,8 @@ def engine_outputs(households: dict[str, np.ndarray], persons: dict[str, np.ndar
 
     system = system or load_system()
     sim = system.simulation(households=households, persons=persons, year=year)
-    return {v: sim.calc(v) for v in ENGINE_VARIABLES}
+    names = [v for v in ENGINE_VARIABLES + OPTIONAL_ENGINE_VARIABLES if v in system.variables]
+    return {v: sim.calc(v) for v in names}
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, q: np.ndarray | float) -> np.ndarray:
@@ -126,11 +146,7 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
                                         & (st == EmploymentStatus.retired)].sum(),
         "resident_pension_members": wp[scheme == PensionScheme.resident].sum(),
         "resident_pension_recipients": wp[(scheme == PensionScheme.resident) & (age >= 60)].sum(),
-        "wages_per_capita": (wp * p["wage_income"]).sum() / persons,
-        "business_per_capita": (wp * (p["self_employment_income"] + p["agricultural_income"])).sum() / persons,
-        "property_per_capita": (wp * (p["interest_income"] + p["dividend_income"] + p["rental_income"])).sum()
-        / persons,
-    }
+    }  # the NBS income components are measured with the engine, on the survey frame (below)
     earn = p["wage_income"] + p["self_employment_income"]
     mw = worker & (earn > 0)
     s["migrant_worker_wage"] = (wp[mw] * earn[mw]).sum() / max(wp[mw].sum(), 1e-300)
@@ -142,35 +158,46 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
     s["province_age_65_share"] = np.bincount(pip, weights=wp * (age >= 65), minlength=31) / np.maximum(pop_p, 1e-300)
     s["province_inflow"] = np.bincount(pip, weights=wp * cross, minlength=31)
     s["henan_outflow"] = wp[cross & (p["hukou_province"] == 41)].sum()
+    if "housing_fund_member" in p:
+        s["housing_fund_contributors"] = wp[np.asarray(p["housing_fund_member"], dtype=bool)].sum()
     if eng is not None:
         pc = np.asarray(eng["per_capita_disposable_income"], dtype=np.float64)
         hw = wh * size  # persons represented by each household
-        for key, sel in (("", slice(None)), ("_urban", h["area"] == Area.urban), ("_rural", h["area"] == Area.rural)):
+        # the survey frame: households below the top `missing` share of persons by per-capita income
+        missing = float(load_generator()["survey_coverage"]["missing_population_share"])
+        frame = pc <= _wquantile(pc, hw, 1.0 - missing) if missing > 0 else np.ones(n_h, dtype=bool)
+        total_income = (pc * hw).sum()
+        s["survey_missing_income_share"] = (pc * hw)[~frame].sum() / total_income if total_income else 0.0
+        s["survey_missing_population_share"] = hw[~frame].sum() / hw.sum()
+        fp = frame[hidx]
+        urban_h, rural_h = (h["area"] == Area.urban) & frame, (h["area"] == Area.rural) & frame
+        for key, sel in (("", frame), ("_urban", urban_h), ("_rural", rural_h)):
             x, w = pc[sel], hw[sel]
             s[f"income_mean{key}"] = (x * w).sum() / w.sum()
             s[f"income_median{key}"] = float(_wquantile(x, wh[sel], 0.5))  # the middle household (NBS)
+            # NBS five equal groups: households ranked by per-capita income, equal numbers of households per group
+            s[f"quintile_means{key}"] = _quintile_means(x, wh[sel], w)
         s["income_urban_rural_ratio"] = s["income_mean_urban"] / s["income_mean_rural"]
         s["income_median_mean_ratio_urban"] = s["income_median_urban"] / s["income_mean_urban"]
         s["income_median_mean_ratio_rural"] = s["income_median_rural"] / s["income_mean_rural"]
-        # NBS five equal groups: households ranked by per-capita income, equal numbers of households per group
-        o = np.argsort(pc, kind="stable")
-        c = np.cumsum(wh[o]) / wh.sum()
-        grp = np.minimum((c - 0.5 * wh[o] / wh.sum()) * 5, 4.999).astype(int)
-        s["quintile_means"] = (np.bincount(grp, weights=(pc[o] * hw[o]), minlength=5)
-                               / np.maximum(np.bincount(grp, weights=hw[o], minlength=5), 1e-300))
-        s["province_income"] = np.bincount(pi, weights=pc * hw, minlength=31) / np.maximum(
-            np.bincount(pi, weights=hw, minlength=31), 1e-300)
+        for key in ("urban", "rural"):
+            s[f"quintile_ratios_{key}"] = s[f"quintile_means_{key}"] / s[f"income_mean_{key}"]
+        s["province_income"] = np.bincount(pi[frame], weights=(pc * hw)[frame], minlength=31) / np.maximum(
+            np.bincount(pi[frame], weights=hw[frame], minlength=31), 1e-300)
         private = np.bincount(hidx, weights=p["private_transfers_received"], minlength=n_h) \
             if "private_transfers_received" in p else np.zeros(n_h)
         net_tr = (np.asarray(eng["total_benefits"]) + private - np.asarray(eng["total_taxes"])
                   - np.asarray(eng["total_contributions"]))
-        s["net_transfers_per_capita"] = (wh * net_tr).sum() / persons
+        persons_f = hw[frame].sum()
+        s["net_transfers_per_capita"] = (wh * net_tr)[frame].sum() / persons_f
         ep = np.asarray(eng["employee_pension"], dtype=np.float64)
         s["employee_pension_monthly"] = (wp * ep).sum() / max(wp[ep > 0].sum(), 1e-300) / 12
-        s["private_transfers_per_capita"] = (wh * private).sum() / persons
+        s["private_transfers_per_capita"] = (wh * private)[frame].sum() / persons_f
         comp = {"wages": p["wage_income"], "business": p["self_employment_income"] + p["agricultural_income"],
                 "property": p["interest_income"] + p["dividend_income"] + p["rental_income"]}
-        for key, sel in (("urban", h["area"] == Area.urban), ("rural", h["area"] == Area.rural)):
+        for c, x in comp.items():  # NBS components: on the survey frame, so that they add up to its mean
+            s[f"{c}_per_capita"] = (wp * x)[fp].sum() / persons_f
+        for key, sel in (("urban", urban_h), ("rural", rural_h)):
             pers = hw[sel].sum()
             for c, x in comp.items():
                 s[f"{c}_per_capita_{key}"] = (wp[sel[hidx]] * x[sel[hidx]]).sum() / pers
@@ -178,12 +205,52 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
             s[f"private_transfers_per_capita_{key}"] = (wh[sel] * private[sel]).sum() / pers
         for c in ("wages", "business", "property", "net_transfers"):
             s[f"{c}_ratio_rural_urban"] = s[f"{c}_per_capita_rural"] / s[f"{c}_per_capita_urban"]
+        if "iit_comprehensive" in eng:
+            s.update(sta_measures(p, eng, wp))
         rec = np.asarray(eng["dibao"]) > 0
         s["dibao_recipients"] = hw[rec].sum()
         s["dibao_recipients_urban"] = hw[rec & (h["area"] == Area.urban)].sum()
         s["dibao_recipients_rural"] = hw[rec & (h["area"] == Area.rural)].sum()
         s["tekun_recipients"] = wp[np.asarray(eng["tekun_recipient"], dtype=bool)].sum()
     return s
+
+
+def _quintile_means(x: np.ndarray, wh: np.ndarray, hw: np.ndarray) -> np.ndarray:
+    """NBS five equal groups of households ranked by per-capita income ``x`` (household weights ``wh``), each
+    group's mean being its income over its persons (``hw``: persons represented)."""
+    o = np.argsort(x, kind="stable")
+    total = wh.sum()
+    c = np.cumsum(wh[o]) / total
+    grp = np.minimum((c - 0.5 * wh[o] / total) * 5, 4.999).astype(int)
+    return (np.bincount(grp, weights=(x[o] * hw[o]), minlength=5)
+            / np.maximum(np.bincount(grp, weights=hw[o], minlength=5), 1e-300))
+
+
+def sta_measures(p: dict[str, np.ndarray], eng: dict[str, np.ndarray], wp: np.ndarray) -> dict[str, float]:
+    """The STA facts on the comprehensive-income IIT, measured on the population (weights ``wp`` per person):
+    payers are persons with comprehensive IIT > 0; income is comprehensive income (gross wages, plus labour
+    remuneration when the law has it)."""
+    tax = np.asarray(eng["iit_comprehensive"], dtype=np.float64)
+    income = np.asarray(eng["gross_wages"], dtype=np.float64)
+    if "labour_remuneration" in eng:
+        income = income + np.asarray(eng["labour_remuneration"], dtype=np.float64)
+    taxable = np.asarray(eng["iit_comprehensive_taxable_income"], dtype=np.float64)
+    payer = tax > 0
+    out = {"iit_comprehensive_payers": wp[payer].sum(), "iit_comprehensive_revenue": (wp * tax).sum()}
+    wpay, inc, tx = wp[payer], income[payer], tax[payer]
+    n_pay, revenue = wpay.sum(), (wpay * tx).sum()
+    if n_pay <= 0 or revenue <= 0:
+        return {**out, **{k: float("nan") for k in ("sta_share_of_payers_income_above_1m",
+                                                    "sta_share_of_tax_paid_by_income_above_1m",
+                                                    "sta_share_of_tax_paid_by_top_10pct_of_payers",
+                                                    "sta_share_of_payers_only_at_3pct")}}
+    rich = inc > MILLION
+    top10 = inc >= _wquantile(inc, wpay, 0.9)
+    out["sta_share_of_payers_income_above_1m"] = wpay[rich].sum() / n_pay
+    out["sta_share_of_tax_paid_by_income_above_1m"] = (wpay * tx)[rich].sum() / revenue
+    out["sta_share_of_tax_paid_by_top_10pct_of_payers"] = (wpay * tx)[top10].sum() / revenue
+    out["sta_share_of_payers_only_at_3pct"] = wpay[taxable[payer] <= BRACKET_3PCT].sum() / n_pay
+    return out
 
 
 def _subset(h, p, eng, mask_h):
@@ -221,18 +288,42 @@ def compare(achieved: dict[str, Any], se: dict[str, Any] | None = None,
     for name, spec in t["national"].items():
         rows.append(Row(name, float(spec["value"]), float(achieved.get(name, nan)), spec["tol"],
                         float(se.get(name, 0.0)), spec.get("unit", "")))
-    ca = t["composition_by_area_2023"]
+    hf = t["housing_fund_contributors"]
+    if "housing_fund_contributors" in achieved:
+        rows.append(Row("housing_fund_contributors", float(hf["value"]), float(achieved["housing_fund_contributors"]),
+                        hf["tol"], float(se.get("housing_fund_contributors", 0.0)), hf["unit"]))
+    ca = t["composition_by_area_2024"]
     for c in ("wages", "business", "property", "net_transfers"):
         key = f"{c}_ratio_rural_urban"
         if key in achieved:
             rows.append(Row(key, ca["rural"][c] / ca["urban"][c], float(achieved[key]), ca["tol"][c],
                             float(se.get(key, 0.0)), "ratio", "composition"))
-    q = t["quintile_means_2023"]
+    q = t["quintiles_2024"]
     if "quintile_means" in achieved:
-        for i, label in enumerate(("low", "lower_middle", "middle", "upper_middle", "high")):
-            rows.append(Row(f"quintile_mean_{label}", q["values"][i] * q["uprate_factor"],
-                            float(achieved["quintile_means"][i]), q["tol"][i],
-                            float(se.get("quintile_means", np.zeros(5))[i]), "yuan/person/year", "quintiles"))
+        for i, label in enumerate(QUINTILE_LABELS):
+            rows.append(Row(f"quintile_mean_{label}", float(q["national"][i]), float(achieved["quintile_means"][i]),
+                            q["tol"]["national"][i], float(se.get("quintile_means", np.zeros(5))[i]),
+                            "yuan/person/year", "quintiles"))
+        for area in ("urban", "rural"):
+            key = f"quintile_ratios_{area}"
+            for i, label in enumerate(QUINTILE_LABELS):
+                rows.append(Row(f"quintile_{area}_{label}/mean", q[area][i] / q["area_means"][area],
+                                float(achieved[key][i]), q["tol"][area][i], float(se.get(key, np.zeros(5))[i]),
+                                "ratio", "quintiles"))
+    sv = load_generator()["survey_coverage"]
+    if "survey_missing_income_share" in achieved:
+        rows.append(Row("survey_missing_income_share", float(sv["missing_income_share"]),
+                        float(achieved["survey_missing_income_share"]), None,
+                        float(se.get("survey_missing_income_share", 0.0)), "share", "top"))
+    sta = t["sta_comprehensive_income"]
+    for name, spec in sta.items():
+        if not isinstance(spec, dict) or f"sta_{name}" not in achieved:
+            continue
+        lo, hi = spec.get("lower"), spec.get("upper")
+        label = f"sta.{name}" + (f" >= {lo:g}" if lo is not None else "") + (f" <= {hi:g}" if hi is not None else "")
+        rows.append(Row(label, float(lo if lo is not None else hi), float(achieved[f"sta_{name}"]),
+                        float(spec.get("tol", 0.0)), float(se.get(f"sta_{name}", 0.0)), "share", "top", lower=lo,
+                        upper=hi))
     pv = province_inputs(t)
     tp = t["provinces"]
     inflow = inflow_targets(t, pv)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,13 +23,19 @@ err = Console(stderr=True)
 def build(
     households: int = typer.Option(100_000, "--households", "-n", help="Households in the sample (any size >= 62)."),
     seed: int = typer.Option(0, "--seed", "-s", help="Random seed: same seed, same files."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory (created)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory: created, or an earlier population "
+                                                       "replaced whole once the new one is complete."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (the files do not depend on it)."),
     max_households: int = typer.Option(1_000_000, "--max-households", help="Largest partition (households)."),
 ) -> None:
     """Generate a population and write it as partitioned Parquet (by province) with a manifest."""
     from gongfu.population.build import build as do_build
+    from gongfu.population.io import check_target
 
+    try:
+        check_target(out)  # before the progress bar: a refused --out is one line
+    except ValueError as exc:
+        _fail(exc)
     t0 = time.perf_counter()
     with Progress(TextColumn("[bold]building[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("households"),
                   TimeElapsedColumn(), console=err, transient=False) as bar:
@@ -36,12 +43,18 @@ def build(
         try:
             manifest = do_build(households, seed, out, workers=workers, max_households=max_households,
                                 progress=lambda done, total: bar.update(task, completed=done))
-        except ValueError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from exc
+        except ValueError as exc:  # PopulationFileError too: a target that cannot be written or replaced
+            bar.stop()
+            _fail(exc)
     dt = time.perf_counter() - t0
     console.print(f"wrote {len(manifest['partitions'])} partitions, {manifest['households']:,} households, "
                   f"{manifest['persons']:,} persons to {out} in {dt:.1f} s")
+
+
+def _fail(exc: Exception) -> None:
+    """Print a user error on one line (user text escaped: a path may contain [markup]) and exit 2."""
+    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 def _print_rows(rows, show_all: bool) -> None:
@@ -79,24 +92,34 @@ def check(
                                 help="Run the engine for the income and recipient targets (else they are skipped)."),
     show_all: bool = typer.Option(True, "--all/--failures", help="Show every province row, or only misses."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+    files_only: bool = typer.Option(False, "--files-only",
+                                    help="With --population: only verify the files (sizes, rows, sha256)."),
 ) -> None:
-    """Print every target beside the achieved value and relative error; exit 1 when a target misses."""
+    """Print every target beside the achieved value and relative error; exit 1 when a target misses.
+
+    With --population, first verify every file against the manifest (sizes, row counts and sha256 checksums);
+    exit 2 naming the first damaged file."""
     import numpy as np
 
     from gongfu.population.check import check as do_check
     from gongfu.population.check import engine_outputs, failures
-    from gongfu.population.io import PopulationFileError, concat, read_population
+    from gongfu.population.io import concat, open_population, read_population, verify_checksums
     from gongfu.population.partition import generate_partition, plan_partitions
 
     try:
         if population is not None:
+            manifest = open_population(population)
+            n_files = verify_checksums(population, manifest)
+            err.print(f"files: {n_files} files of {len(manifest['partitions'])} partitions match the manifest "
+                      "(sizes, rows, sha256)", highlight=False)
+            if files_only:
+                return
             h, p = read_population(population)
         else:
             parts = [generate_partition(s) for s in plan_partitions(households, seed)]
             h, p = concat([x[0] for x in parts]), concat([x[1] for x in parts])
-    except (PopulationFileError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+    except ValueError as exc:  # PopulationFileError included
+        _fail(exc)
     eng = engine_outputs(h, p) if engine else None
     rows = do_check(h, p, eng)
     if not engine:
@@ -122,13 +145,12 @@ def import_(
     out: Path = typer.Option(..., "--out", "-o", help="Output population directory."),
 ) -> None:
     """Import your own microdata through a column mapping into a gongfu population directory."""
-    from gongfu.population.importer import MicrodataError, import_microdata
+    from gongfu.population.importer import import_microdata
 
     try:
         manifest = import_microdata(file, mapping, out)
-    except MicrodataError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+    except ValueError as exc:  # MicrodataError, or PopulationFileError for an --out that cannot be written
+        _fail(exc)
     console.print(f"imported {manifest['households']:,} households, {manifest['persons']:,} persons "
                   f"into {len(manifest['partitions'])} partitions in {out}")
 

@@ -35,7 +35,16 @@ import yaml
 
 from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme, Role, Sex, Tenure
 from gongfu.engine.geography import province as parse_province
-from gongfu.population.io import SCHEMA_TYPES, gongfu_version, write_partition, write_text_atomic
+from gongfu.population.io import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    SCHEMA_TYPES,
+    check_target,
+    gongfu_version,
+    staging,
+    write_partition,
+    write_text_atomic,
+)
 from gongfu.population.tables import digest
 
 HOUSEHOLD_VARS = ("province", "area", "weight", "tenure", "n_homes", "home_value", "floor_area", "city_tier",
@@ -75,33 +84,90 @@ def read_microdata(path: str | Path) -> pd.DataFrame:
     ext = path.suffix.lower()
     try:
         if ext in (".csv", ".txt", ".gz"):
+            header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False)
+            _refuse_duplicate_headers(path, [str(c) for c in header.iloc[0]] if len(header) else [])
             return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         if ext in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            _refuse_duplicate_headers(path, list(pq.read_schema(path).names))
             return pd.read_parquet(path)
         if ext == ".dta":
             import pyreadstat
 
             df, _ = pyreadstat.read_dta(str(path))
+            _refuse_duplicate_headers(path, [str(c) for c in df.columns])
             return df
+    except MicrodataError:
+        raise
     except Exception as exc:  # the readers raise many types; report them uniformly
         raise MicrodataError([f"{path}: cannot read ({type(exc).__name__}: {exc})"]) from exc
     raise MicrodataError([f"{path}: unsupported file type {ext!r} (use .csv, .parquet or .dta)"])
 
 
+def _refuse_duplicate_headers(path: Path, names: list[str]) -> None:
+    """Two columns with one name: which one a mapping means is unknowable (a reader would silently take one)."""
+    positions: dict[str, list[int]] = {}
+    for i, n in enumerate(names, start=1):
+        positions.setdefault(n, []).append(i)
+    dup = {n: pos for n, pos in positions.items() if len(pos) > 1}
+    if dup:
+        raise MicrodataError([f"{path}: the header names a column more than once: " + "; ".join(
+            f"{n!r} (columns {', '.join(map(str, pos))})" for n, pos in dup.items()) + "; rename them"])
+
+
 def load_mapping(path: str | Path) -> dict[str, Any]:
+    """The mapping file, checked: a source column is named once (a YAML key given twice is refused, not
+    overwritten), every gongfu variable gets at most one source, and the names are text."""
+    from gongfu.engine.errors import GongfuError
+    from gongfu.engine.yamlio import load_yaml
+
     path = Path(path)
     try:
-        m = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MicrodataError([f"{path}: cannot read mapping ({exc})"]) from exc
+        m = load_yaml(path)
+    except GongfuError as exc:
+        raise MicrodataError([f"cannot read mapping: {exc}"]) from None
+    except (OSError, yaml.YAMLError, ValueError, TypeError) as exc:
+        raise MicrodataError([f"{path}: cannot read mapping ({exc})"]) from None
     if not isinstance(m, dict) or "household_id" not in m or not isinstance(m.get("columns"), dict):
         raise MicrodataError([f"{path}: a mapping needs `household_id: COLUMN` and a `columns:` mapping "
                               "(source column -> gongfu variable)"])
     known = set(HOUSEHOLD_VARS) | set(PERSON_VARS)
-    bad = [f"{c} -> {v}" for c, v in m["columns"].items() if v not in known]
+    bad = [f"{c} -> {v}" for c, v in m["columns"].items() if not isinstance(v, str) or v not in known]
     if bad:
         raise MicrodataError([f"{path}: unknown gongfu variable(s) {', '.join(bad)}; known: {', '.join(sorted(known))}"])
+    problems = mapping_problems(m)
+    if problems:
+        raise MicrodataError([f"{path}: {p}" for p in problems])
     return m
+
+
+def mapping_problems(mapping: dict[str, Any]) -> list[str]:
+    """Columns named ambiguously by a mapping: a gongfu variable fed by two source columns (which one wins would
+    be an accident of order), a column both the weight and a variable, names that are not text."""
+    problems = []
+    cols = mapping["columns"]
+    for key in ("household_id", "weight"):
+        v = mapping.get(key)
+        if v is not None and not isinstance(v, str | int):
+            problems.append(f"{key}: a column name expected, got {v!r:.60}")
+    sources: dict[str, list[str]] = {}
+    for col, var in cols.items():
+        sources.setdefault(str(var), []).append(str(col))
+    wcol = mapping.get("weight")
+    if wcol is not None:
+        if str(wcol) in map(str, cols):
+            problems.append(f"column {str(wcol)!r} is both `weight:` and mapped under `columns:` to "
+                            f"{cols.get(wcol, cols.get(str(wcol)))}; map it once")
+        sources.setdefault("weight", []).insert(0, f"{wcol} (weight:)")
+    if str(mapping["household_id"]) in map(str, cols):
+        problems.append(f"column {str(mapping['household_id'])!r} is the household_id and is also mapped under "
+                        "`columns:`; map it once")
+    for var, srcs in sources.items():
+        if len(srcs) > 1:
+            problems.append(f"variable {var} is mapped from {len(srcs)} columns ({', '.join(map(repr, srcs))}); "
+                            "map one column to it")
+    return problems
 
 
 def _convert(var: str, raw: pd.Series, vmap: dict | None, col: str, problems: list[str]) -> np.ndarray | None:
@@ -181,6 +247,11 @@ def _convert(var: str, raw: pd.Series, vmap: dict | None, col: str, problems: li
 
 def to_population(df: pd.DataFrame, mapping: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(households, persons) dicts from a DataFrame and a mapping; MicrodataError lists every problem."""
+    ambiguous = mapping_problems(mapping)
+    if ambiguous:
+        raise MicrodataError(ambiguous)
+    if df.columns.duplicated().any():
+        _refuse_duplicate_headers(Path("the data"), [str(c) for c in df.columns])
     problems: list[str] = []
     cols = dict(mapping["columns"])
     hid_col = mapping["household_id"]
@@ -250,30 +321,30 @@ def to_population(df: pd.DataFrame, mapping: dict[str, Any]) -> tuple[dict[str, 
 def import_microdata(path: str | Path, mapping_path: str | Path, out: str | Path,
                      max_households: int = 1_000_000) -> dict[str, Any]:
     """Read, check, convert and write the microdata as a population directory (by province); the manifest."""
+    check_target(out)  # a refused --out is said before the data are read
     mapping = load_mapping(mapping_path)
     df = read_microdata(path)
     h, p = to_population(df, mapping)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     meta = {"gongfu.version": gongfu_version(), "gongfu.source": str(Path(path).name),
             "gongfu.mapping_hash": digest(mapping), "gongfu.seed": "", "gongfu.targets_hash": ""}
-    entries = []
-    hidx = np.searchsorted(h["household_id"], p["household_id"])
-    pid = 0
-    for code in np.unique(h["province"]):
-        hsel = np.flatnonzero(h["province"] == code)
-        for start in range(0, len(hsel), max_households):
-            hs = hsel[start:start + max_households]
-            mask_h = np.zeros(len(h["household_id"]), dtype=bool)
-            mask_h[hs] = True
-            mask_p = mask_h[hidx]
-            entries.append(write_partition(out, pid, int(code), {k: v[hs] for k, v in h.items()},
-                                           {k: v[mask_p] for k, v in p.items()}, meta))
-            pid += 1
-    manifest = {"format_version": 1, "gongfu_version": gongfu_version(), "source": str(path),
-                "mapping_hash": digest(mapping), "households": int(len(h["household_id"])),
-                "persons": int(len(p["person_id"])), "partitions": entries}
-    import json
+    with staging(out) as tmp:
+        entries = []
+        hidx = np.searchsorted(h["household_id"], p["household_id"])
+        pid = 0
+        for code in np.unique(h["province"]):
+            hsel = np.flatnonzero(h["province"] == code)
+            for start in range(0, len(hsel), max_households):
+                hs = hsel[start:start + max_households]
+                mask_h = np.zeros(len(h["household_id"]), dtype=bool)
+                mask_h[hs] = True
+                mask_p = mask_h[hidx]
+                entries.append(write_partition(tmp, pid, int(code), {k: v[hs] for k, v in h.items()},
+                                               {k: v[mask_p] for k, v in p.items()}, meta))
+                pid += 1
+        manifest = {"format_version": MANIFEST_FORMAT, "gongfu_version": gongfu_version(), "source": str(path),
+                    "mapping_hash": digest(mapping), "households": int(len(h["household_id"])),
+                    "persons": int(len(p["person_id"])), "partitions": entries}
+        import json
 
-    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

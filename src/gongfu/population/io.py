@@ -11,14 +11,26 @@ Each file carries its Arrow schema and key-value metadata (``gongfu.seed``, ``go
 Writes are atomic: a file is written under a temporary name in the same directory, flushed, fsynced and renamed,
 so a half-written file never exists under its final name (a killed build leaves only ``.*.tmp`` files, which
 are ignored). Set ``GONGFU_FSYNC=1`` to also fsync each file before the rename (durability against power loss;
-slower on most disks).
+slower on most disks). A whole population is written into a hidden directory next to its target and swapped in
+by a rename (`staging`), so an interrupted build or import never leaves a mix of old and new partitions.
+
+Integrity: the manifest (format 2) lists every partition with the row counts, byte size and sha256 of its two
+files. `open_population` checks cheaply on every read that the files on disk are exactly those of the manifest
+(none missing, extra or listed twice), with the listed sizes, row counts and partition ids (Parquet footers);
+`verify_checksums` (``gongfu population check``) also hashes every file. Any mismatch is a PopulationFileError
+naming the file and the problem: a damaged population is an error, never a plausible answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
+import hashlib
 import json
 import os
+import re
+import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +46,11 @@ from gongfu.population.synth import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 MANIFEST = "manifest.json"
 FSYNC = os.environ.get("GONGFU_FSYNC", "") not in ("", "0")
 FORMAT_VERSION = 1
+#: Manifest format: 2 records the byte size and sha256 of every file (format 1 did not; such populations must be
+#: rebuilt or re-imported).
+MANIFEST_FORMAT = 2
+#: A manifest larger than this is not one gongfu wrote (about 600 bytes per partition).
+MAX_MANIFEST_BYTES = 64 << 20
 
 #: Arrow types of the population schema (docs/ARCHITECTURE.md).
 SCHEMA_TYPES: dict[str, pa.DataType] = {
@@ -101,6 +118,12 @@ def atomic_file(path: Path, mode: str) -> Iterator[IO[Any]]:
         raise
 
 
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes (hex)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def partition_paths(out: Path, partition_id: int, province: int) -> tuple[Path, Path]:
     sub = f"{province}-{BY_CODE[province].key}"
     name = f"part-{partition_id:05d}.parquet"
@@ -109,14 +132,17 @@ def partition_paths(out: Path, partition_id: int, province: int) -> tuple[Path, 
 
 def write_partition(out: Path, partition_id: int, province: int, households: dict[str, np.ndarray],
                     persons: dict[str, np.ndarray], metadata: dict[str, str]) -> dict[str, Any]:
-    """Write one partition's two files; returns its manifest entry (relative paths, row counts)."""
+    """Write one partition's two files; returns its manifest entry (relative paths, row counts, byte sizes and
+    sha256 of both files)."""
     hp, pp = partition_paths(out, partition_id, province)
     meta = {**metadata, "gongfu.partition_id": str(partition_id), "gongfu.format_version": str(FORMAT_VERSION)}
     write_table_atomic(hp, households, {**meta, "gongfu.table": "households"})
     write_table_atomic(pp, persons, {**meta, "gongfu.table": "persons"})
     return {"partition_id": partition_id, "province": province,
-            "households_file": str(hp.relative_to(out)), "persons_file": str(pp.relative_to(out)),
+            "households_file": hp.relative_to(out).as_posix(), "persons_file": pp.relative_to(out).as_posix(),
             "households": int(len(households["household_id"])), "persons": int(len(persons["person_id"])),
+            "households_bytes": hp.stat().st_size, "persons_bytes": pp.stat().st_size,
+            "households_sha256": file_sha256(hp), "persons_sha256": file_sha256(pp),
             "weight": float(np.sum(households["weight"])) if "weight" in households else None}
 
 
@@ -175,22 +201,202 @@ def read_partition(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, n
 
 
 def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """The manifest of a population directory, checked for shape and types (not against the files: see
+    `open_population`). PopulationFileError naming the manifest and the problem when it is not one gongfu wrote."""
     d = Path(directory)
     f = d / MANIFEST
+    if not d.is_dir():
+        raise PopulationFileError(f"{d}: no such population directory")
     if not f.is_file():
         raise PopulationFileError(f"{d}: no {MANIFEST} (not a gongfu population directory)")
     try:
-        return json.loads(f.read_text(encoding="utf-8"))
+        size = f.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise PopulationFileError(f"{f}: malformed manifest ({size:,} bytes; gongfu writes far smaller ones)")
+        data = json.loads(f.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PopulationFileError(f"{f}: malformed manifest (not UTF-8 text: byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise PopulationFileError(f"{f}: corrupt manifest ({exc})") from exc
+        raise PopulationFileError(f"{f}: malformed manifest (not JSON: {exc.msg} at line {exc.lineno} "
+                                  f"column {exc.colno})") from None
+    except RecursionError:
+        raise PopulationFileError(f"{f}: malformed manifest (nested too deeply)") from None
+    except OSError as exc:
+        raise PopulationFileError(f"{f}: cannot read the manifest ({exc.strerror or exc})") from None
+    problem = _manifest_problem(data)
+    if problem:
+        raise PopulationFileError(f"{f}: {problem}")
+    return data
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_ENTRY_FIELDS: dict[str, str] = {
+    "partition_id": "count", "province": "count", "households": "count", "persons": "count",
+    "households_file": "file", "persons_file": "file", "households_bytes": "count", "persons_bytes": "count",
+    "households_sha256": "sha256", "persons_sha256": "sha256",
+}
+
+
+def _field_problem(kind: str, value: Any, table: str) -> str | None:
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f"expected a whole number >= 0, got {value!r:.80}"
+    elif kind == "sha256":
+        if not isinstance(value, str) or not _HEX64.fullmatch(value):
+            return f"expected a sha256 (64 hex digits), got {value!r:.80}"
+    elif kind == "file":
+        if not isinstance(value, str):
+            return f"expected a relative path, got {value!r:.80}"
+        parts = Path(value).parts
+        if (not parts or parts[0] != table or Path(value).is_absolute() or ".." in parts
+                or not value.endswith(".parquet") or any(p.startswith(".") for p in parts)):
+            return f"expected a path {table}/<province>/part-<id>.parquet inside the directory, got {value!r:.80}"
+    return None
+
+
+def _manifest_problem(data: Any) -> str | None:
+    """What is wrong with a parsed manifest (shape, types, totals, duplicates), or None."""
+    if not isinstance(data, dict):
+        return f"malformed manifest (a JSON object expected, got {type(data).__name__})"
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        return f"malformed manifest (format_version: a whole number expected, got {version!r:.80})"
+    if version < MANIFEST_FORMAT:
+        return (f"manifest format {version} written by an older gongfu, without the file sizes and checksums "
+                "that are now checked; rebuild the population (`gongfu population build`) or import it again "
+                "(`gongfu population import`)")
+    if version > MANIFEST_FORMAT:
+        return f"manifest format {version} written by a newer gongfu (this one reads format {MANIFEST_FORMAT})"
+    parts = data.get("partitions")
+    if not isinstance(parts, list):
+        return f"malformed manifest (partitions: a list expected, got {type(parts).__name__})"
+    if not parts:
+        return "the manifest lists no partitions"
+    seen: dict[Any, int] = {}
+    for i, e in enumerate(parts):
+        if not isinstance(e, dict):
+            return f"malformed manifest (partitions[{i}]: an object expected, got {type(e).__name__})"
+        for key, kind in _ENTRY_FIELDS.items():
+            if key not in e:
+                return f"malformed manifest (partitions[{i}] has no {key})"
+            bad = _field_problem(kind, e[key], key.split("_")[0])
+            if bad:
+                return f"malformed manifest (partitions[{i}].{key}: {bad})"
+        for key in ("partition_id", "households_file", "persons_file"):
+            k = (key, e[key])
+            if k in seen:
+                return (f"partitions[{seen[k]}] and partitions[{i}] have the same {key} {e[key]!r} "
+                        "(a partition listed twice would be counted twice)")
+            seen[k] = i
+    for total in ("households", "persons"):
+        if total in data:
+            got = data[total]
+            want = sum(e[total] for e in parts)
+            if isinstance(got, bool) or not isinstance(got, int) or got != want:
+                return (f"the manifest says {got!r:.40} {total} but its partitions hold {want:,} "
+                        "(the manifest was edited or is damaged)")
+    return None
+
+
+def _listed(manifest: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
+    """Relative path -> (manifest entry, table) of every file the manifest lists."""
+    return {e[f"{t}_file"]: (e, t) for e in manifest["partitions"] for t in ("households", "persons")}
+
+
+def _files_on_disk(d: Path) -> list[str]:
+    """Relative paths of the visible files under households/ and persons/ (hidden .*.tmp files are ignored)."""
+    found = []
+    for table in ("households", "persons"):
+        root = d / table
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+            found += [Path(dirpath, n).relative_to(d).as_posix() for n in sorted(filenames) if not n.startswith(".")]
+    return found
+
+
+def _first(problems: list[str]) -> str:
+    more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)})" if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+def open_population(directory: str | Path) -> dict[str, Any]:
+    """The checked manifest of a population directory: cheap checks done on every read.
+
+    The files under households/ and persons/ must be exactly those the manifest lists (none missing, none extra),
+    each with the listed byte size, and its Parquet footer must give the listed row count, partition id and table
+    (and the manifest's seed, when it has one). Raises PopulationFileError naming the first problem.
+    """
+    d = Path(directory)
+    manifest = read_manifest(d)
+    listed = _listed(manifest)
+    problems: list[str] = []
+    on_disk = set(_files_on_disk(d))
+    extra = sorted(on_disk - set(listed))
+    if extra:
+        problems.append(f"{d / extra[0]}: not listed in the manifest ({len(extra)} such file(s); "
+                        "the directory holds partitions of another build: rebuild it)")
+    for rel, (entry, table) in listed.items():
+        f = d / rel
+        if rel not in on_disk:
+            problems.append(f"{f}: missing (listed in the manifest, partition {entry['partition_id']})")
+            continue
+        size = f.stat().st_size
+        if size != entry[f"{table}_bytes"]:
+            problems.append(f"{f}: {size:,} bytes, the manifest says {entry[f'{table}_bytes']:,} "
+                            "(changed or damaged since it was written)")
+            continue
+        try:
+            md = pq.read_metadata(f)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            problems.append(f"{f}: not a readable Parquet file ({type(exc).__name__}: {exc})")
+            continue
+        kv = {k.decode(errors="replace"): v.decode(errors="replace") for k, v in (md.metadata or {}).items()}
+        seed = manifest.get("seed")
+        if md.num_rows != entry[table]:
+            problems.append(f"{f}: {md.num_rows:,} rows, the manifest says {entry[table]:,}")
+        elif kv.get("gongfu.partition_id") != str(entry["partition_id"]) or kv.get("gongfu.table") != table:
+            problems.append(f"{f}: holds {kv.get('gongfu.table')} of partition {kv.get('gongfu.partition_id')}, "
+                            f"the manifest lists it as {table} of partition {entry['partition_id']}")
+        elif seed is not None and kv.get("gongfu.seed") != str(seed):
+            problems.append(f"{f}: built with seed {kv.get('gongfu.seed')}, the manifest says seed {seed} "
+                            "(a mix of two builds: rebuild it)")
+    if problems:
+        raise PopulationFileError(_first(problems))
+    return manifest
+
+
+def verify_checksums(directory: str | Path, manifest: dict[str, Any] | None = None) -> int:
+    """Hash every file and compare with the manifest (after `open_population`'s checks); the number of files
+    verified. PopulationFileError naming the first file whose bytes differ."""
+    d = Path(directory)
+    manifest = manifest or open_population(d)
+    problems = [f"{d / rel}: sha256 differs from the manifest (the file is damaged or was replaced)"
+                for rel, (entry, table) in _listed(manifest).items()
+                if file_sha256(d / rel) != entry[f"{table}_sha256"]]
+    if problems:
+        raise PopulationFileError(_first(problems))
+    return 2 * len(manifest["partitions"])
+
+
+def check_rows(path: Path, entry: dict[str, Any], households: dict[str, np.ndarray],
+               persons: dict[str, np.ndarray]) -> None:
+    """The rows read from a partition are as many as its manifest entry says."""
+    nh, np_ = len(households["household_id"]), len(persons["person_id"])
+    if (nh, np_) != (entry["households"], entry["persons"]):
+        raise PopulationFileError(f"{path}: {nh:,} households and {np_:,} persons read, the manifest says "
+                                  f"{entry['households']:,} and {entry['persons']:,}")
 
 
 def iter_partitions(directory: str | Path) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray],
                                                              dict[str, np.ndarray]]]:
-    """Stream (manifest entry, households, persons) partition by partition (bounded memory)."""
+    """Stream (manifest entry, households, persons) partition by partition (bounded memory), after the checks
+    of `open_population`."""
     d = Path(directory)
-    for entry in read_manifest(d)["partitions"]:
+    for entry in open_population(d)["partitions"]:
         h, p = read_partition(d / entry["households_file"])
+        check_rows(d / entry["households_file"], entry, h, p)
         yield entry, h, p
 
 
@@ -200,14 +406,148 @@ def read_population(directory: str | Path) -> tuple[dict[str, np.ndarray], dict[
     for _, h, p in iter_partitions(directory):
         hs.append(h)
         ps.append(p)
-    if not hs:
-        raise PopulationFileError(f"{directory}: the manifest lists no partitions")
     return concat(hs), concat(ps)
+
+
+# ------------------------------------------------------------------------------------ writing a whole directory
+_STAGING = re.compile(r"\.(?P<name>.+)\.(?:building|old)-(?P<pid>\d+)-[0-9a-f]+")
+
+
+def _owned(out: Path) -> str | None:
+    """Why `out` may not be replaced (a file, or a non-empty directory holding files gongfu did not write), or
+    None when it is absent, empty or a gongfu population (only its manifest, the files it lists and gongfu's
+    own hidden temporary files)."""
+    if not out.exists() and not out.is_symlink():
+        return None
+    if not out.is_dir():
+        return f"{out}: exists and is not a directory"
+    entries = list(out.iterdir())
+    if not entries:
+        return None
+    hint = "; give a new or empty directory, or remove it first"
+    try:
+        data = json.loads((out / MANIFEST).read_bytes().decode("utf-8"))
+        mine = {MANIFEST} | {e[f"{t}_file"] for e in data["partitions"] for t in ("households", "persons")}
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return f"{out}: not empty and not a gongfu population (no readable {MANIFEST}){hint}"
+    for dirpath, dirnames, filenames in os.walk(out):
+        links = [n for n in dirnames if os.path.islink(os.path.join(dirpath, n))]
+        for n in links + filenames:
+            rel = Path(dirpath, n).relative_to(out).as_posix()
+            if rel not in mine and not (n.startswith(".") and n.endswith(".tmp")):
+                return f"{out}: holds {rel}, which gongfu did not write{hint}"
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Remove the hidden staging directories of `name` left by builds that were killed (their process is gone)."""
+    for d in parent.glob(f".{glob.escape(name)}.*-*-*"):
+        m = _STAGING.fullmatch(d.name)
+        if m and m["name"] == name and d.is_dir() and not _alive(int(m["pid"])):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system or kernel cannot; rename twice
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+def write_error(out: Path, exc: OSError) -> PopulationFileError:
+    """An OSError while writing a population as a one-line PopulationFileError naming the path."""
+    where = f" at {exc.filename}" if exc.filename and str(exc.filename) != str(out) else ""
+    return PopulationFileError(f"{out}: cannot write the population ({exc.strerror or exc}{where})")
+
+
+def check_target(out: str | Path) -> None:
+    """Refuse early (PopulationFileError) an --out that `staging` would refuse: a file, or a non-empty directory
+    holding files gongfu did not write."""
+    out = Path(os.path.realpath(out))
+    try:
+        why = _owned(out)
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    if why:
+        raise PopulationFileError(why)
+
+
+@contextlib.contextmanager
+def staging(out: str | Path) -> Iterator[Path]:
+    """A new hidden directory next to `out` to write a whole population into; on success it replaces `out` by a
+    rename (the old population, if any, is removed only after), on any error or interrupt it is removed.
+
+    Refuses (PopulationFileError) when `out` is a file or a non-empty directory that is not a gongfu population,
+    so that gongfu never deletes files it did not write. OSErrors become PopulationFileErrors naming the path.
+    """
+    out = Path(os.path.realpath(out))  # a symlink to a population: replace the population, not the link
+    if out.parent == out:
+        raise PopulationFileError(f"{out}: cannot write a population over the root directory")
+    parent = out.parent
+    try:
+        why = _owned(out)
+        if why:
+            raise PopulationFileError(why)
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(parent, out.name)
+        tmp = parent / f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp.mkdir()  # mode from the umask, unlike mkdtemp's 0o700
+    except OSError as exc:
+        raise write_error(out, exc) from None
+    try:
+        yield tmp
+        if out.exists():
+            why = _owned(out)  # again: the directory may have changed while we were building
+            if why:
+                raise PopulationFileError(why)
+            if _exchange(tmp, out):  # tmp now holds the old population
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                old = parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+                os.rename(out, old)
+                os.rename(tmp, out)
+                shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+        if FSYNC:
+            fd = os.open(parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(out, exc) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def concat(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
 
 
-__all__ = ["PopulationFileError", "read_partition", "read_table", "read_manifest", "iter_partitions",
-           "read_population", "write_partition", "write_table_atomic", "HOUSEHOLD_COLUMNS", "PERSON_COLUMNS"]
+__all__ = ["PopulationFileError", "read_partition", "read_table", "read_manifest", "open_population",
+           "verify_checksums", "iter_partitions", "read_population", "write_partition", "write_table_atomic",
+           "staging", "HOUSEHOLD_COLUMNS", "PERSON_COLUMNS"]

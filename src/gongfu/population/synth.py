@@ -12,13 +12,16 @@ The model (assumptions in assumptions.yaml, targets in targets.yaml, fitted valu
    drawn from the sending provinces) or local rural-hukou migrants; rural households hold local rural hukou;
 3. education, retirement, employment status, pension scheme and contribution years by age, sex, group;
 4. disability and grade by age (CDPF totals);
-5. incomes by source (log-normal, household shock, province income index), property income from a
-   household wealth index;
+5. incomes by source (log-normal, household shock with a Pareto top, province income index), property income
+   from a household wealth index that shares the shock (generator.yaml top_incomes); the top stratum of the
+   shock's rank is oversampled with design weights (generator.yaml oversampling);
 6. housing (tenure, homes, floor area, value, city tier, mortgage), take-up draws;
 7. private transfers received (support of the elderly by children living elsewhere, remittances to rural
    households), after the take-up stage that decides who has an obligated supporter;
-8. the household weight: raking multipliers exp(x'lambda) fitted offline, post-stratified within the
-   partition so that persons by province x area match the 2024 figures exactly.
+8. the IIT base: housing-fund membership, the annual bonus and the other inputs of generator.yaml
+   iit_base_inputs;
+9. the household weight: design factor x raking multipliers exp(x'lambda) fitted offline, post-stratified
+   within the partition so that persons by province x area match the 2024 figures exactly.
 
 Random numbers (speed without loss of exactness that matters): each stage's PCG64 produces raw 64-bit words
 (``random_raw``), split into four 16-bit uniforms. A Bernoulli draw compares a 16-bit uniform with
@@ -46,7 +49,8 @@ SLOT_ROLE = np.array([Role.head, Role.spouse, Role.child, Role.child, Role.child
 T_SINGLE, T_COUPLE, T_NUCLEAR, T_LONE, T_THREE, T_COUPLE_PARENTS, T_SKIPPED = range(7)
 G_URBAN_HUKOU, G_RURAL_HUKOU_URBAN, G_RURAL = 0, 1, 2
 GROUP_KEYS = ("urban_hukou_urban", "rural_hukou_urban", "rural")
-STAGES = ("demography", "hukou", "employment", "pension", "disability", "income", "housing", "takeup", "transfers")
+STAGES = ("demography", "hukou", "employment", "pension", "disability", "income", "housing", "takeup", "transfers",
+          "iitbase")  # a stage appended at the end leaves the streams of the others unchanged
 
 HOUSEHOLD_COLUMNS = ("household_id", "province", "area", "weight", "tenure", "n_homes", "home_value",
                      "floor_area", "city_tier", "has_mortgage", "dibao_takeup")
@@ -54,7 +58,14 @@ PERSON_COLUMNS = ("person_id", "household_id", "role", "age", "sex", "hukou_prov
                   "employment_status", "disability_grade", "wage_income", "self_employment_income",
                   "agricultural_income", "interest_income", "dividend_income", "rental_income",
                   "private_transfers_received", "pension_scheme", "contribution_years", "has_obligated_supporter",
-                  "tekun_takeup")
+                  "tekun_takeup") + (
+                  # the IIT base (issue 11 §1): read by the law once its rules exist (generator.yaml iit_base_inputs)
+                  "annual_bonus", "housing_fund_member", "labour_remuneration", "individual_pension_contribution",
+                  "enterprise_annuity_contribution", "property_transfer_gain", "incidental_income",
+                  "taxable_interest_income")
+#: person inputs of the IIT base with a flat fallback amount (generator.yaml iit_base_inputs; all 0 for now)
+IIT_FLAT_INPUTS = ("labour_remuneration", "individual_pension_contribution", "enterprise_annuity_contribution",
+                   "property_transfer_gain", "incidental_income", "taxable_interest_income")
 
 U16 = 1 << 16
 AGES = 128  # ages 0..127 index the per-age tables
@@ -111,22 +122,27 @@ class Draws:
     def normal(self, n: int) -> np.ndarray:
         """n standard normal draws (float32) by inverse CDF of 32-bit uniforms (see module docstring)."""
         w = self._words(2 * n)
-        k, lo = w[:n], w[n:]  # high and low halves of each 32-bit uniform
-        td = _NORMAL_TD.take(k)
-        z = lo.astype(np.float32)
-        z *= np.float32(1.0 / U16)
-        z *= td.imag
-        z += td.real  # T[k] + D[k] * frac, rounded as that expression is
-        ext = np.flatnonzero((k - np.uint16(1)) >= U16 - 2)  # k == 0 or k == 2**16 - 1 (wraps around)
-        if ext.size:
-            u32 = k[ext].astype(np.float64) * U16 + lo[ext]
-            z[ext] = inverse_normal_cdf((u32 + 0.5) / 2.0**32)
-        return z
+        return normal_of_u32(w[:n], w[n:])  # high and low halves of each 32-bit uniform
 
     def normal16(self, n: int) -> np.ndarray:
         """n coarse standard normal draws (float32): the midpoint quantile of one 16-bit uniform's bin (65,536
         equally likely values, |z| <= 4.33). For spreads where the extreme tail does not matter."""
         return _NORMAL_MID.take(self._words(n))
+
+
+def normal_of_u32(k: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles (float32) of the 32-bit uniforms ``(k * 2**16 + lo + 0.5) / 2**32`` given as
+    their high and low 16-bit halves (uint16): the table, linear inside a bin, exact in the two extreme bins."""
+    td = _NORMAL_TD.take(k)
+    z = lo.astype(np.float32)
+    z *= np.float32(1.0 / U16)
+    z *= td.imag
+    z += td.real  # T[k] + D[k] * frac, rounded as that expression is
+    ext = np.flatnonzero((k - np.uint16(1)) >= U16 - 2)  # k == 0 or k == 2**16 - 1 (wraps around)
+    if ext.size:
+        u32 = k[ext].astype(np.float64) * U16 + lo[ext]
+        z[ext] = inverse_normal_cdf((u32 + 0.5) / 2.0**32)
+    return z
 
 
 def _rngs(seed: int, partition_id: int) -> dict[str, Draws]:
@@ -283,7 +299,7 @@ def _build_tables(m: Model) -> Tables:
         emp_base=np.broadcast_to(emp_row, shape).astype(np.intp).ravel() << 16,
         member_thr=thr(by_status * float(f["employee_member"])).ravel(),
         transfer_factor=np.exp(sig * _NORMAL_MID - np.float32(0.5) * sig * sig),
-        floor_factor=np.exp(0.3 * _NORMAL_MID.astype(np.float64)),
+        floor_factor=np.exp(float(m.g["housing"]["floor_area_sigma"]) * _NORMAL_MID.astype(np.float64)),
     )
 
 
@@ -496,26 +512,75 @@ def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray]:
             np.broadcast_to(adjust, shape).ravel())
 
 
-def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status):
-    """Earnings by source (log-normal with a household shock); the household shocks are returned for the
-    wealth index behind property income."""
-    inc = m.a["income"]
+def household_shock(d: Draws, m: Model, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The household earnings shock (float32) with its Pareto top, drawn by strata; each household's design
+    factor (generator.yaml top_incomes, oversampling); the households in the tail and the tail's part of their
+    log shock (its excess over the splice point).
+
+    Each household has a latent rank U. A household is in the top stratum (U > 1 - q_o) with probability
+    k q_o instead of q_o, and U is then uniform in that stratum; otherwise U is uniform in (0, 1 - q_o). The
+    design factor is q_o / (k q_o) = 1 / k in the top stratum and (1 - q_o) / (1 - k q_o) elsewhere, so that
+    weighted shares are those of the population. The shock is ``sd z(U)`` below 1 - q_t (the log-normal body)
+    and ``sd z(1 - q_t) + ln(q_t / (1 - U)) / alpha`` above (a Pareto factor spliced on at the same rank)."""
+    g = m.g
+    sd = float(m.a["income"]["household_shock_sd"])
+    q_t = float(g["top_incomes"]["tail_share"])
+    q_o, k = float(g["oversampling"]["top_share"]), float(g["oversampling"]["factor"])
+    alpha = float(m.f["income"]["tail_alpha"])
+    w = d._words(3 * n)
+    top = w[:n] < ithr(k * q_o)
+    # the 32-bit uniform v, mapped into the household's stratum: U = (1 - q_o) v, or 1 - q_o (1 - v) on top
+    v = w[n:2 * n].astype(np.uint64) << np.uint64(16)
+    v |= w[2 * n:]
+    v32 = v.astype(np.float64)
+    v32 += 0.5
+    v32 *= 1.0 / 2.0**32
+    u = v32 * (1.0 - q_o)
+    ti = np.flatnonzero(top)
+    u[ti] = 1.0 - q_o * (1.0 - v32[ti])
+    body32 = np.minimum(u * 2.0**32, 2.0**32 - 1).astype(np.uint64)  # the rank as a 32-bit uniform (body only)
+    shock = normal_of_u32((body32 >> np.uint64(16)).astype(np.uint16), (body32 & np.uint64(0xFFFF)).astype(np.uint16))
+    shock *= np.float32(sd)
+    tail = np.flatnonzero(u >= 1.0 - q_t)
+    excess = np.zeros(0, dtype=np.float32)
+    if tail.size:
+        survival = 1.0 - u[tail]  # exact for the top stratum: 1 - U = q_o (1 - v)
+        on_top = top[tail]
+        survival[on_top] = q_o * (1.0 - v32[tail[on_top]])
+        base = sd * float(inverse_normal_cdf(np.array([1.0 - q_t]))[0])
+        excess = (np.log(q_t / survival) / alpha).astype(np.float32)
+        shock[tail] = np.float32(base) + excess
+    design = np.full(n, (1.0 - q_o) / (1.0 - k * q_o))
+    design[ti] = 1.0 / k
+    return shock, design, tail, excess
+
+
+def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status, heads, size):
+    """Earnings by source (log-normal with a household shock that has a Pareto top, :func:`household_shock`);
+    the household shock, a second household normal (the wealth index behind property income) and the design
+    factors are returned too."""
     z = d.normal(len(pkey))  # one draw each: a person has one kind of earnings
-    hz = d.normal(2 * n).reshape(2, n)
+    shock, design, tail, excess = household_shock(d, m, n)
+    hz1 = d.normal(n)
     mu_sd, adjust = _income_tables(m, pidx)
     ikey = status.astype(np.intp) * KEYS + pkey
     ms = mu_sd.take(ikey)
     logv = ms.imag * z
     logv += ms.real  # mu + sd z (float32 addition commutes exactly)
     del ms
-    logv += (np.float32(inc["household_shock_sd"]) * hz[0]).take(hh)
+    logv += shock.take(hh)
     logv -= adjust.take(ikey)
     v = logv.astype(np.float64)
     np.exp(v, out=v)
     wage_income = v * ((status == EmploymentStatus.employee) | (status == EmploymentStatus.flexible))
     self_employment_income = v * (status == EmploymentStatus.self_employed)
     agricultural_income = v * (status == EmploymentStatus.farmer)
-    return wage_income, self_employment_income, agricultural_income, hz
+    if tail.size:  # farm income keeps the body: the Pareto top is non-farm (generator.yaml top_incomes)
+        counts = size.take(tail)  # the persons of the tail households, household by household
+        first = heads.take(tail)
+        idx = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        agricultural_income[idx] *= np.repeat(np.exp(-excess.astype(np.float64)), counts)
+    return wage_income, self_employment_income, agricultural_income, shock, hz1, design
 
 
 def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n_up: int, typ, head_age,
@@ -624,8 +689,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
 
     grade = _disability(rngs["disability"], t, age_i)
     status, scheme, years = _employment(rngs["employment"], m, t, pkey, age, sex, group, grade, year)
-    wage_income, self_employment_income, agricultural_income, hz = _incomes(
-        rngs["income"], m, pidx, n, hh, pkey, status)
+    wage_income, self_employment_income, agricultural_income, shock, hz1, design = _incomes(
+        rngs["income"], m, pidx, n, hh, pkey, status, heads, size)
 
     # housing (household level) and the wealth index behind property income
     inc = m.a["income"]
@@ -633,13 +698,13 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     hs = m.a["housing"]
     rh = rngs["housing"]
     uh = rh.u16(6, n)
-    wealth = np.float32(inc["household_shock_sd"]) * hz[0] + np.float32(inc["property"]["wealth_sigma"]) * hz[1]
+    wealth = shock + np.float32(inc["property"]["wealth_sigma"]) * hz1
     tenure = t.tenure_lut.take((group_h.astype(np.intp) << 16) | uh[0])
     owner = tenure == Tenure.owner
     th = hs["extra_homes_wealth_thresholds"]
     n_homes = (1 + _i8(wealth > th[0]) + _i8(wealth > th[1])) * _i8(owner)
     extra_homes = np.maximum(n_homes - 1, 0)
-    fa_factor = t.floor_factor.take(rh._words(n))  # exp(0.3 z), z = Draws.normal16
+    fa_factor = t.floor_factor.take(rh._words(n))  # exp(sigma z), z = Draws.normal16 (generator.yaml housing)
     # floor area per person by tenure x area (owners by area, renters, other tenure none), x size x factor
     fa = hs["floor_area_per_person"]
     per_person = np.array([[fa["rural"], fa["urban"]], [hs["renter_floor_area_per_person"]] * 2, [0.0, 0.0]],
@@ -670,11 +735,12 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     np.exp(ew, out=ew)
     ew[:n_urban] *= m.income_index[pidx] * fi["property_scale_urban"]
     ew[n_urban:] *= m.income_index[pidx] * fi["property_scale_rural"]
-    interest_h = (ew * 2900.0) * (uh[3] < ithr(pr["interest_holders"]))
-    dividend_h = ew * 19000.0
+    gp = m.g["property_income"]  # relative amounts per unit of wealth factor (the fitted scales set the level)
+    interest_h = (ew * float(gp["interest_per_unit"])) * (uh[3] < ithr(pr["interest_holders"]))
+    dividend_h = ew * float(gp["dividend_per_unit"])
     dividend_h[:n_urban] *= uh[4, :n_urban] < ithr(pr["dividend_holders"]["urban"])
     dividend_h[n_urban:] *= uh[4, n_urban:] < ithr(pr["dividend_holders"]["rural"])
-    rental_h = (extra_homes * ew) * 30000.0
+    rental_h = (extra_homes * ew) * float(gp["rental_per_unit"])
     interest_income = np.zeros(n_p)
     dividend_income = np.zeros(n_p)
     rental_income = np.zeros(n_p)
@@ -699,8 +765,11 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
                                  age, status, has_supporter, wage_income, self_employment_income)
     del code
 
-    # weight: raking multipliers, then post-stratified to persons by area within the partition
-    weight = household_weights(m, pidx, area, size, hh, age_i, (persons_rural, persons_urban))
+    # the IIT base (generator.yaml iit_base_inputs, housing_fund)
+    annual_bonus, housing_fund_member, flat = _iit_base(rngs["iitbase"], m, status, scheme, group, wage_income)
+
+    # weight: design factor x raking multipliers, then post-stratified to persons by area within the partition
+    weight = household_weights(m, pidx, area, size, hh, age_i, (persons_rural, persons_urban), design)
 
     households = {
         "household_id": household_id_start + np.arange(n, dtype=np.int64), "province": np.full(n, province_code,
@@ -723,8 +792,35 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
         "dividend_income": dividend_income, "rental_income": rental_income,
         "private_transfers_received": private, "pension_scheme": scheme,
         "contribution_years": years, "has_obligated_supporter": has_supporter, "tekun_takeup": tekun_takeup,
+        "annual_bonus": annual_bonus, "housing_fund_member": housing_fund_member, **flat,
     }
     return households, persons
+
+
+def _iit_base(d: Draws, m: Model, status, scheme, group, wage_income):
+    """Person inputs of the IIT base: the annual one-time bonus (a share of wages), housing provident fund
+    membership, and the flat fallback amounts of generator.yaml iit_base_inputs (0 where no figure exists).
+
+    Housing-fund members are employees (status employee) in the employee pension scheme, with a probability by
+    hukou/residence group (generator.yaml housing_fund.member_prior) times a scale fitted to the contributors
+    (fitted.yaml scales.housing_fund_member)."""
+    g = m.g
+    n_p = len(status)
+    zeros = np.zeros(n_p)
+    zeros.flags.writeable = False  # one read-only array for every column that is 0 (no copies, no writes)
+    share = float(g["iit_base_inputs"]["annual_bonus"])
+    annual_bonus = wage_income * share if share else zeros
+    prior = g["housing_fund"]["member_prior"]
+    scale = float(m.f["scales"].get("housing_fund_member", 1.0))
+    thr_g = thr([prior[k] * scale for k in GROUP_KEYS])
+    u = d.u16(1, n_p)[0]
+    member = (status == EmploymentStatus.employee) & (scheme == PensionScheme.employee)
+    member &= u < thr_g.take(group.astype(np.intp))
+    flat = {}
+    for name in IIT_FLAT_INPUTS:
+        value = float(g["iit_base_inputs"][name])
+        flat[name] = np.full(n_p, value) if value else zeros
+    return annual_bonus, member, flat
 
 
 def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -752,13 +848,17 @@ def raking_age_effects(m: Model, pidx: int) -> tuple[float, np.ndarray, np.ndarr
 
 
 def household_weights(m: Model, pidx: int, area: np.ndarray, size: np.ndarray, hh: np.ndarray,
-                      age: np.ndarray, persons_by_area: tuple[float, float]) -> np.ndarray:
-    """exp(x'lambda) over the raking features, normalised within each area of the partition to its persons;
-    ``hh`` gives each person's household (0 .. n-1). When the urban households come first (as generated),
-    each area is a slice instead of a boolean selection (same values, same summation order)."""
+                      age: np.ndarray, persons_by_area: tuple[float, float],
+                      design: np.ndarray | None = None) -> np.ndarray:
+    """design x exp(x'lambda) over the raking features, normalised within each area of the partition to its
+    persons; ``hh`` gives each person's household (0 .. n-1); ``design`` the design factors of the strata
+    (:func:`household_shock`; none: equal). When the urban households come first (as generated), each area is a
+    slice instead of a boolean selection (same values, same summation order)."""
     household, per_age, per_area = raking_age_effects(m, pidx)
     eta = household + per_area.take(area) * size + np.bincount(hh, weights=per_age.take(age), minlength=len(area))
     g = np.exp(eta - eta.max(initial=0.0))
+    if design is not None:
+        g *= design
     w = np.zeros(len(area))
     k = int(np.count_nonzero(area))
     urban_first = bool(area[:k].all())

@@ -4,6 +4,8 @@ Three YAML files in this package feed the generator:
 
 * ``targets.yaml`` -- official figures copied from ``shared/data/china`` (each with its key path there);
 * ``assumptions.yaml`` -- unsourced modelling assumptions (shapes inside the cells the targets pin down);
+* ``generator.yaml`` -- the generator's other constants (top-income tail, survey coverage, oversampling design,
+  property-income amounts, IIT-base inputs), each with value, unit, status and source or reason, checked on load;
 * ``fitted.yaml`` -- parameters fitted offline by ``python -m gongfu.population.fit`` (raking multipliers,
   scale factors, income levels, take-up rates), stamped with the hash of the targets they were fitted to.
 """
@@ -50,6 +52,65 @@ def load_assumptions() -> dict[str, Any]:
     return _read_yaml("assumptions.yaml")
 
 
+class GeneratorFileError(ValueError):
+    """generator.yaml has an entry without value, unit, status or source/reason, or a value out of range."""
+
+
+GENERATOR_STATUSES = ("found", "derived", "assumption", "fallback")
+#: allowed range of each numeric entry of generator.yaml (section.entry -> (low, high), inclusive)
+GENERATOR_RANGES: dict[str, tuple[float, float]] = {
+    "top_incomes.tail_share": (0.001, 0.5), "top_incomes.alpha_start": (1.05, 10.0),
+    "top_incomes.alpha_bounds": (1.05, 10.0), "survey_coverage.missing_population_share": (0.0, 0.2),
+    "survey_coverage.missing_income_share": (0.0, 0.5), "oversampling.top_share": (0.0001, 0.5),
+    "oversampling.factor": (1.0, 1000.0), "property_income.interest_per_unit": (0.0, 1e7),
+    "property_income.dividend_per_unit": (0.0, 1e7), "property_income.rental_per_unit": (0.0, 1e7),
+    "housing.floor_area_sigma": (0.0, 2.0), "housing_fund.member_prior": (0.0, 1.0),
+}
+
+
+def check_generator(g: dict[str, Any], where: str = "generator.yaml") -> dict[str, Any]:
+    """Validate generator.yaml (every entry: value, unit, status, source or reason; values in range); returns the
+    values as ``{section: {entry: value}}``. Raises GeneratorFileError naming the entry."""
+    out: dict[str, dict[str, Any]] = {}
+    for section, entries in g.items():
+        if not isinstance(entries, dict):
+            raise GeneratorFileError(f"{where}: {section}: expected a mapping of entries")
+        out[section] = {}
+        for name, e in entries.items():
+            at = f"{where}: {section}.{name}"
+            if not isinstance(e, dict) or "value" not in e:
+                raise GeneratorFileError(f"{at}: missing 'value'")
+            for key in ("unit", "status"):
+                if not e.get(key):
+                    raise GeneratorFileError(f"{at}: missing '{key}'")
+            if e["status"] not in GENERATOR_STATUSES:
+                raise GeneratorFileError(f"{at}: status {e['status']!r} not one of {', '.join(GENERATOR_STATUSES)}")
+            if not (e.get("source") or e.get("reason")):
+                raise GeneratorFileError(f"{at}: needs a 'source' (found, derived) or a 'reason' (assumption, fallback)")
+            v = e["value"]
+            nums = list(v.values()) if isinstance(v, dict) else (list(v) if isinstance(v, list) else [v])
+            lo, hi = GENERATOR_RANGES.get(f"{section}.{name}", (0.0, float("inf")))
+            for x in nums:
+                if isinstance(x, bool) or not isinstance(x, (int, float)) or not (lo <= float(x) <= hi):
+                    raise GeneratorFileError(f"{at}: value {x!r} outside the allowed range [{lo}, {hi}]")
+            out[section][name] = v
+    top = out.get("top_incomes", {})
+    if "alpha_bounds" in top and not top["alpha_bounds"][0] <= top.get("alpha_start", top["alpha_bounds"][0]) <= \
+            top["alpha_bounds"][1]:
+        raise GeneratorFileError(f"{where}: top_incomes.alpha_start {top['alpha_start']} outside alpha_bounds")
+    ov = out.get("oversampling", {})
+    if ov and ov["factor"] * ov["top_share"] >= 1:
+        raise GeneratorFileError(f"{where}: oversampling.factor x top_share = {ov['factor'] * ov['top_share']} must be < 1")
+    if ov and top and ov["top_share"] > top["tail_share"]:
+        raise GeneratorFileError(f"{where}: oversampling.top_share must lie inside top_incomes.tail_share")
+    return out
+
+
+def load_generator() -> dict[str, Any]:
+    """generator.yaml, checked (:func:`check_generator`), as ``{section: {entry: value}}``."""
+    return check_generator(_read_yaml("generator.yaml"))
+
+
 def digest(obj: Any) -> str:
     """A stable short hash (sha256, 16 hex digits) of a YAML/JSON-like object."""
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
@@ -64,7 +125,8 @@ def targets_hash() -> str:
 
 @lru_cache(maxsize=1)
 def assumptions_hash() -> str:
-    return digest(load_assumptions())
+    """Hash of assumptions.yaml and generator.yaml together (stamped into fitted.yaml)."""
+    return digest({"assumptions": load_assumptions(), "generator": _read_yaml("generator.yaml")})
 
 
 def default_fitted() -> dict[str, Any]:
@@ -76,13 +138,14 @@ def default_fitted() -> dict[str, Any]:
             "disability_level": 0.08, "severe_share": 0.296, "employee_pensioner": 1.0,
             "resident_elderly": 1.0, "employee_member": 1.0, "resident_member": 1.0,
             "no_supporter_share": 0.3, "expected_size_urban": 2.62, "expected_size_rural": 2.62,
-            "rural_hukou_nonfarm": 1.0, "retiree_years": 1.0,
+            "rural_hukou_nonfarm": 1.0, "retiree_years": 1.0, "housing_fund_member": 1.0,
         },
         "income": {"level_urban": 0.0, "level_rural": 0.0, "sigma_urban": 1.0, "sigma_rural": 1.0,
                    "business_scale_urban": 1.0, "business_scale_rural": 1.0, "property_scale_urban": 1.0,
                    "property_scale_rural": 1.0, "private_level_urban": 5000.0, "private_level_rural": 5000.0,
                    "migrant_shift": 0.0,
-                   "province_elasticity": float(load_assumptions()["income"]["province_elasticity"])},
+                   "province_elasticity": float(load_assumptions()["income"]["province_elasticity"]),
+                   "tail_alpha": float(load_generator()["top_incomes"]["alpha_start"])},
         "takeup": {"dibao_urban": 1.0, "dibao_rural": 1.0, "tekun": 1.0},
     }
 
@@ -141,6 +204,7 @@ class Model:
     emp_cdf: np.ndarray           # [3 bands * 3 groups * 2 sexes, 6]
     # raw dicts
     a: dict[str, Any] = field(repr=False, default_factory=dict)
+    g: dict[str, Any] = field(repr=False, default_factory=dict)  # generator.yaml values
     f: dict[str, Any] = field(repr=False, default_factory=dict)
     t: dict[str, Any] = field(repr=False, default_factory=dict)
     fitted_hash: str = ""
@@ -200,7 +264,7 @@ def model(fitted: dict[str, Any] | None = None, fitted_path: str | None = None) 
 
 
 def build_model(f: dict[str, Any]) -> Model:
-    t, a = load_targets(), load_assumptions()
+    t, a, gen = load_targets(), load_assumptions(), load_generator()
     pv = province_inputs(t)
     ht = a["household_types"]
     prior = np.array([ht["prior"]["rural"], ht["prior"]["urban"]], dtype=np.float64)
@@ -246,8 +310,9 @@ def build_model(f: dict[str, Any]) -> Model:
         head_male=np.array(ht["head_male"], dtype=np.float64), spouse_p=np.array(ht["spouse"], dtype=np.float64),
         child_cdf=_cdf(child_p), has_children=has_children,
         cross_rate=cross, origin_cdf=_cdf(origin), emp_cdf=_cdf(np.array(rows)),
-        a=a, f=f, t=t, fitted_hash=digest(f),
+        a=a, g=gen, f=f, t=t, fitted_hash=digest(f),
     )
 
 
-__all__ = ["CODES", "Model", "model", "load_targets", "load_fitted", "targets_hash", "default_fitted"]
+__all__ = ["CODES", "Model", "model", "load_targets", "load_fitted", "load_generator", "targets_hash",
+           "default_fitted", "GeneratorFileError"]

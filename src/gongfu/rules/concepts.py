@@ -42,9 +42,10 @@ def total_taxes(taxes=ByRole("tax")):
 
 
 @variable(entity=HOUSEHOLD, unit="CNY/year", reference=NBS,
-          label={"en": "Social-insurance contributions paid", "zh": "个人缴纳社会保险费合计"})
+          label={"en": "Social-insurance and housing-fund contributions paid", "zh": "个人缴纳社会保险费和住房公积金合计"})
 def total_contributions(contributions=ByRole("contribution")):
-    """Every personal social-insurance contribution (role "contribution") of the members."""
+    """Every personal contribution (role "contribution") of the members: social insurance and the housing provident
+    fund (NBS 社会保障支出, deducted from disposable income)."""
     return contributions
 
 

@@ -39,6 +39,11 @@ def _hash_files(root: Path, patterns: Sequence[str]) -> str:
     return h.hexdigest()
 
 
+#: The files that generate a synthetic population (the generator, its plan and its tables): the fingerprint of a
+#: generated population covers these, not the reading, writing or import code next to them.
+GENERATOR_FILES = ("synth.py", "partition.py", "tables.py", "calibrate.py", "*.yaml")
+
+
 def code_fingerprint(*parts: str) -> str:
     """Hash of the source files under gongfu/<part> (the law, the engine, the generator...)."""
     h = hashlib.sha256()
@@ -94,7 +99,9 @@ class GeneratedSource(Source):
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([s.to_dict() for s in self.specs], sort_keys=True).encode())
-        h.update(code_fingerprint("population").encode())
+        g = hashlib.sha256(b"population")
+        g.update(_hash_files(PACKAGE / "population", GENERATOR_FILES).encode())
+        h.update(g.hexdigest().encode())
         return h.hexdigest()
 
     def describe(self) -> dict[str, Any]:
@@ -103,27 +110,32 @@ class GeneratedSource(Source):
 
 
 class ParquetSource(Source):
-    """A population directory written by `gongfu population build` (manifest.json + Parquet per partition)."""
+    """A population directory written by `gongfu population build` or `import` (manifest.json + Parquet per
+    partition). Opening it checks that its files are exactly those of the manifest, with the listed sizes and row
+    counts (`population.io.open_population`); loading a partition checks its rows again. Damage raises
+    PopulationFileError naming the file."""
 
     kind = "parquet"
 
     def __init__(self, directory: str | Path):
-        from gongfu.population.io import read_manifest
+        from gongfu.population.io import open_population
 
         self.directory = Path(directory)
-        self.manifest = read_manifest(self.directory)
-        self.entries = list(self.manifest.get("partitions", []))
-        if not self.entries:
-            raise ValueError(f"{self.directory}: the manifest lists no partitions")
+        self.manifest = open_population(self.directory)
+        self.entries = list(self.manifest["partitions"])
 
     def refs(self) -> list[PartitionRef]:
         return [PartitionRef(int(e["partition_id"]), Path(e["households_file"]).stem, int(e["households"]),
-                             str(self.directory / e["households_file"])) for e in self.entries]
+                             (str(self.directory / e["households_file"]), int(e["households"]), int(e["persons"])))
+                for e in self.entries]
 
     def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        from gongfu.population.io import read_partition
+        from gongfu.population.io import check_rows, read_partition
 
-        return read_partition(ref.spec)
+        path, households, persons = ref.spec
+        h, p = read_partition(path)
+        check_rows(Path(path), {"households": households, "persons": persons}, h, p)
+        return h, p
 
     def fingerprint(self) -> str:
         """Manifest content plus the size and modification time of every file it lists."""

@@ -1,13 +1,20 @@
 """Individual income tax of resident individuals (个人所得税), 2019 law (parameters: `tax.iit.*`).
 
-Three schedules, computed per person on annual amounts (the annual-reconciliation view, 年度汇算):
+Computed per person on annual amounts (the annual-reconciliation view, 年度汇算):
 
-* comprehensive income (综合所得; here wages, `gross_wages`) less the 60,000-yuan basic deduction, the special
-  deductions (专项扣除: the person's social-insurance contributions) and the special additional deductions
-  (专项附加扣除), taxed at 3-45% (个人所得税法 第三条第(一)项, 第六条第一款第(一)项);
+* comprehensive income (综合所得): wages (`gross_wages`, the annual bonus included), plus labour remuneration,
+  royalties (each less 20% of costs) and author's remuneration (less 20%, then at 70%), plus employer housing-fund
+  contributions above the tax-free limit; less the 60,000-yuan basic deduction, the special deductions (专项扣除:
+  personal social-insurance and housing-fund contributions), the special additional deductions (专项附加扣除) and
+  the other deductions (individual pension account up to 12,000, annuities within 4% of the base); taxed at
+  3-45% (个人所得税法 第二条, 第三条第(一)项, 第六条第一款第(一)项, 第六条第二款);
+* the annual one-time bonus (全年一次性奖金), taxed apart on the monthly-converted schedule until 2027 or with
+  comprehensive income, whichever is lower by default (财税〔2018〕164号; 财政部 税务总局公告2023年第30号);
 * business income (经营所得) at 5-35%, with the individual-business halving of 2021-2027
   (个人所得税法 第三条第(二)项, 第六条第一款第(三)项; 财政部 税务总局公告2023年第12号);
-* property income: dividends and rent at 20% (rent of housing 10%), deposit interest exempt (第三条第(三)项).
+* property income at 20%: dividends (listed-share holding-period relief, 财税〔2015〕101号), taxable interest
+  (deposit interest exempt), rent (housing 10%), property-transfer gains; and incidental income at 20%
+  (第三条第(三)项).
 
 Farming income is not taxed (财税〔2004〕30号); pensions are exempt (第四条第一款第(七)项).
 
@@ -17,7 +24,9 @@ the law lets parents choose who claims (国发〔2018〕41号 第六条, 第十�
 deduction to the higher earner is what a couple minimising tax would normally do. Every default can be
 overridden per person (`iit_children_deduction_share`, `iit_grandchildren_deduction_share`,
 `iit_housing_deduction_share`, `iit_elderly_support_monthly`), and personal ones are inputs
-(`iit_continuing_education_months`, `iit_vocational_certificate`, `iit_serious_illness_expenses`).
+(`iit_continuing_education_months`, `iit_vocational_certificate`, `iit_serious_illness_expenses`,
+`iit_only_child`). Household files breaking the legal limits of these choices are refused
+(`check_household_inputs`).
 Children are members with role `child`, claimed by the head/spouse claimant. Grandchildren (role `grandchild`)
 are claimed by their parent generation: the adult member with role `child` with the largest earnings (their
 parent as a rule in a three-generation household); when no such member earns (left-behind children whose parents
@@ -29,14 +38,21 @@ parents living elsewhere are not observed, which understates the deduction (give
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
-from gongfu.engine import HOUSEHOLD, PERSON, P, Rows, input_variable, variable
+from gongfu.engine import HOUSEHOLD, PERSON, InputError, P, Rows, Scale, input_variable, variable
 from gongfu.engine.enums import EmploymentStatus, Role, Tenure
+from gongfu.engine.errors import where
 
 LAW = "中华人民共和国个人所得税法 (2018年修正)"
 SAD = "个人所得税专项附加扣除暂行办法 (国发〔2018〕41号); 国发〔2022〕8号; 国发〔2023〕13号"
 ENT = "tax.iit.special_additional_deductions"
+COMP = "tax.iit.comprehensive_income"
+BONUS = "tax.iit.annual_bonus"
+OTHER = "tax.iit.other_deductions"
 
 # ------------------------------------------------------------------ personal inputs
 input_variable("iit_continuing_education_months", entity=PERSON, dtype="int", unit="month", default=0,
@@ -50,6 +66,16 @@ input_variable("iit_serious_illness_expenses", entity=PERSON, unit="CNY/year", d
                reference=f"{SAD} 第十一条",
                label={"en": "Out-of-pocket medical expenses within insurance scope, after reimbursement",
                       "zh": "医保目录范围内自付医药费用(扣除医保报销后)"})
+input_variable("iit_only_child", entity=PERSON, dtype="bool", unit="bool", default=False,
+               reference=f"{SAD} 第二十三条",
+               label={"en": "Only child, for the elderly-support deduction", "zh": "独生子女(赡养老人扣除)"})
+input_variable("individual_pension_contribution", entity=PERSON, unit="CNY/year", default=0.0,
+               reference="财政部 税务总局关于个人养老金有关个人所得税政策的公告 (财政部 税务总局公告2022年第34号) 第一条",
+               label={"en": "Contributions to the individual pension account", "zh": "个人养老金资金账户缴费"})
+input_variable("enterprise_annuity_contribution", entity=PERSON, unit="CNY/year", default=0.0,
+               reference="财政部 人力资源社会保障部 国家税务总局关于企业年金 职业年金个人所得税有关问题的通知 (财税〔2013〕103号) 第一条",
+               label={"en": "Employee contributions to an enterprise or occupational annuity",
+                      "zh": "企业年金、职业年金个人缴费"})
 
 
 # ------------------------------------------------------------------ who claims the household's deductions
@@ -187,28 +213,29 @@ def iit_housing_deduction(iit_housing_deduction_share, iit_household_housing):
 @variable(entity=PERSON, unit="CNY/month", reference=f"{SAD} 第二十二条, 第二十三条; 国发〔2023〕13号",
           label={"en": "Elderly-support deduction claimed (monthly)", "zh": "赡养老人扣除额(每月)"})
 def iit_elderly_support_monthly(iit_deduction_claimant, role, age, gross_wages, self_employment_income, members,
-                                only_child=P(f"{ENT}.elderly_support"),
+                                iit_only_child, only_child=P(f"{ENT}.elderly_support"),
                                 sibling_cap=P(f"{ENT}.elderly_support_sibling_cap"),
                                 parent_age=P(f"{ENT}.elderly_support_parent_age"),
                                 assume_only_child=P(f"{ENT}.assume_only_child")):
     """Parents aged 60+ living in the household give the deduction to their children in it:
     (1) a parent of the head (role `parent`): the head/spouse claimant takes the sibling cap (1,500 a month from
-    2023; the only-child amount when `assume_only_child`);
+    2023; the only-child amount when `assume_only_child` or the claimant's `iit_only_child`);
     (2) a head or spouse aged 60+: each adult member with role `child` who has wages or business income claims,
     the siblings sharing the only-child amount (第二十二条: 每人分摊不超过 the cap): min(cap, 3,000 / number of such
-    children); a single earning child takes the cap (siblings elsewhere are assumed) or, with `assume_only_child`,
-    the whole amount.
+    children); a single earning child takes the cap (siblings elsewhere are assumed) or, with `assume_only_child`
+    or `iit_only_child`, the whole amount.
     Parents living elsewhere are not observed: give the amount as input to model them."""
     old = age >= parent_age
     has_parent = members.any((role == Role.parent) & old)
-    couple_amount = only_child if assume_only_child else sibling_cap
     earnings = gross_wages + np.maximum(self_employment_income, 0.0)
     supporter = (role == Role.child) & (age >= 18) & (earnings > 0.0)
     old_parents = members.any(((role == Role.head) | (role == Role.spouse)) & old)
     claims_for_parent = iit_deduction_claimant & has_parent[members.index]
     r = Rows(claims_for_parent | (supporter & old_parents[members.index]))  # the few who claim
     n = members.count(supporter)[r(members.index)]
-    own = np.where((n == 1) & assume_only_child, only_child, sibling_cap)
+    is_only = r(iit_only_child) | assume_only_child
+    couple_amount = np.where(is_only, only_child, sibling_cap)
+    own = np.where((n == 1) & is_only, only_child, sibling_cap)
     child_amount = np.minimum(own, only_child / np.maximum(n, 1))
     return r.fill(np.where(r(claims_for_parent), couple_amount, child_amount))
 
@@ -250,15 +277,116 @@ def iit_special_additional_deductions(iit_children_education_deduction, iit_infa
             + iit_elderly_support_deduction + iit_continuing_education_deduction + iit_serious_illness_deduction)
 
 
+# ------------------------------------------------------------------ other deductions
+@variable(entity=PERSON, unit="CNY/year", reference="财政部 税务总局公告2022年第34号 第一条",
+          label={"en": "Individual pension account deduction", "zh": "个人养老金扣除"})
+def iit_individual_pension_deduction(individual_pension_contribution, node=P(f"{OTHER}")):
+    """Contributions as paid, at most 12,000 a year (from 2022)."""
+    r = Rows(individual_pension_contribution > 0.0)  # (0 without contributions)
+    return r.fill(np.minimum(r(individual_pension_contribution), node.individual_pension_cap))
+
+
+@variable(entity=PERSON, unit="CNY/year", reference="财税〔2013〕103号 第一条第(二)项, 第(三)项",
+          label={"en": "Enterprise/occupational annuity deduction", "zh": "企业年金、职业年金个人缴费扣除"})
+def iit_enterprise_annuity_deduction(enterprise_annuity_contribution, gross_wages, social_insurance_average_wage,
+                                     node=P(f"{OTHER}")):
+    """The employee's annuity contribution within 4% of the base: wages up to 3 × the local average wage."""
+    r = Rows(enterprise_annuity_contribution > 0.0)  # (0 without an annuity)
+    base = np.minimum(np.maximum(r(gross_wages), 0.0),
+                      node.enterprise_annuity_base_cap_multiple * r(social_insurance_average_wage))
+    return r.fill(np.minimum(r(enterprise_annuity_contribution), node.enterprise_annuity_rate * base))
+
+
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(一)项, 第四款; 个人所得税法实施条例 第十三条",
+          label={"en": "Deductions from comprehensive income", "zh": "综合所得减除项合计"})
+def iit_comprehensive_deductions(iit_deductible_contributions, housing_fund_iit_deductible,
+                                 iit_special_additional_deductions, iit_individual_pension_deduction,
+                                 iit_enterprise_annuity_deduction, basic=P("tax.iit.basic_deduction")):
+    """60,000 + the special deductions (专项扣除: personal basic pension, medical and unemployment contributions, and
+    the housing-fund contribution within its limits, 第六条第四款) + the special additional deductions + the other
+    deductions (依法确定的其他扣除: individual pension account, annuities; 实施条例 第十三条)."""
+    return (basic + iit_deductible_contributions + housing_fund_iit_deductible + iit_special_additional_deductions
+            + iit_individual_pension_deduction + iit_enterprise_annuity_deduction)
+
+
 # ------------------------------------------------------------------ comprehensive income
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第二款",
+          label={"en": "Income amount of labour remuneration, author's remuneration and royalties",
+                 "zh": "劳务报酬、稿酬、特许权使用费所得收入额"})
+def iit_remuneration_income(labour_remuneration, author_remuneration, royalty_income, node=P(f"{COMP}")):
+    """Receipts less 20% of costs; author's remuneration counted at 70% of that."""
+    has = labour_remuneration > 0.0
+    has |= author_remuneration > 0.0
+    has |= royalty_income > 0.0
+    r = Rows(has)  # (0 without such income)
+    gross = (np.maximum(r(labour_remuneration), 0.0) + node.author_factor * np.maximum(r(author_remuneration), 0.0)
+             + np.maximum(r(royalty_income), 0.0))
+    return r.fill(gross * (1.0 - node.remuneration_cost_rate))
+
+
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第二条第一款第(一)至(四)项, 第六条第二款; 财税〔2006〕10号 第二条",
+          label={"en": "Comprehensive income (annual, annual bonus included)", "zh": "综合所得收入额(含全年一次性奖金)"})
+def iit_comprehensive_income(gross_wages, iit_remuneration_income, housing_fund_taxable_excess):
+    """Wages (with the annual bonus), the income amount of the other three items, and employer housing-fund
+    contributions above the tax-free limit."""
+    return gross_wages + iit_remuneration_income + housing_fund_taxable_excess
+
+
+@variable(entity=PERSON, unit="CNY/year", reference="财税〔2018〕164号 第一条第(一)项; 财政部 税务总局公告2023年第30号",
+          label={"en": "Annual one-time bonus", "zh": "全年一次性奖金"})
+def iit_annual_bonus_amount(annual_bonus, gross_wages):
+    """The bonus, never more than the wages it is part of (a household file giving more is refused)."""
+    r = Rows(annual_bonus > 0.0)  # (0 without a bonus)
+    return r.fill(np.minimum(r(annual_bonus), np.maximum(r(gross_wages), 0.0)))
+
+
+def _bonus_tax(bonus: np.ndarray, schedule) -> np.ndarray:
+    """Tax on a separately taxed bonus: bonus / 12 gives the bracket of the monthly-converted schedule (the annual
+    thresholds / 12; 'not above 3,000' is the 3% bracket), tax = bonus × rate − that bracket's quick deduction."""
+    monthly = Scale(schedule.thresholds / 12.0, schedule.rates)
+    bracket = np.maximum(np.searchsorted(monthly.thresholds, bonus / 12.0, side="left") - 1, 0)
+    return np.maximum(bonus * monthly.rates[bracket] - monthly.quick_deductions()[bracket], 0.0)
+
+
+@variable(entity=PERSON, dtype="bool", unit="bool",
+          reference="财税〔2018〕164号 第一条第(一)项 (也可以选择并入当年综合所得); 财政部 税务总局公告2023年第30号",
+          label={"en": "Annual bonus taxed separately", "zh": "全年一次性奖金单独计税"})
+def iit_annual_bonus_separate(iit_annual_bonus_amount, iit_comprehensive_income, iit_comprehensive_deductions,
+                              schedule=P("tax.iit.comprehensive_schedule"), node=P(f"{BONUS}")):
+    """Whether the bonus is taxed apart: never after 2027 (or with choice 2), always with choice 1, and by
+    default (choice 0) when that gives the lower total tax (a tie stays combined)."""
+    r = Rows(iit_annual_bonus_amount > 0.0)  # (False without a bonus)
+    if not r.index.size or not node.separate_taxation or node.choice == 2:
+        return np.zeros(r.size, dtype=bool)
+    if node.choice == 1:
+        return r.fill(True, default=False, dtype=bool)
+    bonus, income, deductions = r(iit_annual_bonus_amount), r(iit_comprehensive_income), r(iit_comprehensive_deductions)
+    combined = schedule.calc(np.maximum(income - deductions, 0.0))
+    separate = schedule.calc(np.maximum(income - bonus - deductions, 0.0)) + _bonus_tax(bonus, schedule)
+    return r.fill(separate < combined, default=False, dtype=bool)
+
+
+@variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary",
+          reference="财税〔2018〕164号 第一条第(一)项; 财政部 税务总局公告2023年第30号",
+          label={"en": "Income tax on the separately taxed annual bonus", "zh": "全年一次性奖金单独计税税额"})
+def iit_annual_bonus(iit_annual_bonus_separate, iit_annual_bonus_amount,
+                     schedule=P("tax.iit.comprehensive_schedule")):
+    """Bonus × rate − quick deduction of the monthly-converted schedule, when taxed separately (else 0)."""
+    r = Rows(iit_annual_bonus_separate)
+    return r.fill(_bonus_tax(r(iit_annual_bonus_amount), schedule))
+
+
 @variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(一)项",
           label={"en": "Taxable comprehensive income", "zh": "综合所得应纳税所得额"})
-def iit_comprehensive_taxable_income(gross_wages, iit_deductible_contributions, iit_special_additional_deductions,
-                                     basic=P("tax.iit.basic_deduction")):
-    """Wages less 60,000, the special deductions (personal social-insurance contributions) and the special
-    additional deductions; never negative."""
-    deductions = basic + iit_deductible_contributions + iit_special_additional_deductions
-    return np.maximum(gross_wages - deductions, 0.0)
+def iit_comprehensive_taxable_income(iit_comprehensive_income, iit_comprehensive_deductions,
+                                     iit_annual_bonus_separate, iit_annual_bonus_amount):
+    """Comprehensive income (less the annual bonus when it is taxed apart) less 60,000, the special deductions
+    (personal social-insurance and housing-fund contributions), the special additional deductions and the other
+    deductions; never negative."""
+    taxable = iit_comprehensive_income - iit_comprehensive_deductions
+    r = Rows(iit_annual_bonus_separate)  # the bonus is taken out where it is taxed apart
+    taxable[r.index] -= r(iit_annual_bonus_amount)
+    return np.maximum(taxable, 0.0, out=taxable)
 
 
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(一)项, 附表一",
@@ -279,16 +407,15 @@ def iit_business_income(self_employment_income, agricultural_income,
     return income if farm_exempt else income + np.maximum(agricultural_income, 0.0)
 
 
-@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(三)项; 个人所得税法实施条例 第十五条第二款",
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第六条第一款第(三)项; 个人所得税法实施条例 第十五条第二款; 财政部 税务总局公告2022年第34号",
           label={"en": "Taxable business income", "zh": "经营所得应纳税所得额"})
-def iit_business_taxable_income(iit_business_income, gross_wages, iit_deductible_contributions,
-                                iit_special_additional_deductions, basic=P("tax.iit.basic_deduction"),
+def iit_business_taxable_income(iit_business_income, iit_comprehensive_income, iit_comprehensive_deductions,
                                 switch=P("tax.iit.business_deductions_without_comprehensive_income")):
-    """Net business income; a person without comprehensive income (no wages) also deducts 60,000, the special
-    deductions and the special additional deductions (实施条例 第十五条第二款)."""
+    """Net business income; a person without comprehensive income also deducts 60,000, the special deductions,
+    the special additional deductions and the other deductions (实施条例 第十五条第二款; 公告2022年第34号: the
+    individual pension from comprehensive or business income)."""
     r = Rows(iit_business_income > 0.0)  # (0 without business income)
-    deductions = basic + r(iit_deductible_contributions) + r(iit_special_additional_deductions)
-    applied = np.where((r(gross_wages) <= 0.0) & switch, deductions, 0.0)
+    applied = np.where((r(iit_comprehensive_income) <= 0.0) & switch, r(iit_comprehensive_deductions), 0.0)
     return r.fill(np.maximum(r(iit_business_income) - applied, 0.0))
 
 
@@ -311,20 +438,23 @@ def iit_business(iit_business_taxable_income, iit_business_relief, schedule=P("t
     return schedule.calc(iit_business_taxable_income) - iit_business_relief
 
 
-# ------------------------------------------------------------------ property income
-@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第三条第(三)项; 财税〔2015〕101号",
+# ------------------------------------------------------------------ property and incidental income
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第三条第(三)项; 财税〔2015〕101号 第一条",
           label={"en": "Income tax on dividends", "zh": "股息红利所得个人所得税"})
-def iit_dividends(dividend_income, rate=P("tax.iit.property.dividend_rate"),
-                  exempt=P("tax.iit.property.dividend_exempt_share")):
-    """20% of dividends, less the share exempt (listed shares held over a year)."""
-    return np.maximum(dividend_income, 0.0) * (1.0 - exempt) * rate
+def iit_dividends(dividend_income, node=P("tax.iit.property")):
+    """20% of dividends, less the listed-share holding-period relief: the share held over a year exempt, the
+    share held one month to a year counted at 50% (财税〔2015〕101号)."""
+    taxable = 1.0 - node.dividend_exempt_share - node.dividend_reduced_share * (1.0 - node.dividend_reduced_inclusion)
+    return np.maximum(dividend_income, 0.0) * (taxable * node.dividend_rate)
 
 
-@variable(entity=PERSON, unit="CNY/year", reference="财税〔2008〕132号; 个人所得税法 第四条第一款第(二)项",
+@variable(entity=PERSON, unit="CNY/year", reference=f"财税〔2008〕132号; {LAW} 第三条第(三)项, 第四条第一款第(二)项",
           label={"en": "Income tax on interest", "zh": "利息所得个人所得税"})
-def iit_interest(interest_income, rate=P("tax.iit.property.deposit_interest_rate")):
-    """Deposit interest: exempt since 2008-10-09 (rate 0); government-bond interest is exempt by law."""
-    return np.maximum(interest_income, 0.0) * rate
+def iit_interest(interest_income, taxable_interest_income, node=P("tax.iit.property")):
+    """Deposit interest: exempt since 2008-10-09 (rate 0); government-bond interest is exempt by law; other
+    interest (`taxable_interest_income`) at 20%."""
+    return (np.maximum(interest_income, 0.0) * node.deposit_interest_rate
+            + np.maximum(taxable_interest_income, 0.0) * node.dividend_rate)
 
 
 @variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第三条第(三)项, 第六条第一款第(四)项; 实施条例 第十四条; 财税〔2008〕24号",
@@ -343,16 +473,113 @@ def iit_rental(rental_income, node=P("tax.iit.property")):
     return r.fill(taxable * rate * n)
 
 
+@variable(entity=PERSON, unit="CNY/year", reference=f"{LAW} 第三条第(三)项, 第六条第一款第(五)项",
+          label={"en": "Income tax on property-transfer gains", "zh": "财产转让所得个人所得税"})
+def iit_property_transfer(property_transfer_gain, rate=P("tax.iit.property.property_transfer_rate")):
+    """20% of the taxable gain (proceeds less original value and reasonable costs)."""
+    return np.maximum(property_transfer_gain, 0.0) * rate
+
+
 @variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(三)项",
           label={"en": "Income tax on property income", "zh": "财产性所得个人所得税"})
-def iit_property(iit_dividends, iit_interest, iit_rental):
-    """Tax on dividends, interest and rent."""
-    return iit_dividends + iit_interest + iit_rental
+def iit_property(iit_dividends, iit_interest, iit_rental, iit_property_transfer):
+    """Tax on dividends, interest, rent and property-transfer gains."""
+    return iit_dividends + iit_interest + iit_rental + iit_property_transfer
+
+
+@variable(entity=PERSON, unit="CNY/year", role=None, tier="secondary", reference=f"{LAW} 第三条第(三)项, 第六条第一款第(六)项",
+          label={"en": "Income tax on incidental income", "zh": "偶然所得个人所得税"})
+def iit_incidental(incidental_income, rate=P("tax.iit.property.incidental_rate")):
+    """20% of incidental income (per payment, no deduction)."""
+    return np.maximum(incidental_income, 0.0) * rate
 
 
 # ------------------------------------------------------------------ total
 @variable(entity=PERSON, unit="CNY/year", role="tax", tier="secondary", reference=LAW,
           label={"en": "Individual income tax", "zh": "个人所得税"})
-def individual_income_tax(iit_comprehensive, iit_business, iit_property):
-    """Income tax on comprehensive, business and property income."""
-    return iit_comprehensive + iit_business + iit_property
+def individual_income_tax(iit_comprehensive, iit_annual_bonus, iit_business, iit_property, iit_incidental):
+    """Income tax on comprehensive income, the separately taxed annual bonus, business, property and incidental
+    income."""
+    return iit_comprehensive + iit_annual_bonus + iit_business + iit_property + iit_incidental
+
+
+# ------------------------------------------------------------------ legal limits of a household file's choices
+SHARES = (0.0, 0.5, 1.0)  # 国发〔2018〕41号 第六条, 第十五条: 100% to one, or 50% each
+SHARE_RULES = {
+    "iit_children_deduction_share": ("iit_household_children_education", "iit_household_infant_care",
+                                     "a child's education or infant-care deduction goes 100% to one parent or 50% to "
+                                     "each (国发〔2018〕41号 第六条; 国发〔2022〕8号 第二条)"),
+    "iit_grandchildren_deduction_share": ("iit_household_grandchildren_education",
+                                          "iit_household_grandchildren_infant_care",
+                                          "a child's education or infant-care deduction goes 100% to one parent or "
+                                          "50% to each (国发〔2018〕41号 第六条; 国发〔2022〕8号 第二条)"),
+    "iit_housing_deduction_share": ("iit_household_housing", None,
+                                    "the housing deduction goes 100% to one spouse, or 50% to each for a loan on a "
+                                    "home both bought before marriage (国发〔2018〕41号 第十五条, 第十九条)"),
+}
+
+
+def _at(source: str, mapping: Any, key: str) -> str:
+    line = mapping.line_of(key) if hasattr(mapping, "line_of") else None
+    return where(source, line)
+
+
+def check_household_inputs(hh: Any, system: Any, household: Mapping, persons: Sequence[Mapping]) -> None:
+    """Refuse a household file whose income-tax inputs break a legal limit (`InputError`, exit code 2 on the CLI),
+    rather than cutting them silently: city tier 1-3 (国发〔2018〕41号 第十七条); an annual bonus larger than wages;
+    deduction shares other than 100% or 50%, or summing over 100% in the household (第六条, 第十五条); elderly
+    support above the only-child amount, above the sibling cap for a taxpayer who is not an only child, or shared
+    by siblings beyond the only-child amount (第二十二条, 第二十三条; amounts of the simulated year, 国发〔2023〕13号).
+
+    `hh` is the parsed `HouseholdInput`, `household` and `persons` the mappings read from the file (for lines)."""
+    source = hh.source
+    tier = household.get("city_tier")
+    if tier is not None and tier not in (1, 2, 3):
+        raise InputError(f"{_at(source, household, 'city_tier')}household.city_tier: must be 1, 2 or 3 (the three "
+                         f"classes of city of the rent deduction, 国发〔2018〕41号 第十七条), got {tier!r}")
+    for i, person in enumerate(persons):
+        bonus = person.get("annual_bonus")
+        if bonus is not None and bonus > person.get("wage_income", 0.0):
+            raise InputError(f"{_at(source, person, 'annual_bonus')}persons[{i}].annual_bonus: {bonus!r} is more than "
+                             f"wage_income {person.get('wage_income', 0.0)!r}; the annual one-time bonus is the part "
+                             "of wages paid as such (财政部 税务总局公告2023年第30号)")
+    given = {key for p in persons for key in p} & (set(SHARE_RULES) | {"iit_elderly_support_monthly"})
+    if not given:
+        return
+    sim = hh.simulate(system)
+    for key in sorted(given & set(SHARE_RULES)):
+        first_pool, second_pool, rule = SHARE_RULES[key]
+        for i, person in enumerate(persons):
+            if key in person and float(person[key]) not in SHARES:
+                raise InputError(f"{_at(source, person, key)}persons[{i}].{key}: {person[key]!r} is not allowed: "
+                                 f"{rule}; give 1, 0.5 or 0")
+        pool = sim.calc(first_pool)[0] + (sim.calc(second_pool)[0] if second_pool else 0.0)
+        total = float(sim.calc(key).sum())
+        if pool > 0.0 and total > 1.0 + 1e-9:
+            i = next(i for i, p in enumerate(persons) if key in p)
+            raise InputError(f"{_at(source, persons[i], key)}persons[{i}].{key}: the household's shares add up to "
+                             f"{total:g} (defaults included) but may not exceed 1: {rule}; give every claimant's share")
+    if "iit_elderly_support_monthly" in given:
+        only_child = sim.parameters.get(f"{ENT}.elderly_support")
+        sibling_cap = sim.parameters.get(f"{ENT}.elderly_support_sibling_cap")
+        assume_only = sim.parameters.get(f"{ENT}.assume_only_child")
+        is_only = sim.calc("iit_only_child")
+        key = "iit_elderly_support_monthly"
+        for i, person in enumerate(persons):
+            amount = person.get(key)
+            if amount is None:
+                continue
+            at = f"{_at(source, person, key)}persons[{i}].{key}: "
+            if amount > only_child:
+                raise InputError(f"{at}{amount!r} a month is above the legal cap of {only_child:g} a month for an only "
+                                 f"child ({SAD} 第二十二条, 第二十三条; {sim.year})")
+            if amount > sibling_cap and not (is_only[i] or assume_only):
+                raise InputError(f"{at}{amount!r} a month is above {sibling_cap:g}, the most a taxpayer with siblings "
+                                 f"may claim ({SAD} 第二十三条; {sim.year}); give iit_only_child: true for an only child")
+        role, amounts = sim.calc("role"), sim.calc(key)
+        siblings = float(amounts[role == Role.child].sum())
+        if siblings > only_child + 1e-9:
+            i = next(i for i, p in enumerate(persons) if key in p)
+            raise InputError(f"{_at(source, persons[i], key)}persons[{i}].{key}: the children of the household share "
+                             f"{siblings:g} a month for their parents, above {only_child:g} ({SAD} 第二十三条: siblings "
+                             f"share the only-child amount; {sim.year})")
