@@ -70,7 +70,7 @@ def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_
     from gongfu.run import VOLATILE_META, compare
 
     households = households_for(scale)
-    kwargs: dict[str, Any] = {"households": households, "seed": seed, "workers": workers, "progress": False,
+    kwargs: dict[str, Any] = {"households": households, "seed": seed, "workers": workers,
                               "checkpoint_dir": checkpoint_dir}
     if mode == "dask":
         kwargs.update(dask="local", dask_processes=True)

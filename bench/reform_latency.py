@@ -45,13 +45,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         reform = Path(tmp) / "reform.yaml"
         reform.write_text(REFORM, encoding="utf-8")
-        compare(reform=str(reform), population=source, workers=args.workers, progress=False)  # warm-up
+        compare(reform=str(reform), population=source, workers=args.workers)  # warm-up
         times = []
         for _ in range(args.repeat):
             if args.cold_baseline:
                 api._BASELINE_CACHE.clear()
             t0 = time.perf_counter()
-            cmp = compare(reform=str(reform), population=source, workers=args.workers, progress=False)
+            cmp = compare(reform=str(reform), population=source, workers=args.workers)
             times.append(time.perf_counter() - t0)
     persons = cmp["baseline"]["meta"]["population"]["persons_sampled"]
     print("RESULT " + json.dumps({"benchmark": "reform_latency", "households": args.households, "persons": persons,

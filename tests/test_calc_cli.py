@@ -53,7 +53,7 @@ def test_explain_shows_parameters_with_sources():
     [
         ("household: {province: zhejiang}\npersons:\n  - {age: 30, wage_incom: 1}\n", "persons[0].wage_incom: unknown variable 'wage_incom' (did you mean 'wage_income'"),
         ("household: {province: atlantis}\npersons:\n  - {age: 30}\n", "household.province: unknown province 'atlantis'"),
-        ("household: {province: zhejiang}\npersons:\n  - {age: -3}\n", "persons[0].age: must not be negative"),
+        ("household: {province: zhejiang}\npersons:\n  - {age: -3}\n", "persons[0].age: -3 is outside the allowed range 0–150"),
         ("household: {province: zhejiang}\npersons:\n  - {age: 30, wage_income: lots}\n", "persons[0].wage_income: expected a number"),
         ("household: {province: zhejiang}\npersons:\n  - {age: 30, hukou_type: martian}\n", "persons[0].hukou_type: 'martian' is not a valid HukouType"),
         ("household: {province: zhejiang}\npersons:\n  - {name: a}\n", "persons[0].age: missing"),

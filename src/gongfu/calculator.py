@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import numpy as np
@@ -30,8 +32,16 @@ def _value(var: Variable, value: Any) -> Any:
     if var.dtype == "bool":
         return bool(value)
     if var.dtype == "float":
-        return round(float(value), 2)
+        number = float(value)
+        return round(number, 2) if math.isfinite(number) else None  # JSON has no NaN or Infinity
     return int(value)
+
+
+def to_json(data: Any) -> str:
+    """`calc --json` text: numpy values as plain JSON, NaN and infinities as null (never invalid JSON)."""
+    from .workflow import jsonable  # not from the HTTP face: api/service.py imports this module
+
+    return json.dumps(jsonable(data), ensure_ascii=False, indent=2, allow_nan=False, default=str)
 
 
 def results(sim: Simulation, names: list[str], variables: list[str] | None = None) -> dict[str, Any]:

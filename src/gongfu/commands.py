@@ -23,6 +23,7 @@ from rich.table import Table
 
 from . import workflow
 from .engine import GongfuError, load_system
+from .progress import progress_bar
 from .report import labels as L
 
 console = Console()
@@ -79,7 +80,7 @@ def calc(
     lang: Lang = "en",
 ) -> None:
     """Compute taxes, contributions and benefits of one household, and explain any figure."""
-    from .calculator import render_table, render_trace, results
+    from .calculator import render_table, render_trace, results, to_json
     from .engine.yamlio import load_yaml
 
     _check_lang(lang)
@@ -92,12 +93,12 @@ def calc(
         done.system.variable(explain)
         node = sim.trace(explain, depth=depth)
         if as_json:
-            print(json.dumps(workflow.jsonable(node.to_dict()), ensure_ascii=False, indent=2, default=str))
+            print(to_json(node.to_dict()))
         else:
             console.print(render_trace(node, lang))
         return
     if as_json:
-        print(json.dumps(results(sim, hh.names), ensure_ascii=False, indent=2))
+        print(to_json(results(sim, hh.names)))
         return
     render_table(sim, hh, console, lang)
 
@@ -336,7 +337,8 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = workflow.resolve(reform, "--reform", files=True, rule_files=trust_rules or ())
     _check_report(report)
-    results = workflow.run_simulation(spec, progress=err.is_terminal, **options)
+    with progress_bar("gongfu run", "partitions", err) as on_progress:
+        results = workflow.run_simulation(spec, on_progress=on_progress, **options)
     _write_report(results, report, lang)
     if as_json:
         _print_json(results)
@@ -361,7 +363,8 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
     _check_report(report)
-    result = workflow.run_comparison(base, new, progress=err.is_terminal, **options)
+    with progress_bar("gongfu run", "partitions", err) as on_progress:
+        result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
     _write_report(result, report, lang)
     if as_json:
         _print_json(result)

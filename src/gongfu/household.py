@@ -22,12 +22,11 @@ import numpy as np
 from .engine import HOUSEHOLD, PERSON, InputError, Simulation, TaxBenefitSystem, load_system
 from .engine.errors import GongfuError, where
 from .engine.geography import province
-from .engine.variables import Variable
+from .engine.variables import Variable, allowed, check_values
 from .engine.yamlio import LineDict, load_yaml
 
 TOP_KEYS = {"year", "household", "persons", "name", "description", "source", "expected", "tolerance", "reform"}
 DEFAULT_YEAR = 2025
-SIGNED = frozenset({"self_employment_income", "agricultural_income", "rental_income"})  # may be losses
 MAX_PERSONS = 50
 
 
@@ -126,6 +125,8 @@ def _variable(system: TaxBenefitSystem, key: Any, entity: Any, source: str, mapp
             system.variable(str(key))
         except GongfuError as exc:
             raise InputError(f"{at}{label}.{key}: {exc}") from None
+    if var.unit == "id":
+        raise InputError(f"{at}{label}.{key}: identifiers are numbered by gongfu; leave `{key}` out")
     if var.entity is not entity:
         other = "household" if entity is PERSON else "persons"
         raise InputError(f"{at}{label}.{key}: '{key}' is a {var.entity.key} variable; give it under `{other}`")
@@ -140,6 +141,9 @@ def _value(var: Variable, value: Any, source: str, mapping: Mapping, key: str, l
         except KeyError as exc:
             raise InputError(f"{at}{exc.args[0]}") from None
     if var.enum is not None:
+        if isinstance(value, int | float) and not isinstance(value, bool):  # a code: must be a member's
+            prefix = _at(source, mapping, key)
+            check_values(var, value, label, error=lambda message: InputError(prefix + message))
         try:
             return int(var.enum.parse(value))
         except ValueError as exc:
@@ -150,12 +154,10 @@ def _value(var: Variable, value: Any, source: str, mapping: Mapping, key: str, l
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{at}expected a number ({var.unit}), got {value!r}")
-    if not np.isfinite(value):
-        raise InputError(f"{at}expected a finite number, got {value!r}")
-    if var.dtype != "float" and value != int(value):
-        raise InputError(f"{at}expected a whole number, got {value!r}")
-    if value < 0 and var.name not in SIGNED:
-        raise InputError(f"{at}must not be negative (got {value!r})")
-    if var.name == "age" and value > 130:
-        raise InputError(f"{at}an age above 130 is not plausible (got {value!r})")
+    if isinstance(value, int) and abs(value) >= 2 ** 63:  # beyond any storage type: never wrapped
+        digits = str(value)
+        shown = digits if len(digits) <= 30 else f"{digits[:20]}… ({len(digits)} digits)"
+        raise InputError(f"{at}{shown} is outside the allowed range {allowed(var)}")
+    prefix = _at(source, mapping, key)
+    check_values(var, value, label, error=lambda message: InputError(prefix + message))
     return value

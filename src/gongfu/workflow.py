@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import inspect
 import math
 import threading
 from collections import OrderedDict
@@ -195,16 +194,11 @@ def _runner_options(population: str | Path | None = None, households: int | None
                     year: int = 2025, workers: int | None = None, dask: str | None = None,
                     checkpoint: str | Path | None = None, **runner: Any) -> dict[str, Any]:
     """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults; `runner`: passed
-    as they are, e.g. the progress option the face draws)."""
+    as they are, e.g. the `on_progress` callback of the bar the CLI draws; the runner itself draws nothing)."""
     given = {"population": str(population) if population is not None else None, "households": households,
              "seed": seed, "workers": workers, "dask": dask,
              "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
-    options = {"year": year} | {k: v for k, v in given.items() if v is not None} | runner
-    from . import run
-
-    if "progress" not in options and "progress" in inspect.signature(run.simulate).parameters:
-        options["progress"] = False  # a face that wants a bar asks for it; the HTTP server draws none
-    return options
+    return {"year": year} | {k: v for k, v in given.items() if v is not None} | runner
 
 
 @contextlib.contextmanager

@@ -100,7 +100,7 @@ def test_new_iit_base_columns_dtypes_and_rules():
         assert np.all(p[c] == g[c]), c
 
 
-def test_engine_accepts_the_pending_columns_but_still_refuses_unknown_ones():
+def test_engine_reads_the_iit_base_columns_and_refuses_unknown_ones():
     spec = plan_partitions(3_000, 5)[10]
     h, p = generate_partition(spec)
     sim = load_system().simulation(households=h, persons=p, year=2025)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gongfu.engine import ReformError
+from gongfu.engine import GongfuError, ReformError
 from gongfu.engine.geography import PROVINCES, province
 from gongfu.reforms import Reform, load_reform
 
@@ -315,3 +315,93 @@ def test_null_cannot_abolish_a_parameter(system, tmp_path):
 def test_source_with_unknown_key(system, tmp_path):
     path = write(tmp_path, "source: {title: t, yeer: 2020}\nparameters:\n  tax.iit.basic_deduction: 1\n")
     fails(path, system, 3, "unknown key 'yeer'", r"did you mean 'year'")
+
+
+# ---------------------------------------------------------------- non-finite values and divisors (issue 9 §3)
+# Every numeric value a reform sets, and every result of `multiply`/`add`, is finite and within the leaf's range;
+# a divisor's range excludes 0. Before, `account_divisor: 0` printed Infinity (invalid JSON), `.nan` passed.
+HOSTILE_VALUES = [
+    ("pensions.resident.account_divisor: 0", 4, r"0 is outside the allowed range \[1, 1000\]"),
+    ("pensions.resident.account_divisor: {multiply: 0}", 4, r"0 is outside the allowed range \[1, 1000\]"),
+    ("pensions.resident.account_divisor: {add: -139}", 4, r"0 is outside the allowed range \[1, 1000\]"),
+    ("pensions.employee.account_divisor.age_60: 0", 4, r"age_60: 0 is outside the allowed range \[1, 1000\]"),
+    ("pensions.resident.account_divisor: .nan", 4, "must be a finite number, got nan"),
+    ("pensions.resident.account_divisor: .inf", 4, "must be a finite number, got inf"),
+    ("tax.iit.basic_deduction: -.inf", 4, "must be a finite number, got -inf"),
+    ("tax.iit.basic_deduction: {value: .nan, from: 2026}", 4, "must be a finite number, got nan"),
+    ("tax.iit.basic_deduction: {values: {2026-01-01: .nan}}", 4, "must be a finite number, got nan"),
+    ("tax.iit.basic_deduction: 1" + "0" * 400, 4, "must be a finite number, got an integer of 401 digits"),
+    ("tax.iit.basic_deduction: {multiply: .nan}", 4, "`multiply` must be a finite number, got nan"),
+    ("tax.iit.basic_deduction: {multiply: .inf}", 4, "`multiply` must be a finite number, got inf"),
+    ("tax.iit.basic_deduction: {add: .nan}", 4, "`add` must be a finite number, got nan"),
+    ("tax.iit.basic_deduction: {add: " + "9" * 400 + "}", 4, "`add` must be a finite number, got an integer"),
+    ("tax.iit.basic_deduction: {multiply: 1.0e+308, add: 1.0e+308}", 4, "must be a finite number, got inf"),
+    ("assistance.dibao.standard: {zhejiang: .nan}", 4, "row 'zhejiang': must be a finite number, got nan"),
+    ("assistance.dibao.standard: {zhejiang: {urban: .inf}}", 4, "zhejiang.urban must be a finite number, got inf"),
+    ("assistance.dibao.standard: {zhejiang: {multiply: .nan}}", 4, "zhejiang.multiply must be a finite number"),
+    ("assistance.dibao.standard: {multiply: .nan}", 4, "`multiply` must be a finite number"),
+    ("assistance.dibao.standard: .nan", 4, "must be a finite number, got nan"),
+    ("tax.iit.comprehensive_schedule: {rates: [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, .nan]}", 4,
+     "`rates` must be a list of finite numbers"),
+    ("tax.iit.comprehensive_schedule: {thresholds: [0, 36000, 144000, .nan, 420000, 660000, 960000]}", 4,
+     "`thresholds` must be a list of finite numbers"),
+    ("tax.iit.comprehensive_schedule: {value: {thresholds: [0, 36000, 144000, 300000, 420000, 660000, .inf], "
+     "rates: [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45]}}", 4, "thresholds and rates must be finite numbers, got inf"),
+]
+
+
+@pytest.mark.parametrize("change, line, pattern", HOSTILE_VALUES, ids=[h[0][:60] for h in HOSTILE_VALUES])
+def test_non_finite_values_and_zero_divisors_are_refused(system, tmp_path, change, line, pattern):
+    fails(write(tmp_path, f"parameters:\n  {change}\n"), system, line, pattern)
+
+
+@pytest.mark.parametrize("budget", [".nan", ".inf", "-.inf", "0", "-5", "1" + "0" * 400])
+def test_targeting_budget_must_be_a_positive_finite_number(system, tmp_path, budget):
+    path = write(tmp_path, f"targeting: {{budget: {budget}}}\nparameters:\n"
+                           "  targeted_philanthropy.amount_per_person: 100\n")
+    with pytest.raises(ReformError, match=r":3: targeting.budget must be a positive number"):
+        load_reform(path, system)
+
+
+def test_every_divisor_of_a_formula_excludes_zero(system):
+    """Parameters that formulas divide by: their range excludes 0 (so no reform can make them divide by zero)."""
+    leaves = system.parameters.leaves()
+    divisors = ["pensions.resident.account_divisor"] + [p for p in leaves if p.startswith(
+        "pensions.employee.account_divisor.")]
+    assert len(divisors) == 32
+    for path in divisors:
+        low = leaves[path].range and leaves[path].range[0]
+        assert low is not None and low > 0, path
+
+
+def test_parameter_files_refuse_non_finite_values_and_bad_ranges(tmp_path):
+    from gongfu.engine.errors import ParameterError
+    from gongfu.engine.parameters import ParameterTree
+
+    for body, words in [
+        ("x:\n  unit: CNY\n  reference: r\n  values: {2020-01-01: .nan}\n", "must be a finite number, got nan"),
+        ("x:\n  unit: CNY\n  reference: r\n  range: [0, .inf]\n  values: {2020-01-01: 1}\n", "range must be"),
+        ("x:\n  unit: CNY\n  reference: r\n  range: [5, 1]\n  values: {2020-01-01: 1}\n", "range must be"),
+        ("x:\n  unit: CNY\n  reference: r\n  values: {2020-02-30: 1}\n", "is not a date that exists"),
+        ("x:\n  type: scale\n  unit: CNY\n  reference: r\n  values:\n    2020-01-01: {thresholds: [0, .nan], "
+         "rates: [0.1, 0.2]}\n", "thresholds and rates must be finite"),
+    ]:
+        directory = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+        directory.mkdir()
+        (directory / "t.yaml").write_text(body, encoding="utf-8")
+        with pytest.raises((ParameterError, GongfuError)) as info:
+            ParameterTree.load(directory)
+        assert words in str(info.value) and str(directory / "t.yaml") in str(info.value), str(info.value)
+
+
+def test_a_reform_that_loads_never_prints_nan(system, tmp_path):
+    """The smallest divisor allowed still gives finite pensions (and JSON without NaN/Infinity)."""
+    from typer.testing import CliRunner
+
+    from gongfu.cli import app
+
+    path = write(tmp_path, "parameters:\n  pensions.resident.account_divisor: 1\n")
+    example = Path(__file__).resolve().parents[2] / "src" / "gongfu" / "examples" / "rural_widow_85.yaml"
+    result = CliRunner().invoke(app, ["calc", str(example), "--reform", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "NaN" not in result.stdout and "Infinity" not in result.stdout

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gongfu.analysis.aggregates import DistributionSketch
-from gongfu.run.aggregate import AggregateError, RunAggregate, to_limbs
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import to_limbs
+from gongfu.run.aggregate import AggregateError, RunAggregate
 from gongfu.run.binning import BinAccumulator, bin_index
 from gongfu.run.checkpoint import frame, unframe
 
@@ -160,7 +161,7 @@ def test_reset_clears_every_bin_written_even_by_rows_of_weight_zero(n_weights):
         for a in (acc, fresh):
             a.add(bin_index(second, config), second, wts)
         for c in range(n_weights):
-            assert acc.state(0, c) == fresh.state(0, c)
+            assert acc.sketch(0, c) == fresh.sketch(0, c)
         assert np.array_equal(acc.lo, fresh.lo) and np.array_equal(acc.hi, fresh.hi)
         assert np.array_equal(acc.w, fresh.w) and np.array_equal(acc.y, fresh.y) and not acc.extra.any()
 
@@ -182,7 +183,7 @@ def test_tracked_and_scanned_bins_give_the_same_states():
             acc.add_extra(bin_index(x[part], config), [w[part][r], (w[part] * x[part])[r]], rows=r)
     assert accs[0]._added is not None and accs[1]._added is None
     for k in range(3):
-        assert accs[0].state(k) == accs[1].state(k) is not None
+        assert accs[0].sketch(k) == accs[1].sketch(k) is not None
     for a, b in zip(accs[0].extra_table(), accs[1].extra_table(), strict=True):
         np.testing.assert_array_equal(a, b)
     for acc in accs:

@@ -27,7 +27,7 @@ def _leaves(d, path=""):
 def test_partitionings_agree_within_exactness(population):
     """The same rows in 1, 3 or 7 partitions: every figure agrees to float rounding (far inside the bounds:
     bins and exact sums are identical, only the float64 partial sums inside partitions are grouped differently)."""
-    runs = [simulate(ArraySource.split(*population, n), year=2025, workers=1, progress=False) for n in (1, 3, 7)]
+    runs = [simulate(ArraySource.split(*population, n), year=2025, workers=1) for n in (1, 3, 7)]
     assert [r["meta"]["partitions"] for r in runs] == [1, 3, 7]
     ref = dict(_leaves(runs[0]))
     compared = 0
@@ -43,15 +43,15 @@ def test_partitionings_agree_within_exactness(population):
 
 
 def test_one_or_two_workers_give_identical_json(source):
-    one = compare(reform=REFORM, population=source, workers=1, progress=False)
-    two = compare(reform=REFORM, population=source, workers=2, progress=False)
+    one = compare(reform=REFORM, population=source, workers=1)
+    two = compare(reform=REFORM, population=source, workers=2)
     assert one["meta"]["workers"] == 1 and two["meta"]["workers"] == 2
     assert canonical(one) == canonical(two)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_dask_local_cluster_equals_local(source):
-    local = simulate(source, workers=1, progress=False)
-    dask = simulate(source, workers=2, dask="local", dask_processes=False, progress=False)
+    local = simulate(source, workers=1)
+    dask = simulate(source, workers=2, dask="local", dask_processes=False)
     assert dask["meta"]["backend"] == "dask"
     assert canonical(local) == canonical(dask)

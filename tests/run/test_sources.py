@@ -21,16 +21,15 @@ def test_parquet_population_equals_generated_on_the_fly(tmp_path):
     from gongfu.population.build import build
 
     build(1500, seed=4, out=tmp_path / "pop")
-    from_disk = simulate(tmp_path / "pop", workers=1, progress=False)
-    generated = simulate(GeneratedSource(1500, seed=4), workers=1, progress=False)
+    from_disk = simulate(tmp_path / "pop", workers=1)
+    generated = simulate(GeneratedSource(1500, seed=4), workers=1)
     assert from_disk["meta"]["population"]["source"] == str(tmp_path / "pop")
     assert from_disk["meta"]["population"]["persons_sampled"] == generated["meta"]["population"]["persons_sampled"]
     assert canonical(_without_meta(from_disk)) == canonical(_without_meta(generated))
 
 
 def test_budget_targeting_spends_the_budget():
-    cmp = compare(reform="philanthropy_poorest", population=GeneratedSource(8000, seed=2), workers=1,
-                  progress=False)
+    cmp = compare(reform="philanthropy_poorest", population=GeneratedSource(8000, seed=2), workers=1)
     target = cmp["reform"]["meta"]["reform"]["targeting"]
     spent = cmp["reform"]["programmes"]["targeted_philanthropy"]["total"]
     assert target["budget"] == 38_558_000_000

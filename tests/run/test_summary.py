@@ -46,7 +46,7 @@ def exact(population):
 
 @pytest.fixture(scope="module")
 def results(source):
-    return compare(reform=REFORM, population=source, workers=1, progress=False)
+    return compare(reform=REFORM, population=source, workers=1)
 
 
 def _within(value, bounds, exact_value, slack=1e-12):
@@ -141,7 +141,7 @@ def test_reform_in_one_pass_equals_separate_run(results, source):
 def _assert_equals_separate_run(one_pass: dict, reform: str, source) -> None:
     """The reform part of a one-pass compare equals a run of the reformed law as the baseline system (the
     reformed system has the same programmes; only the run's labels in `meta` differ)."""
-    separate = simulate(source, workers=1, progress=False, system=load_scenario(reform).apply(load_system()))
+    separate = simulate(source, workers=1, system=load_scenario(reform).apply(load_system()))
     one_pass = dict(one_pass)
     for d in (one_pass, separate):
         d["meta"] = {}
@@ -205,7 +205,7 @@ def test_market_changing_reform_same_pass_and_waterfall(source):
     """A reform that changes market income (minimum wage): the waterfall has a market part, the reform is ranked
     on its own market-income bins, and the one-pass figures equal a separate run of the reformed law."""
     reform = "minimum_wage_plus_10pct"
-    cmp = compare(reform=reform, population=source, workers=1, progress=False)
+    cmp = compare(reform=reform, population=source, workers=1)
     assert "market" in cmp["recomputed"]["concepts"]
     kinds = {p["variable"]: p["role"] for p in cmp["waterfall"]}
     assert kinds.get("minimum_wage_adjustment") == "market"
@@ -219,8 +219,8 @@ def test_market_changing_reform_same_pass_and_waterfall(source):
 
 def test_compare_of_two_results_dicts(results, source):
     """compare(baseline_dict, reform_dict): changes, net cost and waterfall from programme totals."""
-    base = simulate(source, workers=1, progress=False)
-    reformed = simulate(source, workers=1, progress=False, reform=REFORM)
+    base = simulate(source, workers=1)
+    reformed = simulate(source, workers=1, reform=REFORM)
     assert reformed["meta"]["system"] != "baseline" and reformed["meta"]["reform"]["sha256"]
     cmp = compare(base, reformed)
     assert cmp["deciles"] is None  # needs households paired: the one-pass run
@@ -232,8 +232,8 @@ def test_compare_of_two_results_dicts(results, source):
 def test_baseline_summary_is_reused_only_for_the_same_baseline(source, monkeypatch):
     """The baseline's statistics are computed from the baseline's part of the state, equal those of the whole
     state, and are reused by the next reform against the same baseline (not by another baseline)."""
-    from gongfu.analysis import summary as summary_module
     from gongfu.run import ArraySource, api, run_state
+    from gongfu.run import summary as summary_module
 
     lines = poverty_lines(2025)
     state, _, _ = run_state(source, reform=REFORM)

@@ -389,8 +389,11 @@ def _leaf(path: str, data: LineDict, file: str, line: int | None, inherited_ref:
     if kind == "table" and index not in (("province",), ("province", "area")):
         raise ParameterError(f"{at}{path}: table index must be [province] or [province, area]")
     rng = data.get("range")
-    if rng is not None and (not isinstance(rng, list) or len(rng) != 2):
-        raise ParameterError(f"{at}{path}: range must be [min, max]")
+    if rng is not None and (not isinstance(rng, list) or len(rng) != 2
+                            or any(b is not None and (isinstance(b, bool) or finite_float(b) is None) for b in rng)
+                            or (None not in rng and rng[0] > rng[1])):
+        raise ParameterError(f"{at}{path}: range must be [min, max] (finite numbers, min ≤ max; null for no "
+                             f"bound), got {rng!r}")
     label = data.get("label") or {}
     if isinstance(label, str):
         label = {"en": label}
@@ -431,19 +434,32 @@ def validate_value(leaf: ParameterLeaf, raw: Any, file: str | None, line: int | 
         return raw
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ParameterError(f"{at}expected a number ({leaf.unit}), got {raw!r}")
-    _check_range(leaf, float(raw), at)
+    _check_range(leaf, raw, at)
     return raw
 
 
-def _check_range(leaf: ParameterLeaf, value: float, at: str) -> None:
-    if not np.isfinite(value):
-        raise ParameterError(f"{at}value must be finite, got {value!r}")
+def finite_float(value: Any) -> float | None:
+    """`value` as a float when it is a finite number (NaN, ±inf and integers too large for a float: None)."""
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _check_range(leaf: ParameterLeaf, raw: Any, at: str) -> None:
+    """Every numeric value: finite (no NaN or infinity), a fraction for rates, within the leaf's `range`."""
+    value = finite_float(raw)
+    if value is None:
+        shown = repr(raw) if not isinstance(raw, int) else f"an integer of {len(str(abs(raw)))} digits"
+        raise ParameterError(f"{at}value must be a finite number, got {shown}"
+                             + (f" (allowed range [{leaf.range[0]}, {leaf.range[1]}])" if leaf.range else ""))
     if leaf.unit == "rate" and not 0.0 <= value <= 1.0 and leaf.range is None:
         raise ParameterError(f"{at}a rate is a fraction between 0 and 1, got {value!r}")
     if leaf.range is not None:
         lo, hi = leaf.range
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ParameterError(f"{at}{value!r} is outside the allowed range [{lo}, {hi}]")
+            raise ParameterError(f"{at}{raw!r} is outside the allowed range [{lo}, {hi}]")
 
 
 def _validate_scale(raw: Any, at: str) -> dict[str, list[float]]:
@@ -453,6 +469,9 @@ def _validate_scale(raw: Any, at: str) -> dict[str, list[float]]:
     ok = isinstance(th, list) and isinstance(rates, list) and len(th) == len(rates) and len(th) > 0
     if not ok or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in th + rates):
         raise ParameterError(f"{at}`thresholds` and `rates` must be lists of numbers of equal length")
+    infinite = [x for x in th + rates if finite_float(x) is None]
+    if infinite:
+        raise ParameterError(f"{at}thresholds and rates must be finite numbers, got {infinite[0]!r}")
     if any(b <= a for a, b in zip(th, th[1:], strict=False)):
         raise ParameterError(f"{at}thresholds must increase strictly, got {th}")
     if any(not 0.0 <= r <= 1.0 for r in rates):
@@ -499,5 +518,5 @@ def _table_cell(leaf: ParameterLeaf, value: Any, at: str, by_area: bool) -> Any:
     for cell in cells:
         if isinstance(cell, bool) or not isinstance(cell, int | float):
             raise ParameterError(f"{at}expected a number ({leaf.unit}), got {cell!r}")
-        _check_range(leaf, float(cell), at)
+        _check_range(leaf, cell, at)
     return cells if by_area else cells[0]

@@ -14,11 +14,6 @@ from .system import TaxBenefitSystem
 from .variables import Variable
 
 ID_COLUMNS = frozenset({"household_id", "person_id"})
-#: Columns the synthetic population carries for rules being added (the IIT base, issue 11 §1): ignored while the
-#: system has no variable of that name, read as ordinary inputs once it has one.
-PENDING_INPUTS = frozenset({"annual_bonus", "housing_fund_member", "labour_remuneration",
-                            "individual_pension_contribution", "enterprise_annuity_contribution",
-                            "property_transfer_gain", "incidental_income", "taxable_interest_income"})
 
 
 class Simulation:
@@ -54,7 +49,7 @@ class Simulation:
         """Give a variable's values (overrides its formula; masked entries keep the formula's value)."""
         var = self.system.variables.get(name)
         if var is None:
-            if not strict or name in PENDING_INPUTS:
+            if not strict:
                 return
             self.system.variable(name)  # raises with a suggestion
         if entity is not None and var.entity is not entity:

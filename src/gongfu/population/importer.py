@@ -57,8 +57,6 @@ ENUMS = {"area": Area, "sex": Sex, "role": Role, "hukou_type": HukouType, "emplo
 PROVINCE_VARS = ("province", "hukou_province")
 BOOL_VARS = ("has_mortgage", "dibao_takeup", "has_obligated_supporter", "tekun_takeup")
 REQUIRED = ("province", "area", "age")
-RANGES = {"age": (0, 120), "disability_grade": (0, 4), "weight": (0, np.inf), "city_tier": (1, 3),
-          "contribution_years": (0, 80)}
 MAX_ROWS_SHOWN = 5
 
 
@@ -232,10 +230,7 @@ def _convert(var: str, raw: pd.Series, vmap: dict | None, col: str, problems: li
         problems.append(f"column {col!r} ({var}): not a number in rows {_rows(bad)} "
                         f"(e.g. {vals[bad][0]!r}); expected {SCHEMA_TYPES.get(var, 'float64')}")
         return None
-    lo, hi = RANGES.get(var, (-np.inf, np.inf))
-    out_of = (num < lo) | (num > hi)
-    if out_of.any():
-        problems.append(f"column {col!r} ({var}): values outside [{lo}, {hi}] in rows {_rows(out_of)}")
+    if not _valid(var, num, col, problems):
         return None
     dtype = SCHEMA_TYPES.get(var)
     np_dtype = dtype.to_pandas_dtype() if dtype is not None else np.float64
@@ -243,6 +238,21 @@ def _convert(var: str, raw: pd.Series, vmap: dict | None, col: str, problems: li
         problems.append(f"column {col!r} ({var}): not whole numbers in rows {_rows(num != np.round(num))}")
         return None
     return num.astype(np_dtype)
+
+
+def _valid(var: str, values: np.ndarray, col: str, problems: list[str]) -> bool:
+    """Range check of one converted column against the variable's declared valid values (`Variable.valid`,
+    dtype, finite), before it is stored in its type: never wrapped (n_homes 300 is not 44) nor clipped."""
+    from gongfu.engine import load_system
+    from gongfu.engine.errors import InputError
+    from gongfu.engine.variables import check_values
+
+    try:
+        check_values(load_system().variables[var], values, f"column {col!r} ({var})", first_row=1)
+    except InputError as exc:
+        problems.append(str(exc))
+        return False
+    return True
 
 
 def to_population(df: pd.DataFrame, mapping: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

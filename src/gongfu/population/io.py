@@ -166,6 +166,20 @@ def read_table(path: str | Path, columns: list[str] | None = None) -> tuple[dict
     return out, meta
 
 
+def check_ranges(path: Path, cols: dict[str, np.ndarray]) -> None:
+    """Every column of a gongfu variable holds values the variable accepts (`Variable.valid`, enum members,
+    provinces, finite numbers): `part-00003.parquet: column age: -5 (3 rows, first at row 17) is outside the
+    allowed range 0–150`. A min/max pass per column when valid (cheap next to reading the file)."""
+    from gongfu.engine import load_system
+    from gongfu.engine.variables import check_values
+
+    variables = load_system().variables
+    for name, values in cols.items():
+        var = variables.get(name)
+        if var is not None:
+            check_values(var, values, f"{path}: column {name}", error=PopulationFileError)
+
+
 def _check_columns(path: Path, cols: dict[str, np.ndarray], required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in cols]
     if missing:
@@ -190,6 +204,8 @@ def read_partition(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, n
         raise PopulationFileError(f"{path}: expected a path under households/ or persons/")
     h, hm = read_table(hp)
     p, pm = read_table(pp)
+    check_ranges(hp, h)
+    check_ranges(pp, p)
     _check_columns(hp, h, ("household_id", "province", "area", "weight"))
     _check_columns(pp, p, ("person_id", "household_id", "age"))
     if hm.get("gongfu.partition_id") != pm.get("gongfu.partition_id"):

@@ -28,7 +28,7 @@ import numpy as np
 
 from gongfu.engine.errors import ParameterError, ReformError, where
 from gongfu.engine.geography import PROVINCES, province
-from gongfu.engine.parameters import AREA_KEYS, UNITS, ParameterLeaf, validate_value
+from gongfu.engine.parameters import AREA_KEYS, UNITS, ParameterLeaf, finite_float, validate_value
 
 CONTROL_KEYS = ("from", "unit", "note")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,11 @@ PER_YEAR = {"CNY/year": 1.0, "CNY/month": 12.0, "CNY/day": 365.0}
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _is_finite_number(x: Any) -> bool:
+    """A number that is not NaN or infinite and fits a float (factors and shifts of relative changes)."""
+    return _is_number(x) and finite_float(x) is not None
 
 
 def _line(mapping: Any, key: Any, default: int | None) -> int | None:
@@ -202,8 +207,8 @@ class ChangeCompiler:
 
     def _factor(self, spec: Mapping[Any, Any], key: str, neutral: float) -> float:
         value = spec.get(key, neutral)
-        if not _is_number(value):
-            raise self.fail(f"`{key}` must be a number, got {value!r}", key, spec)
+        if not _is_finite_number(value):
+            raise self.fail(f"`{key}` must be a finite number, got {_shown(value)}", key, spec)
         if key == "multiply" and value < 0:
             raise self.fail(f"`multiply` must not be negative, got {value!r}", key, spec)
         return float(value)
@@ -221,8 +226,8 @@ class ChangeCompiler:
 
     def _scale_transform(self, spec: Mapping[Any, Any]) -> Callable[[Any], Any]:
         for key in ("thresholds", "rates"):
-            if key in spec and (not isinstance(spec[key], list) or not all(_is_number(x) for x in spec[key])):
-                raise self.fail(f"`{key}` must be a list of numbers", key)
+            if key in spec and (not isinstance(spec[key], list) or not all(_is_finite_number(x) for x in spec[key])):
+                raise self.fail(f"`{key}` must be a list of finite numbers", key)
         key = "rates" if "rates" in spec else "thresholds"
         at = self.at(key)
 
@@ -272,13 +277,15 @@ class ChangeCompiler:
         return apply
 
     def _check_row(self, row: Any, key: Any, by_area: bool) -> None:
+        if _is_number(row) and not _is_finite_number(row):
+            raise self.fail(f"row {key!r}: must be a finite number, got {_shown(row)}", key)
         if _is_number(row):
             return
         area_keys = ("urban", "rural") if by_area else ()
         if isinstance(row, dict) and row and set(row) <= set(area_keys + ("multiply", "add")):
             for k, v in row.items():
-                if not _is_number(v):
-                    raise self.fail(f"{key}.{k} must be a number, got {v!r}", k, row)
+                if not _is_finite_number(v):
+                    raise self.fail(f"{key}.{k} must be a finite number, got {_shown(v)}", k, row)
                 if k == "multiply" and v < 0:
                     raise self.fail(f"{key}.multiply must not be negative, got {v!r}", k, row)
             return
@@ -301,7 +308,7 @@ class ChangeCompiler:
     def _check_number(self, value: float, at: str) -> None:
         leaf = self.leaf
         if not np.isfinite(value):
-            raise ReformError(f"{at}value must be finite, got {value!r}")
+            raise ReformError(f"{at}value must be a finite number, got {value!r} (the result of the change)")
         if leaf.range is not None:
             lo, hi = leaf.range
             if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -324,6 +331,12 @@ class ChangeCompiler:
                 self._check_number(float(cell), at)
         elif any(t < 0 for t in canonical["thresholds"]):
             raise ReformError(f"{at}scale thresholds cannot be negative, got {canonical['thresholds']}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > 30:
+        return f"an integer of {len(str(abs(value)))} digits"
+    return repr(value)
 
 
 def _is_province(key: str) -> bool:

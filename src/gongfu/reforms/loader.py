@@ -32,6 +32,7 @@ from typing import Any
 
 from gongfu.engine import TaxBenefitSystem, load_system
 from gongfu.engine.errors import GongfuError, ReformError, where
+from gongfu.engine.parameters import finite_float
 from gongfu.engine.yamlio import load_yaml
 
 from .changes import as_date
@@ -133,7 +134,7 @@ def _check_targeting(value: Any, at: str) -> None:
         if k not in TARGETING_KEYS:
             raise ReformError(f"{at}targeting: unknown key '{k}'{_suggest(k, TARGETING_KEYS)}")
     budget = value["budget"]
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or finite_float(budget) is None or budget <= 0:
         raise ReformError(f"{at}targeting.budget must be a positive number of yuan per year, got {budget!r}")
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from gongfu.engine import HOUSEHOLD, PERSON, input_variable, variable
 from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme, Role, Sex, Tenure
+from gongfu.engine.variables import AMOUNT, Above
 
 CENSUS = "第七次全国人口普查 (2020) 定义; 户口登记条例 (1958)"
 
@@ -22,15 +23,18 @@ input_variable("province", entity=HOUSEHOLD, dtype="int8", unit="GB/T 2260",
 input_variable("area", entity=HOUSEHOLD, dtype="enum", enum=Area, default=Area.urban, unit="code",
                label={"en": "Urban or rural area of residence", "zh": "城乡属性(常住地)"},
                reference="国家统计局 统计上划分城乡的规定 (2008)")
-input_variable("weight", entity=HOUSEHOLD, unit="households", default=1.0,
+# a weight is the number of households a row represents: more than 0 (a zero total makes every mean 0/0)
+input_variable("weight", entity=HOUSEHOLD, unit="households", default=1.0, valid=(Above(0), None),
                label={"en": "Households represented (survey weight)", "zh": "权数(代表户数)"})
 input_variable("tenure", entity=HOUSEHOLD, dtype="enum", enum=Tenure, default=Tenure.owner, unit="code",
                label={"en": "Housing tenure", "zh": "住房产权情况"})
-input_variable("n_homes", entity=HOUSEHOLD, dtype="int8", default=1, unit="count",
+# homes owned: a count; 100 is far above any household and well inside the int8 storage (127 would wrap)
+input_variable("n_homes", entity=HOUSEHOLD, dtype="int8", default=1, unit="count", valid=(0, 100),
                label={"en": "Homes owned", "zh": "拥有住房套数"})
-input_variable("home_value", entity=HOUSEHOLD, unit="CNY", default=0.0,
+input_variable("home_value", entity=HOUSEHOLD, unit="CNY", default=0.0, valid=AMOUNT,  # a market value: ≥ 0
                label={"en": "Market value of homes owned", "zh": "自有住房市值"})
-input_variable("floor_area", entity=HOUSEHOLD, unit="m2", default=0.0,
+# floor area of all homes owned: ≥ 0; 100,000 m² (100 homes of 1,000 m²) refuses typos such as a value in yuan
+input_variable("floor_area", entity=HOUSEHOLD, unit="m2", default=0.0, valid=(0, 100_000),
                label={"en": "Floor area of homes owned", "zh": "自有住房建筑面积"})
 input_variable("has_mortgage", entity=HOUSEHOLD, dtype="bool", default=False, unit="bool",
                label={"en": "Paying interest on a first-home loan", "zh": "有首套住房贷款"})
@@ -39,7 +43,7 @@ MUNICIPALITIES = np.array([11, 12, 31, 50], dtype=np.int8)
 
 
 @variable(entity=HOUSEHOLD, dtype="int8", unit="tier", label={"en": "City tier for the housing-rent deduction",
-          "zh": "住房租金扣除城市类别"},
+          "zh": "住房租金扣除城市类别"}, valid=(1, 3),  # the three city classes of 国发〔2018〕41号 第二十二条
           reference="个人所得税专项附加扣除暂行办法 (国发〔2018〕41号) 第二十二条; 国发〔2023〕13号")
 def city_tier(province, area):
     """Default when not given: 1 in the four municipalities, 2 in other urban areas, 3 in rural areas.
@@ -53,7 +57,7 @@ def city_tier(province, area):
 
 
 @variable(entity=HOUSEHOLD, dtype="int", unit="persons", label={"en": "Household size", "zh": "家庭户人口数"},
-          reference=CENSUS)
+          reference=CENSUS, valid=(1, 50))  # a household has at least one person; 50 as in the household file
 def household_size(members):
     """Number of persons living in the household."""
     return members.counts
@@ -61,11 +65,13 @@ def household_size(members):
 
 # -------------------------------------------------------------- person
 input_variable("person_id", entity=PERSON, dtype="int64", unit="id", label={"en": "Person identifier", "zh": "个人编号"})
-input_variable("age", entity=PERSON, dtype="int16", default=30, unit="year",
+# completed years: 0 to 150 (above any recorded human age, so only mistakes are refused)
+input_variable("age", entity=PERSON, dtype="int16", default=30, unit="year", valid=(0, 150),
                label={"en": "Age (completed years on 1 January)", "zh": "年龄(周岁)"})
 input_variable("sex", entity=PERSON, dtype="enum", enum=Sex, default=Sex.male, unit="code",
                label={"en": "Sex", "zh": "性别"})
-input_variable("disability_grade", entity=PERSON, dtype="int8", default=0, unit="grade",
+# GB/T 26341-2010 grades 1 (most severe) to 4; 0 = no disability certificate
+input_variable("disability_grade", entity=PERSON, dtype="int8", default=0, unit="grade", valid=(0, 4),
                label={"en": "Disability grade (0 none; 1 most severe … 4; 1–2 severe)", "zh": "残疾等级(0无;1-2级为重度)"},
                reference="残疾人残疾分类和分级 GB/T 26341-2010")
 

@@ -7,7 +7,15 @@ results = simulate(households=1_000_000, seed=1)                      # generate
 cmp = compare(reform="dibao_plus_20pct", households=1_000_000, seed=1)  # baseline + reform in one pass
 cmp = compare(reform="reform.yaml", population="pop/", dask="local", checkpoint_dir="ckpt/")
 ```
-See docs/ARCHITECTURE.md ("Run results") for the dict, analysis/summary.py for the exactness of each statistic.
+See docs/ARCHITECTURE.md ("Run results") for the dict, run/summary.py for the exactness of each statistic.
+
+Modules: `api` (the runner), `sources` and `backends` (where partitions come from, where they run), `reducer`
+(one partition -> its exact state), `layout` (the names of that state's columns), `binning` (per-partition
+sketch bins), `aggregate` (the mergeable state), `checkpoint`, `sums` (exact sums of the state by group),
+`summary`, `scorecard` and `compare` (results dicts from the state), `disclosure` (small-cell suppression),
+`lines` and `data` (poverty lines and targets from gongfu/data/*.yaml), `targeting` (budget calibration).
+May import the engine, the law (rules, parameters, reforms), the population and `gongfu.analysis`; never the
+faces (cli, commands, api, report, web).
 """
 
 from .aggregate import RunAggregate

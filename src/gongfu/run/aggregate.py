@@ -2,13 +2,14 @@
 
 A `RunAggregate` holds, for a set of finished partitions:
 
-* `dense` tables of exact sums (fixed-point limbs of `analysis.aggregates`): weighted sums by province x area
-  cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes;
+* `dense` tables of exact sums (fixed-point limbs of `gongfu.exact`): weighted sums by province x area
+  cell (and hukou type) of incomes, programmes, poverty gaps, Theil terms, reform changes (their columns are
+  named and read through run/layout.py);
 * `sparse` tables of exact sums keyed by a bin of a `DistributionSketch` (programme amounts by bin of market
   income, for concentration indices; reform changes by bin of baseline income, for deciles);
-* sketches of per-capita incomes (national, by cell, by hukou type), as `SketchState`s: the state of a
-  `analysis.aggregates.DistributionSketch` (exact per-bin limbs, per-bin minimum and maximum), sparse in a
-  partition and dense once merged, so that merging costs only the bins a partition touches;
+* sketches of per-capita incomes (national, by cell, by hukou type), as `analysis.sketch.DistributionSketch`es
+  (exact per-bin limbs, per-bin minimum and maximum), sparse in a partition and dense once merged
+  (`DistributionSketch.absorb`), so that merging costs only the bins a partition touches;
 * `partitions`: the ids merged so far, and sample counts.
 
 Merging adds integers (limbs are kept as plain int64 sums and carried into canonical form only when read or
@@ -27,166 +28,39 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import (
-    DistributionSketch,
-    _canonical_to_float,
-    _normalise,
-    _normalise_inplace,
-    exact_values,
+import gongfu.run.layout as layout
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import (
+    LimbError,
+    canonical,
+    canonical_to_float,
     limbs_to_float,
+    normalise_inplace,
+    pack,
+    unpack,
 )
 
-N_LIMBS = 4
 
-
-class AggregateError(ValueError):
+class AggregateError(LimbError):
     """Two states that cannot be merged (overlapping partitions, different layouts) or a corrupt state."""
 
 
-def to_limbs(values: np.ndarray) -> np.ndarray:
-    """Exact fixed-point limbs (shape + (4,)) of a float64 array, element by element (deterministic)."""
-    v = np.asarray(values, dtype=np.float64)
-    flat = v.reshape(-1)
-    if flat.size == 0:
-        return np.zeros((*v.shape, N_LIMBS), dtype=np.int64)
-    out = np.zeros((flat.size, N_LIMBS), dtype=np.int64)
-    nz = np.flatnonzero(flat)  # zeros (most cells of a partition's tables) have zero limbs
-    if nz.size:
-        out[nz] = exact_values(flat[nz, None])[:, 0]
-    return out.reshape(*v.shape, N_LIMBS)
-
-
-def to_limbs_many(arrays: list[np.ndarray]) -> list[np.ndarray]:
-    """`to_limbs` of each array (the conversion is element by element: same limbs); arrays that are mostly
-    zeros (a partition's cell tables) convert their non-zero elements only."""
-    out = []
-    for a in arrays:
-        v = np.asarray(a, dtype=np.float64)
-        if v.size and np.count_nonzero(v) * 2 > v.size:
-            out.append(exact_values(v.reshape(-1, 1)).reshape(*v.shape, N_LIMBS))
-        else:
-            out.append(to_limbs(v))
-    return out
-
-
-def canonical(limbs: np.ndarray) -> np.ndarray:
-    """The canonical form of limb sums (carries propagated)."""
-    return _normalise(np.asarray(limbs, dtype=np.int64))
-
-
-def pack(limbs: np.ndarray) -> np.ndarray:
-    """Canonical limbs in 4 x 32 bits (the three low limbs are below 2^32; the signed top limb, in units of
-    2^33, stays below 2^31 for any sum below 2^64 yuan): half the bytes of int64 limbs."""
-    c = canonical(limbs)
-    top = c[..., -1]
-    if top.size and (top.min() < -(2**31) or top.max() >= 2**31):
-        raise AggregateError("a sum is too large to pack (beyond 2^64)")
-    return np.concatenate([c[..., :-1].astype(np.uint32), top[..., None].astype(np.int32).view(np.uint32)],
-                          axis=-1)
-
-
-def unpack(packed: np.ndarray) -> np.ndarray:
-    p = np.asarray(packed)
-    if p.dtype == np.int64:  # unpacked form
-        return p.copy()
-    if p.dtype != np.uint32:
-        raise AggregateError(f"limbs of dtype {p.dtype}")
-    low = p[..., :-1].astype(np.int64)
-    top = np.ascontiguousarray(p[..., -1]).view(np.int32).astype(np.int64)
-    return np.concatenate([low, top[..., None]], axis=-1)
-
-
-class SketchState:
-    """Mergeable state of a `DistributionSketch`: sparse (`bins` given) or dense (all bins)."""
-
-    __slots__ = ("config", "n_bins", "count", "bins", "limbs", "lo", "hi")
-
-    def __init__(self, config: Mapping[str, int], count: int, bins: np.ndarray | None, limbs: np.ndarray,
-                 lo: np.ndarray, hi: np.ndarray):
-        self.config = {k: int(config[k]) for k in ("sub_bins", "min_exponent", "max_exponent")}
-        self.n_bins = 2 * (self.config["max_exponent"] - self.config["min_exponent"]) * self.config["sub_bins"] + 5
-        self.count, self.bins, self.limbs, self.lo, self.hi = int(count), bins, limbs, lo, hi
-
-    @classmethod
-    def from_sketch(cls, sketch: DistributionSketch) -> SketchState:
-        d = sketch.to_dict()
-        return cls(d, d["count"], np.asarray(d["bins"], dtype=np.int64), np.asarray(d["limbs"], dtype=np.int64),
-                   np.asarray(d["bin_min"], dtype=np.float64), np.asarray(d["bin_max"], dtype=np.float64))
-
-    def copy(self) -> SketchState:
-        return SketchState(self.config, self.count, None if self.bins is None else self.bins.copy(),
-                           self.limbs.copy(), self.lo.copy(), self.hi.copy())
-
-    def dense(self) -> SketchState:
-        """A dense copy (every bin stored), ready to absorb other states in place."""
-        limbs = np.zeros((self.n_bins, 2, N_LIMBS), dtype=np.int64)
-        lo = np.full(self.n_bins, np.inf)
-        hi = np.full(self.n_bins, -np.inf)
-        if self.bins is None:
-            limbs[:], lo[:], hi[:] = self.limbs, self.lo, self.hi
-        else:
-            limbs[self.bins], lo[self.bins], hi[self.bins] = self.limbs, self.lo, self.hi
-        return SketchState(self.config, self.count, None, limbs, lo, hi)
-
-    def absorb(self, other: SketchState) -> None:
-        """Add `other` into this dense state in place."""
-        if self.bins is not None:
-            raise AggregateError("absorb into a dense state")
-        if other.config != self.config:
-            raise AggregateError("cannot merge sketches with different configurations")
-        if other.bins is None:
-            self.limbs += other.limbs
-            np.minimum(self.lo, other.lo, out=self.lo)
-            np.maximum(self.hi, other.hi, out=self.hi)
-        else:
-            b = other.bins
-            self.limbs[b] += other.limbs
-            self.lo[b] = np.minimum(self.lo[b], other.lo)
-            self.hi[b] = np.maximum(self.hi[b], other.hi)
-        self.count += other.count
-
-    def sparse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(bins, canonical limbs, min, max) of the non-empty bins."""
-        if self.bins is not None:
-            return self.bins, canonical(self.limbs), self.lo, self.hi
-        used = np.flatnonzero(self.hi >= self.lo)
-        return used.astype(np.int64), canonical(self.limbs[used]), self.lo[used], self.hi[used]
-
-    def sketch(self) -> DistributionSketch:
-        bins, limbs, lo, hi = self.sparse()
-        return DistributionSketch.from_dict({"kind": DistributionSketch.KIND, "version": DistributionSketch.VERSION,
-                                             **self.config, "count": self.count, "bins": bins, "limbs": limbs,
-                                             "bin_min": lo, "bin_max": hi})
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SketchState):
-            return NotImplemented
-        a, b = self.sparse(), other.sparse()
-        return self.config == other.config and self.count == other.count and all(
-            np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 class _Sketches(Mapping):
-    """Read-only view of a state's sketches as `DistributionSketch`es (built on first access)."""
+    """Read-only view of a state's sketches, the reform's unchanged ones under their own names too (`alias`)."""
 
     def __init__(self, owner: RunAggregate):
         self.owner = owner
 
     def __getitem__(self, name: str) -> DistributionSketch:
-        cache = self.owner._built
-        if name not in cache:
-            states = self.owner.sketch_states
-            key = name if name in states else self.owner.alias(name)
-            if key is None:
-                raise KeyError(name)
-            cache[name] = states[key].sketch()
-        return cache[name]
+        states = self.owner.sketch_states
+        key = name if name in states else self.owner.alias(name)
+        if key is None:
+            raise KeyError(name)
+        return states[key]
 
     def __iter__(self) -> Iterator[str]:
         names = list(self.owner.sketch_states)
-        aliases = [n for n in ("r." + m[2:] for m in names if m.startswith("b.")) if n not in
+        aliases = [n for n in ("r." + m[2:] for m in names if layout.system_of(m) == "b") if n not in
                    self.owner.sketch_states and self.owner.alias(n)]
         return iter(names + aliases)
 
@@ -204,8 +78,7 @@ class RunAggregate:
         self.dense: dict[str, np.ndarray] = {}
         self.sparse: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.sparse_size: dict[str, int] = {}
-        self.sketch_states: dict[str, SketchState] = {}
-        self._built: dict[str, DistributionSketch] = {}
+        self.sketch_states: dict[str, DistributionSketch] = {}
         # sparse tables held dense over every bin (after merges): (that limbs array, the rows ever added to; all
         # others are zero)
         self._sparse_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -217,11 +90,11 @@ class RunAggregate:
 
     def alias(self, name: str) -> str | None:
         """A reform sketch the reform cannot change is stored once, under the baseline's name."""
-        if not name.startswith("r."):
+        base = layout.reform_counterpart(name)
+        if base is None:
             return None
-        concept = name.split(".")[1]
+        _, concept = layout.depends_on(name)
         unchanged = concept not in self.layout.get("changed", {}).get("concepts", [concept])
-        base = "b." + name[2:]
         return base if unchanged and base in self.sketch_states else None
 
     def merged_sketch(self, names: Iterable[str]) -> DistributionSketch | None:
@@ -236,28 +109,25 @@ class RunAggregate:
         the baseline sketches ("b.") and the baseline rank table -- so that its `digest` is the same for every
         reform run against the same baseline. Arrays are shared or sliced (read-only use)."""
         view = RunAggregate()
-
-        def baseline_column(name: str) -> bool:
-            return not name.startswith(("r.", "chg.", "b.mkt."))
-
-        layout = {k: v for k, v in self.layout.items() if k not in ("reform", "changed", "market_components")}
+        kept = {k: v for k, v in self.layout.items() if k not in ("reform", "changed", "market_components")}
         for table in ("cellsh", "cells"):
             if table in self.layout and table in self.dense:
-                keep = [j for j, n in enumerate(self.layout[table]) if baseline_column(n)]
-                layout[table] = [self.layout[table][j] for j in keep]
+                keep = [j for j, n in enumerate(self.layout[table]) if layout.describes_baseline(n)]
+                kept[table] = [self.layout[table][j] for j in keep]
                 axis = 2 if table == "cellsh" else 1
                 view.dense[table] = np.take(self.dense[table], keep, axis=axis)
-        if "rank" in layout:
-            layout["rank"] = {k: v for k, v in layout["rank"].items() if k == "b"}
-        view.layout = layout
+        if "rank" in kept:
+            kept["rank"] = {k: v for k, v in kept["rank"].items() if k == "b"}
+        view.layout = kept
         view.partitions = set(self.partitions)
         view.counts = dict(self.counts)
-        view.sketch_states = {k: v for k, v in self.sketch_states.items() if k.startswith("b.")}
-        if "b.rank" in self.sparse:
-            self.sparse_table("b.rank")  # converted once, shared with the view (and with the reform's summary)
-            view.sparse["b.rank"] = self.sparse["b.rank"]
-            view.sparse_size["b.rank"] = self.sparse_size.get("b.rank", 0)
-            view._sparse_floats["b.rank"] = self._sparse_floats["b.rank"]
+        view.sketch_states = {k: v for k, v in self.sketch_states.items() if layout.system_of(k) == "b"}
+        rank = layout.rank_table("b")
+        if rank in self.sparse:
+            self.sparse_table(rank)  # converted once, shared with the view (and with the reform's summary)
+            view.sparse[rank] = self.sparse[rank]
+            view.sparse_size[rank] = self.sparse_size.get(rank, 0)
+            view._sparse_floats[rank] = self._sparse_floats[rank]
         return view
 
     def digest(self) -> str:
@@ -278,7 +148,7 @@ class RunAggregate:
         for name in sorted(self.sketch_states):
             st = self.sketch_states[name]
             h.update(f"sketch/{name}/{sorted(st.config.items())}/{st.count}".encode())
-            for a in st.sparse():
+            for a in st.nonempty():
                 add(a)
         for name in sorted(self.sparse):
             h.update(f"sparse/{name}".encode())
@@ -286,9 +156,8 @@ class RunAggregate:
                 add(a)
         return h.hexdigest()
 
-    def set_sketch(self, name: str, sketch: DistributionSketch | SketchState) -> None:
-        self.sketch_states[name] = sketch if isinstance(sketch, SketchState) else SketchState.from_sketch(sketch)
-        self._built.pop(name, None)
+    def set_sketch(self, name: str, sketch: DistributionSketch) -> None:
+        self.sketch_states[name] = sketch
 
     # ------------------------------------------------------------------------------------------- merge --
     def merge(self, other: RunAggregate) -> RunAggregate:
@@ -345,10 +214,7 @@ class RunAggregate:
             if mine_s is None:
                 self.sketch_states[name] = st.copy()
             else:
-                if mine_s.bins is not None:
-                    mine_s = self.sketch_states[name] = mine_s.dense()
                 mine_s.absorb(st)
-            self._built.pop(name, None)
         return self
 
     @classmethod
@@ -384,7 +250,7 @@ class RunAggregate:
             codes, limbs = codes[touched], limbs[touched]
         # rows whose raw limbs are all zero are zero; only the others need carrying
         raw = limbs.reshape(limbs.shape[0], -1).any(axis=1) if limbs.size else np.zeros(limbs.shape[0], bool)
-        codes, limbs = codes[raw], _normalise_inplace(limbs[raw])
+        codes, limbs = codes[raw], normalise_inplace(limbs[raw])
         used = np.any(limbs != 0, axis=tuple(range(1, limbs.ndim)))
         return codes[used], limbs[used]
 
@@ -396,7 +262,7 @@ class RunAggregate:
         if cached is not None and cached[0] is limbs_now:
             return cached[1], cached[2]
         codes, limbs = self._sparse_used(name)
-        values = _canonical_to_float(limbs, owned=True)
+        values = canonical_to_float(limbs, owned=True)
         codes.flags.writeable = False
         values.flags.writeable = False
         self._sparse_floats[name] = (limbs_now, codes, values)
@@ -408,7 +274,7 @@ class RunAggregate:
         sketch_meta: dict[str, Any] = {}
         arrays: dict[str, np.ndarray] = {}
         for name, st in self.sketch_states.items():
-            bins, limbs, lo, hi = st.sparse()
+            bins, limbs, lo, hi = st.nonempty()
             sketch_meta[name] = {**st.config, "count": st.count}
             arrays[f"sk/{name}/bins"], arrays[f"sk/{name}/limbs"] = bins, pack(limbs)
             arrays[f"sk/{name}/bin_min"], arrays[f"sk/{name}/bin_max"] = lo, hi
@@ -431,7 +297,7 @@ class RunAggregate:
             out.counts = {k: int(v) for k, v in meta["counts"].items()}
             out.sparse_size = {k: int(v) for k, v in meta.get("sparse_size", {}).items()}
             for name, sm in meta["sketches"].items():
-                out.sketch_states[name] = SketchState(
+                out.sketch_states[name] = DistributionSketch.from_bins(
                     sm, sm["count"], np.asarray(arrays[f"sk/{name}/bins"], dtype=np.int64),
                     unpack(arrays[f"sk/{name}/limbs"]),
                     np.asarray(arrays[f"sk/{name}/bin_min"], dtype=np.float64),

@@ -6,23 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import pickle
-import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gongfu.analysis.compare import compare_results, compare_state
-from gongfu.analysis.summary import summarize
+import gongfu.run.layout as L
 
 from .aggregate import RunAggregate
 from .backends import default_workers, run_dask, run_local
 from .checkpoint import CheckpointStore
+from .compare import compare_results, compare_state
+from .disclosure import default_min_count, small_groups, suppress_comparison, suppress_results
 from .lines import absolute_lines, poverty_lines
 from .reducer import RunConfig
 from .sources import DEFAULT_HOUSEHOLDS, Source, code_fingerprint, resolve_source
+from .summary import summarize
+from .sums import Sums
 
 
 def _version() -> str:
@@ -80,42 +82,7 @@ def _pickle_digest(obj: Any) -> str:
         return hashlib.sha256(repr(obj).encode()).hexdigest()
 
 
-# -------------------------------------------------------------------------------------------- progress --
-
-
-class _Progress:
-    """A rich progress bar over households, with persons per second and ETA (stderr)."""
-
-    def __init__(self, enabled: bool, total_households: int, description: str):
-        self.bar = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("households · {task.fields[rate]}"), TimeElapsedColumn(),
-                            TextColumn("ETA"), TimeRemainingColumn(),
-                            console=Console(file=sys.stderr), transient=False)
-        self.task = self.bar.add_task(description, total=total_households, rate="")
-        self.bar.start()
-
-    def advance(self, households: int, persons: int, elapsed: float, persons_done: int) -> None:
-        if self.bar is not None:
-            r = persons_done / elapsed if elapsed > 0 else 0.0
-            rate = (f"{r / 1e6:.2f} M persons/s" if r >= 1e6 else f"{r / 1e3:.0f} k persons/s") if r else ""
-            self.bar.update(self.task, advance=households, rate=rate)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+# ------------------------------------------------------------------------------------------- resources --
 
 
 class ProcessTreeMemory:
@@ -169,7 +136,8 @@ class RunSpec:
     dask_processes: bool = True
     checkpoint_dir: str | Path | None = None
     checkpoint_every: float = 30.0
-    progress: bool = True
+    on_progress: Callable[[int, int], None] | None = None  # (partitions done, total) after each partition
+    min_cell_count: int = 0  # small-cell suppression of group tables (0: off); see run/disclosure.py
     fail_after: int | None = None  # testing: raise after recording this many new partitions
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -177,11 +145,16 @@ class RunSpec:
 def fingerprint_details(spec: RunSpec) -> dict[str, Any]:
     return {"gongfu_version": _version(), "year": spec.config.year,
             "law_and_engine": code_fingerprint("rules", "parameters", "engine"),
-            "run_code": code_fingerprint("run") + hashlib.sha256(
-                (Path(__file__).resolve().parent.parent / "analysis" / "aggregates.py").read_bytes()).hexdigest(),
+            "run_code": code_fingerprint("run", "analysis") + _files_digest("exact.py"),
             "reform": spec.reform.sha256 if spec.reform else None,
             "population": spec.source.fingerprint(),
             "analysis": spec.config.description()}
+
+
+def _files_digest(*names: str) -> str:
+    """Hash of source files of the package that the reduced state depends on (outside run/)."""
+    root = Path(__file__).resolve().parent.parent
+    return hashlib.sha256(b"".join((root / n).read_bytes() for n in names)).hexdigest()
 
 
 class InjectedFailure(RuntimeError):
@@ -200,11 +173,9 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
     if state is not None and not state.partitions <= known:
         raise ValueError("checkpointed partitions are not in this run's plan")
     todo = [r for r in refs if state is None or r.partition_id not in state.partitions]
-    total_hh = sum(r.households for r in refs)
-    done_hh = sum(r.households for r in refs if state is not None and r.partition_id in state.partitions)
-    progress = _Progress(spec.progress, total_hh, "gongfu run")
-    if done_hh:
-        progress.advance(done_hh, 0, 0.0, 0)
+    report = spec.on_progress
+    if report is not None:
+        report(len(refs) - len(todo), len(refs))
     memory = ProcessTreeMemory()
     t0 = time.perf_counter()
     persons_done = 0
@@ -215,25 +186,20 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
                                                   spec.dask_processes)
     else:
         stream = run_local(spec.source, todo, spec.config, spec.workers)
-    by_id = {r.partition_id: r for r in refs}
-    try:
-        for part in stream:
-            if store is not None:
-                store.record(part)
-            state = part if state is None else state.merge(part)
-            new += 1
-            persons_done += part.counts["persons"]
-            (pid,) = part.partitions
-            memory.sample()
-            progress.advance(by_id[pid].households, part.counts["persons"], time.perf_counter() - t0,
-                             persons_done)
-            if spec.fail_after is not None and new >= spec.fail_after:
-                raise InjectedFailure(f"injected failure after {new} partitions")
-            if store is not None and time.monotonic() - last_fold > spec.checkpoint_every:
-                store.consolidate(state)
-                last_fold = time.monotonic()
-    finally:
-        progress.close()
+    for part in stream:
+        if store is not None:
+            store.record(part)
+        state = part if state is None else state.merge(part)
+        new += 1
+        persons_done += part.counts["persons"]
+        memory.sample()
+        if report is not None:
+            report(len(refs) - len(todo) + new, len(refs))
+        if spec.fail_after is not None and new >= spec.fail_after:
+            raise InjectedFailure(f"injected failure after {new} partitions")
+        if store is not None and time.monotonic() - last_fold > spec.checkpoint_every:
+            store.consolidate(state)
+            last_fold = time.monotonic()
     if state is None:
         raise ValueError("the population has no partitions")
     if store is not None and new:
@@ -277,7 +243,8 @@ VOLATILE_META = ("created", "workers", "backend", "run", "timing")
 
 
 def _spec(population: Any, households: int | None, seed: int, year: int, reform: Any, workers: int | None,
-          dask: str | None, checkpoint_dir: Any, progress: bool, **options: Any) -> RunSpec:
+          dask: str | None, checkpoint_dir: Any, on_progress: Callable[[int, int], None] | None,
+          **options: Any) -> RunSpec:
     source = resolve_source(population, households, seed, options.pop("max_households", None))
     info = resolve_reform(reform)
     fine = options.pop("fine", None)
@@ -294,10 +261,15 @@ def _spec(population: Any, households: int | None, seed: int, year: int, reform:
     if getattr(info.reform if info else None, "targeting", None):
         info = _calibrate_targeting(info, source, config, workers, dask, options)
         config = replace(config, reform=info.reform, reform_digest=info.sha256)
+    min_count = options.pop("min_cell_count", None)
+    min_count = default_min_count(source) if min_count is None else min_count
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 0:
+        raise ValueError(f"min_cell_count must be a whole number >= 0 (0: no suppression), not {min_count!r}")
     return RunSpec(source=source, config=config, reform=info, workers=int(workers or default_workers()),
+                   min_cell_count=min_count,
                    dask=dask, dask_processes=bool(options.pop("dask_processes", True)),
                    checkpoint_dir=checkpoint_dir, checkpoint_every=float(options.pop("checkpoint_every", 30.0)),
-                   progress=progress, fail_after=options.pop("fail_after", None), extra=_no_more(options))
+                   on_progress=on_progress, fail_after=options.pop("fail_after", None), extra=_no_more(options))
 
 
 def _no_more(options: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +297,8 @@ def _calibrate_targeting(info: ReformInfo, source: Source, config: RunConfig, wo
 
 def simulate(population: str | Path | Source | None = None, households: int | None = None, seed: int = 0,
              year: int = 2025, reform: Any = None, workers: int | None = None, dask: str | None = None,
-             checkpoint_dir: str | Path | None = None, progress: bool = True, **options: Any) -> dict[str, Any]:
+             checkpoint_dir: str | Path | None = None, on_progress: Callable[[int, int], None] | None = None,
+             **options: Any) -> dict[str, Any]:
     """Run the whole population and return the run-results dict (docs/ARCHITECTURE.md).
 
     `population`: None (generate `households` households from `seed`, partition by partition, nothing written),
@@ -334,27 +307,42 @@ def simulate(population: str | Path | Source | None = None, households: int | No
     pass as the baseline; use `compare` to get both). `workers`: processes (default: the cores); `dask`: a
     scheduler address or "local"; `checkpoint_dir`: record finished partitions there and resume from them.
     Options: `max_households` (per partition), `block` (households per engine block), `dask_processes`,
-    `checkpoint_every` (seconds between folds of the checkpoints), `fine`/`group` (sketch resolutions).
+    `checkpoint_every` (seconds between folds of the checkpoints), `fine`/`group` (sketch resolutions),
+    `min_cell_count` (leave out of the tables by group the groups with fewer sample rows; default 10 for an
+    imported population, 0 = off for a generated one; run/disclosure.py).
+    `on_progress(done, total)`: called with the number of partitions done (resumed ones included) and their
+    total, once before the first partition and after each one; nothing is printed.
     """
-    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, progress, **options)
+    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, on_progress, **options)
     state, info = execute(spec)
     system = "r" if spec.reform is not None else "b"
-    return summarize(state, system, poverty_lines(spec.config.year), _meta(spec, state, info, system))
+    results = summarize(state, system, poverty_lines(spec.config.year), _meta(spec, state, info, system))
+    if spec.min_cell_count:
+        suppress_results(results, small_groups(Sums(state), spec.min_cell_count), spec.min_cell_count)
+    return results
 
 
 def simulate_with_reform(reform: Any, population: str | Path | Source | None = None, households: int | None = None,
                          seed: int = 0, year: int = 2025, workers: int | None = None, dask: str | None = None,
-                         checkpoint_dir: str | Path | None = None, progress: bool = True,
-                         **options: Any) -> dict[str, Any]:
+                         checkpoint_dir: str | Path | None = None,
+                         on_progress: Callable[[int, int], None] | None = None, **options: Any) -> dict[str, Any]:
     """Baseline and reform in one pass (the reform recomputes only what it can change): the compare dict."""
     if reform is None:
         raise ValueError("simulate_with_reform needs a reform")
-    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, progress, **options)
+    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, on_progress, **options)
     state, info = execute(spec)
     lines = poverty_lines(spec.config.year)
     base = baseline_summary(state, lines, _meta(spec, state, info, "b"))
     ref = summarize(state, "r", lines, _meta(spec, state, info, "r"))
-    return compare_state(state, base, ref)
+    if not spec.min_cell_count:
+        return compare_state(state, base, ref)
+    sums = Sums(state)
+    small = small_groups(sums, spec.min_cell_count)
+    for results in (base, ref):
+        suppress_results(results, small, spec.min_cell_count)
+    cmp = compare_state(state, base, ref)
+    suppress_comparison(cmp, small, spec.min_cell_count, sums.national(L.ROWS))
+    return cmp
 
 
 # The summary of the last baseline, by digest of everything it is computed from: an analyst's session (the API
@@ -408,10 +396,10 @@ def compare(baseline: Any = None, reform: Any = None, **kwargs: Any) -> dict[str
 
 def run_state(population: Any = None, households: int | None = None, seed: int = 0, year: int = 2025,
               reform: Any = None, workers: int | None = 1, dask: str | None = None,
-              checkpoint_dir: Any = None, progress: bool = False, **options: Any
+              checkpoint_dir: Any = None, on_progress: Callable[[int, int], None] | None = None, **options: Any
               ) -> tuple[RunAggregate, dict[str, Any], RunSpec]:
     """The merged run state itself (for tests and advanced analysis)."""
-    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, progress, **options)
+    spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, on_progress, **options)
     state, info = execute(spec)
     return state, info, spec
 

@@ -1,10 +1,10 @@
-"""Per-partition accumulation into the bins of `analysis.aggregates.DistributionSketch`, fast and deterministic.
+"""Per-partition accumulation into the bins of `analysis.sketch.DistributionSketch`, fast and deterministic.
 
 `DistributionSketch.update` converts every row exactly to fixed-point limbs, which makes any partitioning give
 bit-identical sketches but costs about 0.5 microseconds per row. A national run cannot afford that per row, so a
 partition is first reduced in plain float64 (bincount into the sketch's own bins, per-bin minima and maxima), and
-only the per-bin sums of the partition are converted exactly (`aggregates.exact_values`) into a `DistributionSketch`
-(through its public `from_dict` state). Consequences, stated in `meta.exactness` of every run:
+only the per-bin sums of the partition are converted exactly (`gongfu.exact.exact_values`) into a `DistributionSketch`
+(`DistributionSketch.from_bins`). Consequences, stated in `meta.exactness` of every run:
 
 * the sketch of a partition is a deterministic function of the partition's rows (same order, same block size);
   merging partition sketches is exact, so a run gives bit-identical results whatever the number of workers, the
@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.analysis.aggregates import DistributionSketch, exact_values
-
-from .aggregate import SketchState
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.exact import exact_values
 
 _MAG = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
@@ -252,18 +251,10 @@ class BinAccumulator:
         for j, col in enumerate(columns):
             self.extra[first + j, lo_i:lo_i + size] += np.bincount(local, weights=col, minlength=size)
 
-    def state(self, group: int = 0, weight: int = 0) -> SketchState | None:
-        """The exact (sparse) sketch state of one group and weight column (None when it holds no weight)."""
-        parts = self.state_sums(group, weight)
-        if parts is None:
-            return None
-        count, bins, sums, lo, hi = parts
-        return SketchState(self.config, count, bins, exact_values(sums), lo, hi)
-
     def state_sums(self, group: int = 0, weight: int = 0
                    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(rows, bins, float sums [n, 2] of weight and weight x value, minima, maxima) of the non-empty bins of
-        one group and weight column: `state` before the exact conversion (None when it holds no weight)."""
+        one group and weight column: `sketch` before the exact conversion (None when it holds no weight)."""
         nb = self.n_bins
         a = min(max(self._span[0] - group * nb, 0), nb)  # the part of the written range in this group
         b = min(max(self._span[1] - group * nb, 0), nb)
@@ -287,9 +278,12 @@ class BinAccumulator:
         return int(self.rows[weight, group]), (used + a).astype(np.int64), sums, lo, hi
 
     def sketch(self, group: int = 0, weight: int = 0) -> DistributionSketch | None:
-        """The exact `DistributionSketch` of one group and weight column (None when it holds no weight)."""
-        st = self.state(group, weight)
-        return None if st is None else st.sketch()
+        """The exact (sparse) `DistributionSketch` of one group and weight column (None when it holds no weight)."""
+        parts = self.state_sums(group, weight)
+        if parts is None:
+            return None
+        count, bins, sums, lo, hi = parts
+        return DistributionSketch.from_bins(self.config, count, bins, exact_values(sums), lo, hi)
 
     def extra_table(self) -> tuple[np.ndarray, np.ndarray]:
         """(bins, float sums [n_used, n_extra]) of the extra columns over bins where any is non-zero."""

@@ -1,5 +1,6 @@
 """Poverty lines used by a run: relative lines (fractions of the median) and absolute lines (yuan per person per
-year at the prices of the simulated year), each with its source and how it was converted.
+year at the prices of the simulated year), each with its source and how it was converted. The figures (lines, CPI,
+the World Bank's equivalence, relative fractions) are in gongfu/data/poverty_lines.yaml, with units and sources.
 
 Absolute lines, and how they are obtained (all per person per year):
 
@@ -27,11 +28,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RURAL_LINE_2010 = 2300.0
-RURAL_LINE_2019_CURRENT = 3218.0
-CPI_GROWTH = {2020: 0.025, 2021: 0.009, 2022: 0.020, 2023: 0.002, 2024: 0.002}  # NBS communiques, year on year
-WB_OFFICIAL_EQUIVALENT_USD = 2.30  # World Bank Poverty & Equity Brief, China, Oct 2024
-RELATIVE_FRACTIONS = (0.4, 0.5, 0.6)
+from .data import figure, load, node
+
+_FILE = "poverty_lines.yaml"
+
+
+def _load() -> tuple[float, dict[int, float], float, tuple[float, ...], tuple[float, ...]]:
+    """(rural line at 2019 prices, CPI growth by year, the World Bank's dollar equivalent of the official line,
+    World Bank lines in dollars, relative fractions), from gongfu/data/poverty_lines.yaml."""
+    d = load(_FILE)
+    figure(d, _FILE, "china_rural_line", "base_2010")
+    current = figure(d, _FILE, "china_rural_line", "current_2019")
+    cpi = {int(y): figure(d, _FILE, "cpi_growth", y) for y in node(d, _FILE, "cpi_growth")}
+    usd = figure(d, _FILE, "world_bank", "official_equivalent")
+    n_lines = len(node(d, _FILE, "world_bank", "lines"))
+    lines = tuple(figure(d, _FILE, "world_bank", "lines", i) for i in range(n_lines))
+    fractions = tuple(figure(d, _FILE, "relative_fractions"))
+    return current, cpi, usd, lines, fractions
+
+
+RURAL_LINE_2019_CURRENT, CPI_GROWTH, WB_OFFICIAL_EQUIVALENT_USD, WB_LINES_USD, RELATIVE_FRACTIONS = _load()
 
 SOURCES = {
     "rural_2010": ("China rural poverty line, 2,300 yuan at 2010 prices (中国农村扶贫开发纲要(2011-2020年), "
@@ -73,7 +89,7 @@ def poverty_lines(year: int) -> list[Line]:
     official, cpi = official_rural_line(year)
     lines.append(Line("china_rural_2010_standard", "absolute", official, None,
                       SOURCES["rural_2010"].format(cpi=cpi)))
-    for usd in (2.15, 3.65, 6.85):
+    for usd in WB_LINES_USD:
         value = official * usd / WB_OFFICIAL_EQUIVALENT_USD
         lines.append(Line(f"world_bank_{str(usd).replace('.', '_')}", "absolute", value, None,
                           SOURCES["world_bank"].format(usd=usd, line=value)))

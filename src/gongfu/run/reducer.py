@@ -28,23 +28,21 @@ from typing import Any
 
 import numpy as np
 
+import gongfu.run.layout as L
+from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
+from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
 from gongfu.engine.errors import InputError
 from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
+from gongfu.exact import to_limbs_many
 
-from .aggregate import RunAggregate, SketchState, to_limbs_many
+from .aggregate import RunAggregate
 from .binning import BinAccumulator, Binned, bin_index
+from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
 
-CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
-CONCEPT_VARIABLES = {"market": "market_income", "net_market": "net_market_income",
-                     "disposable": "disposable_income", "after_philanthropy": "income_after_philanthropy"}
 PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
-N_CELLS = 62  # 31 provinces x {rural, urban}: cell = province index * 2 + area
-THEIL_PIECES = ("pos_w", "xlogx", "logx", "neg_w", "neg_y")
-CHANGE_COLUMNS = ("chg.sum", "chg.gain1", "chg.gain5", "chg.lose1", "chg.lose5", "chg.changed")
-DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed")
 #: variables that describe the population: a reform must not change them (weights and groups stay fixed)
 STRUCTURE = ("weight", "household_size", "province", "area", "hukou_type")
 
@@ -117,8 +115,7 @@ class Context:
         self.changed_programmes = [p for p in self.programmes if self._changed(p)]
         self.changed_market = [m for m in self.market if self._changed(m)]
         self.layout = self._layout()
-        self.cellsh_index = {n: i for i, n in enumerate(self.layout["cellsh"])}
-        self.cells_index = {n: i for i, n in enumerate(self.layout["cells"])}
+        self.columns = Columns(self.layout)
         self._acc: dict[str, SystemAccumulators] | None = None
         self._unchanged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -126,9 +123,9 @@ class Context:
         """(reform columns, baseline columns) of `table` the reform cannot change (`_column_changed`)."""
         out = self._unchanged.get(table)
         if out is None:
-            index = self.cellsh_index if table == "cellsh" else self.cells_index
-            pairs = [(j, index["b." + name[2:]]) for name, j in index.items()
-                     if name.startswith("r.") and not _column_changed(self, name)]
+            index = self.columns.table(table)
+            pairs = [(j, index[base]) for name, j in index.items()
+                     if (base := L.reform_counterpart(name)) is not None and not _column_changed(self, name)]
             out = self._unchanged[table] = (np.array([p[0] for p in pairs], dtype=np.int64),
                                             np.array([p[1] for p in pairs], dtype=np.int64))
         return out
@@ -147,23 +144,11 @@ class Context:
                       "in_reform": self.reform is None or p in self.reform.variables}
         return out
 
-    def _layout(self) -> dict[str, Any]:
-        cellsh = ["persons", "households"]
-        cells = ["rows"]
-        for s in self.systems:
-            cellsh += [f"{s}.{c}.sum" for c in CONCEPTS]
-            cellsh += [f"{s}.disposable.{k}" for k in THEIL_PIECES]
-            cellsh += [f"{s}.prog.{p}" for p in self.programmes]
-            cellsh += [f"{s}.pov.{name}.{k}" for name, _ in self.config.lines for k in ("h", "gap", "sev")]
-            for c in ("market", "net_market", "after_philanthropy"):
-                cells += [f"{s}.{c}.{k}" for k in THEIL_PIECES]
-            cells += [f"{s}.prog.{p}.recipients" for p in self.programmes]
-            cells += [f"{s}.prog.{p}.negative" for p in self.programmes]
-            cells += [f"{s}.mid.{name}.{k}" for name, _, _ in self.config.bands for k in ("persons", "households")]
-            if self.reform is not None:
-                cells += [f"{s}.mkt.{m}" for m in self.changed_market]  # waterfall: what the reform changes
-        if self.reform is not None:
-            cellsh += list(CHANGE_COLUMNS)
+    def _layout(self) -> L.StateLayout:
+        tables = L.Layout(systems=self.systems, programmes=self.programmes, lines=self.config.lines,
+                          bands=self.config.bands, changed_market=self.changed_market,  # (for the waterfall)
+                          reform=self.reform is not None)
+        cellsh, cells = tables.cellsh(), tables.cells()
         rank = {"b": self.programmes + ["net_market", "disposable", "after_philanthropy"]}
         if self.reform is not None:
             if "market" in self.changed_concepts:
@@ -432,21 +417,23 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     """Reduce one block under one system; with `base` (the baseline's values), only what changed."""
     s = a.system
     seg = b.seg
-    ih, ic = ctx.cellsh_index, ctx.cells_index
+    cols = ctx.columns
     reform = base is not None
 
     def split(col: str, u: np.ndarray, r: np.ndarray) -> None:
-        j = ih[col]
+        j = cols.split(col)
         a.cellsh[seg.cells, 0, j] += seg.reduce(u)
         a.cellsh[seg.cells, 1, j] += seg.reduce(r)
 
     def plain(col: str, v: np.ndarray) -> None:
-        a.cells[seg.cells, ic[col]] += seg.reduce(v)
+        a.cells[seg.cells, cols.plain(col)] += seg.reduce(v)
 
     if not reform:
-        split("persons", b.pw_u, b.pw_r)
-        split("households", b.w_hu, b.w_hr)
-        plain("rows", np.ones(b.n_hh))
+        split(L.population("persons"), b.pw_u, b.pw_r)
+        split(L.population("households"), b.w_hu, b.w_hr)
+        rows = np.bincount(b.index, minlength=b.n_hh).astype(np.float64)  # person rows of each household
+        split(L.PERSON_ROWS, b.n_u, rows - b.n_u)
+        plain(L.ROWS, np.ones(b.n_hh))
     concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
     totals, pc = _concepts(sim, b, concepts)
     # rows where a concept differs from the same concept under the baseline (reform), or after-philanthropy
@@ -464,25 +451,20 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     for c in concepts:
         x = pc[c]
         pux, prx = b.pw_u * x, b.pw_r * x
-        split(f"{s}.{c}.sum", pux, prx)
-        pos = x > 0
+        split(L.income(s, c), pux, prx)
         source, ref = (logs, refx[c]) if c in refx else (base["logs"] if reform else {}, c)
         lx = _log_positive(x, (source[ref], diff[c]) if c in diff and ref in source else None)
         logs[c] = lx
         pwx = b.pw * x
         products[c] = (pwx, pux, prx)
-        pieces = {"pos_w": b.pw * pos, "xlogx": pwx * lx, "logx": b.pw * lx}
-        neg = x < 0
-        if neg.any():
-            pieces["neg_w"] = b.pw * neg
-            pieces["neg_y"] = b.pw * np.where(neg, x, 0.0)
+        pieces = theil_terms(x, b.pw, lx, pwx)
         if c == "disposable":
             for k, v in pieces.items():
                 vu = v * b.share_u
-                split(f"{s}.disposable.{k}", vu, v - vu)
+                split(L.theil(s, c, k), vu, v - vu)
         else:
             for k, v in pieces.items():
-                plain(f"{s}.{c}.{k}", v)
+                plain(L.theil(s, c, k), v)
     if ctx.reform is not None:
         for m in ctx.changed_market:
             if m not in sim.system.variables:
@@ -490,7 +472,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             v = np.asarray(sim.calc(m), dtype=np.float64)
             if sim.system.variables[m].entity is PERSON:
                 v = np.bincount(b.index, weights=v, minlength=b.n_hh)
-            plain(f"{s}.mkt.{m}", b.w * v)
+            plain(L.market(s, m), b.w * v)
     if "disposable" in concepts:
         x = pc["disposable"]
         if ctx.config.lines:  # FGT terms over the households below the highest line only (a few per cent)
@@ -499,17 +481,15 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
             pr = b.pw_r[rows]
             for name, z in ctx.config.lines:
-                gap = np.maximum(1.0 - xs / z, 0.0)
-                poor = (xs < z).astype(np.float64)
-                for key, v in (("h", poor), ("gap", gap), ("sev", gap * gap)):
-                    j = ih[f"{s}.pov.{name}.{key}"]
+                for key, v in zip(L.FGT_TERMS, fgt_terms(xs, z), strict=True):
+                    j = cols.split(L.poverty(s, name, key))
                     a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
             inside = (eq >= lo) & (eq <= hi)
-            plain(f"{s}.mid.{name}.persons", b.pw * inside)
-            plain(f"{s}.mid.{name}.households", b.w * inside)
+            plain(L.band(s, name, "persons"), b.pw * inside)
+            plain(L.band(s, name, "households"), b.w * inside)
     # sketches of per-capita income
     idx: dict[str, Binned] = {}
     for c in concepts:
@@ -556,9 +536,9 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
     if name not in sim.system.variables:
         return
     s = a.system
-    jh = ctx.cellsh_index[f"{s}.prog.{name}"]
-    jr = ctx.cells_index[f"{s}.prog.{name}.recipients"]
-    jn = ctx.cells_index[f"{s}.prog.{name}.negative"]
+    jh = ctx.columns.split(L.programme(s, name))
+    jr = ctx.columns.plain(L.recipients(s, name))
+    jn = ctx.columns.plain(L.negative(s, name))
     t = np.asarray(sim.calc(name), dtype=np.float64)
     mask = t != 0.0  # recipients (or payers)
     count = int(np.count_nonzero(mask))
@@ -625,17 +605,16 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
     if ch.size == 0:
         return
     dd, pw = d[ch], b.pw[ch]
-    rel = dd / np.maximum(np.abs(xb[ch]), 1.0)
-    flags = {"gain1": rel > 0.01, "gain5": rel > 0.05, "lose1": rel < -0.01, "lose5": rel < -0.05}
-    ih = ctx.cellsh_index
+    flags = change_flags(xb[ch], reform["pc"]["disposable"][ch])
     cells = b.cell[ch]
     share_u = b.share_u[ch]
     a = acc["r"]
-    cols = {"chg.sum": pw * dd, "chg.changed": pw, **{f"chg.{k}": pw * v for k, v in flags.items()}}
+    cols = {L.change("sum"): pw * dd, L.change("changed"): pw, **{L.change(k): pw * v for k, v in flags.items()}}
     for col, v in cols.items():
         vu = v * share_u
-        a.cellsh[:, 0, ih[col]] += np.bincount(cells, weights=vu, minlength=N_CELLS)
-        a.cellsh[:, 1, ih[col]] += np.bincount(cells, weights=v - vu, minlength=N_CELLS)
+        j = ctx.columns.split(col)
+        a.cellsh[:, 0, j] += np.bincount(cells, weights=vu, minlength=N_CELLS)
+        a.cellsh[:, 1, j] += np.bincount(cells, weights=v - vu, minlength=N_CELLS)
     columns = [pw * dd, pw * np.maximum(dd, 0.0), pw * np.minimum(dd, 0.0), *(pw * flags[k] for k in
                                                                               ("gain1", "gain5", "lose1", "lose5")),
                pw]
@@ -664,23 +643,23 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
     for s, a in acc.items():
         for c in CONCEPTS:
             if c in a.fine:  # (a reform's unchanged concepts are read from the baseline: RunAggregate.alias)
-                sketches.append((f"{s}.{c}", a.fine[c].config, a.fine[c].state_sums()))
+                sketches.append((L.income_sketch(s, c), a.fine[c].config, a.fine[c].state_sums()))
         if a.by_disposable:
             for g in np.flatnonzero(a.cell.rows[0] > 0):
-                sketches.append((f"{s}.disposable.cell{int(g):02d}", a.cell.config, a.cell.state_sums(int(g))))
-            for k, key in enumerate(("urban", "rural")):
-                sketches.append((f"{s}.disposable.hukou_{key}", a.hukou.config, a.hukou.state_sums(0, k)))
+                sketches.append((L.cell_sketch(s, int(g)), a.cell.config, a.cell.state_sums(int(g))))
+            for k, key in enumerate(L.HUKOU):
+                sketches.append((L.hukou_sketch(s, key), a.hukou.config, a.hukou.state_sums(0, k)))
         rank_acc = a.rank if (s == "r" and a.rank_on_base) else a.fine.get("market")
         if rank_acc is not None and ctx.layout["rank"][s]:
-            sparse.append((f"{s}.rank", *rank_acc.extra_table()))
+            sparse.append((L.rank_table(s), *rank_acc.extra_table()))
     if "r" in acc:
-        sparse.append(("chg.deciles", *base.fine["disposable"].extra_table()))
+        sparse.append((L.DECILE_TABLE, *base.fine["disposable"].extra_table()))
     sketches = [x for x in sketches if x[2] is not None]
     floats += [x[2][2] for x in sketches] + [x[2] for x in sparse]
     limbs = to_limbs_many(floats)
     out.dense["cellsh"], out.dense["cells"] = limbs[0], limbs[1]
     for (name, config, (count, bins, _, lo, hi)), lb in zip(sketches, limbs[2:2 + len(sketches)], strict=True):
-        out.set_sketch(name, SketchState(config, count, bins, lb, lo, hi))
+        out.set_sketch(name, DistributionSketch.from_bins(config, count, bins, lb, lo, hi))
     for (name, bins, _), lb in zip(sparse, limbs[2 + len(sketches):], strict=True):
         out.sparse[name] = (bins, lb)
         out.sparse_size[name] = size
@@ -689,16 +668,13 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
 
 def _column_changed(ctx: Context, name: str) -> bool:
     """Whether reform column `name` ("r.<what>...") can differ from the baseline's."""
-    parts = name.split(".")
-    kind = parts[1]
-    if kind in CONCEPTS:
-        return kind in ctx.changed_concepts
-    if kind == "prog":
-        return parts[2] in ctx.changed_programmes
-    if kind == "mkt":
-        return parts[2] in ctx.changed_market
-    if kind in ("pov", "mid"):
-        return "disposable" in ctx.changed_concepts
+    kind, key = L.depends_on(name)
+    if kind == "concept":
+        return key in ctx.changed_concepts
+    if kind == "programme":
+        return key in ctx.changed_programmes
+    if kind == "market":
+        return key in ctx.changed_market
     return True
 
 

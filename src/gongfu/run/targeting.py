@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.aggregates import limbs_to_float
+from gongfu.exact import limbs_to_float
 from gongfu.reforms.targeting import THRESHOLD
 
 from .backends import run_dask, run_local
+from .layout import income_sketch
 from .reducer import resolve_reform_system
 
 
@@ -78,7 +79,7 @@ def calibrate_on_source(reform: Any, source: Any, config: Any, workers: int, das
         state = part if state is None else state.merge(part)
     if state is None:
         raise ValueError("the population has no partitions")
-    sketch = state.sketches["r.disposable"]
+    sketch = state.sketches[income_sketch("r", "disposable")]
     system = resolve_reform_system(reform, load_system())
     params = system.parameters.at(dt.date(config.year, 1, 1))
     amount = float(params.get("targeted_philanthropy.amount_per_person"))

@@ -45,7 +45,8 @@ def dibao_province(province, hukou_province, role, members,
 
 
 @variable(entity=HOUSEHOLD, dtype="int8", unit="code", tier="secondary", reference=MEASURES,
-          label={"en": "Urban or rural dibao standard applies (0 rural, 1 urban)", "zh": "适用城市或农村低保标准"})
+          label={"en": "Urban or rural dibao standard applies (0 rural, 1 urban)", "zh": "适用城市或农村低保标准"},
+          valid=(0, 1))  # an Area code
 def dibao_area(area, hukou_type, role, members, follows_residence=P("assistance.dibao.follows_residence")):
     """Rural standard for a rural-hukou head, urban standard for an urban-hukou head (HukouType and Area codes
     coincide); the area of residence when `follows_residence` is on."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from gongfu.engine import PERSON, P, Rows, variable
 from gongfu.engine.enums import EmploymentStatus, PensionScheme, Sex
+from gongfu.engine.variables import AMOUNT
 
 DECISION = "国务院关于完善企业职工基本养老保险制度的决定 (国发〔2005〕38号)"
 PEN = "pensions.employee"
@@ -21,7 +22,8 @@ DIVISOR_AGES = range(40, 71)
 
 
 @variable(entity=PERSON, unit="ratio", reference=f"{DECISION} 六",
-          label={"en": "Average indexed contribution wage ratio", "zh": "本人平均缴费工资指数"})
+          label={"en": "Average indexed contribution wage ratio", "zh": "本人平均缴费工资指数"},
+          valid=(0.6, 3.0))  # contribution bases lie between 60% and 300% of the average wage (国发〔2005〕38号)
 def pension_wage_index(pension_scheme, default=P(f"{PEN}.default_wage_index")):
     """Default when not given: `pensions.employee.default_wage_index` (1.0, contributions on the average wage);
     give the person's own index (0.6-3) when known."""
@@ -29,14 +31,15 @@ def pension_wage_index(pension_scheme, default=P(f"{PEN}.default_wage_index")):
 
 
 @variable(entity=PERSON, unit="year", reference="国务院关于工人退休、退职的暂行办法 (国发〔1978〕104号) 第一条",
-          label={"en": "Age at retirement", "zh": "退休年龄"})
+          label={"en": "Age at retirement", "zh": "退休年龄"}, valid=(0, 150))  # an age, as `age`
 def retirement_age(sex, male=P(f"{PEN}.retirement_age_male"), female=P(f"{PEN}.retirement_age_female")):
     """Default: the statutory age before the 2025 reform, 60 for men and 50 for women workers."""
     return np.where(sex == Sex.female, female, male)
 
 
 @variable(entity=PERSON, unit="year", reference=f"{DECISION} 六; 社会保险法 第十六条",
-          label={"en": "Years of contribution to the employee pension scheme", "zh": "职工养老保险累计缴费年限"})
+          label={"en": "Years of contribution to the employee pension scheme", "zh": "职工养老保险累计缴费年限"},
+          valid=(0, 80))  # years of a working life: 80 is above any career (1e10 gave a 24-trillion pension)
 def contribution_years(age, retirement_age, pension_scheme, start=P(f"{PEN}.default_career_start_age")):
     """Default when not given (an assumption): members of the employee scheme contributed every year from 20
     until now or their retirement; 0 for others. Give the real figure when known."""
@@ -45,7 +48,8 @@ def contribution_years(age, retirement_age, pension_scheme, start=P(f"{PEN}.defa
 
 
 @variable(entity=PERSON, unit="CNY", reference=f"{DECISION} 四, 六",
-          label={"en": "Employee pension personal-account balance at retirement", "zh": "职工养老保险个人账户储存额"})
+          label={"en": "Employee pension personal-account balance at retirement", "zh": "职工养老保险个人账户储存额"},
+          valid=AMOUNT)  # an account balance: ≥ 0
 def employee_pension_account(contribution_years, pension_wage_index, social_insurance_average_wage,
                              rate=P(f"{PEN}.account_rate")):
     """Default estimate: 8% of the indexed average wage for every contribution year, credited interest taken
@@ -54,7 +58,8 @@ def employee_pension_account(contribution_years, pension_wage_index, social_insu
 
 
 @variable(entity=PERSON, unit="count", reference=f"{DECISION} 附件 个人账户养老金计发月数表",
-          label={"en": "Months divisor of the personal-account pension", "zh": "个人账户养老金计发月数"})
+          label={"en": "Months divisor of the personal-account pension", "zh": "个人账户养老金计发月数"},
+          valid=(1, None))  # a divisor: at least one month (0 would divide by zero)
 def employee_pension_divisor(retirement_age, table=P(f"{PEN}.account_divisor")):
     """The divisor for the whole age at retirement (ages 40-70; outside, the nearest end of the table)."""
     divisors = np.array([getattr(table, f"age_{a}") for a in DIVISOR_AGES], dtype=np.float64)

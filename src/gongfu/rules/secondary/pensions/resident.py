@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from gongfu.engine import PERSON, P, Rows, input_variable, variable
 from gongfu.engine.enums import PensionScheme
+from gongfu.engine.variables import AMOUNT
 
 OPINION = "国务院关于建立统一的城乡居民基本养老保险制度的意见 (国发〔2014〕8号)"
 RES = "pensions.resident"
 
 input_variable("resident_pension_account", entity=PERSON, unit="CNY", default=0.0, reference=f"{OPINION} 四, 五(二)",
+               valid=AMOUNT,  # an account balance: ≥ 0
                label={"en": "Resident pension individual-account balance at 60", "zh": "城乡居民养老保险个人账户储存额"})
 
 

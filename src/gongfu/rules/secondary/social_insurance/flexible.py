@@ -26,7 +26,8 @@ def flexible_contributor(pension_scheme, employment_status):
 
 
 @variable(entity=PERSON, unit="ratio", reference="国办发〔2019〕13号 四 (在60%至300%之间选择适当的缴费基数)",
-          label={"en": "Chosen contribution base (share of the average wage)", "zh": "灵活就业人员选择的缴费档次"})
+          label={"en": "Chosen contribution base (share of the average wage)", "zh": "灵活就业人员选择的缴费档次"},
+          valid=(0.6, 3.0))  # the law's 60%–300% of the average wage
 def flexible_contribution_base_ratio(pension_scheme, default=P(f"{FLX}.default_base_ratio")):
     """Default 0.6 (the lowest base); give a value between 0.6 and 3 per person."""
     return np.full(len(pension_scheme), default)

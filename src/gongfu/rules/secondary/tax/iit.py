@@ -46,6 +46,7 @@ import numpy as np
 from gongfu.engine import HOUSEHOLD, PERSON, InputError, P, Rows, Scale, input_variable, variable
 from gongfu.engine.enums import EmploymentStatus, Role, Tenure
 from gongfu.engine.errors import where
+from gongfu.engine.variables import AMOUNT
 
 LAW = "中华人民共和国个人所得税法 (2018年修正)"
 SAD = "个人所得税专项附加扣除暂行办法 (国发〔2018〕41号); 国发〔2022〕8号; 国发〔2023〕13号"
@@ -55,24 +56,24 @@ BONUS = "tax.iit.annual_bonus"
 OTHER = "tax.iit.other_deductions"
 
 # ------------------------------------------------------------------ personal inputs
-input_variable("iit_continuing_education_months", entity=PERSON, dtype="int", unit="month", default=0,
+input_variable("iit_continuing_education_months", entity=PERSON, dtype="int", unit="month", default=0, valid=(0, 12),
                reference=f"{SAD} 第八条",
                label={"en": "Months of academic continuing education in the year", "zh": "学历(学位)继续教育月数"})
 input_variable("iit_vocational_certificate", entity=PERSON, dtype="bool", unit="bool", default=False,
                reference=f"{SAD} 第八条",
                label={"en": "Obtained a vocational qualification certificate this year",
                       "zh": "当年取得职业资格相关证书"})
-input_variable("iit_serious_illness_expenses", entity=PERSON, unit="CNY/year", default=0.0,
+input_variable("iit_serious_illness_expenses", entity=PERSON, unit="CNY/year", default=0.0, valid=AMOUNT,
                reference=f"{SAD} 第十一条",
                label={"en": "Out-of-pocket medical expenses within insurance scope, after reimbursement",
                       "zh": "医保目录范围内自付医药费用(扣除医保报销后)"})
 input_variable("iit_only_child", entity=PERSON, dtype="bool", unit="bool", default=False,
                reference=f"{SAD} 第二十三条",
                label={"en": "Only child, for the elderly-support deduction", "zh": "独生子女(赡养老人扣除)"})
-input_variable("individual_pension_contribution", entity=PERSON, unit="CNY/year", default=0.0,
+input_variable("individual_pension_contribution", entity=PERSON, unit="CNY/year", default=0.0, valid=AMOUNT,
                reference="财政部 税务总局关于个人养老金有关个人所得税政策的公告 (财政部 税务总局公告2022年第34号) 第一条",
                label={"en": "Contributions to the individual pension account", "zh": "个人养老金资金账户缴费"})
-input_variable("enterprise_annuity_contribution", entity=PERSON, unit="CNY/year", default=0.0,
+input_variable("enterprise_annuity_contribution", entity=PERSON, unit="CNY/year", default=0.0, valid=AMOUNT,
                reference="财政部 人力资源社会保障部 国家税务总局关于企业年金 职业年金个人所得税有关问题的通知 (财税〔2013〕103号) 第一条",
                label={"en": "Employee contributions to an enterprise or occupational annuity",
                       "zh": "企业年金、职业年金个人缴费"})

@@ -1,4 +1,4 @@
-"""Tests of gongfu.analysis.aggregates: exact mergeable sums, sketch bounds against the exact functions."""
+"""Tests of gongfu.analysis.sketch: exact merging, sketch bounds against the exact functions."""
 
 import math
 from fractions import Fraction
@@ -8,14 +8,7 @@ import pytest
 
 from gongfu.analysis import inequality as ineq
 from gongfu.analysis import poverty as pov
-from gongfu.analysis.aggregates import (
-    DistributionSketch,
-    GroupedSums,
-    _normalise,
-    exact_sums,
-    exact_values,
-    limbs_to_float,
-)
+from gongfu.analysis.sketch import DistributionSketch
 
 
 def realistic_incomes(seed, n=200_000, sigma=0.85):
@@ -37,68 +30,6 @@ def coarse_data(seed, n=3000):
 
 
 COARSE = {"sub_bins": 2, "min_exponent": 0, "max_exponent": 5}  # bins [1,1.5), [1.5,2), ... overflow >= 32
-
-
-# -------------------------------------------------------------------------------------------- exact sums --
-
-
-def test_exact_sums_are_exact():
-    rng = np.random.default_rng(0)
-    vals = np.concatenate([rng.normal(0, 1, 500) * 10.0 ** rng.integers(-15, 18, 500), [1e17, 1.0, -1e17]])
-    idx = rng.integers(0, 3, vals.size)
-    idx[-3:] = 0
-    got = limbs_to_float(exact_sums(idx, vals[:, None], 3))[:, 0]
-    for b in range(3):
-        exact = sum(Fraction(v) for v in vals[idx == b])  # values >= 2^-64 here, so no rounding at all
-        assert got[b] == pytest.approx(float(exact), rel=2e-16, abs=0)
-    # cancellation: 1e17 + 1 - 1e17 is exactly 1 (plain float summation gives 0)
-    assert limbs_to_float(exact_sums(np.zeros(3, np.int64), np.array([[1e17], [1.0], [-1e17]]), 1))[0, 0] == 1.0
-
-
-def test_exact_sums_do_not_depend_on_row_order_or_chunking():
-    rng = np.random.default_rng(1)
-    vals = rng.lognormal(0, 6, (5000, 2)) * rng.choice([-1, 1], (5000, 2))
-    idx = rng.integers(0, 7, 5000)
-    a = exact_sums(idx, vals, 7)
-    p = rng.permutation(5000)
-    b = exact_sums(idx[p], vals[p], 7)
-    c = exact_sums(idx[:1234], vals[:1234], 7) + exact_sums(idx[1234:], vals[1234:], 7)
-    np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(limbs_to_float(a), limbs_to_float(c))
-
-
-def _reference_normalise(limbs):
-    """The textbook carry loop (floor division by 2^32), element by element in Python integers."""
-    out = limbs.astype(object).copy()
-    for j in range(3):
-        carry = out[..., j] // 2**32
-        out[..., j] -= carry * 2**32
-        out[..., j + 1] += carry
-    return out.astype(np.int64)
-
-
-def test_normalise_matches_the_carry_loop_and_limbs_to_float_the_exact_value():
-    rng = np.random.default_rng(7)
-    raw = rng.integers(-(2**40), 2**40, (300, 2, 4))
-    raw[0] = 0
-    raw[1, 0] = [2**32, -1, 0, 0]  # 2^32 x 2^-63 - 2^-31: a non-canonical form of zero
-    canon = _normalise(raw)
-    np.testing.assert_array_equal(canon, _reference_normalise(raw))
-    assert canon[..., :3].min() >= 0 and canon[..., :3].max() < 2**32
-    exact = [sum(Fraction(int(v)) * Fraction(2) ** (32 * j - 63) for j, v in enumerate(row)) for row in
-             raw.reshape(-1, 4)]
-    got = limbs_to_float(raw).reshape(-1)
-    for g, e in zip(got, exact, strict=True):
-        assert g == pytest.approx(float(e), rel=1e-15, abs=0)
-    assert limbs_to_float(np.zeros(4, np.int64)) == 0.0 and _normalise(np.zeros((0, 4), np.int64)).shape == (0, 4)
-
-
-def test_exact_values_equal_exact_sums_with_one_row_per_bin():
-    rng = np.random.default_rng(3)
-    vals = rng.normal(0, 1, (1000, 3)) * 10.0 ** rng.integers(-20, 18, (1000, 3))
-    vals[::17, 1] = 0.0
-    vals[::29, 2] = -0.0
-    np.testing.assert_array_equal(exact_values(vals), exact_sums(np.arange(1000), vals, 1000))
 
 
 def test_merge_all_equals_pairwise_merges():
@@ -186,8 +117,8 @@ def test_serialisation_round_trip():
     assert back.gini() == s.gini()
     extra = DistributionSketch.from_arrays([5.0, 6.0])
     assert back.merge(extra) == s.merge(extra)
-    with pytest.raises(ValueError):
-        GroupedSums.from_bytes(data)
+    with pytest.raises(ValueError, match="not a DistributionSketch"):
+        DistributionSketch.from_dict({**s.to_dict(), "kind": "GroupedSums"})
 
 
 def test_totals_are_exact():
@@ -293,47 +224,6 @@ def test_bins_with_one_distinct_value_are_exact_and_two_point_bins_attain_the_up
 def test_equal_incomes_give_zero_gini_bounds():
     g = DistributionSketch.from_arrays(np.full(1000, 3000.0)).gini()
     assert abs(g.lower) < 1e-12 and abs(g.upper) < 1e-12
-
-
-# ------------------------------------------------------------------------------------------ GroupedSums --
-
-
-def test_grouped_sums_match_direct_computation_and_merge_exactly():
-    rng = np.random.default_rng(30)
-    n = 20_000
-    prov = rng.choice([11, 31, 33, 44, 51, 65], n)
-    w = rng.uniform(50, 500, n)
-    tax = np.where(rng.random(n) < 0.3, rng.lognormal(7, 1, n), 0.0)
-    dibao = np.where(rng.random(n) < 0.05, rng.uniform(1000, 8000, n), 0.0)
-    whole = GroupedSums(["tax", "dibao"]).update(prov, w, tax=tax, dibao=dibao)
-    np.testing.assert_array_equal(whole.codes, [11, 31, 33, 44, 51, 65])
-    for i, c in enumerate(whole.codes):
-        m = prov == c
-        assert whole.rows[i] == m.sum()
-        assert whole.weight[i] == pytest.approx(math.fsum(w[m]), rel=1e-15)
-        assert whole.sum("tax")[i] == pytest.approx(math.fsum(w[m] * tax[m]), rel=1e-15)
-        assert whole.recipients("dibao")[i] == pytest.approx(math.fsum(w[m & (dibao != 0)]), rel=1e-15)
-    assert whole.mean("dibao") == pytest.approx(whole.sum("dibao") / whole.weight)
-    assert whole.totals()["tax.sum"] == pytest.approx(math.fsum(w * tax), rel=1e-15)
-    parts = np.array_split(rng.permutation(n), 9)
-    pieces = [GroupedSums(["tax", "dibao"]).update(prov[p], w[p], tax=tax[p], dibao=dibao[p]) for p in parts]
-    merged = pieces[0]
-    for p in reversed(pieces[1:]):
-        merged = merged.merge(p)
-    assert merged == whole
-    assert GroupedSums.from_bytes(whole.to_bytes()) == whole
-
-
-def test_grouped_sums_validation():
-    g = GroupedSums(["a"])
-    with pytest.raises(ValueError):
-        g.update([1, 2], None, b=[1.0, 2.0])
-    with pytest.raises(ValueError):
-        g.update([1.5, 2.0], None, a=[1.0, 2.0])
-    with pytest.raises(ValueError):
-        g.merge(GroupedSums(["b"]))
-    assert g.update([], None, a=[]) == GroupedSums(["a"])
-    assert GroupedSums.from_bytes(g.to_bytes()) == g  # empty state round-trips too
 
 
 def test_sketch_read_from_dict_answers_like_the_original_before_and_after_densifying():

@@ -27,18 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from gongfu.analysis._common import row_dots
-from gongfu.analysis.aggregates import limbs_to_float
-from gongfu.analysis.summary import GROUPINGS, Sums
+import gongfu.run.layout as L
+from gongfu.analysis.reductions import change_shares, decile_changes
+from gongfu.exact import limbs_to_float
+
+from .layout import CHANGE_STATS, GROUPINGS
+from .sums import Sums
+from .sums import json_float as _f
 
 SIGN = {"market": 1.0, "tax": -1.0, "contribution": -1.0, "benefit": 1.0}
 SKIP_DIFF = {"meta", "label", "source", "kind", "role", "tier", "entity", "comparison", "lorenz", "bounds",
              "scorecard_targets", "middle_income_definition", "ranked_by", "concept", "theil_excluded_share"}
-
-
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None
 
 
 def diff(base: Any, reform: Any) -> Any:
@@ -70,25 +69,25 @@ def waterfall(sums: Sums, layout: Mapping[str, Any]) -> dict[str, Any]:
     info = layout["programme_info"]
     parts = []
     for m in layout.get("changed", {}).get("market", []):
-        ch = _exact_change(sums, f"b.mkt.{m}", f"r.mkt.{m}")
+        ch = _exact_change(sums, L.market("b", m), L.market("r", m))
         if ch != 0.0:
             parts.append({"variable": m, "role": "market", "programme_change": ch, "change": ch})
     for p in layout["programmes"]:
         role = info[p]["role"]
         if role not in SIGN:
             continue
-        ch = _exact_change(sums, f"b.prog.{p}", f"r.prog.{p}")
+        ch = _exact_change(sums, L.programme("b", p), L.programme("r", p))
         if ch != 0.0:
             parts.append({"variable": p, "role": role, "programme_change": ch, "change": SIGN[role] * ch,
                           "label": info[p]["label"]})
     total = math.fsum(x["change"] for x in parts)
-    check = _exact_change(sums, "b.disposable.sum", "r.disposable.sum")
+    check = _exact_change(sums, L.income("b", "disposable"), L.income("r", "disposable"))
     return {"parts": parts, "total": total, "check": check, "residual": check - total}
 
 
 def _charity_change(sums: Sums, layout: Mapping[str, Any]) -> float:
     info = layout["programme_info"]
-    return math.fsum(_exact_change(sums, f"b.prog.{p}", f"r.prog.{p}") for p in layout["programmes"]
+    return math.fsum(_exact_change(sums, L.programme("b", p), L.programme("r", p)) for p in layout["programmes"]
                      if info[p]["role"] == "charity")
 
 
@@ -99,7 +98,7 @@ def net_cost(sums: Sums, layout: Mapping[str, Any]) -> float:
         role = info[p]["role"]
         if role in ("tax", "contribution", "benefit"):
             sign = 1.0 if role == "benefit" else -1.0
-            parts.append(sign * _exact_change(sums, f"b.prog.{p}", f"r.prog.{p}"))
+            parts.append(sign * _exact_change(sums, L.programme("b", p), L.programme("r", p)))
     return math.fsum(parts)
 
 
@@ -107,18 +106,14 @@ def winners_losers(sums: Sums, grouping: str = "national") -> dict[str, np.ndarr
     """Shares of persons gaining/losing more than 1% and 5%, with no change, and the mean change, by group."""
     if grouping == "national":
         get = sums.national
-        persons = np.array([get("persons")])
-        vals = {k: np.array([get(f"chg.{k}")]) for k in ("gain1", "gain5", "lose1", "lose5", "changed", "sum")}
-        base = np.array([get("b.disposable.sum")])
+        persons = np.array([get(L.population("persons"))])
+        vals = {k: np.array([get(L.change(k))]) for k in CHANGE_STATS}
+        base = np.array([get(L.income("b", "disposable"))])
     else:
-        persons = sums.by(grouping, "persons")
-        vals = {k: sums.by(grouping, f"chg.{k}") for k in ("gain1", "gain5", "lose1", "lose5", "changed", "sum")}
-        base = sums.by(grouping, "b.disposable.sum")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {"gain_over_1pct": vals["gain1"] / persons, "gain_over_5pct": vals["gain5"] / persons,
-                "lose_over_1pct": vals["lose1"] / persons, "lose_over_5pct": vals["lose5"] / persons,
-                "no_change": 1.0 - vals["changed"] / persons, "mean_change": vals["sum"] / persons,
-                "total_change": vals["sum"], "pct_change": vals["sum"] / base, "persons": persons}
+        persons = sums.by(grouping, L.population("persons"))
+        vals = {k: sums.by(grouping, L.change(k)) for k in CHANGE_STATS}
+        base = sums.by(grouping, L.income("b", "disposable"))
+    return change_shares(persons, vals, base)
 
 
 def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
@@ -129,7 +124,7 @@ def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
     from them (estimate). The change of the part of a straddling bin lies between the sum of the negative and
     of the positive changes of that bin, which bounds the decile's mean change (`mean_change_bounds`).
     """
-    sketch = agg.sketches["b.disposable"]
+    sketch = agg.sketches[L.income_sketch("b", "disposable")]
     state = sketch.to_dict()
     bins = np.asarray(state["bins"], dtype=np.int64)
     limbs = np.asarray(state["limbs"])
@@ -137,34 +132,16 @@ def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
     mass = limbs_to_float(limbs[:, 1])
     cols = agg.layout["deciles"]
     table = {c: np.zeros(bins.size) for c in cols}
-    if "chg.deciles" in agg.sparse:
-        codes, vals = agg.sparse_table("chg.deciles")
+    if L.DECILE_TABLE in agg.sparse:
+        codes, vals = agg.sparse_table(L.DECILE_TABLE)
         pos = np.searchsorted(bins, codes)
         if codes.size and (np.any(pos >= bins.size) or np.any(bins[np.minimum(pos, bins.size - 1)] != codes)):
             raise ValueError("change table and baseline sketch disagree on bins")
         for j, c in enumerate(cols):
             table[c][pos] = vals[:, j]
-    W = wts.sum()
-    cum = np.concatenate(([0.0], np.cumsum(wts)))
-    rows = np.stack([*(table[c] for c in cols), mass])  # (columns + 1, bins)
     out = []
-    for k in range(n):
-        a, b = W * k / n, W * (k + 1) / n
-        take = np.clip(np.minimum(cum[1:], b) - np.maximum(cum[:-1], a), 0.0, None)  # weight taken from each bin
-        frac = np.where(wts > 0, take / np.where(wts > 0, wts, 1.0), 0.0)
-        # only the bins the decile takes weight from (a contiguous run) can contribute: the other products are 0
-        used = np.flatnonzero(frac > 0)
-        sl = slice(int(used[0]), int(used[-1]) + 1) if used.size else slice(0, 0)
-        f = frac[sl]
-        whole = f >= 1.0 - 1e-12
-        part = (f > 0) & ~whole
-        size = b - a
-        sums = row_dots(rows[:, sl], f)  # each a correctly rounded sum (dot): thread- and order-free
-        est = dict(zip(cols, sums[:-1].tolist(), strict=True))
-        base_income = float(sums[-1])
-        # whole and part are disjoint, so each row below is exact and its sum is whole.sum + part.neg (.pos)
-        lo_hi = np.stack([np.where(whole, table["sum"][sl], np.where(part, table[x][sl], 0.0)) for x in ("neg", "pos")])
-        lo, hi = row_dots(lo_hi, 1.0).tolist()
+    for k, g in enumerate(decile_changes(wts, mass, table, n)):
+        est, base_income, size, (lo, hi) = g["sums"], g["baseline_income"], g["size"], g["bounds"]
         out.append({
             "decile": k + 1, "mean_change": _f(est["sum"] / size),
             "pct_change": _f(est["sum"] / base_income) if base_income else None,
@@ -190,7 +167,7 @@ def compare_state(agg: Any, baseline: dict[str, Any], reform: dict[str, Any]) ->
     for grouping in GROUPINGS:
         g = winners_losers(sums, grouping)
         keys = sums.keys[grouping]
-        progs = {p: sums.by(grouping, f"r.prog.{p}") - sums.by(grouping, f"b.prog.{p}")
+        progs = {p: sums.by(grouping, L.programme("r", p)) - sums.by(grouping, L.programme("b", p))
                  for p in layout["programmes"]}
         info = layout["programme_info"]
         rows = {}

@@ -23,115 +23,31 @@ concentration-type indices (bins at their mid-rank), both inside their bounds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from gongfu.analysis._common import dot
-from gongfu.analysis.aggregates import Bounds, DistributionSketch, limbs_to_float
+import gongfu.run.layout as L
+from gongfu.analysis.bounds import Bounds
+from gongfu.analysis.reductions import (
+    bin_ranks,
+    concentration_from_bins,
+    theil_between_within,
+    theil_finish,
+)
+from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
+from gongfu.exact import limbs_to_float
 
-CONCEPTS = ("market", "net_market", "disposable", "after_philanthropy")
-GROUPINGS = ("province", "area", "hukou_type", "region")
-AREAS = ("rural", "urban")  # area code 0, 1
-HUKOU = ("urban", "rural")  # slot 0, 1 of the hukou split
+from .layout import AREAS, CONCEPTS, GROUPINGS, HUKOU
+from .scorecard import scorecard, scorecard_targets
+from .sums import Sums
+from .sums import json_float as _f
+from .sums import ratio as _ratio
+
 LORENZ_POINTS = 101
 
-#: Zhejiang 2025 common-prosperity targets (calibration.yaml common_prosperity_zhejiang.targets_2025), those the
-#: model can measure: comparison, target value (fractions for shares).
-ZHEJIANG_TARGETS = {
-    "per_capita_disposable_income": (">=", 75_000.0),
-    "urban_rural_income_ratio": ("<", 1.9),
-    "households_disposable_income_100k_500k_share": (">=", 0.80),
-    "households_disposable_income_200k_600k_share": (">=", 0.45),
-}
-ZHEJIANG_SOURCE = ("浙江高质量发展建设共同富裕示范区实施方案(2021-2025年) (2021-07-19), via shared/data/china/"
-                   "calibration.yaml common_prosperity_zhejiang.targets_2025; household income bands use the NBS "
-                   "three-person equivalence (3 x per-capita disposable income), not deflated")
-NOT_MEASURED = {"per_capita_gdp": "GDP is not modelled", "labour_compensation_share_of_gdp": "GDP is not modelled",
-                "max_min_city_income_ratio": "cities are not modelled (see gaps.max_min_province_ratio)",
-                "higher_education_gross_enrolment": "education is not modelled"}
-
-
-def _f(x: Any) -> float | None:
-    """JSON-safe float (None for NaN/inf)."""
-    v = float(x)
-    return v if math.isfinite(v) else None
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return _f(a / b) if b != 0 else None
-
-
-class Sums:
-    """Exact group sums of the dense tables of a run state."""
-
-    def __init__(self, agg: Any):
-        self.layout = agg.layout
-        self.cellsh = agg.dense["cellsh"]  # (62, 2, J, 4)
-        self.cells = agg.dense["cells"]  # (62, J, 4)
-        self.ih = {n: i for i, n in enumerate(self.layout["cellsh"])}
-        self.ic = {n: i for i, n in enumerate(self.layout["cells"])}
-        member = np.zeros((len(PROVINCES), 62), dtype=np.int64)
-        for i in range(len(PROVINCES)):
-            member[i, 2 * i:2 * i + 2] = 1
-        area = np.zeros((2, 62), dtype=np.int64)
-        area[0, 0::2] = 1
-        area[1, 1::2] = 1
-        region = np.zeros((len(REGIONS), 62), dtype=np.int64)
-        for i, p in enumerate(PROVINCES):
-            region[REGIONS.index(p.region), 2 * i:2 * i + 2] = 1
-        self.membership = {"province": member, "area": area, "region": region,
-                           "national": np.ones((1, 62), dtype=np.int64)}
-        self.keys = {"province": [p.key for p in PROVINCES], "area": list(AREAS), "region": list(REGIONS),
-                     "hukou_type": list(HUKOU), "national": ["national"]}
-        self._by: dict[tuple[str, str], np.ndarray] = {}  # float sums of every column by group, built on first use
-
-    def has(self, col: str) -> bool:
-        return col in self.ih or col in self.ic
-
-    def limbs(self, col: str) -> np.ndarray:
-        """(62, 4) limbs of a column, summed over hukou slots for split columns."""
-        if col in self.ih:
-            return self.cellsh[:, :, self.ih[col]].sum(axis=1)
-        return self.cells[:, self.ic[col]]
-
-    def by(self, grouping: str, col: str) -> np.ndarray:
-        """Exact sums of `col` by group (float64 per group, in the order of `keys[grouping]`)."""
-        if grouping == "hukou_type":
-            if col not in self.ih:
-                raise KeyError(f"{col} is not split by hukou type")
-            return self._table(grouping, "cellsh")[:, self.ih[col]]
-        if col in self.ih:
-            return self._table(grouping, "cellsh")[:, self.ih[col]]
-        if col not in self.ic:
-            raise KeyError(col)
-        return self._table(grouping, "cells")[:, self.ic[col]]
-
-    def _table(self, grouping: str, table: str) -> np.ndarray:
-        """Every column of a table summed by group (exact integer sums of limbs, each rounded once): (groups,
-        columns). The same numbers as summing one column at a time."""
-        key = (grouping, table)
-        out = self._by.get(key)
-        if out is None:
-            if grouping == "hukou_type":
-                limbs = self.cellsh.sum(axis=0)  # (2, J, 4)
-            else:
-                cell = self.cellsh.sum(axis=1) if table == "cellsh" else self.cells  # (62, J, 4)
-                limbs = np.tensordot(self.membership[grouping], cell, axes=(1, 0))
-            out = self._by[key] = limbs_to_float(limbs)
-        return out
-
-    def national(self, col: str) -> float:
-        if not self.has(col):
-            return 0.0
-        return float(self.by("national", col)[0])
-
-    def exact_national(self, col: str) -> np.ndarray:
-        """Canonical limbs (4,) of the national sum (for exact differences)."""
-        return self.limbs(col).sum(axis=0) if self.has(col) else np.zeros(4, dtype=np.int64)
 
 
 class Exactness:
@@ -163,7 +79,7 @@ def _bounds_json(b: Bounds) -> list:
 def concept_stats(sketch: DistributionSketch, sums: Sums, system: str, concept: str, persons: float,
                   ex: Exactness, bounds: dict[str, Any]) -> dict[str, Any]:
     """Distribution statistics of one per-capita income concept (persons)."""
-    total = sums.national(f"{system}.{concept}.sum")
+    total = sums.national(L.income(system, concept))
     out: dict[str, Any] = {"mean": _f(total / persons), "total": _f(total)}
     b: dict[str, Any] = {}
 
@@ -201,31 +117,14 @@ def concept_stats(sketch: DistributionSketch, sums: Sums, system: str, concept: 
 
 
 def _theil_parts(sums: Sums, grouping: str, system: str, concept: str) -> dict[str, np.ndarray]:
-    pre = f"{system}.{concept}"
-
-    def get(col: str) -> np.ndarray:
-        return sums.by(grouping, col)
-
-    w = get("persons")
-    y = get(f"{pre}.sum")
-    zero = np.zeros_like(w)
-    pieces = {k: (get(f"{pre}.{k}") if sums.has(f"{pre}.{k}") else zero)
-              for k in ("pos_w", "xlogx", "logx", "neg_w", "neg_y")}
+    w = sums.by(grouping, L.population("persons"))
+    y = sums.by(grouping, L.income(system, concept))
+    pieces = {k: sums.by(grouping, L.theil(system, concept, k)) for k in L.THEIL_PIECES}
     return {"w": w, "y": y, **pieces}
 
 
 def _theil_values(t: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Theil T over x >= 0 and Theil L over x > 0 (rows outside the domain excluded, as Stata's ineqdeco)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wt = t["w"] - t["neg_w"]
-        yt = t["y"] - t["neg_y"]
-        mu_t = yt / wt
-        theil_t = t["xlogx"] / yt - np.log(mu_t)
-        wl = t["pos_w"]
-        mu_l = yt / wl
-        theil_l = np.log(mu_l) - t["logx"] / wl
-    return {"wt": wt, "yt": yt, "mu_t": mu_t, "theil_t": theil_t, "theil_l": theil_l,
-            "excluded_t": t["neg_w"], "excluded_l": t["w"] - t["pos_w"]}
+    return theil_finish(t["w"], t["y"], t)
 
 
 def theil(sums: Sums, system: str, concept: str, persons: float) -> dict[str, Any]:
@@ -238,21 +137,18 @@ def theil(sums: Sums, system: str, concept: str, persons: float) -> dict[str, An
 def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") -> dict[str, Any]:
     """Exact between/within decomposition of Theil T (Shorrocks 1980) by area, hukou type, province, region."""
     nat = _theil_values(_theil_parts(sums, "national", system, concept))
-    W, Y, mu, total = nat["wt"][0], nat["yt"][0], nat["mu_t"][0], nat["theil_t"][0]
     out: dict[str, Any] = {}
     for grouping in ("area", "hukou_type", "province", "region"):
         g = _theil_values(_theil_parts(sums, grouping, system, concept))
-        share_pop, share_inc = g["wt"] / W, g["yt"] / Y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            within_c = np.where(share_inc > 0, share_inc * g["theil_t"], 0.0)
-            between_c = np.where(share_inc > 0, share_inc * np.log(g["mu_t"] / mu), 0.0)
+        d = theil_between_within(nat, g)
+        share_pop, share_inc = d["share_pop"], d["share_income"]
         groups = {}
         for k, key in enumerate(sums.keys[grouping]):
             if g["wt"][k] > 0:
                 groups[key] = {"share_pop": _f(share_pop[k]), "share_income": _f(share_inc[k]),
                                "theil": _f(g["theil_t"][k]), "mean": _f(g["mu_t"][k])}
-        out[grouping] = {"index": "theil_t", "total": _f(total), "between": _f(between_c.sum()),
-                         "within": _f(within_c.sum()), "groups": groups}
+        out[grouping] = {"index": "theil_t", "total": _f(d["total"]), "between": _f(d["between"]),
+                         "within": _f(d["within"]), "groups": groups}
     return out
 
 
@@ -261,8 +157,7 @@ def theil_decomposition(sums: Sums, system: str, concept: str = "disposable") ->
 
 def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSketch]]:
     """Per-capita disposable income sketches by province, area, region and hukou type (merged from cells)."""
-    prefix = f"{system}.disposable.cell"
-    cells = {int(name[len(prefix):]): name for name in agg.sketches if name.startswith(prefix)}
+    cells = L.cell_sketches(agg.sketches, system)
     out: dict[str, dict[str, DistributionSketch]] = {"province": {}, "area": {}, "region": {}, "hukou_type": {}}
 
     def merged(ids: list[int]) -> DistributionSketch | None:
@@ -285,7 +180,7 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
         if s is not None:
             out["region"][r] = s
     for key in HUKOU:
-        s = agg.sketches.get(f"{system}.disposable.hukou_{key}")
+        s = agg.sketches.get(L.hukou_sketch(system, key))
         if s is not None:
             out["hukou_type"][key] = s
     return out
@@ -296,7 +191,7 @@ def group_sketches(agg: Any, system: str) -> dict[str, dict[str, DistributionSke
 
 def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, dict[str, DistributionSketch]],
             ex: Exactness, persons: float) -> dict[str, Any]:
-    sketch = agg.sketches[f"{system}.disposable"]
+    sketch = agg.sketches[L.income_sketch(system, "disposable")]
     med = sketch.median()
     out: dict[str, Any] = {}
     for line in lines:
@@ -324,15 +219,14 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                 by_group[grouping] = vals
             entry["by_group"] = by_group
         else:
-            pre = f"{system}.pov.{line.name}"
             entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
             for key, col in (("headcount", "h"), ("gap", "gap"), ("severity", "sev")):
-                entry[key] = _f(sums.national(f"{pre}.{col}") / persons)
-            entry["poor_persons"] = _f(sums.national(f"{pre}.h"))
+                entry[key] = _f(sums.national(L.poverty(system, line.name, col)) / persons)
+            entry["poor_persons"] = _f(sums.national(L.poverty(system, line.name, "h")))
             by_group = {}
             for grouping in ("province", "area", "region", "hukou_type"):
-                w = sums.by(grouping, "persons")
-                h = sums.by(grouping, f"{pre}.h")
+                w = sums.by(grouping, L.population("persons"))
+                h = sums.by(grouping, L.poverty(system, line.name, "h"))
                 by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
             entry["by_group"] = by_group
         out[line.name] = entry
@@ -351,8 +245,8 @@ def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]
     market_changed = "market" in layout.get("changed", {}).get("concepts", [])
     # a reform that leaves market income alone is ranked on the baseline's bins, its unchanged columns too
     for s in ([system] if system == "b" or market_changed else [system, "b"]):
-        if f"{s}.rank" in agg.sparse:
-            codes, vals = agg.sparse_table(f"{s}.rank")
+        if L.rank_table(s) in agg.sparse:
+            codes, vals = agg.sparse_table(L.rank_table(s))
             tables.append((s, codes, vals))
             codes_all.append(codes)
     if not tables:
@@ -370,7 +264,7 @@ def rank_table(agg: Any, system: str) -> tuple[np.ndarray, dict[str, np.ndarray]
 
 
 def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exactness) -> dict[str, Any]:
-    market = agg.sketches.get(f"{system}.market")
+    market = agg.sketches.get(L.income_sketch(system, "market"))
     stages = [{"concept": c, "mean": stats[c]["mean"], "gini": stats[c]["gini"]} for c in CONCEPTS]
     result: dict[str, Any] = {"stages": stages, "programmes": {}, "ranked_by": "market income per capita"}
     if market is None:
@@ -378,10 +272,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
     state = market.to_dict()
     bins = np.asarray(state["bins"], dtype=np.int64)
     wts = limbs_to_float(np.asarray(state["limbs"])[:, 0])
-    spread = np.asarray(state["bin_max"]) > np.asarray(state["bin_min"])
-    W = wts.sum()
-    mid = (np.cumsum(wts) - wts / 2.0) / W
-    p_b = np.where(spread, wts / W, 0.0)
+    mid, p_b = bin_ranks(wts, np.asarray(state["bin_max"]) > np.asarray(state["bin_min"]))
     codes, cols = rank_table(agg, system)
     pos = np.searchsorted(bins, codes)
     if codes.size and (np.any(pos >= bins.size) or np.any(bins[np.minimum(pos, bins.size - 1)] != codes)):
@@ -389,17 +280,10 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
     R, P = mid[pos], p_b[pos]
     g = market.gini()
     G, dG = float(g.estimate), float(g.upper - g.estimate)
-    Y = sums.national(f"{system}.market.sum")
+    Y = sums.national(L.income(system, "market"))
 
     def conc(col: np.ndarray, negative: float = 0.0) -> tuple[float, float, float]:
-        T = float(col.sum())
-        if T == 0:
-            return float("nan"), float("nan"), 0.0
-        c = 2.0 * float(dot(col, R)) / T - 1.0
-        err = float(dot(np.abs(col), P)) / abs(T)
-        if negative:
-            err = max(err, float(P.max(initial=0.0)) * (abs(T) + 2 * abs(negative)) / abs(T))
-        return c, err, T
+        return concentration_from_bins(col, R, P, negative)
 
     for k, stage in enumerate(stages[1:], start=1):
         col = cols.get(stage["concept"])
@@ -416,7 +300,7 @@ def incidence(agg: Any, sums: Sums, system: str, stats: dict[str, Any], ex: Exac
         col = cols.get(p)
         if col is None:
             continue
-        negative = sums.national(f"{system}.prog.{p}.negative")
+        negative = sums.national(L.negative(system, p))
         c, err, T = conc(col, negative)
         if T == 0:
             result["programmes"][p] = {"concentration": None, "kakwani": None, "reynolds_smolensky": None}
@@ -443,14 +327,14 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
     """The run-results dict of system "b" (baseline) or "r" (reform) from a merged run state."""
     sums = Sums(agg)
     ex = Exactness()
-    persons = sums.national("persons")
-    households = sums.national("households")
+    persons = sums.national(L.population("persons"))
+    households = sums.national(L.population("households"))
     if not persons > 0:
         raise ValueError("the population has no weight")
     bounds: dict[str, Any] = {"income": {}}
     income = {}
     for c in CONCEPTS:
-        sk = agg.sketches.get(f"{system}.{c}")
+        sk = agg.sketches.get(L.income_sketch(system, c))
         if sk is None:
             continue
         income[c] = concept_stats(sk, sums, system, c, persons, ex, bounds["income"])
@@ -467,7 +351,7 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         "east_west_ratio": _ratio(region.get("east", {}).get("mean_disposable_pc") or 0.0,
                                   region.get("west", {}).get("mean_disposable_pc") or 0.0),
         "max_min_province_ratio": _ratio(max(prov_means), min(prov_means)) if prov_means else None,
-        "middle_income_share": _ratio(sums.national(f"{system}.mid.{band}.persons"), persons) if band else None,
+        "middle_income_share": _ratio(sums.national(L.band(system, band, "persons")), persons) if band else None,
         "middle_income_definition": ("NBS: three-person household income 100,000-500,000 yuan (2018 prices; not "
                                      "deflated), i.e. 3 x per-capita disposable income in that band (persons)"),
     }
@@ -476,8 +360,8 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         info = agg.layout["programme_info"][p]
         if (system == "b" and not info["in_baseline"]) or (system == "r" and not info["in_reform"]):
             continue
-        programmes[p] = {"total": _f(sums.national(f"{system}.prog.{p}")),
-                         "recipients": _f(sums.national(f"{system}.prog.{p}.recipients")),
+        programmes[p] = {"total": _f(sums.national(L.programme(system, p))),
+                         "recipients": _f(sums.national(L.recipients(system, p))),
                          "role": info["role"], "tier": info["tier"], "entity": info["entity"],
                          "label": info["label"]}
     stats_for_incidence = {c: income.get(c, {"mean": None, "gini": None}) for c in CONCEPTS}
@@ -521,10 +405,10 @@ def _groups(agg: Any, sums: Sums, system: str, gsk: dict[str, dict[str, Distribu
              if info[p]["in_baseline" if system == "b" else "in_reform"]]
     for grouping in GROUPINGS:
         keys = sums.keys[grouping]
-        persons = sums.by(grouping, "persons")
-        households = sums.by(grouping, "households")
-        means = {c: sums.by(grouping, f"{system}.{c}.sum") for c in CONCEPTS}
-        prog = {p: sums.by(grouping, f"{system}.prog.{p}") for p in progs}
+        persons = sums.by(grouping, L.population("persons"))
+        households = sums.by(grouping, L.population("households"))
+        means = {c: sums.by(grouping, L.income(system, c)) for c in CONCEPTS}
+        prog = {p: sums.by(grouping, L.programme(system, p)) for p in progs}
         rows = {}
         for k, key in enumerate(keys):
             if persons[k] <= 0:
@@ -551,72 +435,3 @@ def _groups(agg: Any, sums: Sums, system: str, gsk: dict[str, dict[str, Distribu
     return out
 
 
-def scorecard(sums: Sums, system: str, groups: dict[str, Any], persons: float, households: float,
-              layout: Mapping[str, Any]) -> dict[str, Any]:
-    """Each province (and the nation) against Zhejiang's 2025 common-prosperity targets."""
-    bands = [b[0] for b in layout["bands"]]
-    hh_by_prov = sums.by("province", "households")
-
-    def share(band: str, grouping: str) -> np.ndarray | float:
-        col = f"{system}.mid.{band}.households"
-        if band not in bands:
-            return np.full(len(PROVINCES), np.nan) if grouping == "province" else float("nan")
-        if grouping == "province":
-            return sums.by("province", col) / np.where(hh_by_prov > 0, hh_by_prov, np.nan)
-        return sums.national(col) / households
-
-    s100 = share("100k_500k", "province")
-    s200 = share("200k_600k", "province")
-    area_w = sums.by("province", "persons")
-
-    def entry(indicator: str, value: float | None) -> dict[str, Any]:
-        comp, target = ZHEJIANG_TARGETS[indicator]
-        met = None if value is None else (value >= target if comp == ">=" else value < target)
-        return {"value": value, "target": target, "comparison": comp, "met": met}
-
-    out: dict[str, Any] = {}
-    urban_means = _area_means(sums, system)
-    for i, p in enumerate(PROVINCES):
-        if area_w[i] <= 0:
-            continue
-        row = groups["province"].get(p.key, {})
-        u, r = urban_means[i]
-        out[p.key] = {
-            "per_capita_disposable_income": entry("per_capita_disposable_income", row.get("mean_disposable_pc")),
-            "urban_rural_income_ratio": entry("urban_rural_income_ratio", _ratio(u, r) if r else None),
-            "households_disposable_income_100k_500k_share": entry(
-                "households_disposable_income_100k_500k_share", _f(s100[i])),
-            "households_disposable_income_200k_600k_share": entry(
-                "households_disposable_income_200k_600k_share", _f(s200[i])),
-        }
-    area = groups["area"]
-    out["national"] = {
-        "per_capita_disposable_income": entry(
-            "per_capita_disposable_income", _ratio(sums.national(f"{system}.disposable.sum"), persons)),
-        "urban_rural_income_ratio": entry("urban_rural_income_ratio", _ratio(
-            area.get("urban", {}).get("mean_disposable_pc") or 0.0,
-            area.get("rural", {}).get("mean_disposable_pc") or 0.0)),
-        "households_disposable_income_100k_500k_share": entry(
-            "households_disposable_income_100k_500k_share", _f(share("100k_500k", "national"))),
-        "households_disposable_income_200k_600k_share": entry(
-            "households_disposable_income_200k_600k_share", _f(share("200k_600k", "national"))),
-    }
-    return out
-
-
-def scorecard_targets() -> dict[str, Any]:
-    """The targets of the scorecard, their source and the targets the model cannot measure."""
-    return {"targets": {k: {"comparison": c, "target": t} for k, (c, t) in ZHEJIANG_TARGETS.items()},
-            "document": ZHEJIANG_SOURCE, "not_measured": NOT_MEASURED}
-
-
-def _area_means(sums: Sums, system: str) -> list[tuple[float, float]]:
-    """(urban, rural) mean per-capita disposable income of each province (by residence)."""
-    w = limbs_to_float(sums.limbs("persons"))
-    y = limbs_to_float(sums.limbs(f"{system}.disposable.sum"))
-    out = []
-    for i in range(len(PROVINCES)):
-        r = y[2 * i] / w[2 * i] if w[2 * i] > 0 else 0.0
-        u = y[2 * i + 1] / w[2 * i + 1] if w[2 * i + 1] > 0 else 0.0
-        out.append((u, r))
-    return out
