@@ -242,10 +242,8 @@ def _reform_of_text(spec: str | os.PathLike, files: bool, relative_to: str | Pat
     if relative_to is not None and not path.is_absolute():
         path = Path(relative_to) / path
     if path_like:
-        if path.is_file():
+        if path.exists():  # a directory, FIFO or device: the safe reader says which, without reading it
             return read_reform(path, key=path.stem)
-        if path.exists():
-            raise ReformError(f"{text}: not a regular file")
         hint = ""
         if Path(text).stem in scenario_keys():
             hint = f" (the scenario is `{Path(text).stem}`, without folder or extension)"
