@@ -126,6 +126,10 @@ def variables(role: Annotated[str | None, Query(max_length=50, description="Only
                                                              "contribution, benefit, charity.")] = None
               ) -> list[dict]:
     """Every variable of the law with entity, unit, role, bilingual label and legal reference."""
+    if role is not None:
+        roles = sorted({v["role"] for v in service.variables() if v["role"]})
+        if role not in roles:
+            raise service.FieldError(("query", "role"), f"role: {role[:50]!r} is not a role; roles: {', '.join(roles)}")
     return service.variables(role)
 
 
