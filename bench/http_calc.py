@@ -8,7 +8,8 @@ POSTs the example household of docs (a migrant couple and their toddler, Zhejian
    p50/p95/p99 latency;
 2. while `--runs` /compare requests (distinct seeds, so that they really run and queue) are in flight: /calc
    latency at concurrency 1 until they all answered, and the server's resident memory before, at the peak and
-   after the runs.
+   after the runs;
+3. with `--burst N`, the same with N /compare at once (the issue's 45): how many the queue refused (429).
 Client and server share the machine's cores, as in the issue's figures. Prints one `RESULT {json}` line.
 Goal: p95 <= 20 ms at concurrency 1.
 """
@@ -103,7 +104,7 @@ async def calc_load(base: str, requests: int, concurrency: int) -> dict[str, Any
             **percentiles(times)}
 
 
-def calc_during_runs(base: str, pid: int, runs: int, households: int) -> dict[str, Any]:
+def calc_during_runs(base: str, pid: int, runs: int, households: int, first_seed: int = 1000) -> dict[str, Any]:
     """/calc at concurrency 1 while `runs` /compare requests are in flight; the server's memory around them."""
     import httpx
 
@@ -116,7 +117,7 @@ def calc_during_runs(base: str, pid: int, runs: int, households: int) -> dict[st
                                                 "seed": seed}, timeout=600.0)
         statuses.append(r.status_code)
 
-    threads = [threading.Thread(target=one, args=(1000 + i,)) for i in range(runs)]
+    threads = [threading.Thread(target=one, args=(first_seed + i,)) for i in range(runs)]
     for t in threads:
         t.start()
     time.sleep(0.3)
@@ -136,6 +137,7 @@ def calc_during_runs(base: str, pid: int, runs: int, households: int) -> dict[st
         t.join()
     time.sleep(1.0)
     return {"runs": runs, "run_households": households, "run_statuses": sorted(statuses),
+            "run_status_counts": {str(c): statuses.count(c) for c in sorted(set(statuses))},
             "seconds_runs": round(seconds, 2), **percentiles(times),
             "rss_before_mb": before, "rss_peak_mb": max(peak), "rss_after_mb": rss_mb(pid)}
 
@@ -146,6 +148,9 @@ def main() -> None:
     ap.add_argument("--concurrency", default="1,16")
     ap.add_argument("--runs", type=int, default=4, help="/compare requests in flight for the last measurement")
     ap.add_argument("--run-households", type=int, default=5000)
+    ap.add_argument("--burst", type=int, default=0,
+                    help="then this many /compare at once (the issue's 45): how many are refused (429), /calc "
+                         "latency meanwhile, memory after")
     ap.add_argument("--queue", type=int, default=8, help="the server's --queue")
     args = ap.parse_args()
 
@@ -157,6 +162,7 @@ def main() -> None:
         asyncio.run(calc_load(base, 50, 1))  # warm-up: law loaded, first requests paid
         levels = [asyncio.run(calc_load(base, args.requests, int(c))) for c in args.concurrency.split(",")]
         during = calc_during_runs(base, proc.pid, args.runs, args.run_households) if args.runs else None
+        burst = calc_during_runs(base, proc.pid, args.burst, args.run_households, 5000) if args.burst else None
     finally:
         proc.terminate()
         try:
@@ -164,7 +170,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     one = next((x for x in levels if x["concurrency"] == 1), None)
-    result = {"benchmark": "http_calc", "levels": levels, "during_runs": during,
+    result = {"benchmark": "http_calc", "levels": levels, "during_runs": during, "burst": burst,
               "goal_p95_ms": 20, "goal_met": one is not None and one["p95_ms"] <= 20,
               "command": "python -m bench.http_calc " + " ".join(sys.argv[1:])}
     print("RESULT " + json.dumps(result), flush=True)

@@ -37,16 +37,24 @@ def _prefixed(field: str, exc: Exception) -> str:
     return text if text.startswith(f"{field}:") or text.startswith(f"{field}.") else f"{field}: {text}"
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
-    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None."""
+    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None, dates to ISO text."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     if isinstance(value, np.generic):
-        value = value.item()
+        return jsonable(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dt.date):
