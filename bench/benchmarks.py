@@ -262,9 +262,11 @@ def plan_http_calc(opts: Options) -> Plan:
         runs = sorted(results["http_calc"], key=lambda x: x["levels"][0]["p95_ms"])
         r = runs[(len(runs) - 1) // 2]  # the repetition with the median p95 at the first concurrency
         rows = [{"load": f"concurrency {x['concurrency']}", "requests": x["n"], "rps": x["requests_per_s"],
-                 "p50": x["p50_ms"], "p95": x["p95_ms"], "p99": x["p99_ms"]} for x in r["levels"]]
+                 "p50": x["p50_ms"], "p95": x["p95_ms"], "p99": x["p99_ms"],
+                 "cpu": x.get("server_cpu_ms_per_request")} for x in r["levels"]]
         d = r.get("during_runs")
-        notes = []
+        notes = [f"load average {r['load_average_before'][0]:.1f} before, {r['load_average_after'][0]:.1f} after, "
+                 f"on {r['cpus']} CPUs"] if "load_average_before" in r else []
         if d:
             rows.append({"load": f"concurrency 1, {d['runs']} /compare queued", "requests": d["n"],
                          "rps": round(d["n"] / d["seconds_runs"], 1), "p50": d["p50_ms"], "p95": d["p95_ms"],
@@ -285,5 +287,5 @@ def plan_http_calc(opts: Options) -> Plan:
         return rows, notes
 
     columns = [("load", "load"), ("requests", "requests"), ("rps", "req/s"), ("p50", "p50 ms"), ("p95", "p95 ms"),
-               ("p99", "p99 ms")]
+               ("p99", "p99 ms"), ("cpu", "server CPU ms/request")]
     return Plan(measurements, summarize, columns=columns)

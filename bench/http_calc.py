@@ -10,7 +10,8 @@ POSTs the example household of docs (a migrant couple and their toddler, Zhejian
    latency at concurrency 1 until they all answered, and the server's resident memory before, at the peak and
    after the runs;
 3. with `--burst N`, the same with N /compare at once (the issue's 45): how many the queue refused (429).
-Client and server share the machine's cores, as in the issue's figures. Prints one `RESULT {json}` line.
+Client and server share the machine's cores, as in the issue's figures; the server's CPU time per /calc request
+is reported too (it does not depend on what else the machine runs). Prints one `RESULT {json}` line.
 Goal: p95 <= 20 ms at concurrency 1.
 """
 
@@ -78,6 +79,14 @@ def rss_mb(pid: int) -> float:
     import psutil
 
     return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server has used: per request, a figure the machine's load barely moves."""
+    import psutil
+
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
 
 
 async def calc_load(base: str, requests: int, concurrency: int) -> dict[str, Any]:
@@ -163,7 +172,12 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         asyncio.run(calc_load(base, 50, 1))  # warm-up: law loaded, first requests paid
-        levels = [asyncio.run(calc_load(base, args.requests, int(c))) for c in args.concurrency.split(",")]
+        levels = []
+        for c in args.concurrency.split(","):
+            cpu0 = cpu_seconds(proc.pid)
+            level = asyncio.run(calc_load(base, args.requests, int(c)))
+            level["server_cpu_ms_per_request"] = round(1000 * (cpu_seconds(proc.pid) - cpu0) / level["n"], 2)
+            levels.append(level)
         during = calc_during_runs(base, proc.pid, args.runs, args.run_households) if args.runs else None
         burst = calc_during_runs(base, proc.pid, args.burst, args.run_households, 5000) if args.burst else None
     finally:
