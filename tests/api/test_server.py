@@ -4,6 +4,7 @@ that answers 429 with Retry-After while /calc keeps answering, a result cache bo
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import tomllib
@@ -194,3 +195,10 @@ def test_serve_options_and_warning(monkeypatch):
         assert result.exit_code == 2 and "--allowed-hosts" in result.output
     finally:
         app_module.configure(Settings())
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="thread priorities are Linux's")
+def test_runs_execute_at_a_lower_priority_than_calc():
+    queue = RunQueue(ByteCache(1000))
+    nice = queue.submit("nice", lambda: str(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).encode())
+    assert int(nice.result(30)) >= os.getpriority(os.PRIO_PROCESS, 0) + 1

@@ -6,7 +6,8 @@ default), at most `waiting` more wait for it, and beyond that a request is refus
 `Retry-After` header (estimated from the runs' recent durations). The same request made while it is queued or
 running waits for that run instead of queuing another. Results are kept as the bytes of their JSON (what is sent)
 in a cache bounded by memory, least recently used first out; after each run the result objects are dropped and
-freed memory is returned to the operating system.
+freed memory is returned to the operating system. Runs execute at a lower CPU priority (nice +10, inherited by
+the runner's worker processes) so that /calc keeps the cores when both compete.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ctypes
 import ctypes.util
 import gc
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -96,6 +98,20 @@ def _libc() -> Any:
 _LIBC = _libc()
 
 
+RUN_NICENESS = 10
+
+
+def lower_priority(step: int = RUN_NICENESS) -> None:
+    """Lower the scheduling priority of the calling thread (Linux: threads have their own nice value, and the
+    runner's worker processes, forked from it, inherit it), so that household calculations keep the CPU when
+    runs compete for it. A no-op where threads cannot be reniced."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + step))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        pass
+
+
 class RunQueue:
     """`workers` runs at a time on a private executor, at most `waiting` queued, identical requests shared."""
 
@@ -123,7 +139,8 @@ class RunQueue:
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="gongfu-run")
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="gongfu-run",
+                                                initializer=lower_priority)
         return self._executor
 
     def submit(self, key: str, make: Callable[[], bytes]) -> Future:
