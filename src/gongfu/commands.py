@@ -343,7 +343,9 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.
                                                          "running; more get 429 with Retry-After.")] = 8,
           allowed_hosts: Annotated[str | None, typer.Option(
               help="Comma-separated Host names served (e.g. 'gongfu.example.org,localhost:8000'; '*' for any). "
-                   "Default: localhost, 127.0.0.1 and [::1] on PORT when bound to loopback.")] = None) -> None:
+                   "Default: localhost, 127.0.0.1 and [::1] on PORT when bound to loopback.")] = None,
+          access_log: Annotated[bool, typer.Option(help="Log every request (about 1 ms of CPU each); errors are "
+                                                        "always logged.")] = False) -> None:
     """Start the HTTP API and the web page (OpenAPI docs at /docs). docs/http.md says how to run it safely."""
     import os
     import sys
@@ -371,4 +373,4 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.
     shown = f"[{host}]" if ":" in host else host
     err.print(f"gongfu: web page http://{escape(shown)}:{port}/ · API docs http://{escape(shown)}:{port}/docs · "
               f"body limit {max_body:,} bytes · {queue} runs may wait", highlight=False)
-    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info")
+    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info", access_log=access_log)
