@@ -104,7 +104,11 @@ async def calc_load(base: str, requests: int, concurrency: int) -> dict[str, Any
             nonlocal errors
             for _ in todo:
                 t0 = time.perf_counter()
-                r = await client.post("/calc", content=body, headers=headers)
+                try:
+                    r = await client.post("/calc", content=body, headers=headers)
+                except httpx.TransportError:  # e.g. a kept-alive connection the server closed as we sent
+                    errors += 1
+                    continue
                 times.append(time.perf_counter() - t0)
                 errors += r.status_code != 200
 
