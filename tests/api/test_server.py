@@ -203,3 +203,14 @@ def test_runs_execute_at_a_lower_priority_than_calc():
     queue = RunQueue(ByteCache(1000))
     nice = queue.submit("nice", lambda: str(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).encode())
     assert int(nice.result(30)) >= os.getpriority(os.PRIO_PROCESS, 0) + 1
+
+
+def test_startup_warms_up_and_freezes_the_loaded_objects():
+    import gc
+
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+            assert gc.get_freeze_count() > 10_000  # the law and the engine's objects
+            assert client.post("/calc", json=FAMILY).status_code == 200
+    finally:
+        gc.unfreeze()
