@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 from gongfu.api import service
 from gongfu.api.app import app
 
+from .conftest import patch_runners
+
 client = TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000")
 JSON = {"content-type": "application/json"}
 
@@ -299,8 +301,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], list[Any], str, int | None]] = 
 def no_runs_no_imports(monkeypatch):
     """Runs answer at once (a hostile body that reached the runner gets a 200, which fails); importing any
     module other than gongfu's own fails the request instead of running the module."""
-    monkeypatch.setattr("gongfu.commands.run_simulation", lambda *a, **k: {"reached": "runner"})
-    monkeypatch.setattr("gongfu.commands.run_comparison", lambda *a, **k: {"reached": "runner"})
+    patch_runners(monkeypatch, lambda *a, **k: {"reached": "runner"}, lambda *a, **k: {"reached": "runner"})
     real = importlib.import_module
 
     def guarded(name: str, package: str | None = None):
@@ -342,8 +343,8 @@ def test_hostile_request_gets_a_4xx_naming_the_field(case):
 
 def test_responses_never_carry_nan_or_infinity(monkeypatch):
     """A run whose result holds NaN/inf is still strict JSON (null), and so is /calc."""
-    monkeypatch.setattr("gongfu.commands.run_simulation",
-                        lambda *a, **k: {"gini": float("nan"), "total": float("inf"), "rows": [float("-inf"), 1.5]})
+    patch_runners(monkeypatch, lambda *a, **k: {"gini": float("nan"), "total": float("inf"),
+                                                "rows": [float("-inf"), 1.5]}, lambda *a, **k: {})
     r = client.post("/simulate", json=RUN)
     assert r.status_code == 200
     assert "NaN" not in r.text and "Infinity" not in r.text

@@ -20,6 +20,8 @@ from gongfu.api.app import app
 from gongfu.api.limits import BodyError, Settings, host_allowed, parse_json
 from gongfu.api.runs import ByteCache, QueueFull, RunQueue
 
+from .conftest import patch_runners
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "gongfu"
 local = TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1:8000")
@@ -127,7 +129,7 @@ def test_run_queue_bounds_shares_and_frees():
 
 
 def test_full_queue_answers_429_while_calc_answers(monkeypatch, settings):
-    monkeypatch.setattr("gongfu.commands.run_simulation", lambda *a, **k: {"never": "reached"})
+    patch_runners(monkeypatch, lambda *a, **k: {"never": "reached"}, lambda *a, **k: {"never": "reached"})
     settings(queue=1)
     service._RUNS.clear()
     gate = threading.Event()
