@@ -396,11 +396,43 @@ def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:
     console.print("[dim]gongfu compare baseline SCENARIO --households 20000[/dim]")
 
 
-def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
-          reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False) -> None:
-    """Start the HTTP API and the web page (OpenAPI docs at /docs)."""
-    import uvicorn
+          reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+          max_body: Annotated[int, typer.Option(min=1, help="Largest request body in bytes (413 beyond).")
+                              ] = 1_000_000,
+          queue: Annotated[int, typer.Option(min=0, help="Runs (/simulate, /compare) that may wait for the one "
+                                                         "running; more get 429 with Retry-After.")] = 8,
+          allowed_hosts: Annotated[str | None, typer.Option(
+              help="Comma-separated Host names served (e.g. 'gongfu.example.org,localhost:8000'; '*' for any). "
+                   "Default: localhost, 127.0.0.1 and [::1] on PORT when bound to loopback.")] = None,
+          access_log: Annotated[bool, typer.Option(help="Log every request (about 1 ms of CPU each); errors are "
+                                                        "always logged.")] = False) -> None:
+    """Start the HTTP API and the web page (OpenAPI docs at /docs). docs/http.md says how to run it safely."""
+    import os
+    import sys
 
-    err.print(f"gongfu: web page http://{host}:{port}/ · API docs http://{host}:{port}/docs")
-    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info")
+    import uvicorn
+    from rich.markup import escape
+
+    from .api.limits import Settings, is_loopback
+
+    hosts = [h.strip() for h in (allowed_hosts or "").split(",") if h.strip()]
+    bad = [h for h in hosts if any(c.isspace() or c in "/@?#" for c in h)]
+    if bad:
+        raise GongfuError(f"--allowed-hosts: {bad[0]!r} is not a host name (give names such as "
+                          "'gongfu.example.org' or 'localhost:8000', comma-separated)")
+    os.environ["GONGFU_MAX_BODY"] = str(max_body)
+    os.environ["GONGFU_RUN_QUEUE"] = str(queue)
+    os.environ["GONGFU_ALLOWED_HOSTS"] = ",".join(hosts)
+    if "gongfu.api.app" in sys.modules:  # already imported (tests, embedding): apply the settings now
+        sys.modules["gongfu.api.app"].configure(Settings.from_env())
+    if not is_loopback(host):
+        err.print(f"[bold yellow]warning:[/bold yellow] listening on {escape(host)}, reachable from other "
+                  "machines: gongfu has no authentication and no TLS; put it behind a reverse proxy that adds "
+                  "them (docs/http.md)" + ("" if hosts else ", and pass --allowed-hosts with its public name"),
+                  highlight=False, soft_wrap=True)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"gongfu: web page http://{escape(shown)}:{port}/ · API docs http://{escape(shown)}:{port}/docs · "
+              f"body limit {max_body:,} bytes · {queue} runs may wait", highlight=False)
+    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info", access_log=access_log)

@@ -46,18 +46,26 @@ def _prefixed(field: str, exc: Exception) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- JSON
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None, dates to ISO text."""
     import numpy as np
 
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: most leaves of a result are plain
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     if isinstance(value, np.generic):
-        value = value.item()
+        return jsonable(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dt.date):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from ..engine.parameters import Scale, Table
 
 # FieldError, jsonable and the year checks live in gongfu.workflow (shared with the CLI); re-exported for app.py
 from ..workflow import FieldError, check_year, jsonable, law_coverage  # noqa: F401
+from .limits import DEFAULT_CACHE_MB, DEFAULT_QUEUE, dumps
+from .runs import ByteCache, RunQueue
 
 
 # ---------------------------------------------------------------------------------------------- household
@@ -167,38 +169,46 @@ def codes() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- runs
-_RUNS: dict[str, dict[str, Any]] = {}
-_RUNS_KEPT = 16
+#: encoded run results (the JSON bytes sent), bounded by memory; `RUNS` queues the runs (see api/runs.py)
+_RUNS = ByteCache(DEFAULT_CACHE_MB * 1024 * 1024)
+RUNS = RunQueue(_RUNS, workers=1, waiting=DEFAULT_QUEUE)
+
+Job = tuple[str, Callable[[], bytes]]
 
 
-_RUN_LOCK = threading.Lock()
+def _job(key_parts: list[Any], make: Callable[[], dict[str, Any]]) -> Job:
+    """(cache key, a function that runs and returns the result as strict JSON bytes, keeping no objects)."""
+
+    def encoded() -> bytes:
+        return dumps(jsonable(make()))
+
+    return json.dumps(key_parts, sort_keys=True, default=str), encoded
 
 
-def _remember(key: str, make) -> dict[str, Any]:
-    """Small in-memory cache of run results (the same request twice is answered at once); one run at a time,
-    so that concurrent requests cannot exhaust the server's memory."""
-    with _RUN_LOCK:
-        if key not in _RUNS:
-            if len(_RUNS) >= _RUNS_KEPT:
-                _RUNS.pop(next(iter(_RUNS)))
-            _RUNS[key] = jsonable(make())
-        return _RUNS[key]
-
-
-def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
-    """One bounded run on a generated sample."""
+def simulate_job(reform: str | dict | None, households: int, seed: int, year: int) -> Job:
+    """One bounded run on a generated sample, checked (a bad reform or year is a 422 before any queueing)."""
     check_year(year)
     spec = workflow.resolve(reform, "reform")  # a validated Reform: a bad reform is a 422, not a failed run
-    return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
+    return _job(["simulate", reform, households, seed, year],
+                lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 
 
-def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
-    """Baseline (or a first reform) against a reform, on the same generated sample."""
+def compare_job(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> Job:
+    """Baseline (or a first reform) against a reform, on the same generated sample, checked."""
     check_year(year)
     base = workflow.resolve(baseline, "baseline")
     new = workflow.resolve(reform, "reform")
     if new is None:
         raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
-    return _remember(json.dumps(["compare", baseline, reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
+    return _job(["compare", baseline, reform, households, seed, year],
+                lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
+
+
+def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
+    """`simulate_job` through the run queue, waited for (the HTTP route awaits the queue instead)."""
+    return json.loads(RUNS.submit(*simulate_job(reform, households, seed, year)).result())
+
+
+def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
+    """`compare_job` through the run queue, waited for."""
+    return json.loads(RUNS.submit(*compare_job(baseline, reform, households, seed, year)).result())
