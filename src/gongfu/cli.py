@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .engine import GongfuError, load_system
 
@@ -30,7 +31,7 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except GongfuError as exc:
-            err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except FileNotFoundError as exc:
             err.print(f"[bold red]error:[/bold red] {exc.filename}: no such file")

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from .cli import Lang, app, console, err, friendly
 from .engine import GongfuError
+from .extras import require
 from .report import labels as L
 
 # ---------------------------------------------------------------------------------------------- the runner
@@ -263,12 +264,12 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
              lang: Lang = "en") -> None:
     """Run the whole population under the law in force (or a reform): inequality, poverty, programme totals."""
     _check_lang(lang)
+    if report is not None:  # before the run: a missing 'report' extra stops it now, not after it
+        from .report import write_report
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = resolve_reform(reform)
     results = run_simulation(spec, progress=err.is_terminal, **options)
     if report is not None:
-        from .report import write_report
-
         path = write_report(results, report, lang=lang)
         err.print(f"report: {path}")
     if as_json:
@@ -290,14 +291,14 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
             lang: Lang = "en") -> None:
     """Compare a reform with the baseline: changes, winners and losers, deciles, net cost."""
     _check_lang(lang)
+    if report is not None:  # before the run: a missing 'report' extra stops it now, not after it
+        from .report import write_report
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     base, new = resolve_reform(baseline), resolve_reform(reform)
     if new is None:
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
     result = run_comparison(base, new, progress=err.is_terminal, **options)
     if report is not None:
-        from .report import write_report
-
         path = write_report(result, report, lang=lang)
         err.print(f"report: {path}")
     if as_json:
@@ -338,7 +339,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
           reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False) -> None:
     """Start the HTTP API and the web page (OpenAPI docs at /docs)."""
-    import uvicorn
+    uvicorn = require("uvicorn", "serve")
+    require("fastapi", "serve")  # gongfu.api.app
 
     err.print(f"gongfu: web page http://{host}:{port}/ · API docs http://{host}:{port}/docs")
     uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info")

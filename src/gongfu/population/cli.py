@@ -122,8 +122,15 @@ def import_(
     out: Path = typer.Option(..., "--out", "-o", help="Output population directory."),
 ) -> None:
     """Import your own microdata through a column mapping into a gongfu population directory."""
-    from gongfu.population.importer import MicrodataError, import_microdata
+    from rich.markup import escape
 
+    from gongfu.extras import MissingExtra
+
+    try:
+        from gongfu.population.importer import MicrodataError, import_microdata
+    except MissingExtra as exc:  # pandas (the 'import' extra) is not installed
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
     try:
         manifest = import_microdata(file, mapping, out)
     except MicrodataError as exc:

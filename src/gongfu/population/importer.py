@@ -30,13 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme, Role, Sex, Tenure
 from gongfu.engine.geography import province as parse_province
+from gongfu.extras import require
 from gongfu.population.io import SCHEMA_TYPES, gongfu_version, write_partition, write_text_atomic
 from gongfu.population.tables import digest
+
+pd = require("pandas", "import")
 
 HOUSEHOLD_VARS = ("province", "area", "weight", "tenure", "n_homes", "home_value", "floor_area", "city_tier",
                   "has_mortgage", "dibao_takeup", "charity_received")
@@ -73,14 +75,14 @@ def read_microdata(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise MicrodataError([f"{path}: no such file"])
     ext = path.suffix.lower()
+    if ext == ".dta":
+        pyreadstat = require("pyreadstat", "import", "reading Stata files (.dta)")
     try:
         if ext in (".csv", ".txt", ".gz"):
             return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         if ext in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if ext == ".dta":
-            import pyreadstat
-
             df, _ = pyreadstat.read_dta(str(path))
             return df
     except Exception as exc:  # the readers raise many types; report them uniformly
