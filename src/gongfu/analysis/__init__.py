@@ -7,6 +7,8 @@ Small composable functions over (values, weights[, groups]) numpy arrays, weight
 * ``incidence`` -- concentration, Kakwani, Reynolds-Smolensky, middle-income share, winners and losers;
 * ``aggregates`` -- ``DistributionSketch`` and ``GroupedSums``: exact, mergeable partition summaries for
   national-scale runs, with rigorous bounds on every statistic.
+
+May import: gongfu.engine only (statistics are pure functions of numpy arrays or of merged state).
 """
 
 from .aggregates import Bounds, DistributionSketch, GroupedSums

@@ -8,6 +8,9 @@ cmp = compare(reform="dibao_plus_20pct", households=1_000_000, seed=1)  # baseli
 cmp = compare(reform="reform.yaml", population="pop/", dask="local", checkpoint_dir="ckpt/")
 ```
 See docs/ARCHITECTURE.md ("Run results") for the dict, analysis/summary.py for the exactness of each statistic.
+
+May import: gongfu.engine, the law, gongfu.reforms, gongfu.population, gongfu.analysis and gongfu.extras (Dask,
+the 'dask' extra, loads only with `dask=`); never a face.
 """
 
 from .aggregate import RunAggregate
