@@ -23,6 +23,7 @@ from rich.table import Table
 
 from . import workflow
 from .engine import GongfuError, load_system
+from .extras import require
 from .progress import progress_bar
 from .report import labels as L
 
@@ -312,7 +313,7 @@ def _options(population, households, seed, year, workers, dask, checkpoint) -> d
 def _check_report(report: Path | None) -> None:
     """Refuse an unusable --report directory before the run (not after an hour of computing)."""
     if report is not None:
-        from .report.writer import check_report_dir
+        from .report.writer import check_report_dir  # needs the 'report' extra: a missing one stops here
 
         check_report_dir(report)
 
@@ -412,9 +413,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.
     import os
     import sys
 
-    import uvicorn
-    from rich.markup import escape
-
+    uvicorn = require("uvicorn", "serve")
+    require("fastapi", "serve")  # gongfu.api.app
     from .api.limits import Settings, is_loopback
 
     hosts = [h.strip() for h in (allowed_hosts or "").split(",") if h.strip()]

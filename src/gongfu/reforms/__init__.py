@@ -11,6 +11,8 @@
 
 `reform.apply(system)` returns a new `TaxBenefitSystem`; `Simulation.branch(reformed)` then recomputes only the
 variables that depend on what changed.
+
+May import: gongfu.engine and the law (gongfu.rules); nothing that runs a population or prints.
 """
 
 from .changes import compile_change

@@ -22,14 +22,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from .. import __version__
 from ..engine.errors import GongfuError
+from ..extras import require
 from . import labels as L
 from . import tables as T
 from .charts import Charts
 from .template import TEMPLATE
+
+jinja2 = require("jinja2", "report")
+require("pandas", "report")  # the tables' CSV and Parquet files (tables.ReportTable.frame)
 
 MARKER = ".gongfu-report"
 SECTION_IDS = ("headline", "lorenz", "deciles", "winners-losers", "provinces", "waterfall", "inequality",

@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
+from ..extras import require
 from .aggregate import RunAggregate
 from .reducer import RunConfig, reduce_partition
 from .sources import PartitionRef, Source
@@ -192,7 +193,8 @@ def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, ad
              workers: int, processes: bool = True) -> Iterator[RunAggregate]:
     """The same tasks on a Dask distributed cluster: `address` of a scheduler, or "local" for a LocalCluster
     of `workers` single-threaded workers (`processes=False` runs them as threads of this process)."""
-    from distributed import Client, LocalCluster, as_completed
+    distributed = require("distributed", "dask")
+    Client, LocalCluster, as_completed = distributed.Client, distributed.LocalCluster, distributed.as_completed
 
     cluster = None
     if address == "local":

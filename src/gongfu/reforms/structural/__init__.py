@@ -14,6 +14,8 @@ A module here declares variables with `@variable` — they are added to the syst
 variable of the same name — and/or a `FORMULAS = {variable_name: function}` dict whose functions replace the
 formulas of existing variables (metadata kept). New parameters the formulas read go under `new_parameters:` in the
 reform file. Modules must not live under `gongfu.rules` (that package is the baseline).
+
+May import: gongfu.engine and the law (gongfu.rules), like gongfu.reforms.
 """
 
 from __future__ import annotations
