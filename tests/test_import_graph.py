@@ -155,11 +155,7 @@ def test_no_import_cycle_in_gongfu():
 
 #: Deferred imports that close a circle between layers and are known, with where they come from. Each must still
 #: exist (the test says so when one is gone: remove it here); any other circle fails.
-KNOWN_LAYER_EDGES = {
-    # population/build.py borrows run/backends.process_pool (workers that die with their parent): the pool belongs
-    # below both (e.g. a small gongfu/processes.py); population ↔ run otherwise.
-    ("gongfu.population", "gongfu.run"),
-}
+KNOWN_LAYER_EDGES: set[tuple[str, str]] = set()  # none today (process_pool moved to gongfu/processes.py)
 
 
 def test_no_cycle_between_layers_even_through_deferred_imports():

@@ -27,7 +27,7 @@ SRC = Path(gongfu.__file__).resolve().parent
 
 #: first component under gongfu -> layer
 LAYER = {
-    "engine": "engine", "exact": "exact", "extras": "extras", "rules": "law", "parameters": "law", "reforms": "reforms",
+    "engine": "engine", "exact": "exact", "processes": "processes", "extras": "extras", "rules": "law", "parameters": "law", "reforms": "reforms",
     "population": "population", "analysis": "analysis", "run": "run",
     "cli": "faces", "commands": "faces", "api": "faces", "report": "faces", "calculator": "faces",
     "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces",
@@ -36,12 +36,13 @@ LAYER = {
 MAY_IMPORT = {
     "engine": set(),
     "exact": set(),
+    "processes": set(),
     "extras": {"engine"},
     "law": {"engine"},
     "reforms": {"engine", "law"},
-    "population": {"engine", "law", "extras"},
+    "population": {"engine", "law", "extras", "processes"},
     "analysis": {"engine", "exact"},
-    "run": {"engine", "exact", "law", "reforms", "population", "analysis", "extras"},
+    "run": {"engine", "exact", "processes", "law", "reforms", "population", "analysis", "extras"},
     "faces": set(LAYER.values()),
 }
 
