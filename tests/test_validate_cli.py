@@ -126,3 +126,12 @@ def test_real_run_on_a_tiny_sample():
     assert rows["programmes.individual_income_tax.total"]["model"] > 0
     assert rows["income.disposable.mean"]["target"] is True
     assert data["meta"]["population"]["seed"] == 3
+
+
+def test_year_before_the_law_and_markup_in_messages_are_plain_errors(fake_run, tmp_path):
+    r = _invoke("--year", "2010")
+    assert r.exit_code == 2 and "--year" in r.stderr and "2010" in r.stderr and fake_run == []
+    bad = tmp_path / "official.yaml"
+    bad.write_text("figures:\n  - key: '[bold]gini'\n    value: 1\n", encoding="utf-8")
+    r = _invoke("--official", str(bad))
+    assert r.exit_code == 2 and "'[bold]gini'" in r.stderr  # printed as text, not eaten as markup

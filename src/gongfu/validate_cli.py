@@ -92,6 +92,13 @@ def tables(rows: list[dict[str, Any]], year: Any, lang: str = "en", notes: bool 
     return out
 
 
+def _error(err: Console, message: str) -> None:
+    """One line on stderr: the message as text (never read as rich markup)."""
+    from rich.text import Text
+
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+
+
 def _span(ix: list[int]) -> str:
     """Row numbers sharing one note: "9-13" for a run, else "2, 5"."""
     if len(ix) > 1 and ix == list(range(ix[0], ix[-1] + 1)):
@@ -103,11 +110,10 @@ def _check(lang: str, year: int, households: int | None, population: Path | None
     if lang not in ("en", "zh"):
         raise GongfuError(f"--lang must be en or zh (got {lang!r})")
     try:
+        from .workflow import check_year
+    except ImportError:  # pragma: no cover - trees before gongfu/workflow.py
         from .api.service import check_year
-    except ImportError:  # pragma: no cover - the API face is optional
-        check_year = None
-    if check_year is not None:
-        check_year(year, name="--year")
+    check_year(year, name="--year")
     if population is not None and households is not None:
         raise GongfuError("give either --population DIR or --households N, not both")
     if population is not None and not Path(population).is_dir():
@@ -167,10 +173,10 @@ def validate(
         results = run_results(year, households, population, seed, workers, progress=err.is_terminal)
         rows = V.validation_table(results, figures, targets)
     except GongfuError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        _error(err, str(exc))
         raise typer.Exit(2) from None
     except FileNotFoundError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc.filename}: no such file", highlight=False, soft_wrap=True)
+        _error(err, f"{exc.filename}: no such file")
         raise typer.Exit(2) from None
     if as_json:
         meta = results.get("meta") or {}
