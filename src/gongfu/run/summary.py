@@ -45,6 +45,7 @@ from .scorecard import scorecard, scorecard_targets
 from .sums import Sums
 from .sums import json_float as _f
 from .sums import ratio as _ratio
+from .uncertainty import results_uncertainty
 
 LORENZ_POINTS = 101
 
@@ -383,6 +384,7 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         "bounds": bounds,
     }
     result["meta"]["exactness"] = _exactness_summary(ex.bound)
+    result["uncertainty"] = results_uncertainty(agg, system, result)
     return result
 
 
