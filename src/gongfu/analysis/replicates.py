@@ -11,8 +11,9 @@ Method (docs/ARCHITECTURE.md, "Run results", `uncertainty`):
   of per-capita income per replicate (weight and income in each bin of a `DistributionSketch` layout with few
   sub-bins).
 * **Combine.** Replicate sums and histograms add, like every other sum of the state (exact limbs).
-* **Finish.** Each figure is computed once per replicate exactly as it is from the full weights (ratios from
-  the replicate sums; Gini, relative lines and deciles from the replicate histogram), and its standard error is
+* **Finish.** Each figure is computed once per replicate as it is from the full weights (ratios from the
+  replicate sums; Gini, the median and the relative lines, decile means from the replicate histogram, all
+  replicates at once: `hist_gini`, `hist_quantile`, `hist_share_below`, `hist_group_means`); its standard error is
   the standard deviation of the R replicate values (`standard_error`); the 95% interval is the point estimate
   +/- 1.96 se (`interval`). For the distributional figures the histogram is coarse, but its discretisation is the
   same in every replicate, so it moves every replicate value alike and cancels in their spread.
@@ -36,8 +37,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-from .bounds import Bins
 
 FloatArray = NDArray[np.float64]
 
@@ -114,20 +113,60 @@ def entry(point: Any, values: np.ndarray) -> dict[str, Any] | None:
     return {"se": se, "ci95": interval(float(point), se)}
 
 
-def hist_bins(weight: FloatArray, mass: FloatArray, lo: FloatArray, hi: FloatArray) -> Bins | None:
-    """`bounds.Bins` of one replicate histogram (bins in value order; bin limits as the value range, the
-    unbounded end bins clipped to their mean). None when the replicate has no weight."""
-    keep = weight > 0
-    if not np.any(keep):
-        return None
-    w, m = weight[keep], mass[keep]
-    lo_k, hi_k = lo[keep], hi[keep]
-    mean = m / w
-    mean = np.clip(mean, np.where(np.isfinite(lo_k), lo_k, -np.inf), np.where(np.isfinite(hi_k), hi_k, np.inf))
-    lo_k = np.where(np.isfinite(lo_k), lo_k, mean)
-    hi_k = np.where(np.isfinite(hi_k), hi_k, mean)
-    return Bins(lo_k, hi_k, w, m, mean)
+# Statistics of the replicate histograms, all replicates at once: `weight`, `mass` are (bins, R), bins in value
+# order; `lo`, `hi` the bins' value limits (infinite end bins are clipped to +-2^64: they are empty in practice).
 
 
-__all__ = ["HIST", "N_REPLICATES", "SEED", "Z95", "entry", "hist_bins", "interval", "multipliers",
-           "standard_error"]
+def _limits(lo: FloatArray, hi: FloatArray) -> tuple[FloatArray, FloatArray]:
+    big = 2.0 ** 64
+    return np.clip(lo, -big, big)[:, None], np.clip(hi, -big, big)[:, None]
+
+
+def hist_gini(weight: FloatArray, mass: FloatArray) -> FloatArray:
+    """Gini of each replicate from its bins (persons of a bin at the bin's mean: between-bin inequality only; the
+    within-bin part is small in 2^(1/16) bins and alike in every replicate)."""
+    W, S = weight.sum(axis=0), mass.sum(axis=0)
+    mid = (np.cumsum(weight, axis=0) - weight / 2.0) / W
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(S > 0, 2.0 * (mass * mid).sum(axis=0) / S - 1.0, np.nan)
+
+
+def hist_quantile(weight: FloatArray, lo: FloatArray, hi: FloatArray, q: float) -> FloatArray:
+    """The q-quantile of each replicate, linear inside its bin."""
+    lo2, hi2 = _limits(lo, hi)
+    C = np.cumsum(weight, axis=0)
+    t = q * C[-1]
+    k = np.argmax(C >= t, axis=0)
+    r = np.arange(weight.shape[1])
+    w_k = weight[k, r]
+    frac = np.where(w_k > 0, (t - (C[k, r] - w_k)) / np.where(w_k > 0, w_k, 1.0), 0.0)
+    return lo2[k, 0] + frac * (hi2[k, 0] - lo2[k, 0])
+
+
+def hist_share_below(weight: FloatArray, lo: FloatArray, hi: FloatArray, z: FloatArray) -> FloatArray:
+    """Share of the weight of each replicate below its line z[r] (uniform inside the bin holding the line)."""
+    lo2, hi2 = _limits(lo, hi)
+    span = hi2 - lo2
+    frac = np.where(span > 0, np.clip((z[None, :] - lo2) / np.where(span > 0, span, 1.0), 0.0, 1.0),
+                    (lo2 < z[None, :]).astype(np.float64))
+    return (weight * frac).sum(axis=0) / weight.sum(axis=0)
+
+
+def hist_group_means(weight: FloatArray, values: FloatArray, n: int = 10) -> FloatArray:
+    """(n, R): mean of `values` (per-bin sums) over each n-tile of the weight of each replicate, the bins
+    straddling a boundary split in proportion to weight (as `reductions.decile_changes`)."""
+    cum = np.cumsum(weight, axis=0)
+    prev = cum - weight
+    W = cum[-1]
+    out = np.empty((n, weight.shape[1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(weight > 0, values / np.where(weight > 0, weight, 1.0), 0.0)
+        for k in range(n):
+            a, b = W * k / n, W * (k + 1) / n
+            take = np.clip(np.minimum(cum, b) - np.maximum(prev, a), 0.0, None)
+            out[k] = (take * share).sum(axis=0) / (b - a)
+    return out
+
+
+__all__ = ["HIST", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
+           "hist_share_below", "interval", "multipliers", "standard_error"]

@@ -347,6 +347,18 @@ def _cells(households: dict[str, np.ndarray], name: str) -> np.ndarray:
     return CODE_TO_INDEX[province].astype(np.int64) * 2 + area
 
 
+_BLAS: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """The process's `threadpoolctl.ThreadpoolController` (built once: it inspects the loaded libraries)."""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0]
+
+
 class _Block:
     """System-independent arrays of one block (household level, and person level where programmes need it)."""
 
@@ -390,10 +402,15 @@ class _Block:
             a.rep[j] += v @ (self.M[rows] if M is None else M)
 
     def flush(self, a: SystemAccumulators) -> None:
+        """Replicate sums of the pending full-length columns: one matrix product, on one BLAS thread (threads
+        fight over a loaded machine's cores, ~15x slower, and a thread count must not change the sums)."""
         if self._pending:
             V = np.stack([v for _, v in self._pending])
-            a.rep[[j for j, _ in self._pending]] += V @ self.M
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                product = V @ self.M
+            a.rep[[j for j, _ in self._pending]] += product
             self._pending = []
+
 
     def person(self, key: str) -> np.ndarray:
         """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""

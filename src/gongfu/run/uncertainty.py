@@ -17,15 +17,12 @@ A figure is left out when it is undefined in a replicate (e.g. an empty populati
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 import gongfu.run.layout as L
-from gongfu.analysis import bounds as B
-from gongfu.analysis.reductions import decile_changes
-from gongfu.analysis.replicates import entry, hist_bins
+from gongfu.analysis.replicates import entry, hist_gini, hist_group_means, hist_quantile, hist_share_below
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.exact import limbs_to_float
 
@@ -47,14 +44,13 @@ class Replicates:
                       if L.replicate_hist(s) in agg.dense}
         self.dec = (limbs_to_float(agg.dense[L.DECILE_REPLICATES]) if L.DECILE_REPLICATES in agg.dense else None)
         self.edges = DistributionSketch(**reps["hist_config"]).bin_edges() if self.n else None
-        self._bins: dict[str, list[B.Bins | None]] = {}
 
     def __bool__(self) -> bool:
         return self.n > 1 and "b" in self.tables
 
     def sum(self, col: str) -> np.ndarray | None:
         """(R,) replicate sums of a column (a reform column it does not change: the baseline's)."""
-        system = L.system_of(col) or "b"
+        system = L.system_of(col) or ("r" if col.startswith("chg.") else "b")
         j = self.index.get(system, {}).get(col)
         if j is not None and system in self.tables:
             return self.tables[system][j]
@@ -64,26 +60,21 @@ class Replicates:
         j = self.index.get("b", {}).get(col)
         return self.tables["b"][j] if j is not None else None
 
-    def bins(self, system: str) -> list[B.Bins | None]:
-        """The `bounds.Bins` of each replicate's histogram of per-capita disposable income."""
-        if system not in self.hists:
-            system = "b"
-        out = self._bins.get(system)
-        if out is None:
-            h = self.hists[system]
-            lo, hi = self.edges
-            out = self._bins[system] = [hist_bins(h[:, r, 0], h[:, r, 1], lo, hi) for r in range(self.n)]
-        return out
+    def hist(self, system: str) -> np.ndarray:
+        """(bins, R, 2) replicate histogram of per-capita disposable income (a reform that does not change it:
+        the baseline's)."""
+        return self.hists[system] if system in self.hists else self.hists["b"]
 
-    def statistic(self, system: str, fn: Any) -> np.ndarray:
-        """A distributional statistic (a function of `bounds.Bins` giving `Bounds`) in each replicate."""
-        vals = []
-        for b in self.bins(system):
-            try:
-                vals.append(float(fn(b).estimate) if b is not None else math.nan)
-            except ValueError:
-                vals.append(math.nan)
-        return np.array(vals)
+    def gini(self, system: str) -> np.ndarray:
+        h = self.hist(system)
+        return hist_gini(h[:, :, 0], h[:, :, 1])
+
+    def relative_headcount(self, system: str, fraction: float) -> np.ndarray:
+        """Share of persons below `fraction` x the replicate's own median."""
+        h = self.hist(system)
+        lo, hi = self.edges
+        median = hist_quantile(h[:, :, 0], lo, hi, 0.5)
+        return hist_share_below(h[:, :, 0], lo, hi, fraction * median)
 
 
 def _ratio(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
@@ -108,14 +99,14 @@ def results_uncertainty(agg: Any, system: str, results: dict[str, Any], reps: Re
     out: dict[str, Any] = {}
     if not reps:
         return out
-    _put(out, "gini", results.get("gini"), reps.statistic(system, B.gini))
+    _put(out, "gini", results.get("gini"), reps.gini(system))
     for p, fig in results.get("programmes", {}).items():
         _put(out, f"programmes.{p}.total", fig.get("total"), reps.sum(L.programme(system, p)))
         _put(out, f"programmes.{p}.recipients", fig.get("recipients"), reps.sum(L.recipients(system, p)))
     persons = reps.sum(L.population("persons"))
     for name, line in results.get("poverty", {}).items():
         if line.get("kind") == "relative":
-            values = reps.statistic(system, lambda b, f=float(_fraction(agg, name, line)): B.fgt_relative(b, f))
+            values = reps.relative_headcount(system, _fraction(agg, name, line))
         else:
             values = _ratio(reps.sum(L.poverty(system, name, "h")), persons)
         _put(out, f"poverty.{name}.headcount", line.get("headcount"), values)
@@ -150,15 +141,14 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
         if p in layout.get("changed", {}).get("programmes", []):
             _put(out, f"change.programmes.{p}.total", change.get("programmes", {}).get(p, {}).get("total"), d)
     _put(out, "net_cost", cmp.get("net_cost"), cost)
-    _put(out, "change.gini", change.get("gini"), reps.statistic("r", B.gini) - reps.statistic("b", B.gini))
+    _put(out, "change.gini", change.get("gini"), reps.gini("r") - reps.gini("b"))
     for name, line in cmp.get("reform", {}).get("poverty", {}).items():
         b_unc = cmp.get("baseline", {}).get("uncertainty", {})
         if f"poverty.{name}.headcount" not in b_unc:
             continue
         if line.get("kind") == "relative":
             f = _fraction(agg, name, line)
-            values = (reps.statistic("r", lambda b, f=f: B.fgt_relative(b, f))
-                      - reps.statistic("b", lambda b, f=f: B.fgt_relative(b, f)))
+            values = reps.relative_headcount("r", f) - reps.relative_headcount("b", f)
         else:
             persons = reps.sum(L.population("persons"))
             values = _ratio(reps.sum(L.poverty("r", name, "h")) - reps.sum(L.poverty("b", name, "h")), persons)
@@ -175,14 +165,7 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
             _put(out, f"winners_losers.{k}", (cmp.get("winners_losers") or {}).get(k), v)
     rows = cmp.get("deciles") or []
     if rows and reps.dec is not None and "b" in reps.hists:
-        h = reps.hists["b"]
-        per = np.full((len(rows), reps.n), math.nan)
-        for r in range(reps.n):
-            d = reps.dec[:, r]
-            groups = decile_changes(h[:, r, 0], h[:, r, 1], {"sum": d, "pos": d, "neg": d}, len(rows))
-            for i, g in enumerate(groups):
-                if g["size"] > 0:
-                    per[i, r] = g["sums"]["sum"] / g["size"]
+        per = hist_group_means(reps.hists["b"][:, :, 0], reps.dec, len(rows))
         for i, row in enumerate(rows):
             _put(out, f"deciles.{i}.mean_change", row.get("mean_change"), per[i])
     return out
