@@ -209,3 +209,26 @@ def num(value: Any, digits: int = 3, signed: bool = False) -> str:
             return f"{value:+,.0f}" if signed else f"{value:,.0f}"
         return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return str(value)
+
+
+def half_width(res: dict[str, Any] | None, key: str) -> float | None:
+    """Half-width of the 95% sampling interval of figure `key` of a results or compare dict (its
+    ``uncertainty``), or None when the run has none."""
+    e = ((res or {}).get("uncertainty") or {}).get(key)
+    if not e or not e.get("ci95"):
+        return None
+    lo, hi = e["ci95"]
+    return (hi - lo) / 2.0
+
+
+def pm(res: dict[str, Any] | None, key: str, fmt: Any) -> str:
+    """' ± h' (h: half-width of the 95% sampling interval of `key`, formatted by `fmt`), or '' without one."""
+    h = half_width(res, key)
+    return "" if h is None else f" ± {fmt(h)}"
+
+
+def interval_note(lang: str) -> str:
+    """What '±' means in the tables."""
+    if lang == "zh":
+        return "± 为抽样误差的95%置信区间半宽(按户的重复权重/自助法),不是计算精度。"
+    return "± half-width of the 95% sampling interval (household replicate weights, bootstrap); not arithmetic error."
