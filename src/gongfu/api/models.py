@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_HOUSEHOLDS = 200_000
 MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
-DEFAULT_HOUSEHOLDS = 5_000
+DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: library net costs to a relative SE <= 2% (docs/reforms.md)
 
 ReformSpec = str | dict[str, Any]
 REFORM_HELP = ("A scenario of the library by key (see GET /scenarios), or a reform object in the reform-file format "

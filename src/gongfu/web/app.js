@@ -476,7 +476,7 @@ function decileChart(rows) {
 }
 
 async function runScenario() {
-  const body = { reform: $("#sc-reform").value, households: Number($("#sc-households").value) || 5000,
+  const body = { reform: $("#sc-reform").value, households: Number($("#sc-households").value) || 200000,
     seed: Number($("#sc-seed").value) || 0 };
   $("#sc-error").hidden = true;
   $("#sc-busy").hidden = false;
