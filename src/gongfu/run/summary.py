@@ -17,6 +17,10 @@ Exactness (each figure below is also reported per run in ``meta.exactness`` and,
   straddles a decile boundary is split in proportion to weight; its change lies between the sums of the
   negative and positive changes in the bin).
 
+These bounds are the numerical exactness of the arithmetic. Sampling uncertainty (the sample is a part of the
+country's households) is another thing: the standard errors and 95% intervals of ``uncertainty``
+(run/uncertainty.py).
+
 Every *estimate* is the midpoint of its bounds, except quantiles (linear interpolation inside the bin) and the
 concentration-type indices (bins at their mid-rank), both inside their bounds.
 """
