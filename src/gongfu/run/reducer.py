@@ -486,15 +486,21 @@ def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, ce
         b.flush(acc["r"])
 
 
-def _hist_add(out: np.ndarray, idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray,
-              sign: float = 1.0) -> None:
-    """Add sum over rows of M[row, r] x column[row] into out[bin of row, r, k] (out: bins x R [x columns])."""
-    n_bins, R = out.shape[0], out.shape[1]
-    flat = (idx[:, None] * R + np.arange(R)[None, :]).ravel()
-    view = out.reshape(n_bins, R, -1)
+def _hist_add(out: np.ndarray, idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray) -> None:
+    """Add sum over rows of M[row, r] x column[row] into out[bin of row, r, k] (out: bins x R [x columns]).
+
+    Rows are sorted by bin once (stable) and each bin's run of rows summed at once over all replicates
+    (`np.add.reduceat` along rows: contiguous, deterministic)."""
+    if idx.size == 0:
+        return
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+    bins = sorted_idx[starts]
+    Mo = M[order]
+    view = out.reshape(out.shape[0], out.shape[1], -1)
     for k, v in enumerate(columns):
-        view[:, :, k] += sign * np.bincount(flat, weights=(v[:, None] * M).ravel(),
-                                            minlength=n_bins * R).reshape(n_bins, R)
+        view[bins, :, k] += np.add.reduceat(v[order][:, None] * Mo, starts, axis=0)
 
 
 def _concepts(sim: Any, b: _Block, names: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
