@@ -244,3 +244,48 @@ def fmt(value: Any) -> str:
         return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
 
+
+
+# ---------------------------------------------------------------------------------------------- HTTP /calc
+@benchmark("http_calc", "HTTP: /calc latency and throughput of `gongfu serve`, alone and while runs are queued",
+           "Starts `gongfu serve` on 127.0.0.1 (a free port) and POSTs one household to /calc with httpx: "
+           "requests/s and p50/p95/p99 at concurrency 1 and 16, then /calc latency at concurrency 1 while 4 "
+           "/compare requests (5,000 households each) are queued, with the server's memory before, at the peak "
+           "and after (bench/http_calc.py). Client and server share the cores. Goal: p95 <= 20 ms at concurrency 1.")
+def plan_http_calc(opts: Options) -> Plan:
+    requests = 200 if opts.quick else 1000
+    measurements = [Measurement(key="http_calc", label="HTTP /calc", module="bench.http_calc", timeout=1200.0,
+                                args=["--requests", str(requests), "--runs", "4",
+                                      "--burst", "0" if opts.quick else "45"])]
+
+    def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+        runs = sorted(results["http_calc"], key=lambda x: x["levels"][0]["p95_ms"])
+        r = runs[(len(runs) - 1) // 2]  # the repetition with the median p95 at the first concurrency
+        rows = [{"load": f"concurrency {x['concurrency']}", "requests": x["n"], "rps": x["requests_per_s"],
+                 "p50": x["p50_ms"], "p95": x["p95_ms"], "p99": x["p99_ms"],
+                 "cpu": x.get("server_cpu_ms_per_request")} for x in r["levels"]]
+        d = r.get("during_runs")
+        notes = [f"load average {r['load_average_before'][0]:.1f} before, {r['load_average_after'][0]:.1f} after, "
+                 f"on {r['cpus']} CPUs"] if "load_average_before" in r else []
+        if d:
+            rows.append({"load": f"concurrency 1, {d['runs']} /compare queued", "requests": d["n"],
+                         "rps": round(d["n"] / d["seconds_runs"], 1), "p50": d["p50_ms"], "p95": d["p95_ms"],
+                         "p99": d["p99_ms"]})
+            notes.append(f"server RSS {d['rss_before_mb']:.0f} MB before the runs, {d['rss_peak_mb']:.0f} MB at the "
+                         f"peak, {d['rss_after_mb']:.0f} MB after; run statuses {d['run_statuses']}")
+        b = r.get("burst")
+        if b:
+            rows.append({"load": f"concurrency 1, {b['runs']} /compare at once", "requests": b["n"],
+                         "rps": round(b["n"] / b["seconds_runs"], 1), "p50": b["p50_ms"], "p95": b["p95_ms"],
+                         "p99": b["p99_ms"]})
+            notes.append(f"{b['runs']} /compare at once: statuses {b['run_status_counts']}; server RSS "
+                         f"{b['rss_peak_mb']:.0f} MB at the peak, {b['rss_after_mb']:.0f} MB after")
+        one = next((x for x in r["levels"] if x["concurrency"] == 1), None)
+        if one:
+            notes.append(f"p95 at concurrency 1: {one['p95_ms']:.1f} ms (goal <= 20 ms: "
+                         f"{'met' if one['p95_ms'] <= 20 else 'NOT met'})")
+        return rows, notes
+
+    columns = [("load", "load"), ("requests", "requests"), ("rps", "req/s"), ("p50", "p50 ms"), ("p95", "p95 ms"),
+               ("p99", "p99 ms"), ("cpu", "server CPU ms/request")]
+    return Plan(measurements, summarize, columns=columns)

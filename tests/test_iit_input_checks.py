@@ -27,7 +27,7 @@ def _file(household: str, *persons: str) -> str:
 @pytest.mark.parametrize(
     ("text", "needles"),
     [
-        (_file(", city_tier: 4", HEAD + "}\n"), ["household.city_tier", "1, 2 or 3", "第十七条", ":2:"]),
+        (_file(", city_tier: 4", HEAD + "}\n"), ["household.city_tier", "allowed range 1–3", "第十七条", ":2:"]),
         (_file("", HEAD + ", annual_bonus: 250000}\n"), ["persons[0].annual_bonus", "more than wage_income",
                                                          "公告2023年第30号", ":4:"]),
         (_file("", HEAD + ", iit_children_deduction_share: 0.7}\n", SPOUSE + "}\n", KID),

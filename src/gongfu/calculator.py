@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.tree import Tree
 
@@ -38,7 +39,7 @@ def _value(var: Variable, value: Any) -> Any:
 
 def to_json(data: Any) -> str:
     """`calc --json` text: numpy values as plain JSON, NaN and infinities as null (never invalid JSON)."""
-    from .api.service import jsonable
+    from .workflow import jsonable  # not from the HTTP face: api/service.py imports this module
 
     return json.dumps(jsonable(data), ensure_ascii=False, indent=2, allow_nan=False, default=str)
 
@@ -79,7 +80,7 @@ def render_table(sim: Simulation, hh: HouseholdInput, console: Console, lang: st
     label_width = max(14, min(34, console.width - 13 * len(hh.names) - 4))
     persons = _table(("个人 (元/年)" if zh else "Persons (yuan per year)") + f" — {sim.year}", lang, wide, label_width)
     for name in hh.names:
-        persons.add_column(name, justify="right", no_wrap=True, min_width=10)
+        persons.add_column(escape(name), justify="right", no_wrap=True, min_width=10)  # user text, not markup
     for name in _shown(system, sim, PERSON, HEADLINE_PERSON):
         var = system.variables[name]
         values = sim.calc(name)
@@ -105,7 +106,7 @@ def _table(title: str, lang: str, wide: bool, label_width: int) -> RichTable:
 
 
 def _head(var: Variable, lang: str, wide: bool) -> tuple[str, ...]:
-    return (var.label_in(lang), var.name) if wide else (var.label_in(lang),)
+    return (escape(var.label_in(lang)), var.name) if wide else (escape(var.label_in(lang)),)
 
 
 def _fmt(var: Variable, value: Any, lang: str) -> str:
@@ -133,17 +134,19 @@ def render_trace(node: TraceNode, lang: str = "en") -> Tree:
             value = ", ".join(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in n.value)
         src = {"input": "given" if lang == "en" else "输入", "default": "default" if lang == "en" else "默认值"}.get(
             n.source, "")
-        ref = f"  [dim]{n.reference}[/dim]" if n.reference and not n.repeated else ""
+        ref = f"  [dim]{escape(str(n.reference))}[/dim]" if n.reference and not n.repeated else ""
         more = " [dim](see above)[/dim]" if n.repeated else ""
         tag = f" [italic]{src}[/italic]" if src else ""
-        return f"[bold]{name}[/bold] [dim]{n.name}[/dim] = [cyan]{value}[/cyan] {n.unit}{tag}{more}{ref}"
+        return (f"[bold]{escape(str(name))}[/bold] [dim]{escape(n.name)}[/dim] = [cyan]{escape(str(value))}[/cyan] "
+                f"{escape(str(n.unit))}{tag}{more}{ref}")
 
     def grow(tree: Tree, n: TraceNode) -> None:
         for p in n.parameters:
             ref = p.reference.get("title") if isinstance(p.reference, dict) else p.reference
             name = p.label.get(lang) or p.path
-            tree.add(f"[magenta]parameter[/magenta] {name} [dim]{p.path}[/dim] = [cyan]{p.value}[/cyan] {p.unit}"
-                     f" [dim](since {p.since}; {ref})[/dim]")
+            tree.add(f"[magenta]parameter[/magenta] {escape(str(name))} [dim]{escape(p.path)}[/dim] = "
+                     f"[cyan]{escape(str(p.value))}[/cyan] {escape(str(p.unit))}"
+                     f" [dim](since {p.since}; {escape(str(ref))})[/dim]")
         for child in n.children:
             grow(tree.add(label(child)), child)
 

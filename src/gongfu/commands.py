@@ -1,103 +1,157 @@
-"""`gongfu simulate`, `gongfu compare`, `gongfu scenarios`, `gongfu serve`: the population-level commands.
+"""The commands of the `gongfu` CLI: parse the options, ask `gongfu.workflow`, print the answer.
 
-Registered on the typer app of `gongfu.cli` (imported at the end of `cli._mount_subapps`). Terminal summaries
-use rich; `--json` prints the run results (docs/ARCHITECTURE.md, "Run results") as one JSON object on stdout,
-the progress bar going to stderr; `--report DIR` writes the HTML report (`gongfu.report.write_report`).
+`cli.py` builds the typer app from these functions; nothing here computes: reforms are resolved once by the
+workflow (`workflow.resolve`, files allowed on the command line), runs go through `workflow.run_simulation` and
+`workflow.run_comparison`, one household through `workflow.calculate_household`. Terminal summaries use rich
+(every user-provided text escaped); `--json` prints the results (docs/ARCHITECTURE.md, "Run results") as one
+JSON object on stdout, the progress bar going to stderr; `--report DIR` writes the HTML report
+(`gongfu.report.write_report`), the directory being checked before the run. Every user error ends with a one-line
+message naming the problem and where it is, and exit code 2.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from .cli import Lang, app, console, err, friendly
-from .engine import GongfuError
+from . import workflow
+from .engine import GongfuError, load_system
+from .extras import require
 from .progress import progress_bar
 from .report import labels as L
 
-# ---------------------------------------------------------------------------------------------- the runner
+console = Console()
+err = Console(stderr=True)
 
 
-def resolve_reform(spec: str | None) -> str | None:
-    """Check a reform file or scenario name completely before any run (errors name the file and line);
-    returns the spec itself (the runner hashes the file), or None for `baseline`."""
-    if spec is None or spec == "baseline":
-        return None
-    from .reforms import load_reform
-
-    load_reform(spec)
-    return spec
+def _error_line(message: str) -> None:
+    err.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
-                    year: int = 2025, workers: int | None = None, dask: str | None = None,
-                    checkpoint: str | Path | None = None, on_progress: Any = None) -> dict[str, Any]:
-    """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults)."""
-    given = {"population": str(population) if population is not None else None, "households": households,
-             "seed": seed, "workers": workers, "dask": dask,
-             "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
-    return {"year": year, "on_progress": on_progress} | {k: v for k, v in given.items() if v is not None}
+def friendly(fn):
+    """Turn user errors into a clear one-line message and exit code 2 (never a traceback): GongfuErrors, missing
+    files and the OS's refusals (a read-only or full output directory) naming the path. User text is printed as
+    text, never as rich markup."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except GongfuError as exc:
+            _error_line(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except FileNotFoundError as exc:
+            _error_line(f"{exc.filename}: no such file")
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else ""
+            _error_line(f"{where}{': ' if where else ''}{exc.strerror or exc}")
+            raise typer.Exit(2) from None
+
+    return wrapper
 
 
-@contextlib.contextmanager
-def _user_errors():
-    """The runner's errors that a user causes (a checkpoint of another run, a directory that is not a
-    population) become one-line GongfuErrors (exit code 2)."""
-    from .population.io import PopulationFileError
-    from .run import CheckpointMismatch
-
-    try:
-        yield
-    except CheckpointMismatch as exc:
-        raise GongfuError(str(exc).replace("--checkpoint-dir", "--checkpoint")) from None
-    except PopulationFileError as exc:
-        raise GongfuError(f"--population: {exc}") from None
+Lang = Annotated[str, typer.Option("--lang", help="Labels in English (en) or Chinese (zh).")]
+TrustRulesOpt = Annotated[list[Path] | None, typer.Option(
+    "--trust-rules", help="A Python file of your own structural rules (@variable / FORMULAS), loaded from this path "
+                          "and added to the reform. It runs as code: only for files you trust.")]
 
 
-def run_simulation(reform: Any = None, **options: Any) -> dict[str, Any]:
-    """One run of the population under `reform` (None: the law in force; a file, scenario key or Reform)."""
-    from . import run
-
-    with _user_errors():
-        return run.simulate(reform=reform, **_runner_options(**options))
-
-
-def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> dict[str, Any]:
-    """`baseline` (None: the law in force) against `reform`: the compare dict.
-
-    Against the law in force, baseline and reform are computed in one pass (deciles, winners and losers, group
-    changes included). Against another reform, two runs of the same population are compared from their totals
-    (`gongfu.run.compare(results, results)`: no deciles or winners/losers, which need the pairing of one pass).
-    """
-    from . import run
-
-    kwargs = _runner_options(**options)
-    with _user_errors():
-        if baseline is None:
-            return run.compare(None, reform, **kwargs)
-        return run.compare(run.simulate(reform=baseline, **kwargs), run.simulate(reform=reform, **kwargs))
-
-
-# ---------------------------------------------------------------------------------------------- rendering
 def _check_lang(lang: str) -> None:
     if lang not in L.LANGS:
         raise GongfuError(f"--lang must be en or zh (got {lang!r})")
 
 
-def _print_json(data: dict[str, Any]) -> None:
-    from .api.service import jsonable
+# ---------------------------------------------------------------------------------------------- household
+def calc(
+    file: Annotated[Path, typer.Argument(help="Household file (YAML or JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print every variable as JSON.")] = False,
+    explain: Annotated[str | None, typer.Option("--explain", help="Explain one variable as a tree.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show.")] = 12,
+    reform: Annotated[str | None, typer.Option("--reform", help="Reform file (a path: x.yaml, ./x) or scenario "
+                                                                "name (see `gongfu scenarios`).")] = None,
+    trust_rules: TrustRulesOpt = None,
+    lang: Lang = "en",
+) -> None:
+    """Compute taxes, contributions and benefits of one household, and explain any figure."""
+    from .calculator import render_table, render_trace, results, to_json
+    from .engine.yamlio import load_yaml
 
-    print(json.dumps(jsonable(data), ensure_ascii=False, indent=2))
+    _check_lang(lang)
+    data = load_yaml(file)
+    done = workflow.calculate_household(data, source=str(file), reform=reform, files=True,
+                                        relative_to=Path(file).parent, rule_files=trust_rules or (),
+                                        reform_field="--reform")
+    sim, hh = done.simulation, done.household
+    if explain:
+        done.system.variable(explain)
+        node = sim.trace(explain, depth=depth)
+        if as_json:
+            print(to_json(node.to_dict()))
+        else:
+            console.print(render_trace(node, lang))
+        return
+    if as_json:
+        print(to_json(results(sim, hh.names)))
+        return
+    render_table(sim, hh, console, lang)
+
+
+def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="Only this role.")] = None) -> None:
+    """List every variable of the law with its entity, unit, label and legal reference."""
+    table = Table("variable", "entity", "unit", "role", "label", "reference")
+    for var in load_system().variables.values():
+        if role and var.role != role:
+            continue
+        table.add_row(*(escape(str(x)) for x in (var.name, var.entity.key, var.unit, var.role or "",
+                                                 var.label_in(lang), var.reference or "")))
+    console.print(table)
+
+
+def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under this path.")] = "",
+               year: Annotated[int, typer.Option(help="Value in force on 1 January of this year.")] = 2025) -> None:
+    """Show parameters with their value in a year, unit and source."""
+    import datetime as dt
+
+    from .engine.parameters import Scale
+    from .engine.parameters import Table as PTable
+
+    system = load_system()
+    if prefix:
+        system.parameters.get(prefix)
+    snap = system.parameters.at(dt.date(year, 1, 1))
+    table = Table("parameter", "value", "unit", "since", "reference")
+    for path, leaf in system.parameters.leaves().items():
+        if prefix and not (path == prefix or path.startswith(prefix + ".")):
+            continue
+        value = snap.get(path)
+        _, since = leaf.value_at(snap.date)
+        if isinstance(value, Scale):
+            shown = ", ".join(f"{r:.0%}>{t:,.0f}" for t, r in zip(value.thresholds, value.rates, strict=True))
+        elif isinstance(value, PTable):
+            shown = f"table ({'province × area' if value.by_area else 'province'}), mean {value.mean():,.1f}"
+        else:
+            shown = str(value)
+        ref = leaf.reference.get("title", "") if isinstance(leaf.reference, dict) else str(leaf.reference)
+        table.add_row(*(escape(str(x)) for x in (path, shown, leaf.unit, since or "—", ref)))
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(workflow.jsonable(data), ensure_ascii=False, indent=2))
 
 
 def _title(res: dict[str, Any]) -> str:
     meta = res.get("meta") or {}
-    return f"{meta.get('system', 'baseline')} — {res.get('year')}"
+    return escape(f"{meta.get('system', 'baseline')} — {res.get('year')}")
 
 
 def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> list[Table]:
@@ -117,7 +171,7 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     head.add_row(L.stat("gini", lang), f"{res['gini']:.4f}" + L.pm(res, "gini", lambda h: f"{h:.4f}"))
     head.add_row(L.stat("urban_rural_ratio", lang), f"{res['urban_rural_ratio']:.3f}")
     for name, p in (res.get("poverty") or {}).items():
-        head.add_row(f"{L.stat('headcount', lang)}: {name}",
+        head.add_row(escape(f"{L.stat('headcount', lang)}: {name}"),
                      L.pct(p.get("headcount")) + L.pm(res, f"poverty.{name}.headcount", lambda h: L.pct(h)))
     progs = Table(title=L.t("programmes", lang) + (" (每年)" if zh else " (per year)"), title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
@@ -129,7 +183,7 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
 
     for var in programme_order(res["programmes"]):
         p = res["programmes"][var]
-        progs.add_row(L.programme_label(var, p, lang), *([var] if wide else []),
+        progs.add_row(escape(L.programme_label(var, p, lang)), *([escape(var)] if wide else []),
                       L.money(p["total"], lang, unit=False)
                       + L.pm(res, f"programmes.{var}.total", lambda h: L.money(h, lang, unit=False)),
                       L.people(p.get("recipients"), lang, unit=False))
@@ -187,7 +241,7 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     bd, nd = base.get("income", {}).get("disposable", {}), new.get("income", {}).get("disposable", {})
     row(L.t("mean_disposable_pc", lang), bd.get("mean"), nd.get("mean"), 0)
     for name, p in (base.get("poverty") or {}).items():
-        row(f"{L.stat('headcount', lang)}: {name}", p.get("headcount"),
+        row(escape(f"{L.stat('headcount', lang)}: {name}"), p.get("headcount"),
             (new.get("poverty") or {}).get(name, {}).get("headcount"), percent=True,
             key=f"change.poverty.{name}.headcount")
     cost_pm = L.pm(cmp, "net_cost", lambda h: L.money(h, lang, unit=False))
@@ -210,7 +264,8 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
         info = new["programmes"].get(var) or base["programmes"].get(var)
         style = "green" if b > a else "red" if b < a else "dim"
         change = L.money(b - a, lang, unit=False)
-        progs.add_row(L.programme_label(var, info, lang), *([var] if wide else []), L.money(a, lang, unit=False),
+        progs.add_row(escape(L.programme_label(var, info, lang)), *([escape(var)] if wide else []),
+                      L.money(a, lang, unit=False),
                       L.money(b, lang, unit=False), f"[{style}]{'+' if b > a else ''}{change}[/{style}]")
 
     wl = Table(title=L.t("winners_losers", lang), title_justify="left")
@@ -240,7 +295,8 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
 
 
 # ---------------------------------------------------------------------------------------------- commands
-ReformOpt = Annotated[str | None, typer.Option("--reform", help="Reform file (YAML) or scenario name.")]
+ReformOpt = Annotated[str | None, typer.Option("--reform", help="Reform file (a path: x.yaml, ./x) or scenario "
+                                                                 "name (see `gongfu scenarios`).")]
 PopulationOpt = Annotated[Path | None, typer.Option("--population", help="Population directory (Parquet), "
                                                     "from `gongfu population build`.")]
 #: The smallest generated sample: one household per province and area (gongfu.population.partition).
@@ -260,9 +316,7 @@ ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write the HTML
 
 
 def _options(population, households, seed, year, workers, dask, checkpoint) -> dict[str, Any]:
-    from .api.service import check_year
-
-    check_year(year, name="--year")
+    workflow.check_year(year, name="--year")
     if population is not None and households is not None:
         raise GongfuError("give either --population DIR or --households N, not both")
     if population is not None and not Path(population).is_dir():
@@ -271,63 +325,71 @@ def _options(population, households, seed, year, workers, dask, checkpoint) -> d
             "dask": dask, "checkpoint": checkpoint}
 
 
-@app.command()
-@friendly
-def simulate(reform: ReformOpt = None, population: PopulationOpt = None, households: HouseholdsOpt = None,
-             seed: SeedOpt = None, year: YearOpt = 2025, workers: WorkersOpt = None, dask: DaskOpt = None,
-             checkpoint: CheckpointOpt = None, as_json: JsonOpt = False, report: ReportOpt = None,
-             lang: Lang = "en") -> None:
-    """Run the whole population under the law in force (or a reform): inequality, poverty, programme totals."""
-    _check_lang(lang)
-    options = _options(population, households, seed, year, workers, dask, checkpoint)
-    spec = resolve_reform(reform)
-    with progress_bar("gongfu run", "partitions", err) as on_progress:
-        results = run_simulation(spec, on_progress=on_progress, **options)
+def _check_report(report: Path | None) -> None:
+    """Refuse an unusable --report directory before the run (not after an hour of computing)."""
+    if report is not None:
+        from .report.writer import check_report_dir  # needs the 'report' extra: a missing one stops here
+
+        check_report_dir(report)
+
+
+def _write_report(data: dict[str, Any], report: Path | None, lang: str) -> None:
     if report is not None:
         from .report import write_report
 
-        path = write_report(results, report, lang=lang)
-        err.print(f"report: {path}")
+        try:
+            path = write_report(data, report, lang=lang)
+        except OSError as exc:  # a full disk, a directory made read-only during the run: one line, the path
+            raise GongfuError(f"--report {report}: cannot write the report ({exc.strerror or exc})") from None
+        err.print(f"report: {escape(str(path))}", highlight=False)
+
+
+def simulate(reform: ReformOpt = None, population: PopulationOpt = None, households: HouseholdsOpt = None,
+             seed: SeedOpt = None, year: YearOpt = 2025, workers: WorkersOpt = None, dask: DaskOpt = None,
+             checkpoint: CheckpointOpt = None, as_json: JsonOpt = False, report: ReportOpt = None,
+             trust_rules: TrustRulesOpt = None, lang: Lang = "en") -> None:
+    """Run the whole population under the law in force (or a reform): inequality, poverty, programme totals."""
+    _check_lang(lang)
+    options = _options(population, households, seed, year, workers, dask, checkpoint)
+    spec = workflow.resolve(reform, "--reform", files=True, rule_files=trust_rules or ())
+    _check_report(report)
+    with progress_bar("gongfu run", "partitions", err) as on_progress:
+        results = workflow.run_simulation(spec, on_progress=on_progress, **options)
+    _write_report(results, report, lang)
     if as_json:
         _print_json(results)
         return
     for table in summary_tables(results, lang, wide=console.width >= 110):
         console.print(table)
-    console.print(f"[dim]{_provenance(results)}[/dim]")
+    console.print(f"[dim]{escape(_provenance(results))}[/dim]")
 
 
-@app.command()
-@friendly
 def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in force), a reform file or a "
                                                          "scenario name.")],
-            reform: Annotated[str, typer.Argument(help="Reform file (YAML) or scenario name.")],
+            reform: Annotated[str, typer.Argument(help="Reform file (a path: x.yaml, ./x) or scenario name.")],
             population: PopulationOpt = None, households: HouseholdsOpt = None, seed: SeedOpt = None,
             year: YearOpt = 2025, workers: WorkersOpt = None, dask: DaskOpt = None,
             checkpoint: CheckpointOpt = None, as_json: JsonOpt = False, report: ReportOpt = None,
-            lang: Lang = "en") -> None:
+            trust_rules: TrustRulesOpt = None, lang: Lang = "en") -> None:
     """Compare a reform with the baseline: changes, winners and losers, deciles, net cost."""
     _check_lang(lang)
     options = _options(population, households, seed, year, workers, dask, checkpoint)
-    base, new = resolve_reform(baseline), resolve_reform(reform)
-    if new is None:
+    if reform == "baseline":
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
+    base = workflow.resolve(baseline, "BASELINE", files=True)
+    new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
+    _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
-        result = run_comparison(base, new, on_progress=on_progress, **options)
-    if report is not None:
-        from .report import write_report
-
-        path = write_report(result, report, lang=lang)
-        err.print(f"report: {path}")
+        result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
+    _write_report(result, report, lang)
     if as_json:
         _print_json(result)
         return
     for table in compare_tables(result, lang, wide=console.width >= 110):
         console.print(table)
-    console.print(f"[dim]{_provenance(result['reform'])}[/dim]")
+    console.print(f"[dim]{escape(_provenance(result['reform']))}[/dim]")
 
 
-@app.command()
-@friendly
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:
     """List the scenario library: ready reforms from the common-prosperity debate, with their sources."""
     _check_lang(lang)
@@ -350,13 +412,42 @@ def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:
     console.print("[dim]gongfu compare baseline SCENARIO --households 20000[/dim]")
 
 
-@app.command()
-@friendly
-def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+def serve(host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
-          reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False) -> None:
-    """Start the HTTP API and the web page (OpenAPI docs at /docs)."""
-    import uvicorn
+          reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+          max_body: Annotated[int, typer.Option(min=1, help="Largest request body in bytes (413 beyond).")
+                              ] = 1_000_000,
+          queue: Annotated[int, typer.Option(min=0, help="Runs (/simulate, /compare) that may wait for the one "
+                                                         "running; more get 429 with Retry-After.")] = 8,
+          allowed_hosts: Annotated[str | None, typer.Option(
+              help="Comma-separated Host names served (e.g. 'gongfu.example.org,localhost:8000'; '*' for any). "
+                   "Default: localhost, 127.0.0.1 and [::1] on PORT when bound to loopback.")] = None,
+          access_log: Annotated[bool, typer.Option(help="Log every request (about 1 ms of CPU each); errors are "
+                                                        "always logged.")] = False) -> None:
+    """Start the HTTP API and the web page (OpenAPI docs at /docs). docs/http.md says how to run it safely."""
+    import os
+    import sys
 
-    err.print(f"gongfu: web page http://{host}:{port}/ · API docs http://{host}:{port}/docs")
-    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info")
+    uvicorn = require("uvicorn", "serve")
+    require("fastapi", "serve")  # gongfu.api.app
+    from .api.limits import Settings, is_loopback
+
+    hosts = [h.strip() for h in (allowed_hosts or "").split(",") if h.strip()]
+    bad = [h for h in hosts if any(c.isspace() or c in "/@?#" for c in h)]
+    if bad:
+        raise GongfuError(f"--allowed-hosts: {bad[0]!r} is not a host name (give names such as "
+                          "'gongfu.example.org' or 'localhost:8000', comma-separated)")
+    os.environ["GONGFU_MAX_BODY"] = str(max_body)
+    os.environ["GONGFU_RUN_QUEUE"] = str(queue)
+    os.environ["GONGFU_ALLOWED_HOSTS"] = ",".join(hosts)
+    if "gongfu.api.app" in sys.modules:  # already imported (tests, embedding): apply the settings now
+        sys.modules["gongfu.api.app"].configure(Settings.from_env())
+    if not is_loopback(host):
+        err.print(f"[bold yellow]warning:[/bold yellow] listening on {escape(host)}, reachable from other "
+                  "machines: gongfu has no authentication and no TLS; put it behind a reverse proxy that adds "
+                  "them (docs/http.md)" + ("" if hosts else ", and pass --allowed-hosts with its public name"),
+                  highlight=False, soft_wrap=True)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"gongfu: web page http://{escape(shown)}:{port}/ · API docs http://{escape(shown)}:{port}/docs · "
+              f"body limit {max_body:,} bytes · {queue} runs may wait", highlight=False)
+    uvicorn.run("gongfu.api.app:app", host=host, port=port, reload=reload, log_level="info", access_log=access_log)

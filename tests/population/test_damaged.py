@@ -182,8 +182,13 @@ def test_bit_flip_is_found_by_the_checksum(pop):
     """A flipped byte inside the data keeps size and footer: only `population check` (sha256) finds it."""
     e = _manifest(pop)["partitions"][6]
     f = pop / e["persons_file"]
-    data = bytearray(f.read_bytes())
-    data[len(data) // 3] ^= 0x01
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(f)
+    chunks = [meta.row_group(g).column(c) for g in range(meta.num_row_groups) for c in range(meta.num_columns)]
+    big = max(chunks, key=lambda c: c.total_compressed_size)  # flip a byte in the middle of its data, past the
+    data = bytearray(f.read_bytes())                          # page header, so footer and headers still read
+    data[big.data_page_offset + big.total_compressed_size // 2] ^= 0x01
     f.write_bytes(bytes(data))
     out = _one_line_cli_error("population", "check", "--population", str(pop), "--files-only")
     assert "sha256 differs" in out and f.name in out

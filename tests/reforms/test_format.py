@@ -283,7 +283,7 @@ def test_new_parameter_without_a_unit(system, tmp_path):
 
 
 def test_unknown_file_and_scenario(system, tmp_path):
-    with pytest.raises(ReformError, match="no such reform file and no scenario of that name"):
+    with pytest.raises(ReformError, match="nope.yaml: no such reform file; scenarios: childcare"):
         load_reform(str(tmp_path / "nope.yaml"), system)
     with pytest.raises(ReformError, match=r"did you mean 'dibao_plus_20pct'"):
         load_reform("dibao_plus_20pc", system)

@@ -9,7 +9,7 @@ import pytest
 
 from gongfu.engine import HOUSEHOLD, P, ReformError, variable
 from gongfu.engine.variables import Variable
-from gongfu.reforms import Reform, load_reform
+from gongfu.reforms import Reform, load_reform, resolve_reform
 
 
 def flat_childcare(age, amount=P("subsidies.childcare_subsidy.amount")):
@@ -69,43 +69,72 @@ def test_formula_reading_an_unknown_parameter(system):
         Reform(formulas={"childcare_subsidy": bad}).apply(system)
 
 
-def test_rules_module_in_a_reform_file(system, baseline, tmp_path, monkeypatch):
-    package = tmp_path / "my_reforms"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "grant.py").write_text(textwrap.dedent('''
-        import numpy as np
-        from gongfu.engine import HOUSEHOLD, P, variable
+GRANT_RULES = textwrap.dedent('''
+    import numpy as np
+    from gongfu.engine import HOUSEHOLD, P, variable
 
-        @variable(entity=HOUSEHOLD, unit="CNY/year", role="benefit", tier="secondary",
-                  label={"en": "Child grant", "zh": "儿童补助"})
-        def child_grant(age, members, amount=P("subsidies.child_grant.amount")):
-            """A grant per child under 18."""
-            return members.count(age < 18) * amount
-    '''))
-    monkeypatch.syspath_prepend(str(tmp_path))
+    @variable(entity=HOUSEHOLD, unit="CNY/year", role="benefit", tier="secondary",
+              label={"en": "Child grant", "zh": "儿童补助"})
+    def child_grant(age, members, amount=P("subsidies.child_grant.amount")):
+        """A grant per child under 18."""
+        return members.count(age < 18) * amount
+''')
+GRANT_REFORM = textwrap.dedent("""
+    name: {en: Child grant, zh: 儿童补助}
+    from: 2025-01-01
+    new_parameters:
+      subsidies.child_grant.amount:
+        unit: CNY/year
+        reference: {title: test, year: 2025}
+        values: {2025-01-01: 1000}
+""")
+
+
+def test_a_users_rule_file_given_by_path(system, baseline, tmp_path):
+    """A user's own rules are loaded from the file path a trusted caller gives (`rule_files`, --trust-rules)."""
+    rules = tmp_path / "grant.py"
+    rules.write_text(GRANT_RULES)
     path = tmp_path / "grant.yaml"
-    path.write_text(textwrap.dedent("""
-        name: {en: Child grant, zh: 儿童补助}
-        from: 2025-01-01
-        new_parameters:
-          subsidies.child_grant.amount:
-            unit: CNY/year
-            reference: {title: test, year: 2025}
-            values: {2025-01-01: 1000}
-        rules: [my_reforms.grant]
-    """))
-    reformed = load_reform(path, system).apply(system)
+    path.write_text(GRANT_REFORM)
+    reform = resolve_reform(str(path), system=system, rule_files=[rules])
+    assert reform.rule_files == (str(rules.resolve()),)
+    reformed = reform.apply(system)
     sim = baseline.branch(reformed)
     children = baseline.members.count(baseline.calc("age") < 18)
     np.testing.assert_allclose(sim.calc("child_grant"), 1000 * children)
     np.testing.assert_allclose(sim.calc("total_benefits") - baseline.calc("total_benefits"), 1000 * children)
+    # the digest covers the rule file: another file, another reform
+    rules2 = tmp_path / "grant2.py"
+    rules2.write_text(GRANT_RULES.replace("* amount", "* amount * 2"))
+    assert resolve_reform(str(path), system=system, rule_files=[rules2]).sha256 != reform.sha256
 
 
-def test_rules_module_that_does_not_exist(system, tmp_path):
+def test_a_rule_file_with_an_error_is_one_line(system, tmp_path):
+    rules = tmp_path / "broken.py"
+    rules.write_text("import numpy as np\nraise RuntimeError('oops')\n")
+    with pytest.raises(ReformError, match=r"broken.py: cannot load the rule file: RuntimeError: oops"):
+        Reform(name="x", rule_files=(str(rules),)).apply(system)
+    with pytest.raises(ReformError, match=r"no such Python file"):
+        resolve_reform(None, system=system, rule_files=[tmp_path / "nope.py"])
+
+
+def test_a_shipped_structural_reform_by_short_or_full_name(system, tmp_path):
+    table = {"type": "table", "index": ["province"], "unit": "rate", "reference": {"title": "test", "year": 2025},
+             "values": {"2025-01-01": {"_default": 0, "zhejiang": 0.1}}}
+    for rule in ("provincial_low_wage_uplift", "gongfu.reforms.structural.provincial_low_wage_uplift"):
+        reform = resolve_reform({"name": "uplift", "from": 2025, "rules": [rule],
+                                 "new_parameters": {"minimum_wage.low_wage_uplift_rate_by_province": table}},
+                                system=system)
+        reformed = reform.apply(system)
+        assert reformed.variables["minimum_wage_adjustment"].formula is not \
+            system.variables["minimum_wage_adjustment"].formula
+
+
+def test_rules_module_that_is_not_shipped(system, tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("name: x\nfrom: 2025-01-01\nrules: [no_such_module_xyz]\n")
-    with pytest.raises(ReformError, match=rf"{path}:3: cannot import rules module 'no_such_module_xyz'"):
+    with pytest.raises(ReformError, match=rf"{path}:3: rules: 'no_such_module_xyz' is not a structural reform "
+                                          "shipped with gongfu; rules names one of provincial_low_wage_uplift"):
         load_reform(path, system)
 
 

@@ -32,7 +32,7 @@ class Slow(GeneratedSource):
     def load(self, ref):
         time.sleep(600)
 
-simulate(population=Slow(2_000, seed=1), workers=2, progress=False)
+simulate(population=Slow(2_000, seed=1), workers=2)
 """
 BUILD = """
 import sys, time

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 MAX_HOUSEHOLDS = 200_000
 MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
 DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: library net costs to a relative SE <= 2% (docs/reforms.md)
 
-ReformSpec = str | dict[str, Any]
+MAX_SEED = 2**32 - 1
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+#: a scenario key (short text) or a reform object; api/limits.py bounds the object's depth, texts and numbers
+ReformSpec = Annotated[str, StringConstraints(min_length=1, max_length=100)] | dict[str, Any]
 REFORM_HELP = ("A scenario of the library by key (see GET /scenarios), or a reform object in the reform-file format "
                "({name, parameters: {path: value}, ...}).")
 
@@ -26,13 +30,13 @@ class HouseholdRequest(BaseModel):
             {"name": "mother", "age": 36, "hukou_province": "anhui", "hukou_type": "rural", "wage_income": 60000},
             {"name": "son", "age": 2}]}]})
 
-    year: int = Field(2025, ge=2000, le=2100, description="Simulation year (law in force on 1 January).")
+    year: int = Field(2025, ge=MIN_YEAR, le=MAX_YEAR, description="Simulation year (law in force on 1 January).")
     household: dict[str, Any] = Field(..., description="Household variables: province (pinyin or GB/T code), area, ...")
     persons: list[dict[str, Any]] = Field(..., min_length=1, max_length=50,
                                           description="Persons: name, age (required), and any person variable.")
     reform: ReformSpec | None = Field(None, description=REFORM_HELP)
-    name: str | None = None
-    description: str | None = None
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=2000)
 
 
 class CalcResponse(BaseModel):
@@ -90,8 +94,8 @@ class RunRequest(BaseModel):
     reform: ReformSpec | None = Field(None, description=REFORM_HELP)
     households: int = Field(DEFAULT_HOUSEHOLDS, ge=MIN_HOUSEHOLDS,
                             description=f"Households sampled ({MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}).")
-    seed: int = Field(20250101, ge=0, description="Seed of the generated population.")
-    year: int = Field(2025, ge=2000, le=2100)
+    seed: int = Field(20250101, ge=0, le=MAX_SEED, description=f"Seed of the generated population (0 to {MAX_SEED:,}).")
+    year: int = Field(2025, ge=MIN_YEAR, le=MAX_YEAR)
 
     @field_validator("households")
     @classmethod

@@ -9,110 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import math
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..engine import GongfuError, TaxBenefitSystem, load_system
-from ..engine.errors import ReformError
+from .. import workflow
+from ..engine import GongfuError, load_system
 from ..engine.geography import PROVINCES
 from ..engine.parameters import Scale, Table
 
-
-class FieldError(GongfuError):
-    """A user error about one field of the request (`loc` as in FastAPI's validation errors)."""
-
-    def __init__(self, loc: tuple[Any, ...], message: str):
-        super().__init__(message.removeprefix("body: "))
-        self.loc = loc
-
-
-def _prefixed(field: str, exc: Exception) -> str:
-    text = str(exc)
-    return text if text.startswith(f"{field}:") or text.startswith(f"{field}.") else f"{field}: {text}"
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-# ---------------------------------------------------------------------------------------------- reforms
-def reform_of(spec: str | dict | None, field: str = "reform", validate: bool = True):
-    """A Reform from a scenario key or a reform mapping (never a file path: the server's files are not exposed),
-    validated against the shipped system so that a wrong path or value is a 422 naming the field."""
-    from ..reforms import load_scenario, parse_reform, scenario_keys
-
-    if spec is None or spec == "baseline":
-        return None
-    try:
-        if isinstance(spec, str):
-            if spec not in scenario_keys():
-                raise ReformError(f"unknown scenario {spec!r}; scenarios: {', '.join(scenario_keys())}")
-            return load_scenario(spec, validate=validate)
-        reform = parse_reform(spec, source=field)
-        if validate:
-            reform.apply(load_system())
-        return reform
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-def system_for(spec: str | dict | None, field: str = "reform") -> tuple[TaxBenefitSystem, str | None]:
-    """The system with the reform applied (scenarios cached) and the reform's key or name."""
-    if isinstance(spec, str) and spec != "baseline":
-        return _scenario_system(spec, field)
-    reform = reform_of(spec, field, validate=False)
-    if reform is None:
-        return load_system(), None
-    try:
-        return reform.apply(load_system()), reform.slug
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-@functools.lru_cache(maxsize=32)
-def _scenario_system(key: str, field: str) -> tuple[TaxBenefitSystem, str]:
-    reform = reform_of(key, field, validate=False)
-    try:
-        return reform.apply(load_system()), key
-    except GongfuError as exc:
-        raise FieldError(("body", field), _prefixed(field, exc)) from None
-
-
-# ---------------------------------------------------------------------------------------------- years
-@functools.cache
-def law_coverage() -> tuple[int, str]:
-    """First year in which every parameter of the law has a value on 1 January, and the parameter that starts
-    last (a simulation of an earlier year would read missing values)."""
-    latest, path = dt.date(1900, 1, 1), ""
-    for p, leaf in load_system().parameters.leaves().items():
-        if leaf.values and leaf.values[0][0] > latest:
-            latest, path = leaf.values[0][0], p
-    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
-    return first, path
-
-
-def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year") -> None:
-    first, path = law_coverage()
-    if year < first:
-        raise FieldError(loc, f"{name}: the law in gongfu covers {first} onwards ({path} has no value before "
-                              f"{first}); got {year}")
+# FieldError, jsonable and the year checks live in gongfu.workflow (shared with the CLI); re-exported for app.py
+from ..workflow import FieldError, check_year, jsonable, law_coverage  # noqa: F401
+from .limits import DEFAULT_CACHE_MB, DEFAULT_QUEUE, dumps
+from .runs import ByteCache, RunQueue
 
 
 # ---------------------------------------------------------------------------------------------- household
@@ -134,18 +43,15 @@ def _loc(message: str) -> tuple[Any, ...]:
 def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
     """Every variable of one household (or the explanation of one variable)."""
     from ..calculator import results
-    from ..household import parse_household
 
-    spec = body.pop("reform", None)
-    if isinstance(body.get("year"), int):
-        check_year(body["year"])
-    system, reform_key = system_for(spec)
     data = {k: v for k, v in body.items() if v is not None}
-    try:
-        hh = parse_household(data, system, source="body")
+    try:  # the reform (a scenario key or a reform object: no file is read) and the year first, then the household
+        done = workflow.calculate_household(data, source="body", files=False)
+    except FieldError:
+        raise
     except GongfuError as exc:
         raise FieldError(_loc(str(exc)), str(exc)) from None
-    sim = hh.simulate(system)
+    system, hh, sim, reform_key = done.system, done.household, done.simulation, done.reform_key
     if explain:
         if explain not in system.variables:
             try:
@@ -263,48 +169,46 @@ def codes() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- runs
-_RUNS: dict[str, dict[str, Any]] = {}
-_RUNS_KEPT = 16
+#: encoded run results (the JSON bytes sent), bounded by memory; `RUNS` queues the runs (see api/runs.py)
+_RUNS = ByteCache(DEFAULT_CACHE_MB * 1024 * 1024)
+RUNS = RunQueue(_RUNS, workers=1, waiting=DEFAULT_QUEUE)
+
+Job = tuple[str, Callable[[], bytes]]
 
 
-_RUN_LOCK = threading.Lock()
+def _job(key_parts: list[Any], make: Callable[[], dict[str, Any]]) -> Job:
+    """(cache key, a function that runs and returns the result as strict JSON bytes, keeping no objects)."""
+
+    def encoded() -> bytes:
+        return dumps(jsonable(make()))
+
+    return json.dumps(key_parts, sort_keys=True, default=str), encoded
 
 
-def _remember(key: str, make) -> dict[str, Any]:
-    """Small in-memory cache of run results (the same request twice is answered at once); one run at a time,
-    so that concurrent requests cannot exhaust the server's memory."""
-    with _RUN_LOCK:
-        if key not in _RUNS:
-            if len(_RUNS) >= _RUNS_KEPT:
-                _RUNS.pop(next(iter(_RUNS)))
-            _RUNS[key] = jsonable(make())
-        return _RUNS[key]
+def simulate_job(reform: str | dict | None, households: int, seed: int, year: int) -> Job:
+    """One bounded run on a generated sample, checked (a bad reform or year is a 422 before any queueing)."""
+    check_year(year)
+    spec = workflow.resolve(reform, "reform")  # a validated Reform: a bad reform is a 422, not a failed run
+    return _job(["simulate", reform, households, seed, year],
+                lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 
 
-def _runnable(spec: str | dict | None, field: str) -> Any:
-    """What the runner takes: None, a scenario key (checked), or a validated Reform built from a mapping."""
-    reform = reform_of(spec, field)  # checked first: a bad reform is a 422, not a failed run
-    return spec if isinstance(spec, str) and reform is not None else reform
+def compare_job(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> Job:
+    """Baseline (or a first reform) against a reform, on the same generated sample, checked."""
+    check_year(year)
+    base = workflow.resolve(baseline, "baseline")
+    new = workflow.resolve(reform, "reform")
+    if new is None:
+        raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
+    return _job(["compare", baseline, reform, households, seed, year],
+                lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
 
 
 def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:
-    """One bounded run on a generated sample."""
-    from ..commands import run_simulation
-
-    check_year(year)
-    spec = _runnable(reform, "reform")
-    return _remember(json.dumps(["simulate", reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_simulation(spec, households=households, seed=seed, year=year))
+    """`simulate_job` through the run queue, waited for (the HTTP route awaits the queue instead)."""
+    return json.loads(RUNS.submit(*simulate_job(reform, households, seed, year)).result())
 
 
 def compare(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> dict[str, Any]:
-    """Baseline (or a first reform) against a reform, on the same generated sample."""
-    from ..commands import run_comparison
-
-    check_year(year)
-    base = _runnable(baseline, "baseline")
-    new = _runnable(reform, "reform")
-    if new is None:
-        raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
-    return _remember(json.dumps(["compare", baseline, reform, households, seed, year], sort_keys=True, default=str),
-                     lambda: run_comparison(base, new, households=households, seed=seed, year=year))
+    """`compare_job` through the run queue, waited for."""
+    return json.loads(RUNS.submit(*compare_job(baseline, reform, households, seed, year)).result())

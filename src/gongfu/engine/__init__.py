@@ -1,4 +1,7 @@
-"""gongfu's rules-as-code engine: entities, dated parameters, variables, systems, simulations, traces."""
+"""gongfu's rules-as-code engine: entities, dated parameters, variables, systems, simulations, traces.
+
+May import: no other gongfu package (the bottom of the house; numpy and pyyaml only).
+"""
 
 from .entities import HOUSEHOLD, PERSON, Entity, Members, Rows
 from .errors import GongfuError, InputError, ParameterError, ReformError, SystemLoadError

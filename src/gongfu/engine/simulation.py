@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .entities import HOUSEHOLD, PERSON, Entity, Members
 from .errors import InputError
-from .system import TaxBenefitSystem
 from .variables import Variable
+
+if TYPE_CHECKING:  # system.py builds simulations (TaxBenefitSystem.simulation): no import back
+    from .system import TaxBenefitSystem
 
 ID_COLUMNS = frozenset({"household_id", "person_id"})
 

@@ -343,6 +343,8 @@ def check_values(var: Variable, values: Any, where: str, rows: str = "rows", fir
                 problem = f"is outside the allowed range {allowed(var)}"
                 if lo == 0 and not excluded and a[np.argmax(bad)] < 0:
                     problem += " (must not be negative)"
+                if var.reference:
+                    problem += f" ({var.reference})"
     if bad is None or not bad.any():
         return
     index = np.flatnonzero(bad)

@@ -6,6 +6,9 @@ API for the runner::
     households, persons = generate_partition(specs[i])       # dicts of numpy arrays, persons grouped by household
     households, persons = read_partition(path)               # one partition from Parquet
     build(households, seed, out, workers=K)                  # write partitioned Parquet + manifest
+
+May import: gongfu.engine, the law (gongfu.rules, the parameter YAML) and gongfu.extras (pandas and pyreadstat,
+the 'import' extra, load only in importer.py); never run, analysis or a face.
 """
 
 from gongfu.population.build import build

@@ -85,7 +85,7 @@ def _write_partitions(specs: list[PartitionSpec], out: Path, households: int, wo
             if progress:
                 progress(done, households)
         return entries
-    from gongfu.run.backends import process_pool
+    from gongfu.processes import process_pool
 
     with process_pool(workers) as pool:
         futs = {pool.submit(_worker, s.to_dict(), str(out)): s for s in specs}

@@ -145,8 +145,13 @@ def import_(
     out: Path = typer.Option(..., "--out", "-o", help="Output population directory."),
 ) -> None:
     """Import your own microdata through a column mapping into a gongfu population directory."""
-    from gongfu.population.importer import import_microdata
 
+    from gongfu.extras import MissingExtra
+
+    try:
+        from gongfu.population.importer import import_microdata
+    except MissingExtra as exc:  # pandas (the 'import' extra) is not installed
+        _fail(exc)
     try:
         manifest = import_microdata(file, mapping, out)
     except ValueError as exc:  # MicrodataError, or PopulationFileError for an --out that cannot be written

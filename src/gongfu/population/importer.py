@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from gongfu.engine.enums import Area, EmploymentStatus, HukouType, PensionScheme, Role, Sex, Tenure
 from gongfu.engine.geography import province as parse_province
+from gongfu.extras import require
 from gongfu.population.io import (
     MANIFEST,
     MANIFEST_FORMAT,
@@ -46,6 +46,8 @@ from gongfu.population.io import (
     write_text_atomic,
 )
 from gongfu.population.tables import digest
+
+pd = require("pandas", "import")
 
 HOUSEHOLD_VARS = ("province", "area", "weight", "tenure", "n_homes", "home_value", "floor_area", "city_tier",
                   "has_mortgage", "dibao_takeup", "charity_received")
@@ -80,6 +82,8 @@ def read_microdata(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise MicrodataError([f"{path}: no such file"])
     ext = path.suffix.lower()
+    if ext == ".dta":
+        pyreadstat = require("pyreadstat", "import", "reading Stata files (.dta)")
     try:
         if ext in (".csv", ".txt", ".gz"):
             header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False)
@@ -91,8 +95,6 @@ def read_microdata(path: str | Path) -> pd.DataFrame:
             _refuse_duplicate_headers(path, list(pq.read_schema(path).names))
             return pd.read_parquet(path)
         if ext == ".dta":
-            import pyreadstat
-
             df, _ = pyreadstat.read_dta(str(path))
             _refuse_duplicate_headers(path, [str(c) for c in df.columns])
             return df

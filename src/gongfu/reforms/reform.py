@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import importlib
+import hashlib
+import importlib.util
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,8 +48,11 @@ class Reform:
     * `new_parameters`: {path: leaf mapping as in a parameter file (values, unit, reference, ...)}.
     * `formulas`: {variable name: function (replaces the formula of an existing variable) or Variable (adds a
       variable or replaces one whole)}; a function decorated with `@variable` may also add its variable.
-    * `rules`: names of Python modules of structural reforms (their `@variable`s are added or replace the
-      baseline's, and a module-level `FORMULAS` dict works as `formulas`).
+    * `rules`: names of the structural reforms shipped with gongfu (`gongfu.reforms.structural`, by short name
+      or full dotted name): their `@variable`s are added or replace the baseline's, and a module-level
+      `FORMULAS` dict works as `formulas`. Any other name is refused without importing anything.
+    * `rule_files`: paths of a user's own Python rule files, loaded from those paths (the same as `rules`
+      otherwise). Only a trusted caller sets them (`--trust-rules FILE.py`); a reform file or an HTTP body cannot.
     * `start`: default start date of every change (a date or a year).
     """
 
@@ -64,6 +69,8 @@ class Reform:
     notes: Any = None
     file: str | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
+    rule_files: Sequence[str] = ()
+    sha256: str | None = None  # of the reform's source (file bytes, or canonical JSON of a mapping)
 
     # -- description
     def label(self, lang: str = "en") -> str:
@@ -149,10 +156,13 @@ class Reform:
     def variables(self, system: TaxBenefitSystem) -> dict[str, Variable]:
         """The reformed variables: the baseline's, with the structural changes."""
         variables = dict(system.variables)
-        for index, module_name in enumerate(self.rules):
+        for index, rule in enumerate(self.rules):
             at = self._at(f"rules.{index}")
-            for name, new in _module_formulas(module_name, at).items():
+            for name, new in _shipped_formulas(rule, at).items():
                 variables[name] = _resolve(variables, name, new, at)
+        for path in self.rule_files:
+            for name, new in _file_formulas(path).items():
+                variables[name] = _resolve(variables, name, new, f"{path}: ")
         for name, new in self.formulas.items():
             variables[name] = _resolve(variables, name, new, self._at("formulas"))
         return variables
@@ -160,7 +170,7 @@ class Reform:
     def apply(self, system: TaxBenefitSystem) -> TaxBenefitSystem:
         """A new system with the reform: validated completely before anything is computed."""
         parameters = self.parameters(system)
-        variables = self.variables(system) if (self.rules or self.formulas) else system.variables
+        variables = self.variables(system) if (self.rules or self.formulas or self.rule_files) else system.variables
         try:
             return TaxBenefitSystem(variables, parameters, name=self.slug)
         except SystemLoadError as exc:
@@ -203,21 +213,60 @@ def _with_dates(data: Mapping[str, Any], at: str) -> Mapping[str, Any]:
     return out
 
 
-def _module_formulas(module_name: Any, at: str) -> dict[str, Any]:
-    if not isinstance(module_name, str):
-        raise ReformError(f"{at}a rules entry is a Python module name (e.g. gongfu.reforms.structural.x), "
-                          f"got {module_name!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except GongfuError:
-        raise
-    except Exception as exc:  # an import error in a user's module: say where, don't show a traceback
-        raise ReformError(f"{at}cannot import rules module '{module_name}': {type(exc).__name__}: {exc}") from None
+def check_rule(rule: Any, at: str) -> str:
+    """The registry name of a `rules:` entry, or a ReformError: only structural reforms shipped with gongfu can
+    be named (nothing is imported to check, and the message lists only the shipped names)."""
+    from . import structural
+
+    name = structural.registry_name(rule)
+    if name is None:
+        shown = repr(rule) if len(repr(rule)) <= 80 else repr(rule)[:77] + "..."
+        raise ReformError(f"{at}rules: {shown} is not a structural reform shipped with gongfu; rules names one of "
+                          f"{', '.join(structural.names()) or '(none)'} (your own Python rules: give the file with "
+                          "--trust-rules FILE.py on the command line)")
+    return name
+
+
+def _formulas_of(module: Any, label: str, at: str) -> dict[str, Any]:
     out: dict[str, Any] = {var.name: var for var in REGISTRY.get(module.__name__, ())}
     out.update(getattr(module, "FORMULAS", {}) or {})
     if not out:
-        raise ReformError(f"{at}rules module '{module_name}' declares no variable (@variable) and no FORMULAS")
+        raise ReformError(f"{at}rules {label} declares no variable (@variable) and no FORMULAS")
     return out
+
+
+def _shipped_formulas(rule: Any, at: str) -> dict[str, Any]:
+    """The formulas of a shipped structural reform, by registry name."""
+    from . import structural
+
+    name = check_rule(rule, at)
+    return _formulas_of(structural.load(name), f"'{name}'", at)
+
+
+def _file_formulas(path: str) -> dict[str, Any]:
+    """The formulas of a user's Python rule file, loaded from its path once per process (under a module name
+    made from the path, so that its @variables register apart from any other module)."""
+    file = str(path)
+    module_name = "gongfu_trusted_rules._" + hashlib.sha256(file.encode()).hexdigest()[:16]
+    module = sys.modules.get(module_name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(module_name, file)
+        if spec is None or spec.loader is None or not file.endswith(".py"):
+            raise ReformError(f"{file}: a rule file is a Python file (.py)")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except GongfuError:
+            sys.modules.pop(module_name, None)
+            raise
+        except FileNotFoundError:
+            sys.modules.pop(module_name, None)
+            raise ReformError(f"{file}: no such rule file") from None
+        except Exception as exc:  # an error in the user's own file: say where, no traceback
+            sys.modules.pop(module_name, None)
+            raise ReformError(f"{file}: cannot load the rule file: {type(exc).__name__}: {exc}") from None
+    return _formulas_of(module, f"file {file}", f"{file}: ")
 
 
 def _resolve(variables: Mapping[str, Variable], name: str, new: Any, at: str) -> Variable:

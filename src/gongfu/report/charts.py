@@ -12,12 +12,14 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ..engine.geography import BY_KEY
+from ..extras import require
 from .labels import concept, province_name, stat, t
+
+font_manager = require("matplotlib.font_manager", "report")
+FigureCanvasAgg = require("matplotlib.backends.backend_agg", "report").FigureCanvasAgg
+Figure = require("matplotlib.figure", "report").Figure
 
 CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Noto Serif CJK SC")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from ..extras import require
 from . import labels as L
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONCEPT_ORDER = ("market", "net_market", "disposable", "after_philanthropy")
 INEQUALITY_STATS = ("mean", "median", "gini", "theil_t", "theil_l", "palma", "p90_p10", "top10_share",
@@ -31,6 +33,7 @@ class ReportTable:
     formats: list[Callable[[Any], str]] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
+        pd = require("pandas", "report")
         return pd.DataFrame(self.rows, columns=self.columns)
 
     def html_rows(self) -> list[list[dict[str, Any]]]:

@@ -3,6 +3,11 @@
 Input is a run's results or a comparison (docs/ARCHITECTURE.md, "Run results"). The directory is written
 atomically: everything goes to a temporary sibling directory which is renamed into place at the end, so a
 failed or interrupted run never leaves a half-written report.
+
+A report directory holds a manifest (`.gongfu-report`, JSON: the files gongfu wrote). `check_report_dir` says
+before a run whether a directory can take a report: new, empty, or a previous gongfu report that holds nothing
+but the files its manifest lists. A re-run replaces only such a directory: gongfu never deletes a file it did
+not write.
 """
 
 from __future__ import annotations
@@ -10,20 +15,23 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from .. import __version__
 from ..engine.errors import GongfuError
+from ..extras import require
 from . import labels as L
 from . import tables as T
 from .charts import Charts
 from .template import TEMPLATE
+
+jinja2 = require("jinja2", "report")
+require("pandas", "report")  # the tables' CSV and Parquet files (tables.ReportTable.frame)
 
 MARKER = ".gongfu-report"
 SECTION_IDS = ("headline", "lorenz", "deciles", "winners-losers", "provinces", "waterfall", "inequality",
@@ -295,29 +303,106 @@ def render_html(results_or_compare: dict, lang: str = "en") -> str:
     return _Builder(results_or_compare, lang).build()[0]
 
 
-def write_report(results_or_compare: dict, out_dir: str | Path, lang: str = "en") -> Path:
-    """Write `report.html` (self-contained), `charts/*.png`, `tables/*.csv|parquet` into `out_dir`.
+#: what a report written before the manifest existed holds (its marker was one line of text)
+_LEGACY_FILES = ("report.html", MARKER)
+_LEGACY_FOLDERS = {"charts": (".png",), "tables": (".csv", ".parquet")}
 
-    Returns the path of report.html. An existing `out_dir` is replaced only if it is empty or a previous
-    gongfu report (it holds the `.gongfu-report` marker); anything else is refused.
+
+def _written_by_gongfu(out: Path) -> set[str] | None:
+    """The relative paths (files and folders) the manifest of report directory `out` lists, or None when `out`
+    holds no gongfu manifest."""
+    marker = out / MARKER
+    if not marker.is_file():
+        return None
+    try:
+        text = marker.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("files"), list):
+        return {str(f) for f in data["files"]} | {MARKER}
+    if not text.startswith("gongfu "):
+        return None
+    legacy = set(_LEGACY_FILES) | set(_LEGACY_FOLDERS)  # a report of an older gongfu: its files by pattern
+    for folder, suffixes in _LEGACY_FOLDERS.items():
+        if (out / folder).is_dir():
+            legacy |= {f"{folder}/{p.name}" for p in (out / folder).iterdir() if p.suffix in suffixes}
+    return legacy
+
+
+def _foreign(out: Path, written: set[str]) -> list[str]:
+    """Paths inside `out` that gongfu did not write (per the manifest)."""
+    found = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if rel not in written:
+            found.append(rel)
+    return found
+
+
+def check_report_dir(out_dir: str | Path) -> None:
+    """A GongfuError unless `out_dir` can take a report: it does not exist (its parent can be created and
+    written), is empty, or is a previous gongfu report holding only the files gongfu wrote."""
+    out = Path(out_dir)
+    if out.exists() or out.is_symlink():
+        if not out.is_dir() or out.is_symlink():
+            raise GongfuError(f"--report {out}: exists and is not a directory; choose a new or empty directory")
+        try:
+            empty = not any(out.iterdir())
+        except OSError as exc:
+            raise GongfuError(f"--report {out}: cannot read the directory ({exc.strerror or exc})") from None
+        if not empty:
+            written = _written_by_gongfu(out)
+            if written is None:
+                raise GongfuError(f"--report {out}: not empty and not a gongfu report directory; choose a new or "
+                                  "empty directory (gongfu never deletes files it did not write)")
+            foreign = _foreign(out, written)
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise GongfuError(f"--report {out}: a gongfu report directory that also holds files gongfu did not "
+                                  f"write ({shown}); move them or choose another directory")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise GongfuError(f"--report {out}: cannot write into {parent} ({exc.strerror or exc})") from None
+
+
+def write_report(results_or_compare: dict, out_dir: str | Path, lang: str = "en") -> Path:
+    """Write `report.html` (self-contained), `charts/*.png`, `tables/*.csv|parquet` into `out_dir`, with the
+    manifest `.gongfu-report` listing them.
+
+    Returns the path of report.html. An existing `out_dir` is replaced only if it is empty or a previous gongfu
+    report holding nothing but the files its manifest lists (`check_report_dir`); anything else is refused. An
+    OS error while writing (a full disk) leaves nothing behind and is raised as it is.
     """
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise GongfuError(f"{out}: exists and is not a gongfu report directory; choose a new or empty directory")
+    check_report_dir(out)
     html, pngs, tables = _Builder(results_or_compare, lang).build()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise GongfuError(f"--report {out}: cannot write into {out.parent} ({exc.strerror or exc})") from None
     try:
         (tmp / "charts").mkdir()
         (tmp / "tables").mkdir()
+        written = ["charts", "tables", "report.html"]
         (tmp / "report.html").write_text(html, encoding="utf-8")
         for name, png in pngs.items():
             (tmp / "charts" / f"{name}.png").write_bytes(png)
+            written.append(f"charts/{name}.png")
         for table in tables:
             frame = table.frame()
             frame.to_csv(tmp / "tables" / f"{table.name}.csv", index=False)
             frame.to_parquet(tmp / "tables" / f"{table.name}.parquet", index=False)
-        (tmp / MARKER).write_text(f"gongfu {__version__}\n")
+            written += [f"tables/{table.name}.csv", f"tables/{table.name}.parquet"]
+        manifest = {"gongfu": __version__, "files": sorted(set(written))}
+        (tmp / MARKER).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, out)
     except BaseException:
@@ -327,12 +412,23 @@ def write_report(results_or_compare: dict, out_dir: str | Path, lang: str = "en"
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Move the new report into place; a previous report is deleted only if it holds nothing but what gongfu
+    wrote (checked again here, after the run: a file added meanwhile keeps the old directory in place)."""
     if not out.exists():
+        os.replace(tmp, out)
+        return
+    if not any(out.iterdir()):
+        out.rmdir()
         os.replace(tmp, out)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     old.rmdir()
     os.replace(out, old)
+    written = _written_by_gongfu(old)
+    if written is None or _foreign(old, written):
+        os.replace(old, out)
+        raise GongfuError(f"--report {out}: files that gongfu did not write appeared during the run; the directory "
+                          "is left as it was (choose another directory)")
     try:
         os.replace(tmp, out)
     except BaseException:
@@ -341,4 +437,4 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["write_report", "render_html", "parameters_hash", "SECTION_IDS"]
+__all__ = ["check_report_dir", "write_report", "render_html", "parameters_hash", "SECTION_IDS"]

@@ -44,7 +44,7 @@ MUNICIPALITIES = np.array([11, 12, 31, 50], dtype=np.int8)
 
 @variable(entity=HOUSEHOLD, dtype="int8", unit="tier", label={"en": "City tier for the housing-rent deduction",
           "zh": "住房租金扣除城市类别"}, valid=(1, 3),  # the three city classes of 国发〔2018〕41号 第二十二条
-          reference="个人所得税专项附加扣除暂行办法 (国发〔2018〕41号) 第二十二条; 国发〔2023〕13号")
+          reference="个人所得税专项附加扣除暂行办法 (国发〔2018〕41号) 第十七条; 国发〔2023〕13号")
 def city_tier(province, area):
     """Default when not given: 1 in the four municipalities, 2 in other urban areas, 3 in rural areas.
 

@@ -54,29 +54,26 @@ class ReformInfo:
 
 
 def resolve_reform(reform: Any) -> ReformInfo | None:
-    """A reform given as a file path, a scenario key, a `Reform` or a `TaxBenefitSystem`."""
+    """A reform given as a `Reform` (resolved once by the face: `gongfu.workflow.resolve`), a file path or a
+    scenario key (resolved here by the same resolver, `gongfu.reforms.resolve_reform`: a bare name is a scenario
+    key, never a file of the working directory), or a `TaxBenefitSystem`."""
     if reform is None:
         return None
     from gongfu.engine import TaxBenefitSystem
 
     if isinstance(reform, str | Path):
-        path = Path(reform)
-        from gongfu.reforms import load_reform, load_scenario
+        from gongfu.reforms import resolve_reform as resolve_spec
 
-        if path.is_file():
-            obj = load_reform(path)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            return ReformInfo(obj, obj.label(), str(path), digest)
-        obj = load_scenario(str(reform))
-        file = getattr(obj, "file", None)
-        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest() if file else _pickle_digest(obj)
-        return ReformInfo(obj, obj.label(), file, digest)
+        reform = resolve_spec(reform)
+        if reform is None:  # "baseline"
+            return None
     if isinstance(reform, TaxBenefitSystem):
         return ReformInfo(reform, reform.name, None, _pickle_digest(reform))
     if hasattr(reform, "apply"):
         label = reform.label() if hasattr(reform, "label") else str(getattr(reform, "name", "reform"))
         file = getattr(reform, "file", None)
-        return ReformInfo(reform, label, file, _pickle_digest(reform))
+        # the digest of the reform's source (file bytes: as before for files and scenarios), else of the object
+        return ReformInfo(reform, label, file, getattr(reform, "sha256", None) or _pickle_digest(reform))
     raise TypeError(f"reform must be a path, a scenario key, a Reform or a TaxBenefitSystem, not {type(reform)}")
 
 

@@ -1,1 +1,4 @@
-"""The law as vectorised formulas."""
+"""Tertiary distribution: philanthropy (charitable giving and targeted philanthropy), as vectorised formulas.
+
+May import: gongfu.engine only (a formula's arguments are its dependencies).
+"""

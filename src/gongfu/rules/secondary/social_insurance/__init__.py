@@ -1,1 +1,5 @@
-"""Secondary tier: social_insurance."""
+"""Secondary tier: social insurance contributions (employees, flexible workers, residents),
+long-term care insurance, and their totals.
+
+May import: gongfu.engine only (a formula's arguments are its dependencies).
+"""

@@ -1,0 +1,257 @@
+"""What a face asks of gongfu: resolve a reform, check the year, calculate one household, run a simulation or a
+comparison — with every user error as one `GongfuError` naming the field — and make results JSON-safe.
+
+The faces only parse and print: the CLI (`cli.py`, `commands.py`) and the HTTP API (`api/`) import this module.
+May import: the engine, the household reader, gongfu.reforms, gongfu.run and gongfu.population; never a face
+(cli, commands, api, report) — tests/test_import_graph.py. Tax-Calculator's
+`cli/tc.py` handing everything to one IO class is the model.
+
+Reforms are resolved once, here, by the one resolver (`gongfu.reforms.resolve_reform`); the runner receives the
+validated `Reform` object, never the spec again. The HTTP API resolves with `files=False`: a string is a
+scenario key and no file of the server is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .engine import GongfuError, Simulation, TaxBenefitSystem, load_system
+from .engine.errors import where
+
+__all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "law_coverage",
+           "reformed_system", "resolve", "run_comparison", "run_simulation"]
+
+
+class FieldError(GongfuError):
+    """A user error about one field of a request (`loc` as in FastAPI's validation errors, e.g.
+    ("body", "reform")); the CLI prints the message, the HTTP API answers 422 with `loc`."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str):
+        super().__init__(message.removeprefix("body: "))
+        self.loc = loc
+
+
+def _prefixed(field: str, exc: Exception) -> str:
+    text = str(exc)
+    return text if text.startswith(f"{field}:") or text.startswith(f"{field}.") else f"{field}: {text}"
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars and arrays to Python, NaN and infinities to None, dates to ISO text."""
+    import numpy as np
+
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: most leaves of a result are plain
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- years
+@functools.cache
+def law_coverage() -> tuple[int, str]:
+    """First year in which every parameter of the law has a value on 1 January, and the parameter that starts
+    last (a simulation of an earlier year would read missing values)."""
+    latest, path = dt.date(1900, 1, 1), ""
+    for p, leaf in load_system().parameters.leaves().items():
+        if leaf.values and leaf.values[0][0] > latest:
+            latest, path = leaf.values[0][0], p
+    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
+    return first, path
+
+
+def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year") -> None:
+    """A year the law covers, or a FieldError naming `name` (`--year` on the CLI, `year` over HTTP)."""
+    first, path = law_coverage()
+    if year < first:
+        raise FieldError(loc, f"{name}: the law in gongfu covers {first} onwards ({path} has no value before "
+                              f"{first}); got {year}")
+
+
+# ---------------------------------------------------------------------------------------------- reforms
+def resolve(spec: Any, field: str = "reform", *, files: bool = False, relative_to: str | Path | None = None,
+            rule_files: Sequence[str | Path] = (), loc: tuple[Any, ...] | None = None, source: str | None = None):
+    """The validated `Reform` of what a face was given (None for the law in force), errors as a FieldError.
+
+    `files=False` (HTTP): a string is a scenario key, nothing is read from disk. `files=True` (CLI): a path is
+    read (see `gongfu.reforms.resolve_reform` for the rule that keeps paths and scenario keys apart).
+    `rule_files`: a user's own Python rule files, only from an explicit CLI option (`--trust-rules`).
+    `source` names a mapping's file in messages (a household file's `reform:`); messages that name a file are not
+    prefixed with the field."""
+    from .reforms import resolve_reform
+
+    try:
+        reform = resolve_reform(spec, files=files, validate=False, source=source or field,
+                                relative_to=relative_to, rule_files=rule_files)
+        if reform is not None:
+            reformed_system(reform)  # validates completely (and keeps the system for a household calculation)
+        return reform
+    except FieldError:
+        raise
+    except GongfuError as exc:
+        text = str(exc)
+        named_file = (source is not None and text.startswith(source)) or (
+            files and isinstance(spec, str) and text.startswith(spec))
+        raise FieldError(loc or ("body", field), text if named_file else _prefixed(field, exc)) from None
+
+
+_SYSTEMS: OrderedDict[str, TaxBenefitSystem] = OrderedDict()
+_SYSTEMS_KEPT = 32
+_SYSTEMS_LOCK = threading.Lock()
+
+
+def reformed_system(reform: Any) -> TaxBenefitSystem:
+    """The shipped system with `reform` applied (None: the law in force). Systems of reforms with a digest (files,
+    scenarios, mappings) are kept, a few dozen at most, so that repeated requests do not rebuild them."""
+    base = load_system()
+    if reform is None:
+        return base
+    key = getattr(reform, "sha256", None)
+    if key is None:
+        return reform.apply(base)
+    with _SYSTEMS_LOCK:
+        if key in _SYSTEMS:
+            _SYSTEMS.move_to_end(key)
+            return _SYSTEMS[key]
+    system = reform.apply(base)
+    with _SYSTEMS_LOCK:
+        _SYSTEMS[key] = system
+        while len(_SYSTEMS) > _SYSTEMS_KEPT:
+            _SYSTEMS.popitem(last=False)
+    return system
+
+
+# ---------------------------------------------------------------------------------------------- one household
+@dataclass
+class HouseholdCalculation:
+    """One household computed under the law in force or a reform."""
+
+    household: Any  # gongfu.household.HouseholdInput
+    simulation: Simulation
+    reform: Any  # Reform | None
+
+    @property
+    def system(self) -> TaxBenefitSystem:
+        return self.simulation.system
+
+    @property
+    def reform_key(self) -> str | None:
+        return None if self.reform is None else self.reform.slug
+
+
+def calculate_household(data: Any, source: str = "body", reform: Any = None, *, files: bool = False,
+                        relative_to: str | Path | None = None, rule_files: Sequence[str | Path] = (),
+                        reform_field: str = "reform") -> HouseholdCalculation:
+    """Check a household mapping (household-file format) and compute it.
+
+    The reform is the face's (`reform`, e.g. `calc --reform`) or the household's own `reform:` key; both at
+    once is an error unless they are the same reform. A household's `reform:` path is read relative to
+    `relative_to` (the household file's folder), and only when `files` is true (never over HTTP).
+    Errors: a FieldError for the year or the reform, an InputError (file, line, field) for the household."""
+    from .household import parse_household
+
+    own = data.get("reform") if isinstance(data, Mapping) else None
+    year = data.get("year") if isinstance(data, Mapping) else None
+    if isinstance(year, int) and not isinstance(year, bool) and 2000 <= year <= 2100:  # else the household says
+        line = data.line_of("year") if hasattr(data, "line_of") else None
+        check_year(year, name="year" if source == "body" else f"{where(source, line)}year")
+    chosen = resolve(reform, reform_field, files=files, rule_files=rule_files) if (reform is not None or rule_files) \
+        else None
+    if own is not None:
+        at = where(source, data.line_of("reform") if hasattr(data, "line_of") else None) if source != "body" else ""
+        mine = resolve(own, f"{at}reform" if at else "reform", files=files, relative_to=relative_to,
+                       loc=("body", "reform"), source=None if source == "body" else source)
+        if chosen is not None and mine is not None and chosen.sha256 != mine.sha256:
+            raise FieldError(("body", "reform"), f"{at}reform: the household file names the reform "
+                                                 f"'{mine.slug}' and {reform_field} gives '{chosen.slug}'; give one "
+                                                 "of them (or the same reform in both)")
+        chosen = chosen if chosen is not None else mine
+    system = reformed_system(chosen)
+    household = parse_household(data, system, source=source)
+    return HouseholdCalculation(household, household.simulate(system), chosen)
+
+
+# ---------------------------------------------------------------------------------------------- runs
+def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
+                    year: int = 2025, workers: int | None = None, dask: str | None = None,
+                    checkpoint: str | Path | None = None, **runner: Any) -> dict[str, Any]:
+    """Keyword arguments of `gongfu.run.simulate` (options left out take the runner's defaults; `runner`: passed
+    as they are, e.g. the `on_progress` callback of the bar the CLI draws; the runner itself draws nothing)."""
+    given = {"population": str(population) if population is not None else None, "households": households,
+             "seed": seed, "workers": workers, "dask": dask,
+             "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
+    return {"year": year} | {k: v for k, v in given.items() if v is not None} | runner
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """The runner's errors that a user causes (a checkpoint of another run, a directory that is not a
+    population) become one-line GongfuErrors (exit code 2 on the CLI, 422 over HTTP)."""
+    from .population.io import PopulationFileError
+    from .run import CheckpointMismatch
+
+    try:
+        yield
+    except CheckpointMismatch as exc:
+        raise GongfuError(str(exc).replace("--checkpoint-dir", "--checkpoint")) from None
+    except PopulationFileError as exc:
+        raise GongfuError(f"--population: {exc}") from None
+
+
+def _checked(reform: Any) -> Any:
+    """The runner takes a validated Reform (or None); a spec that was not resolved is refused, so that no face
+    hands the runner a string it would interpret again."""
+    if reform is None or hasattr(reform, "apply"):
+        return reform
+    raise TypeError(f"resolve the reform first (gongfu.workflow.resolve), got {type(reform).__name__}")
+
+
+def run_simulation(reform: Any = None, **options: Any) -> dict[str, Any]:
+    """One run of the population under `reform` (None: the law in force; a resolved Reform)."""
+    from . import run
+
+    with _user_errors():
+        return run.simulate(reform=_checked(reform), **_runner_options(**options))
+
+
+def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> dict[str, Any]:
+    """`baseline` (None: the law in force) against `reform` (resolved Reforms): the compare dict.
+
+    Against the law in force, baseline and reform are computed in one pass (deciles, winners and losers, group
+    changes included). Against another reform, two runs of the same population are compared from their totals
+    (`gongfu.run.compare(results, results)`: no deciles or winners/losers, which need the pairing of one pass).
+    """
+    from . import run
+
+    kwargs = _runner_options(**options)
+    base, new = _checked(baseline), _checked(reform)
+    with _user_errors():
+        if base is None:
+            return run.compare(None, new, **kwargs)
+        return run.compare(run.simulate(reform=base, **kwargs), run.simulate(reform=new, **kwargs))
