@@ -334,8 +334,11 @@ def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.nd
     starts = household_starts(hid, np.asarray(persons["household_id"]), name)
     n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
     cell_all = _cells(households, name)
-    for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
-        _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
+    # one BLAS thread for the whole partition: the replicate sums are matrix products, and BLAS threads of two
+    # worker processes fight over the cores (and spin between calls); the sums must not depend on threads either
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
+            _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
     return _finish(ctx, acc, partition_id, n_hh, n_p)
 
 
@@ -407,13 +410,10 @@ class _Block:
             a.rep[j] += v @ (self.M[rows] if M is None else M)
 
     def flush(self, a: SystemAccumulators) -> None:
-        """Replicate sums of the pending full-length columns: one matrix product, on one BLAS thread (threads
-        fight over a loaded machine's cores, ~15x slower, and a thread count must not change the sums)."""
+        """Replicate sums of the pending full-length columns: one matrix product."""
         if self._pending:
             V = np.stack([v for _, v in self._pending])
-            with _blas_controller().limit(limits=1, user_api="blas"):
-                product = V @ self.M
-            a.rep[[j for j, _ in self._pending]] += product
+            a.rep[[j for j, _ in self._pending]] += V @ self.M  # (one BLAS thread: `reduce_partition`)
             self._pending = []
 
 
