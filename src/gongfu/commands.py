@@ -168,10 +168,11 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     if disp:
         head.add_row(L.t("mean_disposable_pc", lang), L.num(disp.get("mean"), 0))
         head.add_row(L.stat("median", lang), L.num(disp.get("median"), 0))
-    head.add_row(L.stat("gini", lang), f"{res['gini']:.4f}")
+    head.add_row(L.stat("gini", lang), f"{res['gini']:.4f}" + L.pm(res, "gini", lambda h: f"{h:.4f}"))
     head.add_row(L.stat("urban_rural_ratio", lang), f"{res['urban_rural_ratio']:.3f}")
     for name, p in (res.get("poverty") or {}).items():
-        head.add_row(escape(f"{L.stat('headcount', lang)}: {name}"), L.pct(p.get("headcount")))
+        head.add_row(escape(f"{L.stat('headcount', lang)}: {name}"),
+                     L.pct(p.get("headcount")) + L.pm(res, f"poverty.{name}.headcount", lambda h: L.pct(h)))
     progs = Table(title=L.t("programmes", lang) + (" (每年)" if zh else " (per year)"), title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
     if wide:
@@ -183,7 +184,11 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     for var in programme_order(res["programmes"]):
         p = res["programmes"][var]
         progs.add_row(escape(L.programme_label(var, p, lang)), *([escape(var)] if wide else []),
-                      L.money(p["total"], lang, unit=False), L.people(p.get("recipients"), lang, unit=False))
+                      L.money(p["total"], lang, unit=False)
+                      + L.pm(res, f"programmes.{var}.total", lambda h: L.money(h, lang, unit=False)),
+                      L.people(p.get("recipients"), lang, unit=False))
+    if res.get("uncertainty"):
+        head.caption = L.interval_note(lang)
     tables = [head, progs]
     if res.get("income"):
         inc = Table(title=L.t("inequality", lang), title_justify="left")
@@ -220,22 +225,28 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     for col in ("baseline", "reform", "change"):
         head.add_column(L.t(col, lang), justify="right")
 
-    def row(label: str, a: float | None, b: float | None, digits: int = 4, percent: bool = False) -> None:
+    def row(label: str, a: float | None, b: float | None, digits: int = 4, percent: bool = False,
+            key: str = "") -> None:
         if a is None or b is None:
             return
         if percent:
-            head.add_row(label, L.pct(a), L.pct(b), L.pct(b - a, signed=True, digits=2))
+            head.add_row(label, L.pct(a), L.pct(b), L.pct(b - a, signed=True, digits=2)
+                         + L.pm(cmp, key, lambda h: L.pct(h, digits=2)))
         else:
-            head.add_row(label, L.num(a, digits), L.num(b, digits), L.num(b - a, digits, signed=True))
+            head.add_row(label, L.num(a, digits), L.num(b, digits), L.num(b - a, digits, signed=True)
+                         + L.pm(cmp, key, lambda h: L.num(h, digits)))
 
-    row(L.stat("gini", lang), base["gini"], new["gini"])
+    row(L.stat("gini", lang), base["gini"], new["gini"], key="change.gini")
     row(L.stat("urban_rural_ratio", lang), base["urban_rural_ratio"], new["urban_rural_ratio"], 3)
     bd, nd = base.get("income", {}).get("disposable", {}), new.get("income", {}).get("disposable", {})
     row(L.t("mean_disposable_pc", lang), bd.get("mean"), nd.get("mean"), 0)
     for name, p in (base.get("poverty") or {}).items():
         row(escape(f"{L.stat('headcount', lang)}: {name}"), p.get("headcount"),
-            (new.get("poverty") or {}).get(name, {}).get("headcount"), percent=True)
-    head.add_row(f"[bold]{L.stat('net_cost', lang)}[/bold]", "", "", f"[bold]{L.money(cmp.get('net_cost'), lang)}[/bold]")
+            (new.get("poverty") or {}).get(name, {}).get("headcount"), percent=True,
+            key=f"change.poverty.{name}.headcount")
+    cost_pm = L.pm(cmp, "net_cost", lambda h: L.money(h, lang, unit=False))
+    head.add_row(f"[bold]{L.stat('net_cost', lang)}[/bold]", "", "",
+                 f"[bold]{L.money(cmp.get('net_cost'), lang)}[/bold]{cost_pm}")
 
     progs = Table(title=f"{L.t('programmes', lang)} ({L.money_unit(lang)})", title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
@@ -262,15 +273,19 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     wl.add_column(L.t("share_persons", lang), justify="right")
     for key in ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct"):
         if key in (cmp.get("winners_losers") or {}):
-            wl.add_row(L.stat(key, lang), L.pct(cmp["winners_losers"][key]))
+            wl.add_row(L.stat(key, lang), L.pct(cmp["winners_losers"][key])
+                       + L.pm(cmp, f"winners_losers.{key}", lambda h: L.pct(h)))
 
     dec = Table(title=L.t("deciles", lang), title_justify="left")
     dec.add_column("decile" if not zh else "十等分组", justify="right")
     dec.add_column(L.t("mean_change", lang), justify="right")
     dec.add_column(L.t("pct_change", lang), justify="right")
-    for d in cmp.get("deciles") or []:
-        dec.add_row(str(d.get("decile")), L.num(d.get("mean_change"), 0, signed=True),
+    for i, d in enumerate(cmp.get("deciles") or []):
+        dec.add_row(str(d.get("decile")), L.num(d.get("mean_change"), 0, signed=True)
+                    + L.pm(cmp, f"deciles.{i}.mean_change", lambda h: L.num(h, 0)),
                     L.pct(d.get("pct_change"), signed=True, digits=2))
+    if cmp.get("uncertainty"):
+        head.caption = L.interval_note(lang)
     tables = [head, progs]
     if wl.row_count:
         tables.append(wl)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 MAX_HOUSEHOLDS = 200_000
 MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
-DEFAULT_HOUSEHOLDS = 5_000
+DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: library net costs to a relative SE <= 2% (docs/reforms.md)
 
 MAX_SEED = 2**32 - 1
 MIN_YEAR, MAX_YEAR = 2000, 2100

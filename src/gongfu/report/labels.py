@@ -209,3 +209,39 @@ def num(value: Any, digits: int = 3, signed: bool = False) -> str:
             return f"{value:+,.0f}" if signed else f"{value:,.0f}"
         return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return str(value)
+
+
+def half_width(res: dict[str, Any] | None, key: str) -> float | None:
+    """Half-width of the 95% sampling interval of figure `key` of a results or compare dict (its
+    ``uncertainty``), or None when the run has none."""
+    e = ((res or {}).get("uncertainty") or {}).get(key)
+    if not e or not e.get("ci95"):
+        return None
+    lo, hi = e["ci95"]
+    return (hi - lo) / 2.0
+
+
+def pm(res: dict[str, Any] | None, key: str, fmt: Any) -> str:
+    """' ± h' (h: half-width of the 95% sampling interval of `key`, formatted by `fmt`), or '' without one."""
+    h = half_width(res, key)
+    return "" if h is None else f" ± {fmt(h)}"
+
+
+def interval_note(lang: str) -> str:
+    """What '±' means in the tables."""
+    if lang == "zh":
+        return "± 为抽样误差的95%置信区间半宽(按户的重复权重/自助法),不是计算精度。"
+    return "± half-width of the 95% sampling interval (household replicate weights, bootstrap); not arithmetic error."
+
+
+def sampling_note(lang: str) -> str:
+    """The report's note on sampling uncertainty against numerical exactness."""
+    if lang == "zh":
+        return ("± 与“95%”列为抽样不确定性:样本只是全国住户的一部分,换一个样本数字会变;它由按户的重复权重"
+                "(泊松自助法,在同一次计算中求得)估计,区间为估计值 ± 1.96 倍标准误。复现信息中的“数值精确度”"
+                "只说明算术的精确程度(精确求和与分箱界限),与抽样精度无关。")
+    return ("± and the '95%' columns are sampling uncertainty: the sample is a part of the country's households and "
+            "another sample would give other figures. It is estimated with household replicate weights (a Poisson "
+            "bootstrap computed in the same pass); the interval is the estimate ± 1.96 standard errors. The "
+            "'numerical exactness of the arithmetic' in the reproducibility section bounds only the arithmetic "
+            "(exact sums, sketch bins); it says nothing about sampling precision.")

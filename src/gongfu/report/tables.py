@@ -84,15 +84,31 @@ def programme_order(programmes: dict) -> list[str]:
     return sorted(programmes, key=lambda v: (ROLE_ORDER.get(programmes[v].get("role"), 9), v))
 
 
-def programmes_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+def _pm(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Format of a half-width of a 95% sampling interval: '± x' ('' without one)."""
+    return lambda v: "" if v is None else f"± {fmt(v)}"
+
+
+def _has_uncertainty(*results: dict | None) -> bool:
+    return any(bool((r or {}).get("uncertainty")) for r in results)
+
+
+def programmes_table(res: dict, lang: str, reform: dict | None = None, cmp: dict | None = None) -> ReportTable:
+    """Programme totals and recipients (and the reform's totals and changes); with the half-width of the 95%
+    sampling interval of each total (and change, from `cmp`) when the run has replicate weights."""
     progs = res["programmes"]
-    cols = ["variable", "label", "role", "total", "recipients"]
-    heads = ["variable", L.t("programmes", lang), "role", L.stat("total", lang), L.stat("recipients", lang)]
-    fmts = [_text, _text, _text, lambda v: L.money(v, lang), lambda v: L.people(v, lang)]
+    ci = _has_uncertainty(res)
+    cols = ["variable", "label", "role", "total"] + (["total_ci95_half"] if ci else []) + ["recipients"]
+    heads = (["variable", L.t("programmes", lang), "role", L.stat("total", lang)]
+             + (["95%"] if ci else []) + [L.stat("recipients", lang)])
+    fmts = ([_text, _text, _text, lambda v: L.money(v, lang)] + ([_pm(lambda v: L.money(v, lang))] if ci else [])
+            + [lambda v: L.people(v, lang)])
+    cci = reform is not None and _has_uncertainty(cmp)
     if reform is not None:
-        cols += ["reform_total", "change"]
-        heads += [f"{L.t('reform', lang)}: {L.stat('total', lang)}", L.t("change", lang)]
-        fmts += [lambda v: L.money(v, lang), lambda v: L.money(v, lang)]
+        cols += ["reform_total", "change"] + (["change_ci95_half"] if cci else [])
+        heads += [f"{L.t('reform', lang)}: {L.stat('total', lang)}", L.t("change", lang)] + (["95%"] if cci else [])
+        fmts += [lambda v: L.money(v, lang), lambda v: L.money(v, lang)] + ([_pm(lambda v: L.money(v, lang))]
+                                                                            if cci else [])
     table = ReportTable("programmes", cols, heads, formats=fmts)
     names = programme_order(progs)
     if reform is not None:
@@ -100,10 +116,11 @@ def programmes_table(res: dict, lang: str, reform: dict | None = None) -> Report
     for var in names:
         info = progs.get(var) or reform["programmes"][var]
         base = progs.get(var, {}).get("total", 0.0)
-        row = [var, L.programme_label(var, info, lang), info.get("role"), base, info.get("recipients")]
+        row = ([var, L.programme_label(var, info, lang), info.get("role"), base]
+               + ([L.half_width(res, f"programmes.{var}.total")] if ci else []) + [info.get("recipients")])
         if reform is not None:
             new = reform["programmes"].get(var, {}).get("total", 0.0)
-            row += [new, new - base]
+            row += [new, new - base] + ([L.half_width(cmp, f"change.programmes.{var}.total")] if cci else [])
         table.rows.append(row)
     return table
 
@@ -130,16 +147,23 @@ def poverty_table(res: dict, lang: str, reform: dict | None = None) -> ReportTab
     heads = ["", L.stat("kind", lang), L.stat("line", lang), L.stat("headcount", lang), L.stat("gap", lang),
              L.stat("severity", lang), "source"]
     fmts = [_text, _text, lambda v: L.num(v, 0), _pct(), _pct(), _pct(), _text]
+    ci = _has_uncertainty(res)
+    if ci:
+        cols.insert(4, "headcount_ci95_half")
+        heads.insert(4, "95%")
+        fmts.insert(4, _pm(lambda v: L.pct(v, digits=2)))
     if reform is not None:
-        cols.insert(4, "reform_headcount")
-        heads.insert(4, f"{L.t('reform', lang)}: {L.stat('headcount', lang)}")
-        fmts.insert(4, _pct())
+        cols.insert(4 + ci, "reform_headcount")
+        heads.insert(4 + ci, f"{L.t('reform', lang)}: {L.stat('headcount', lang)}")
+        fmts.insert(4 + ci, _pct())
     table = ReportTable("poverty", cols, heads, formats=fmts)
     for name, p in res.get("poverty", {}).items():
         row = [name, p.get("kind"), p.get("line"), p.get("headcount"), p.get("gap"), p.get("severity"),
                p.get("source")]
+        if ci:
+            row.insert(4, L.half_width(res, f"poverty.{name}.headcount"))
         if reform is not None:
-            row.insert(4, reform.get("poverty", {}).get(name, {}).get("headcount"))
+            row.insert(4 + ci, reform.get("poverty", {}).get(name, {}).get("headcount"))
         table.rows.append(row)
     return table
 
@@ -242,21 +266,27 @@ def groups_table(res: dict, lang: str) -> ReportTable:
 
 
 def deciles_table(cmp: dict, lang: str) -> ReportTable:
-    table = ReportTable("deciles", ["decile", "mean_change", "pct_change"],
-                        ["decile" if lang == "en" else "十等分组", L.t("mean_change", lang), L.t("pct_change", lang)],
-                        formats=[_text, lambda v: L.num(v, 0, signed=True), lambda v: L.pct(v, signed=True, digits=2)])
-    for d in cmp.get("deciles") or []:
-        table.rows.append([d.get("decile"), d.get("mean_change"), d.get("pct_change")])
+    ci = _has_uncertainty(cmp)
+    table = ReportTable("deciles", ["decile", "mean_change"] + (["mean_change_ci95_half"] if ci else []) + ["pct_change"],
+                        ["decile" if lang == "en" else "十等分组", L.t("mean_change", lang)] + (["95%"] if ci else [])
+                        + [L.t("pct_change", lang)],
+                        formats=[_text, lambda v: L.num(v, 0, signed=True)] + ([_pm(lambda v: L.num(v, 0))] if ci else [])
+                        + [lambda v: L.pct(v, signed=True, digits=2)])
+    for i, d in enumerate(cmp.get("deciles") or []):
+        table.rows.append([d.get("decile"), d.get("mean_change")]
+                          + ([L.half_width(cmp, f"deciles.{i}.mean_change")] if ci else []) + [d.get("pct_change")])
     return table
 
 
 def winners_table(cmp: dict, lang: str) -> ReportTable:
-    table = ReportTable("winners_losers", ["outcome", "share"], ["", L.t("share_persons", lang)],
-                        formats=[lambda k: L.stat(k, lang), _pct()])
+    ci = _has_uncertainty(cmp)
+    table = ReportTable("winners_losers", ["outcome", "share"] + (["share_ci95_half"] if ci else []),
+                        ["", L.t("share_persons", lang)] + (["95%"] if ci else []),
+                        formats=[lambda k: L.stat(k, lang), _pct()] + ([_pm(lambda v: L.pct(v, digits=2))] if ci else []))
     shares = cmp.get("winners_losers") or {}
     for key in WINNER_KEYS:
         if isinstance(shares.get(key), int | float):
-            table.rows.append([key, shares[key]])
+            table.rows.append([key, shares[key]] + ([L.half_width(cmp, f"winners_losers.{key}")] if ci else []))
     return table
 
 

@@ -93,7 +93,8 @@ class _Builder:
                         .replace("人", "户")},
                 {"label": self.t("mean_disposable_pc"), "value": L.yuan(disp["mean"], lang),
                  "sub": f"{L.stat('median', lang)}: {L.num(disp.get('median'), 0)}"},
-                {"label": L.stat("gini", lang), "value": f"{base['gini']:.3f}"},
+                {"label": L.stat("gini", lang), "value": f"{base['gini']:.3f}",
+                 "sub": L.pm(base, "gini", lambda h: f"{h:.3f}").strip()},
                 {"label": L.stat("urban_rural_ratio", lang), "value": f"{base['urban_rural_ratio']:.2f}"},
                 {"label": "taxes + contributions" if lang == "en" else "税收与社保缴费",
                  "value": L.money(taxes, lang)},
@@ -101,6 +102,8 @@ class _Builder:
             ]
             if pov:
                 s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(pov["headcount"])})
+            if base.get("uncertainty"):
+                s.notes.append(L.sampling_note(lang))
             return s
         new = self.reform
         change = self.data["change"]
@@ -110,9 +113,10 @@ class _Builder:
         d_ratio = change.get("urban_rural_ratio", new["urban_rural_ratio"] - base["urban_rural_ratio"])
         s.cards = [
             {"label": L.stat("net_cost", lang), "value": L.money(self.data.get("net_cost"), lang),
-             "sub": "per year" if lang == "en" else "每年"},
+             "sub": ("per year" if lang == "en" else "每年")
+                    + L.pm(self.data, "net_cost", lambda h: L.money(h, lang))},
             {"label": L.stat("gini", lang), "value": f"{d_gini:+.4f}", "cls": "pos" if d_gini <= 0 else "neg",
-             "sub": f"{base['gini']:.3f} → {new['gini']:.3f}"},
+             "sub": f"{base['gini']:.3f} → {new['gini']:.3f}" + L.pm(self.data, "change.gini", lambda h: f"{h:.4f}")},
             {"label": L.stat("urban_rural_ratio", lang), "value": f"{d_ratio:+.3f}",
              "cls": "pos" if d_ratio <= 0 else "neg",
              "sub": f"{base['urban_rural_ratio']:.2f} → {new['urban_rural_ratio']:.2f}"},
@@ -131,7 +135,9 @@ class _Builder:
             s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(d, signed=True, digits=2),
                             "cls": "pos" if d <= 0 else "neg",
                             "sub": f"{L.pct(pov['headcount'])} → {L.pct(new['poverty'][line]['headcount'])}"})
-        self.table(s, T.programmes_table(base, self.lang, new), self.t("programmes"))
+        self.table(s, T.programmes_table(base, self.lang, new, cmp=self.data), self.t("programmes"))
+        if self.data.get("uncertainty"):
+            s.notes.append(L.sampling_note(lang))
         return s
 
     def lorenz(self) -> Section:
@@ -257,7 +263,7 @@ class _Builder:
                                "persons" if pop else None),
                     ("backend", f"{meta.get('backend')}, {meta.get('workers')} workers, "
                                 f"{meta.get('partitions')} partitions" if meta.get("backend") else None),
-                    ("exactness", ", ".join(f"{k} ±{v}" for k, v in (meta.get("exactness") or {}).items()) or None)]
+                    ("numerical exactness of the arithmetic (not sampling precision)", ", ".join(f"{k} ±{v}" for k, v in (meta.get("exactness") or {}).items()) or None)]
             s.repro += [(prefix + k, str(v)) for k, v in rows if v is not None]
         s.notes.append(self.t("tables_note"))
         return s

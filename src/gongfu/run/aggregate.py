@@ -118,6 +118,13 @@ class RunAggregate:
                 view.dense[table] = np.take(self.dense[table], keep, axis=axis)
         if "rank" in kept:
             kept["rank"] = {k: v for k, v in kept["rank"].items() if k == "b"}
+        if "replicates" in kept:  # the baseline's replicate sums and histogram
+            reps = kept["replicates"]
+            kept["replicates"] = dict(reps, columns={k: v for k, v in reps["columns"].items() if k == "b"},
+                                      hist=[k for k in reps["hist"] if k == "b"])
+            for name in (layout.replicate_table("b"), layout.replicate_hist("b")):
+                if name in self.dense:
+                    view.dense[name] = self.dense[name]
         view.layout = kept
         view.partitions = set(self.partitions)
         view.counts = dict(self.counts)

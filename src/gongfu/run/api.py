@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import gongfu.run.layout as L
+from gongfu.analysis.replicates import N_REPLICATES
+from gongfu.analysis.replicates import SEED as REPLICATE_SEED
 
 from .aggregate import RunAggregate
 from .backends import default_workers, run_dask, run_local
@@ -253,6 +255,8 @@ def _spec(population: Any, households: int | None, seed: int, year: int, reform:
     config = RunConfig(year=int(year), reform=info.reform if info else None,
                        reform_digest=info.sha256 if info else None, lines=absolute_lines(int(year)),
                        block=int(options.pop("block", 65_536)), system=system,
+                       replicates=_replicates(options.pop("replicates", N_REPLICATES)),
+                       replicate_seed=int(options.pop("replicate_seed", REPLICATE_SEED)),
                        system_digest=_pickle_digest(system) if system is not None else None)
     if fine:
         config = replace(config, fine=tuple(dict(fine).items()))
@@ -270,6 +274,12 @@ def _spec(population: Any, households: int | None, seed: int, year: int, reform:
                    dask=dask, dask_processes=bool(options.pop("dask_processes", True)),
                    checkpoint_dir=checkpoint_dir, checkpoint_every=float(options.pop("checkpoint_every", 30.0)),
                    on_progress=on_progress, fail_after=options.pop("fail_after", None), extra=_no_more(options))
+
+
+def _replicates(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or not (n == 0 or 2 <= n <= 1000):
+        raise ValueError(f"replicates must be 0 (no standard errors) or a whole number from 2 to 1000, not {n!r}")
+    return n
 
 
 def _no_more(options: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +318,8 @@ def simulate(population: str | Path | Source | None = None, households: int | No
     scheduler address or "local"; `checkpoint_dir`: record finished partitions there and resume from them.
     Options: `max_households` (per partition), `block` (households per engine block), `dask_processes`,
     `checkpoint_every` (seconds between folds of the checkpoints), `fine`/`group` (sketch resolutions),
-    `min_cell_count` (leave out of the tables by group the groups with fewer sample rows; default 10 for an
+    `replicates` (replicate weights for the standard errors of `uncertainty`, default 40; 0 = none),
+    `replicate_seed`, `min_cell_count` (leave out of the tables by group the groups with fewer sample rows; default 10 for an
     imported population, 0 = off for a generated one; run/disclosure.py).
     `on_progress(done, total)`: called with the number of partitions done (resumed ones included) and their
     total, once before the first partition and after each one; nothing is printed.

@@ -34,10 +34,12 @@ from gongfu.exact import limbs_to_float
 from .layout import CHANGE_STATS, GROUPINGS
 from .sums import Sums
 from .sums import json_float as _f
+from .uncertainty import compare_uncertainty
 
 SIGN = {"market": 1.0, "tax": -1.0, "contribution": -1.0, "benefit": 1.0}
 SKIP_DIFF = {"meta", "label", "source", "kind", "role", "tier", "entity", "comparison", "lorenz", "bounds",
-             "scorecard_targets", "middle_income_definition", "ranked_by", "concept", "theil_excluded_share"}
+             "scorecard_targets", "middle_income_definition", "ranked_by", "concept", "theil_excluded_share",
+             "uncertainty"}
 
 
 def diff(base: Any, reform: Any) -> Any:
@@ -189,7 +191,7 @@ def compare_state(agg: Any, baseline: dict[str, Any], reform: dict[str, Any]) ->
     meta = dict(reform.get("meta", {}))
     meta.setdefault("exactness", {})
     meta["exactness"] = dict(meta["exactness"], deciles_mean_change=_f(dec["bound"]))
-    return {
+    out = {
         "meta": meta,
         "baseline": baseline,
         "reform": reform,
@@ -204,6 +206,8 @@ def compare_state(agg: Any, baseline: dict[str, Any], reform: dict[str, Any]) ->
         "by_group": by_group,
         "recomputed": layout.get("changed", {}),
     }
+    out["uncertainty"] = compare_uncertainty(agg, out)
+    return out
 
 
 def compare_results(baseline: dict[str, Any], reform: dict[str, Any]) -> dict[str, Any]:

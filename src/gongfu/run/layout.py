@@ -81,6 +81,7 @@ class StateLayout(TypedDict):
     changed: dict[str, list[str]]  # what the reform recomputes: concepts, programmes, market components
     year: int
     reform: str | None  # the reform's digest
+    replicates: dict[str, Any]  # n, seed, method, hist config, columns by system (`replicate_columns`)
 
 
 class UnknownColumn(KeyError):
@@ -164,6 +165,36 @@ def rank_table(system: System) -> str:
 DECILE_TABLE = "chg.deciles"  # sparse table of reform changes by bin of baseline disposable income
 
 
+def replicate_table(system: System) -> str:
+    """Dense table (columns x R) of the national sums of a system's headline columns under each replicate weight
+    (`replicate_columns`; names as the columns of `cellsh`/`cells`)."""
+    return f"rep.{system}"
+
+
+def replicate_hist(system: System) -> str:
+    """Dense table (bins x R x [weight, weighted income]) of per-capita disposable income per replicate, in the
+    coarse layout `analysis.replicates.HIST`."""
+    return f"rephist.{system}"
+
+
+DECILE_REPLICATES = "rephist.chg"  # dense table (bins x R): reform change by coarse bin of baseline income
+
+
+def replicate_columns(system: System, programmes: Sequence[str], lines: Sequence[tuple[str, float]],
+                      disposable: bool, reform: bool) -> list[str]:
+    """The headline columns summed per replicate for one system: persons (baseline), every programme's amount and
+    recipients, the headcount at every absolute line (when disposable income is computed), and for the reform the
+    change columns (winners, losers, the change itself)."""
+    out = [population("persons")] if system == "b" else []
+    for p in programmes:
+        out += [programme(system, p), recipients(system, p)]
+    if disposable:
+        out += [poverty(system, name, "h") for name, _ in lines]
+    if reform and system == "r":
+        out += [change(k) for k in CHANGE_STATS]
+    return out
+
+
 # ---------------------------------------------------------------------------------------- name rules --
 
 
@@ -181,7 +212,7 @@ def reform_counterpart(name: str) -> str | None:
 def describes_baseline(name: str) -> bool:
     """Whether a column, sketch or table describes the baseline alone: not the reform's ("r."), not a change
     ("chg.") and not a market component kept only for a reform's waterfall ("b.mkt.")."""
-    return not name.startswith(("r.", "chg.", "b.mkt."))
+    return not name.startswith(("r.", "chg.", "b.mkt.", "rep.r", "rephist.r", "rephist.chg"))
 
 
 def depends_on(name: str) -> tuple[str, str]:

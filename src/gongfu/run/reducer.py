@@ -12,6 +12,11 @@ once, while its arrays are hot in cache, into per-partition float64 accumulators
 * into the bins of `DistributionSketch`es (binning.py): national per-capita income of each concept, per-capita
   disposable income by cell and by hukou type, programme amounts by bin of market income (concentration and
   Kakwani indices), reform changes by bin of baseline income (deciles of gains in the same pass).
+* under R replicate weights (w x a Poisson(1) multiplier hashed from the household id, analysis/replicates.py),
+  nationally: the headline columns (persons, programme amounts and recipients, headcounts at the absolute lines,
+  winners and losers) as R sums each -- one matrix product per block for the columns over every household, the
+  rows only for the others -- and a coarse histogram of per-capita disposable income per replicate (and of the
+  reform's changes by bin of baseline income), for the standard errors of `uncertainty` (run/uncertainty.py).
 
 At the end of the partition the float sums are converted exactly to fixed-point limbs, so partitions merge
 exactly (aggregate.py). Everything person-based is computed on households with person weights
@@ -30,6 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
+from gongfu.analysis.replicates import HIST, N_REPLICATES, SEED, multipliers
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -39,7 +45,7 @@ from gongfu.engine.simulation import changed_formulas, changed_parameters
 from gongfu.exact import to_limbs_many
 
 from .aggregate import RunAggregate
-from .binning import BinAccumulator, Binned, bin_index
+from .binning import BinAccumulator, Binned, bin_index, sketch_n_bins
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
 
 PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
@@ -65,12 +71,15 @@ class RunConfig:
     block: int = 65_536
     system: Any = None  # a TaxBenefitSystem to use instead of the shipped law as the baseline
     system_digest: str | None = None
+    replicates: int = N_REPLICATES  # replicate weights for standard errors (0: none)
+    replicate_seed: int = SEED
 
     def description(self) -> dict[str, Any]:
         """Everything that determines a partition's state (for the run fingerprint)."""
         return {"year": self.year, "reform": self.reform_digest, "lines": [list(x) for x in self.lines],
                 "bands": [list(b) for b in self.bands], "fine": dict(self.fine), "group": dict(self.group),
-                "block": self.block, "system": self.system_digest}
+                "block": self.block, "system": self.system_digest,
+                "replicates": [self.replicates, self.replicate_seed]}
 
 
 # ------------------------------------------------------------------------------------------ context --
@@ -166,7 +175,23 @@ class Context:
             "changed": {"concepts": sorted(self.changed_concepts), "programmes": self.changed_programmes,
                         "market": self.changed_market},
             "year": self.config.year, "reform": self.config.reform_digest,
+            "replicates": self._replicate_layout(),
         }
+
+    def _replicate_layout(self) -> dict[str, Any]:
+        """What is summed per replicate weight (`analysis/replicates.py`): for the reform only what it changes
+        (the rest is the baseline's)."""
+        n = max(0, int(self.config.replicates))
+        reform = self.reform is not None
+        columns = {"b": L.replicate_columns("b", self.programmes, self.config.lines, True, reform)} if n else {}
+        hist = ["b"] if n else []
+        if n and reform:
+            disposable = "disposable" in self.changed_concepts
+            columns["r"] = L.replicate_columns("r", self.changed_programmes, self.config.lines, disposable, True)
+            if disposable:
+                hist.append("r")
+        return {"n": n, "seed": int(self.config.replicate_seed), "method": "poisson_bootstrap_households",
+                "hist_config": dict(HIST), "columns": columns, "hist": hist}
 
     def accumulators(self) -> dict[str, SystemAccumulators]:
         if self._acc is None:
@@ -235,6 +260,14 @@ class SystemAccumulators:
         self.hukou = BinAccumulator(ctx.group, n_weights=2) if self.by_disposable else None
         self.cellsh = np.zeros((N_CELLS, 2, len(ctx.layout["cellsh"])))
         self.cells = np.zeros((N_CELLS, len(ctx.layout["cells"])))
+        reps = ctx.layout["replicates"]
+        self.n_rep = int(reps["n"])
+        names = reps["columns"].get(system, [])
+        self.rep_index = {n: j for j, n in enumerate(names)}
+        self.rep = np.zeros((len(names), self.n_rep))
+        n_bins = sketch_n_bins(reps["hist_config"])
+        self.rep_hist = np.zeros((n_bins, self.n_rep, 2)) if system in reps["hist"] else None
+        self.rep_dec = np.zeros((n_bins, self.n_rep)) if reform and self.n_rep else None
 
     def reset(self) -> None:
         for acc in (*self.fine.values(), self.rank, self.cell, self.hukou):
@@ -242,6 +275,10 @@ class SystemAccumulators:
                 acc.reset()
         self.cellsh[:] = 0.0
         self.cells[:] = 0.0
+        self.rep[:] = 0.0
+        for x in (self.rep_hist, self.rep_dec):
+            if x is not None:
+                x[:] = 0.0
 
 
 class Segments:
@@ -297,8 +334,11 @@ def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.nd
     starts = household_starts(hid, np.asarray(persons["household_id"]), name)
     n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
     cell_all = _cells(households, name)
-    for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
-        _reduce_block(ctx, acc, sim, cell_all[rows])
+    # one BLAS thread for the whole partition: the replicate sums are matrix products, and BLAS threads of two
+    # worker processes fight over the cores (and spin between calls); the sums must not depend on threads either
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
+            _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
     return _finish(ctx, acc, partition_id, n_hh, n_p)
 
 
@@ -313,6 +353,18 @@ def _cells(households: dict[str, np.ndarray], name: str) -> np.ndarray:
     if area.size and (area.min() < 0 or area.max() > 1):
         raise InputError(f"partition {name}: area must be 0 (rural) or 1 (urban)")
     return CODE_TO_INDEX[province].astype(np.int64) * 2 + area
+
+
+_BLAS: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """The process's `threadpoolctl.ThreadpoolController` (built once: it inspects the loaded libraries)."""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0]
 
 
 class _Block:
@@ -339,6 +391,31 @@ class _Block:
         self.cell = cell
         self.seg = Segments(cell)
         self._person: dict[str, np.ndarray] = {}
+        self.M: np.ndarray | None = None  # replicate multipliers (households x R)
+        self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
+        self._pending: list[tuple[int, np.ndarray]] = []
+
+    def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None,
+                M: np.ndarray | None = None) -> None:
+        """Sum a household column (or its `rows`, with M[rows] given as `M` when at hand) under each replicate
+        weight; full-length columns are summed together in `flush` (one matrix product)."""
+        if self.M is None:
+            return
+        j = a.rep_index.get(col)
+        if j is None:
+            return
+        if rows is None:
+            self._pending.append((j, v))
+        else:
+            a.rep[j] += v @ (self.M[rows] if M is None else M)
+
+    def flush(self, a: SystemAccumulators) -> None:
+        """Replicate sums of the pending full-length columns: one matrix product."""
+        if self._pending:
+            V = np.stack([v for _, v in self._pending])
+            a.rep[[j for j, _ in self._pending]] += V @ self.M  # (one BLAS thread: `reduce_partition`)
+            self._pending = []
+
 
     def person(self, key: str) -> np.ndarray:
         """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""
@@ -394,13 +471,36 @@ class _Rank:
         return self._person
 
 
-def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, cell: np.ndarray) -> None:
+def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, cell: np.ndarray,
+                  ids: np.ndarray) -> None:
     b = _Block(sim, cell)
+    reps = ctx.layout["replicates"]
+    if reps["n"]:
+        b.M = multipliers(ids, reps["n"], reps["seed"])
     base_vals = _system_block(ctx, acc["b"], sim, b, None)
+    b.flush(acc["b"])
     if ctx.reform is not None:
         rsim = sim.branch(ctx.reform)
         reform_vals = _system_block(ctx, acc["r"], rsim, b, base_vals)
         _changes(ctx, acc, b, base_vals, reform_vals)
+        b.flush(acc["r"])
+
+
+def _hist_add(out: np.ndarray, idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray) -> None:
+    """Add sum over rows of M[row, r] x column[row] into out[bin of row, r, k] (out: bins x R [x columns]).
+
+    Rows are sorted by bin once (stable) and each bin's run of rows summed at once over all replicates
+    (`np.add.reduceat` along rows: contiguous, deterministic)."""
+    if idx.size == 0:
+        return
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+    bins = sorted_idx[starts]
+    Mo = M[order]
+    view = out.reshape(out.shape[0], out.shape[1], -1)
+    for k, v in enumerate(columns):
+        view[bins, :, k] += np.add.reduceat(v[order][:, None] * Mo, starts, axis=0)
 
 
 def _concepts(sim: Any, b: _Block, names: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -434,6 +534,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         rows = np.bincount(b.index, minlength=b.n_hh).astype(np.float64)  # person rows of each household
         split(L.PERSON_ROWS, b.n_u, rows - b.n_u)
         plain(L.ROWS, np.ones(b.n_hh))
+        b.rep_add(a, L.population("persons"), b.pw)
     concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
     totals, pc = _concepts(sim, b, concepts)
     # rows where a concept differs from the same concept under the baseline (reform), or after-philanthropy
@@ -480,11 +581,16 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             rows = np.flatnonzero(x < top)
             xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
             pr = b.pw_r[rows]
+            Mrows = b.M[rows] if b.M is not None else None
             for name, z in ctx.config.lines:
                 for key, v in zip(L.FGT_TERMS, fgt_terms(xs, z), strict=True):
                     j = cols.split(L.poverty(s, name, key))
                     a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
+                    if key == "h":
+                        b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows, Mrows)
+        if b.M is not None and a.rep_hist is not None:
+            _replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
             inside = (eq >= lo) & (eq <= hi)
@@ -526,6 +632,20 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
     return {"pc": pc, "idx": idx, "gidx": gidx, "totals": totals, "logs": logs}
 
 
+def _replicate_hist(ctx: Context, a: SystemAccumulators, b: _Block, x: np.ndarray, base: dict[str, Any] | None,
+                    diff: np.ndarray | None) -> None:
+    """Per-replicate coarse histogram of per-capita disposable income (the reform's in full too, so that it is the
+    same as a run of the reformed law on its own; only the bins of the rows whose income changed are looked up
+    again)."""
+    config = ctx.layout["replicates"]["hist_config"]
+    if base is None:
+        b.rep_idx = bin_index(x, config)
+        idx = b.rep_idx
+    else:
+        idx = _elementwise(lambda v: bin_index(v, config), x, None if diff is None else (b.rep_idx, diff))
+    _hist_add(a.rep_hist, idx, [b.pw, b.pw * x], b.M)
+
+
 def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str, rank: _Rank,
                      rank_j: int | None, sums: bool = True) -> None:
     """Amount by cell x hukou, recipients (persons) by cell, amount by bin of market income, of one programme
@@ -563,6 +683,16 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             a.cells[:, jr] += np.bincount(cell, weights=recipients, minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
+            if b.M is not None:
+                if sparse:
+                    hh = b.index[rows]
+                    Mh = b.M[hh]
+                    b.rep_add(a, L.programme(s, name), amount, hh, Mh)
+                    b.rep_add(a, L.recipients(s, name), recipients, hh, Mh)
+                else:
+                    b.rep_add(a, L.programme(s, name), np.bincount(b.index, weights=amount, minlength=b.n_hh))
+                    b.rep_add(a, L.recipients(s, name), np.bincount(b.index, weights=recipients,
+                                                                    minlength=b.n_hh))
         if ranked is not None:
             rank.acc.add_extra(ranked, [amount], first=rank_j)
         return
@@ -577,6 +707,10 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             a.cells[:, jr] += np.bincount(cell, weights=b.pw[rows], minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
+            if b.M is not None:
+                Mh = b.M[rows]
+                b.rep_add(a, L.programme(s, name), amount, rows, Mh)
+                b.rep_add(a, L.recipients(s, name), b.pw[rows], rows, Mh)
         if rank_j is not None:
             rank.acc.add_extra(rank.binned, [amount], rows=rows, first=rank_j)
         return
@@ -589,6 +723,8 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
         a.cells[seg.cells, jr] += seg.reduce(b.pw * mask)
         if t.min() < 0:
             a.cells[seg.cells, jn] += seg.reduce(np.minimum(amount, 0.0))
+        b.rep_add(a, L.programme(s, name), amount)
+        b.rep_add(a, L.recipients(s, name), b.pw * mask)
     if rank_j is not None:
         rank.acc.add_extra(rank.binned, [amount], first=rank_j)
 
@@ -619,6 +755,12 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
                                                                               ("gain1", "gain5", "lose1", "lose5")),
                pw]
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
+    if b.M is not None:
+        M = b.M[ch]
+        for col, v in cols.items():
+            b.rep_add(a, col, v, ch, M)
+        if a.rep_dec is not None:
+            _hist_add(a.rep_dec, b.rep_idx[ch], [pw * dd], M)
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
@@ -656,11 +798,22 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
         sparse.append((L.DECILE_TABLE, *base.fine["disposable"].extra_table()))
     sketches = [x for x in sketches if x[2] is not None]
     floats += [x[2][2] for x in sketches] + [x[2] for x in sparse]
+    replicated: list[tuple[str, np.ndarray]] = []
+    if ctx.layout["replicates"]["n"]:
+        for s, a in acc.items():
+            replicated.append((L.replicate_table(s), a.rep))
+            if a.rep_hist is not None:
+                replicated.append((L.replicate_hist(s), a.rep_hist))
+            if a.rep_dec is not None:
+                replicated.append((L.DECILE_REPLICATES, a.rep_dec))
+        floats += [x[1] for x in replicated]
     limbs = to_limbs_many(floats)
+    for (name, _), lb in zip(replicated, limbs[len(limbs) - len(replicated):], strict=True):
+        out.dense[name] = lb
     out.dense["cellsh"], out.dense["cells"] = limbs[0], limbs[1]
     for (name, config, (count, bins, _, lo, hi)), lb in zip(sketches, limbs[2:2 + len(sketches)], strict=True):
         out.set_sketch(name, DistributionSketch.from_bins(config, count, bins, lb, lo, hi))
-    for (name, bins, _), lb in zip(sparse, limbs[2 + len(sketches):], strict=True):
+    for (name, bins, _), lb in zip(sparse, limbs[2 + len(sketches):2 + len(sketches) + len(sparse)], strict=True):
         out.sparse[name] = (bins, lb)
         out.sparse_size[name] = size
     return out

@@ -17,6 +17,10 @@ Exactness (each figure below is also reported per run in ``meta.exactness`` and,
   straddles a decile boundary is split in proportion to weight; its change lies between the sums of the
   negative and positive changes in the bin).
 
+These bounds are the numerical exactness of the arithmetic. Sampling uncertainty (the sample is a part of the
+country's households) is another thing: the standard errors and 95% intervals of ``uncertainty``
+(run/uncertainty.py).
+
 Every *estimate* is the midpoint of its bounds, except quantiles (linear interpolation inside the bin) and the
 concentration-type indices (bins at their mid-rank), both inside their bounds.
 """
@@ -45,6 +49,7 @@ from .scorecard import scorecard, scorecard_targets
 from .sums import Sums
 from .sums import json_float as _f
 from .sums import ratio as _ratio
+from .uncertainty import results_uncertainty
 
 LORENZ_POINTS = 101
 
@@ -383,6 +388,7 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         "bounds": bounds,
     }
     result["meta"]["exactness"] = _exactness_summary(ex.bound)
+    result["uncertainty"] = results_uncertainty(agg, system, result)
     return result
 
 

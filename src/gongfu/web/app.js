@@ -24,6 +24,8 @@ const UI = {
     change_axis: "Mean change (yuan per person per year)", total: "Total", given: "given", default: "default",
     since: "since", see_above: "see above", parameter: "parameter", none: "none", remove: "Remove",
     sample_note: (h, p, w) => `Sample: ${h} households, ${p} persons, weighted to the whole country; ${w}.`,
+    ci95: "95% interval",
+    ci_note: "Intervals are sampling uncertainty (household replicate weights): another sample would give other figures.",
     footer: "gongfu is open-source software; figures are estimates from a synthetic population calibrated to official statistics.",
     error: "Error", male: "male", female: "female",
   },
@@ -43,6 +45,7 @@ const UI = {
     decile_axis: "基线人均可支配收入十等分组", change_axis: "人均变化(元/年)", total: "合计", given: "输入",
     default: "默认值", since: "自", see_above: "见上", parameter: "参数", none: "无", remove: "删除",
     sample_note: (h, p, w) => `样本:${h} 户、${p} 人,加权推算至全国;${w}。`,
+    ci95: "95%区间", ci_note: "区间为抽样不确定性(按户重复权重):换一个样本,数字会不同。",
     footer: "共富(gongfu)是开源软件;结果为基于按官方统计校准的合成人口的估算。", error: "错误", male: "男", female: "女",
   },
 };
@@ -395,6 +398,12 @@ function kpi(labelText, value, sub, cls = "") {
     sub ? el("div", { class: "sub" }, sub) : "");
 }
 
+// The 95% sampling interval of a figure from the run's `uncertainty` ("95% interval lo – hi"), or "" without one.
+function interval(res, key, f) {
+  const u = res && res.uncertainty && res.uncertainty[key];
+  return u && Array.isArray(u.ci95) ? `${tr("ci95")} ${f(u.ci95[0])} – ${f(u.ci95[1])}` : "";
+}
+
 function renderCompare(c) {
   $("#sc-results").hidden = false;
   const b = c.baseline, r = c.reform;
@@ -404,8 +413,9 @@ function renderCompare(c) {
   const cards = $("#sc-cards");
   cards.innerHTML = "";
   cards.append(
-    kpi(tr("net_cost"), money(c.net_cost), tr("per_year")),
-    kpi(tr("gini_change"), signed(dg, 4), `${b.gini.toFixed(3)} → ${r.gini.toFixed(3)}`, dg <= 0 ? "pos" : "neg"),
+    kpi(tr("net_cost"), money(c.net_cost), [tr("per_year"), interval(c, "net_cost", money)].filter(Boolean).join(" · ")),
+    kpi(tr("gini_change"), signed(dg, 4), [`${b.gini.toFixed(3)} → ${r.gini.toFixed(3)}`,
+      interval(c, "change.gini", (v) => signed(v, 4))].filter(Boolean).join(" · "), dg <= 0 ? "pos" : "neg"),
     kpi(tr("ur_change"), signed(du, 3), `${b.urban_rural_ratio.toFixed(2)} → ${r.urban_rural_ratio.toFixed(2)}`, du <= 0 ? "pos" : "neg"),
     kpi(tr("mean_change"), `${signed(dm)} ${state.lang === "zh" ? "元" : "yuan"}`, tr("per_year"), dm >= 0 ? "pos" : "neg"),
     kpi(tr("gain"), pct(wl.gain_over_1pct), "", "pos"),
@@ -413,7 +423,8 @@ function renderCompare(c) {
   );
   const pop = b.meta?.population || {};
   $("#sc-meta").textContent = UI[state.lang].sample_note(fmt(pop.households_sampled), fmt(pop.persons_sampled),
-    `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed").toLowerCase()} ${pop.seed ?? "—"}`);
+    `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed").toLowerCase()} ${pop.seed ?? "—"}`)
+    + (c.uncertainty && c.uncertainty.net_cost ? " " + tr("ci_note") : "");
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
   const t = $("#sc-programmes");
   t.innerHTML = "";
@@ -465,7 +476,7 @@ function decileChart(rows) {
 }
 
 async function runScenario() {
-  const body = { reform: $("#sc-reform").value, households: Number($("#sc-households").value) || 5000,
+  const body = { reform: $("#sc-reform").value, households: Number($("#sc-households").value) || 200000,
     seed: Number($("#sc-seed").value) || 0 };
   $("#sc-error").hidden = true;
   $("#sc-busy").hidden = false;
