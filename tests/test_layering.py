@@ -30,7 +30,7 @@ LAYER = {
     "engine": "engine", "exact": "exact", "processes": "processes", "extras": "extras", "rules": "law", "parameters": "law", "reforms": "reforms",
     "population": "population", "analysis": "analysis", "run": "run",
     "cli": "faces", "commands": "faces", "api": "faces", "report": "faces", "calculator": "faces",
-    "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces",
+    "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces", "validate_cli": "faces",
 }
 #: layer -> the layers it may import (besides itself and the root `gongfu`, which holds only __version__)
 MAY_IMPORT = {
