@@ -330,7 +330,12 @@ class Guard:
                 break
         body = b"".join(chunks)
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if body and _is_json(content_type):
+        if body and not _is_json(content_type):  # every body gongfu takes is JSON (older FastAPI guessed)
+            await error_response(422, ["body"], "body: send JSON with the header Content-Type: application/json "
+                                                f"(got {content_type[:60] or 'no Content-Type'})",
+                                 "content_type")(scope, receive, send)
+            return
+        if body:
             try:
                 parse_json(body)
             except BodyError as exc:

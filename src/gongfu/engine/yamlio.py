@@ -140,7 +140,10 @@ def load_yaml(source: str | Path, text: str | None = None, limit: int = MAX_BYTE
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise GongfuError(f"{name}{line}: malformed YAML: {problem}") from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:  # e.g. an unhashable key in a set
+    except RecursionError:  # PyYAML recurses once per level of nesting (the message differs across versions)
+        line = getattr(loader, "line", 0) + 1
+        raise GongfuError(f"{name}:{line}: malformed YAML: nested too deeply") from None
+    except (TypeError, ValueError, OverflowError) as exc:  # e.g. an unhashable key in a set
         raise GongfuError(f"{name}: malformed YAML: {type(exc).__name__}: {exc}") from None
     finally:
         loader.dispose()
