@@ -98,9 +98,38 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
     for proc in procs:
         with contextlib.suppress(Exception):
             proc.join(5)
+    # A worker killed while sending its result leaves half a message in the result pipe, and the manager thread
+    # would wait for the rest for ever (and the interpreter's exit joins that thread): with the workers dead, this
+    # process holds the pipe's last write end, and closing it gives the manager an end of file instead.
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None and procs:
+        with contextlib.suppress(Exception):
+            writer.close()
     manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None and procs:
         manager.join(5)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (a second Ctrl-C must not break off the killing of the
+    workers); in the main thread only, a no-op elsewhere."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    saved = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            saved[signum] = signal.signal(signum, lambda s, f: caught.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(signum, handler)
+        for signum in dict.fromkeys(caught):
+            os.kill(os.getpid(), signum)  # delivered again, to the handler restored above
 
 
 @contextlib.contextmanager
@@ -114,7 +143,8 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         try:
             yield pool
         except BaseException:
-            kill_workers(pool)
-            pool.shutdown(wait=False)
+            with _signals_deferred():
+                kill_workers(pool)
+                pool.shutdown(wait=False)
             raise
         pool.shutdown(wait=True)

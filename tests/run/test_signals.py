@@ -114,8 +114,6 @@ def test_sigterm_of_the_parent_ends_the_workers():
     _assert_gone(workers)
 
 
-@pytest.mark.skip(reason="known defect, open: a SIGINT sent to the parent alone (not its process group) leaves "
-                         "the parent hanging in a fresh clone; see the closing note of 2026-12-02")
 def test_sigint_of_the_parent_alone_ends_the_workers():
     """Ctrl-C reaches the whole process group; a SIGINT to the parent alone must also end its workers."""
     proc, workers = _start([sys.executable, "-c", SIMULATE])

@@ -3,6 +3,7 @@ aggregates, checkpoint, and summarise (docs/ARCHITECTURE.md, "Run results")."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import pickle
@@ -188,20 +189,21 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
                                                   spec.dask_processes)
     else:
         stream = run_local(spec.source, todo, spec.config, spec.workers)
-    for part in stream:
-        if store is not None:
-            store.record(part)
-        state = part if state is None else state.merge(part)
-        new += 1
-        persons_done += part.counts["persons"]
-        memory.sample()
-        if report is not None:
-            report(len(refs) - len(todo) + new, len(refs))
-        if spec.fail_after is not None and new >= spec.fail_after:
-            raise InjectedFailure(f"injected failure after {new} partitions")
-        if store is not None and time.monotonic() - last_fold > spec.checkpoint_every:
-            store.consolidate(state)
-            last_fold = time.monotonic()
+    with contextlib.closing(stream):  # an error or a signal in this loop ends the workers at once, not at exit
+        for part in stream:
+            if store is not None:
+                store.record(part)
+            state = part if state is None else state.merge(part)
+            new += 1
+            persons_done += part.counts["persons"]
+            memory.sample()
+            if report is not None:
+                report(len(refs) - len(todo) + new, len(refs))
+            if spec.fail_after is not None and new >= spec.fail_after:
+                raise InjectedFailure(f"injected failure after {new} partitions")
+            if store is not None and time.monotonic() - last_fold > spec.checkpoint_every:
+                store.consolidate(state)
+                last_fold = time.monotonic()
     if state is None:
         raise ValueError("the population has no partitions")
     if store is not None and new:

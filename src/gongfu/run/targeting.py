@@ -13,6 +13,7 @@ budget, by bisection. The cost of the chosen threshold is then measured exactly 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import replace
 from typing import Any
@@ -75,8 +76,9 @@ def calibrate_on_source(reform: Any, source: Any, config: Any, workers: int, das
     stream = (run_dask(source, refs, pre, dask, workers, dask_processes) if dask
               else run_local(source, refs, pre, workers))
     state = None
-    for part in stream:
-        state = part if state is None else state.merge(part)
+    with contextlib.closing(stream):  # an error or a signal here ends the workers at once
+        for part in stream:
+            state = part if state is None else state.merge(part)
     if state is None:
         raise ValueError("the population has no partitions")
     sketch = state.sketches[income_sketch("r", "disposable")]
