@@ -30,20 +30,19 @@ def _employee(wage_income: np.ndarray, employment_status: np.ndarray) -> np.ndar
 @variable(entity=PERSON, unit="CNY/year", tier="primary", reference=LAW + ", 第十二条",
           label={"en": "Shortfall of annual wages below 12 × the monthly minimum (employees)",
                  "zh": "年工资低于12个月最低工资的差额（职工）"})
-def minimum_wage_shortfall(wage_income, employment_status, minimum_wage_monthly, months_employed):
-    """How far an employee's annual wage is below the monthly minimum times the months employed (12 by default;
-    0 for others).
+def minimum_wage_shortfall(wage_income, employment_status, minimum_wage_monthly):
+    """How far an employee's annual wage is below 12 × the monthly minimum (0 for others).
 
     Reported, not paid: annual wages in the data include part-year and part-time work, so a shortfall is not
     by itself a breach of the law (see `minimum_wage.enforce`).
     """
-    shortfall = np.maximum(months_employed * minimum_wage_monthly - wage_income, 0.0)
+    shortfall = np.maximum(12.0 * minimum_wage_monthly - wage_income, 0.0)
     return np.where(_employee(wage_income, employment_status), shortfall, 0.0)
 
 
 @variable(entity=PERSON, unit="CNY/year", role="market", tier="primary", reference=LAW,
           label={"en": "Wage change from minimum-wage rules in the model", "zh": "最低工资规则带来的工资变动"})
-def minimum_wage_adjustment(wage_income, employment_status, minimum_wage_monthly, months_employed,
+def minimum_wage_adjustment(wage_income, employment_status, minimum_wage_monthly,
                             enforce=P("minimum_wage.enforce"),
                             uplift_rate=P("minimum_wage.low_wage_uplift_rate"),
                             threshold_multiple=P("minimum_wage.low_wage_threshold_multiple")):
@@ -55,7 +54,7 @@ def minimum_wage_adjustment(wage_income, employment_status, minimum_wage_monthly
     """
     if not np.any(uplift_rate) and not np.any(enforce):  # the baseline: nobody's wage changes
         return np.zeros(wage_income.shape)
-    annual_minimum = months_employed * minimum_wage_monthly  # the months worked (social_insurance/employee.py)
+    annual_minimum = 12.0 * minimum_wage_monthly
     threshold = threshold_multiple * annual_minimum
     uplifted = np.where(wage_income < threshold,
                         np.minimum(wage_income * (1.0 + uplift_rate), threshold), wage_income)
