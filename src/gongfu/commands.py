@@ -90,6 +90,7 @@ def calc(
                                         relative_to=Path(file).parent, rule_files=trust_rules or (),
                                         reform_field="--reform")
     sim, hh = done.simulation, done.household
+    _warn_projected(done.law)
     if explain:
         done.system.variable(explain)
         node = sim.trace(explain, depth=depth)
@@ -112,6 +113,22 @@ def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="
             continue
         table.add_row(*(escape(str(x)) for x in (var.name, var.entity.key, var.unit, var.role or "",
                                                  var.label_in(lang), var.reference or "")))
+    console.print(table)
+
+
+def years(as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False) -> None:
+    """Which years the law covers: known (dated values), projected (uprating rules), and where it stops."""
+    status = workflow.law_status(workflow.law_coverage()[0])
+    cov = {k: status[k] for k in ("first_year", "last_known_year", "horizon")}
+    upto = workflow.law_status(cov["horizon"])["parameters"]
+    if as_json:
+        _print_json(cov | {"projected_parameters": upto})
+        return
+    console.print(f"known law: {cov['first_year']}-{cov['last_known_year']}; projected (uprating rules): "
+                  f"{cov['last_known_year'] + 1}-{cov['horizon']}; other years: an error")
+    table = Table("parameter", "known to", "rule after", title="Uprated parameters", title_justify="left")
+    for p in upto:
+        table.add_row(escape(p["parameter"]), str(p["known_until"]), escape(p["rule"]))
     console.print(table)
 
 
@@ -325,6 +342,13 @@ def _options(population, households, seed, year, workers, dask, checkpoint) -> d
             "dask": dask, "checkpoint": checkpoint}
 
 
+def _warn_projected(status: dict[str, Any]) -> None:
+    """A projected year (past the last dated law, computed by uprating rules): one warning line on stderr."""
+    warning = workflow.projected_warning(status)
+    if warning:
+        err.print(f"[yellow]{escape(warning)}[/yellow]", highlight=False, soft_wrap=True)
+
+
 def _check_report(report: Path | None) -> None:
     """Refuse an unusable --report directory before the run (not after an hour of computing)."""
     if report is not None:
@@ -355,6 +379,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
         results = workflow.run_simulation(spec, on_progress=on_progress, **options)
+    _warn_projected(results.get("law") or {})
     _write_report(results, report, lang)
     if as_json:
         _print_json(results)
@@ -381,6 +406,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
         result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
+    _warn_projected(result.get("law") or {})
     _write_report(result, report, lang)
     if as_json:
         _print_json(result)

@@ -44,6 +44,8 @@ class CalcResponse(BaseModel):
     reform: str | None = Field(None, description="Key or name of the reform applied, if any.")
     household: dict[str, Any] = Field(..., description="Every household variable (annual amounts in yuan).")
     persons: list[dict[str, Any]] = Field(..., description="Every person variable, one object per person.")
+    law: dict[str, Any] | None = Field(None, description="Whether the year is projected: `projected`, `reason`, "
+                                       "`first_year`, `last_known_year`, `horizon`, `parameters`.")
 
 
 class ExplainResponse(BaseModel):

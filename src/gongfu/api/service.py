@@ -62,7 +62,7 @@ def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
         return {"year": hh.year, "reform": reform_key, "variable": explain, "trace": jsonable(trace)}
     out = results(sim, hh.names)
     return {"year": out["year"], "reform": reform_key, "household": jsonable(out["household"]),
-            "persons": jsonable(out["persons"])}
+            "persons": jsonable(out["persons"]), "law": jsonable(out["law"])}
 
 
 # ---------------------------------------------------------------------------------------------- listings
@@ -165,7 +165,9 @@ def codes() -> dict[str, Any]:
         cls = getattr(enums, name)
         tables[name] = {m.name: {"code": int(m), "en": cls.label(m, "en"), "zh": cls.label(m, "zh")} for m in cls}
     return {"provinces": [{"code": p.code, "key": p.key, "en": p.en, "zh": p.zh, "region": p.region}
-                          for p in PROVINCES], "enums": tables, "first_year": law_coverage()[0]}
+                          for p in PROVINCES], "enums": tables, "first_year": law_coverage()[0],
+            **{k: v for k, v in workflow.law_status(law_coverage()[0]).items()
+               if k in ("last_known_year", "horizon")}}
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -188,7 +190,8 @@ def _job(key_parts: list[Any], make: Callable[[], dict[str, Any]]) -> Job:
 def simulate_job(reform: str | dict | None, households: int, seed: int, year: int) -> Job:
     """One bounded run on a generated sample, checked (a bad reform or year is a 422 before any queueing)."""
     check_year(year)
-    spec = workflow.resolve(reform, "reform")  # a validated Reform: a bad reform is a 422, not a failed run
+    spec = workflow.resolve(reform, "reform")
+    check_year(year, system=workflow.reformed_system(spec))  # a validated Reform: a bad reform is a 422, not a failed run
     return _job(["simulate", reform, households, seed, year],
                 lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 

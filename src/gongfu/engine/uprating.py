@@ -1,0 +1,266 @@
+"""Which years the law covers, and how a parameter moves after its last dated value (uprating).
+
+A leaf may declare `uprating:` (as PolicyEngine's parameter metadata does):
+
+* `{index: cpi|average_wage|consumption|income, lag: 1}` — the last value times the growth of that index
+  (`uprating.<index>.growth`, NBS, then `uprating.<index>.projected_growth`, an assumption) over the years
+  Y−lag back to K−lag, K being the last year whose 1 January the dated values reach;
+* `{rate: 0.05}` — a fixed growth rate a year;
+* `frozen` — the last value, stated as an assumption (not silently).
+
+The values of such a leaf are *known* up to year K (the first year whose 1 January is on or after its last
+dated value); a later year is *projected*: computed by the rule and flagged in every face (`law_status`). The
+indices' projected growth exists up to `uprating.horizon`, and only while `uprating.use_projections` is true:
+a year past what the indices (or the horizon) cover is an error. The first year of the law is the first year in
+which every parameter has a value on 1 January.
+
+Only numbers, tables and the thresholds of scales are uprated (rates of a scale, booleans: `frozen` only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ParameterError, where
+
+if TYPE_CHECKING:
+    from .parameters import ParameterLeaf, ParameterTree
+
+INDICES = ("cpi", "average_wage", "consumption", "income")
+#: the parameters of the uprating node itself (parameters/uprating.yaml)
+ROOT = "uprating"
+
+
+@dataclass(frozen=True)
+class Uprating:
+    """How a leaf moves after its last dated value."""
+
+    method: str  # index | rate | frozen
+    index: str | None = None
+    lag: int = 1
+    rate: float = 0.0
+
+    def describe(self) -> str:
+        if self.method == "frozen":
+            return "frozen at its last value (assumption)"
+        if self.method == "rate":
+            return f"+{self.rate:.2%} a year (fixed rate)"
+        return f"by {self.index} growth (lag {self.lag} year{'s' if self.lag != 1 else ''})"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method}
+        if self.method == "index":
+            out.update(index=self.index, lag=self.lag)
+        elif self.method == "rate":
+            out["rate"] = self.rate
+        return out
+
+
+def parse(spec: Any, path: str, kind: str, unit: str, file: str | None, line: int | None) -> Uprating:
+    """The `uprating:` of a leaf, checked (one-line error naming the file, line, parameter and what is allowed)."""
+    at = f"{where(file, line)}{path}: uprating: "
+    allowed = ("`frozen`, {index: " + "|".join(INDICES) + ", lag: 0-5} or {rate: -0.5..1}")
+    if spec == "frozen":
+        return Uprating("frozen")
+    if not isinstance(spec, dict) or not spec:
+        raise ParameterError(f"{at}expected {allowed}, got {spec!r}")
+    extra = set(spec) - {"index", "lag", "rate"}
+    if extra or ("index" in spec) == ("rate" in spec):
+        raise ParameterError(f"{at}expected {allowed}, got {dict(spec)!r}")
+    if unit == "bool" or (kind == "value" and unit in ("rate", "year", "count")):
+        raise ParameterError(f"{at}a {unit} parameter can only be `frozen`")
+    if "rate" in spec:
+        rate = spec["rate"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not -0.5 <= rate <= 1:
+            raise ParameterError(f"{at}rate must be a number from -0.5 to 1 (a fraction a year), got {rate!r}")
+        return Uprating("rate", rate=float(rate))
+    index, lag = spec["index"], spec.get("lag", 1)
+    if index not in INDICES:
+        raise ParameterError(f"{at}unknown index {index!r}; allowed: {', '.join(INDICES)}")
+    if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 5:
+        raise ParameterError(f"{at}lag must be a whole number of years from 0 to 5, got {lag!r}")
+    return Uprating("index", index=index, lag=lag)
+
+
+def known_until(leaf: ParameterLeaf) -> int:
+    """K: the last year whose 1 January the leaf's dated values reach (a value dated 1 July reaches the next)."""
+    last = leaf.values[-1][0]
+    return last.year if (last.month, last.day) == (1, 1) else last.year + 1
+
+
+def _growth(tree: ParameterTree, index: str, year: int) -> float | None:
+    """Growth of `index` in calendar `year`: the NBS figure dated that year, else the projection assumption in
+    force that year (when projections are on and the year is within the horizon), else None."""
+    actual = tree.find(f"{ROOT}.{index}.growth")
+    if actual is not None:
+        for start, value in actual.values:
+            if start.year == year and value is not None:
+                return float(value)
+    if not _projections_on(tree) or year > horizon(tree):
+        return None
+    projected = tree.find(f"{ROOT}.{index}.projected_growth")
+    if projected is None:
+        return None
+    value, _ = projected.value_at(dt.date(year, 1, 1))
+    return None if value is None else float(value)
+
+
+def _setting(tree: ParameterTree, name: str, default: Any) -> Any:
+    leaf = tree.find(f"{ROOT}.{name}")
+    if leaf is None or not getattr(leaf, "values", None):
+        return default
+    return leaf.values[-1][1]
+
+
+def _projections_on(tree: ParameterTree) -> bool:
+    return bool(_setting(tree, "use_projections", False))
+
+
+def horizon(tree: ParameterTree) -> int:
+    """The last year the projection assumptions reach (`uprating.horizon`)."""
+    return int(_setting(tree, "horizon", 0))
+
+
+def factor(tree: ParameterTree, leaf: ParameterLeaf, year: int) -> float:
+    """The multiplier from the leaf's last known year K to `year` (> K), or a ParameterError past the indices."""
+    rule: Uprating = leaf.uprating  # type: ignore[assignment]
+    k = known_until(leaf)
+    if rule.method in ("frozen", "rate"):
+        if not _projections_on(tree) or year > horizon(tree):
+            raise beyond(tree, leaf, year)
+        return 1.0 if rule.method == "frozen" else (1.0 + rule.rate) ** (year - k)
+    out = 1.0
+    for t in range(k - rule.lag + 1, year - rule.lag + 1):
+        g = _growth(tree, rule.index, t)  # type: ignore[arg-type]
+        if g is None:
+            raise beyond(tree, leaf, year, missing=f"{rule.index} growth of {t}")
+        out *= 1.0 + g
+    return out
+
+
+def beyond(tree: ParameterTree, leaf: ParameterLeaf, year: int, missing: str | None = None) -> ParameterError:
+    why = (f"projections are switched off ({ROOT}.use_projections)" if not _projections_on(tree)
+           else f"the projections end in {horizon(tree)}" + (f"; no {missing}" if missing else ""))
+    return ParameterError(f"{leaf.where}{leaf.path}: known to {known_until(leaf)}, cannot be projected to {year}: "
+                          f"{why}")
+
+
+def uprated(leaf: ParameterLeaf, raw: Any, f: float) -> Any:
+    """The raw (validated) value `raw` multiplied by `f`: numbers, tables, the thresholds of scales."""
+    if raw is None or f == 1.0 or isinstance(raw, bool):
+        return raw
+    if leaf.kind == "table":
+        return {"values": np.asarray(raw["values"]) * f, "estimated": raw.get("estimated", frozenset())}
+    if leaf.kind == "scale":
+        return {"thresholds": [x * f for x in raw["thresholds"]], "rates": list(raw["rates"])}
+    return float(raw) * f
+
+
+def projected_value(tree: ParameterTree, leaf: ParameterLeaf, date: dt.date) -> tuple[Any, bool]:
+    """(raw value in force on `date`, projected?) — the dated value, or the uprated last value past K."""
+    raw, _ = leaf.value_at(date)
+    if leaf.uprating is None or date.year <= known_until(leaf) or raw is None:
+        return raw, False
+    return uprated(leaf, raw, factor(tree, leaf, date.year)), True
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+@dataclass(frozen=True)
+class Coverage:
+    """The years the law covers: first (every parameter has a value), last known (every uprated parameter has a
+    dated value), horizon (the projections reach; = last known when projections are off)."""
+
+    first: int
+    first_path: str
+    last_known: int
+    last_known_path: str
+    horizon: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first_year": self.first, "last_known_year": self.last_known, "horizon": self.horizon}
+
+
+_COVERAGE: weakref.WeakKeyDictionary[Any, Coverage] = weakref.WeakKeyDictionary()
+
+
+def coverage(tree: ParameterTree) -> Coverage:
+    """The years `tree` covers (see the module docstring); computed once per tree."""
+    found = _COVERAGE.get(tree)
+    if found is None:
+        found = _COVERAGE[tree] = _coverage(tree)
+    return found
+
+
+def _coverage(tree: ParameterTree) -> Coverage:
+    latest, first_path = dt.date(1900, 1, 1), ""
+    last_known, last_path = math.inf, ""
+    for path, leaf in tree.leaves().items():
+        if not leaf.values or path.startswith(ROOT + "."):
+            continue  # the indices are series, not law in force
+        if leaf.values[0][0] > latest:
+            latest, first_path = leaf.values[0][0], path
+        if leaf.uprating is not None and known_until(leaf) < last_known:
+            last_known, last_path = known_until(leaf), path
+    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
+    known = int(last_known) if last_known != math.inf else first
+    end = known
+    if _projections_on(tree):
+        end = max(known, horizon(tree))
+        for year in range(known + 1, end + 1):
+            if not _reachable(tree, year):
+                end = year - 1
+                break
+    return Coverage(first, first_path, known, last_path, end)
+
+
+def _reachable(tree: ParameterTree, year: int) -> bool:
+    for leaf in tree.leaves().values():
+        if leaf.uprating is not None and year > known_until(leaf):
+            try:
+                factor(tree, leaf, year)
+            except ParameterError:
+                return False
+    return True
+
+
+def projected_parameters(tree: ParameterTree, year: int) -> list[dict[str, Any]]:
+    """The uprated parameters that `year` reads past their dated values: path, last known year, rule."""
+    return [{"parameter": path, "known_until": known_until(leaf), "rule": leaf.uprating.describe()}
+            for path, leaf in sorted(tree.leaves().items())
+            if leaf.uprating is not None and leaf.values and year > known_until(leaf)]
+
+
+def law_status(tree: ParameterTree, year: int) -> dict[str, Any]:
+    """What the faces say about a year: `{"year", "projected": bool, "reason", "first_year", "last_known_year",
+    "horizon", "parameters": [...projected ones]}`."""
+    cov = coverage(tree)
+    projected = projected_parameters(tree, year)
+    reason = None
+    if projected:
+        names = ", ".join(p["parameter"] for p in projected[:4]) + (" …" if len(projected) > 4 else "")
+        reason = (f"{year} is past the last dated law ({cov.last_known}): {len(projected)} parameter(s) computed "
+                  f"by their uprating rule ({names}); the indices' projections are assumptions "
+                  f"(parameters/uprating.yaml)")
+    return {"year": year, "projected": bool(projected), "reason": reason, **cov.to_dict(),
+            "parameters": projected}
+
+
+def check_year(tree: ParameterTree, year: int) -> str | None:
+    """None when `year` is covered, else the one-line reason it is not (before the first year, past the horizon)."""
+    cov = coverage(tree)
+    if year < cov.first:
+        return (f"the law in gongfu covers {cov.first} onwards ({cov.first_path} has no value before "
+                f"{cov.first}); got {year}")
+    if year > cov.horizon:
+        if cov.horizon == cov.last_known:
+            return (f"the law is known to {cov.last_known} ({cov.last_known_path}) and projections are off "
+                    f"({ROOT}.use_projections); got {year}")
+        return (f"the law is known to {cov.last_known} and projected to {cov.horizon} (the end of the uprating "
+                f"assumptions, parameters/uprating.yaml); got {year}")
+    return None
