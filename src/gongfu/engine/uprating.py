@@ -41,12 +41,17 @@ ROOT = "uprating"
 class Uprating:
     """How a leaf moves after its last dated value."""
 
-    method: str  # index | rate | frozen
+    method: str  # index | rate | frozen | share
     index: str | None = None
     lag: int = 1
     rate: float = 0.0
+    ratio: float = 0.0
+    source: str = "law"  # law: an assumption about future law (flagged); reform: the reform's own rule
+    start: int | None = None  # share: the first year computed by the rule
 
     def describe(self) -> str:
+        if self.method == "share":
+            return f"{self.ratio:g} × per-capita {self.index} of year Y−{self.lag} (by area)"
         if self.method == "frozen":
             return "frozen at its last value (assumption)"
         if self.method == "rate":
@@ -59,37 +64,60 @@ class Uprating:
             out.update(index=self.index, lag=self.lag)
         elif self.method == "rate":
             out["rate"] = self.rate
+        elif self.method == "share":
+            out.update(share_of=self.index, ratio=self.ratio, lag=self.lag)
         return out
 
 
-def parse(spec: Any, path: str, kind: str, unit: str, file: str | None, line: int | None) -> Uprating:
-    """The `uprating:` of a leaf, checked (one-line error naming the file, line, parameter and what is allowed)."""
+SHARE_INDICES = ("consumption", "income")
+PER_YEAR = {"CNY/year": 1.0, "CNY/month": 12.0}
+
+
+def parse(spec: Any, path: str, kind: str, unit: str, file: str | None, line: int | None,
+          source: str = "law", start: int | None = None) -> Uprating:
+    """The `uprating:` of a leaf (or of a reform's change), checked: one-line error naming the file, line,
+    parameter and what is allowed."""
     at = f"{where(file, line)}{path}: uprating: "
-    allowed = ("`frozen`, {index: " + "|".join(INDICES) + ", lag: 0-5} or {rate: -0.5..1}")
+    allowed = ("`frozen`, {index: " + "|".join(INDICES) + ", lag: 0-5}, {rate: -0.5..1} or {share_of: "
+               + "|".join(SHARE_INDICES) + ", ratio: 0-5, lag: 0-5}")
     if spec == "frozen":
-        return Uprating("frozen")
+        return Uprating("frozen", source=source)
     if not isinstance(spec, dict) or not spec:
         raise ParameterError(f"{at}expected {allowed}, got {spec!r}")
-    extra = set(spec) - {"index", "lag", "rate"}
-    if extra or ("index" in spec) == ("rate" in spec):
+    forms = [k for k in ("index", "rate", "share_of") if k in spec]
+    extra = set(spec) - {"index", "lag", "rate", "share_of", "ratio"}
+    if extra or len(forms) != 1 or ("ratio" in spec) != ("share_of" in spec) or ("lag" in spec and "rate" in spec):
         raise ParameterError(f"{at}expected {allowed}, got {dict(spec)!r}")
-    if unit == "bool" or (kind == "value" and unit in ("rate", "year", "count")):
-        raise ParameterError(f"{at}a {unit} parameter can only be `frozen`")
+    if unit == "bool" or kind == "scale" and "share_of" in spec or (kind == "value" and unit in ("rate", "year", "count")):
+        raise ParameterError(f"{at}a {unit} {kind} parameter can only be `frozen`")
+    lag = spec.get("lag", 1)
+    if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 5:
+        raise ParameterError(f"{at}lag must be a whole number of years from 0 to 5, got {lag!r}")
     if "rate" in spec:
         rate = spec["rate"]
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not -0.5 <= rate <= 1:
             raise ParameterError(f"{at}rate must be a number from -0.5 to 1 (a fraction a year), got {rate!r}")
-        return Uprating("rate", rate=float(rate))
-    index, lag = spec["index"], spec.get("lag", 1)
+        return Uprating("rate", rate=float(rate), source=source)
+    if "share_of" in spec:
+        index, ratio = spec["share_of"], spec["ratio"]
+        if index not in SHARE_INDICES:
+            raise ParameterError(f"{at}share_of must be one of {', '.join(SHARE_INDICES)}, got {index!r}")
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 5:
+            raise ParameterError(f"{at}ratio must be a number above 0 and at most 5, got {ratio!r}")
+        if unit not in PER_YEAR:
+            raise ParameterError(f"{at}share_of needs an amount in CNY/month or CNY/year, {path} is in {unit}")
+        return Uprating("share", index=index, ratio=float(ratio), lag=lag, source=source, start=start)
+    index = spec["index"]
     if index not in INDICES:
         raise ParameterError(f"{at}unknown index {index!r}; allowed: {', '.join(INDICES)}")
-    if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 5:
-        raise ParameterError(f"{at}lag must be a whole number of years from 0 to 5, got {lag!r}")
-    return Uprating("index", index=index, lag=lag)
+    return Uprating("index", index=index, lag=lag, source=source)
 
 
 def known_until(leaf: ParameterLeaf) -> int:
     """K: the last year whose 1 January the leaf's dated values reach (a value dated 1 July reaches the next)."""
+    rule = leaf.uprating
+    if rule is not None and rule.method == "share" and rule.start is not None:
+        return rule.start - 1  # the rule computes every year from its start
     last = leaf.values[-1][0]
     return last.year if (last.month, last.day) == (1, 1) else last.year + 1
 
@@ -131,6 +159,9 @@ def factor(tree: ParameterTree, leaf: ParameterLeaf, year: int) -> float:
     """The multiplier from the leaf's last known year K to `year` (> K), or a ParameterError past the indices."""
     rule: Uprating = leaf.uprating  # type: ignore[assignment]
     k = known_until(leaf)
+    if rule.method == "share":
+        level(tree, rule.index, "", year - rule.lag, leaf)  # raises past the indices
+        return 1.0
     if rule.method in ("frozen", "rate"):
         if not _projections_on(tree) or year > horizon(tree):
             raise beyond(tree, leaf, year)
@@ -162,12 +193,55 @@ def uprated(leaf: ParameterLeaf, raw: Any, f: float) -> Any:
     return float(raw) * f
 
 
+def level(tree: ParameterTree, index: str, area: str, year: int, leaf: ParameterLeaf) -> float:
+    """Per-capita `index` (consumption, income) of calendar `year`, yuan a year, national (`area` "") or of the
+    urban / rural population: the NBS level `uprating.<index>.level[_area]` moved by the index's growth."""
+    found = tree.find(f"{ROOT}.{index}.level" + (f"_{area}" if area else ""))
+    if found is None or not getattr(found, "values", None):
+        raise ParameterError(f"{leaf.where}{leaf.path}: no level of per-capita {index} ({ROOT}.{index}.level)")
+    base_date, value = found.values[-1]
+    out, base = float(value), base_date.year
+    for t in range(base + 1, year + 1):
+        g = _growth(tree, index, t)
+        if g is None:
+            raise beyond(tree, leaf, year + leaf.uprating.lag if leaf.uprating else year,
+                         missing=f"{index} growth of {t}")
+        out *= 1.0 + g
+    for t in range(year + 1, base + 1):
+        g = _growth(tree, index, t)
+        if g is None:
+            raise ParameterError(f"{leaf.where}{leaf.path}: no {index} growth of {t} to go back to {year}")
+        out /= 1.0 + g
+    return out
+
+
+def share_value(tree: ParameterTree, leaf: ParameterLeaf, raw: Any, year: int) -> Any:
+    """`ratio` × per-capita consumption (income) of year−lag, in the leaf's unit: a table by area gets the urban
+    and rural levels, any other leaf the national one (provincial levels are not in the data)."""
+    rule: Uprating = leaf.uprating  # type: ignore[assignment]
+    per = PER_YEAR[leaf.unit]
+    t = year - rule.lag
+    if leaf.kind == "table" and "area" in leaf.index:
+        cells = np.empty_like(np.asarray(raw["values"], dtype=np.float64))
+        cells[:, 0] = rule.ratio * level(tree, rule.index, "rural", t, leaf) / per  # AREA_KEYS: rural=0, urban=1
+        cells[:, 1] = rule.ratio * level(tree, rule.index, "urban", t, leaf) / per
+        return {"values": cells, "estimated": frozenset()}
+    amount = rule.ratio * level(tree, rule.index, "", t, leaf) / per
+    if leaf.kind == "table":
+        return {"values": np.full(np.shape(raw["values"]), amount), "estimated": frozenset()}
+    return amount
+
+
 def projected_value(tree: ParameterTree, leaf: ParameterLeaf, date: dt.date) -> tuple[Any, bool]:
-    """(raw value in force on `date`, projected?) — the dated value, or the uprated last value past K."""
+    """(raw value in force on `date`, projected?) — the dated value, or the uprated last value past K (a share
+    rule: computed from its start year). Only rules of the law (not a reform's own) count as projected."""
     raw, _ = leaf.value_at(date)
     if leaf.uprating is None or date.year <= known_until(leaf) or raw is None:
         return raw, False
-    return uprated(leaf, raw, factor(tree, leaf, date.year)), True
+    flagged = leaf.uprating.source == "law"
+    if leaf.uprating.method == "share":
+        return share_value(tree, leaf, raw, date.year), flagged
+    return uprated(leaf, raw, factor(tree, leaf, date.year)), flagged
 
 
 # ---------------------------------------------------------------------------------------------- coverage
@@ -205,7 +279,7 @@ def _coverage(tree: ParameterTree) -> Coverage:
             continue  # the indices are series, not law in force
         if leaf.values[0][0] > latest:
             latest, first_path = leaf.values[0][0], path
-        if leaf.uprating is not None and known_until(leaf) < last_known:
+        if leaf.uprating is not None and leaf.uprating.source == "law" and known_until(leaf) < last_known:
             last_known, last_path = known_until(leaf), path
     first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
     known = int(last_known) if last_known != math.inf else first
@@ -233,7 +307,8 @@ def projected_parameters(tree: ParameterTree, year: int) -> list[dict[str, Any]]
     """The uprated parameters that `year` reads past their dated values: path, last known year, rule."""
     return [{"parameter": path, "known_until": known_until(leaf), "rule": leaf.uprating.describe()}
             for path, leaf in sorted(tree.leaves().items())
-            if leaf.uprating is not None and leaf.values and year > known_until(leaf)]
+            if leaf.uprating is not None and leaf.uprating.source == "law" and leaf.values
+            and year > known_until(leaf)]
 
 
 def law_status(tree: ParameterTree, year: int) -> dict[str, Any]:
