@@ -395,7 +395,10 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
             population: PopulationOpt = None, households: HouseholdsOpt = None, seed: SeedOpt = None,
             year: YearOpt = 2025, workers: WorkersOpt = None, dask: DaskOpt = None,
             checkpoint: CheckpointOpt = None, as_json: JsonOpt = False, report: ReportOpt = None,
-            trust_rules: TrustRulesOpt = None, lang: Lang = "en") -> None:
+            trust_rules: TrustRulesOpt = None, lang: Lang = "en",
+            years: Annotated[str | None, typer.Option("--years", help="A budget window FIRST:LAST (e.g. 2025:2030): "
+                                                      "the cost by year and in total, nominal and in 2025 prices."
+                                                      )] = None) -> None:
     """Compare a reform with the baseline: changes, winners and losers, deciles, net cost."""
     _check_lang(lang)
     options = _options(population, households, seed, year, workers, dask, checkpoint)
@@ -403,6 +406,9 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
+    if years is not None:
+        _compare_window(base, new, years, options, as_json, report)
+        return
     _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
         result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
@@ -414,6 +420,33 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     for table in compare_tables(result, lang, wide=console.width >= 110):
         console.print(table)
     console.print(f"[dim]{escape(_provenance(result['reform']))}[/dim]")
+
+
+def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as_json: bool,
+                    report: Path | None) -> None:
+    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py)."""
+    if report is not None:
+        raise GongfuError("--report is not available with --years yet (give --year for a report)")
+    window = workflow.parse_years(years)
+    options = {k: v for k, v in options.items() if k != "year"}
+    with progress_bar("gongfu window", "partitions", err) as on_progress:
+        result = workflow.run_window(base, new, window, on_progress=on_progress, **options)
+    _warn_projected(result.get("law") or {})
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title="Budget window (yuan per year)", title_justify="left")
+    for col in ("year", "net cost", "95% interval", "in 2025 prices", "Gini change", "law"):
+        table.add_column(col, justify="right")
+    for row in result["by_year"]:
+        ci = row.get("net_cost_ci95")
+        table.add_row(str(row["year"]), L.money(row["net_cost"], "en"),
+                      f"{L.money(ci[0], 'en')} – {L.money(ci[1], 'en')}" if ci else "",
+                      L.money(row["net_cost_2025_prices"], "en"), L.num(row["gini"]["change"], 4, signed=True),
+                      "projected" if row["law"]["projected"] else "known")
+    tot = result["total"]
+    table.add_row("total", L.money(tot["net_cost"], "en"), "", L.money(tot["net_cost_2025_prices"], "en"), "", "")
+    console.print(table)
 
 
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:

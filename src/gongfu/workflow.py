@@ -28,7 +28,8 @@ from .engine import GongfuError, Simulation, TaxBenefitSystem, load_system
 from .engine.errors import where
 
 __all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "law_coverage",
-           "law_status", "projected_warning", "reformed_system", "resolve", "run_comparison", "run_simulation"]
+           "law_status", "parse_years", "projected_warning", "reformed_system", "resolve", "run_comparison",
+           "run_simulation", "run_window"]
 
 
 class FieldError(GongfuError):
@@ -295,3 +296,53 @@ def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> 
     statuses = [law_status(kwargs["year"], system) for system in systems.values()]
     result["law"] = next((s for s in statuses if s["projected"]), statuses[0])
     return result
+
+
+def parse_years(text: str, name: str = "--years") -> list[int]:
+    """"2025:2030" (inclusive) or "2025" -> the years, each checked against the law's coverage."""
+    parts = str(text).split(":")
+    try:
+        first, last = (int(parts[0]), int(parts[-1])) if len(parts) in (1, 2) else (None, None)
+    except ValueError:
+        first = last = None
+    if first is None or last is None or last < first or last - first > 20:
+        raise FieldError(("body", "years"), f"{name}: expected FIRST:LAST (e.g. 2025:2030, at most 21 years), "
+                                            f"got {text!r}")
+    years = list(range(first, last + 1))
+    for year in (first, last):
+        check_year(year, name=name)
+    return years
+
+
+def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = (), **options: Any
+               ) -> dict[str, Any]:
+    """The law in force against `reform` over `years`, streamed (gongfu.run.window): the costing by year and in
+    total, nominal and in 2025 prices, with each year's `law` status."""
+    from .run.window import compare_window, window_summary
+
+    if baseline is not None:
+        raise FieldError(("body", "baseline"), "--years: a window compares `baseline` (the law in force) with a "
+                                               "reform; give `baseline` as BASELINE")
+    new = _checked(reform)
+    system = reformed_system(new)
+    for year in years:
+        check_year(year, name="--years", system=system)
+    kwargs = _runner_options(**options)
+    kwargs.pop("year", None)
+    for unsupported in ("dask", "checkpoint_dir"):
+        if kwargs.pop(unsupported, None) is not None:
+            raise FieldError(("body", unsupported), f"--years: {unsupported.replace('_dir', '')} is not supported "
+                                                     "for a window of years (local processes only)")
+    with _user_errors():
+        by_year = compare_window(new, list(years), **kwargs)
+    out = window_summary(by_year)
+    for row in out["by_year"]:
+        row["law"] = law_status(row["year"], system)
+    out["law"] = next((r["law"] for r in reversed(out["by_year"]) if r["law"]["projected"]), out["by_year"][-1]["law"])
+    first = by_year[min(by_year)]
+    out["meta"] = {k: first["reform"]["meta"].get(k) for k in ("gongfu_version", "created", "system", "reform",
+                                                                "population", "partitions", "workers")}
+    out["meta"]["method"] = ("each partition evaluated for every year before the next is read (run/window.py); "
+                             "projected years: incomes uprated by the indices (population/ageing.py), weights not "
+                             "reweighted")
+    return out

@@ -122,6 +122,11 @@ def known_until(leaf: ParameterLeaf) -> int:
     return last.year if (last.month, last.day) == (1, 1) else last.year + 1
 
 
+def growth(tree: ParameterTree, index: str, year: int) -> float | None:
+    """Growth of `index` in calendar `year` (NBS, else the projection assumption; None past them)."""
+    return _growth(tree, index, year)
+
+
 def _growth(tree: ParameterTree, index: str, year: int) -> float | None:
     """Growth of `index` in calendar `year`: the NBS figure dated that year, else the projection assumption in
     force that year (when projections are on and the year is within the horizon), else None."""
