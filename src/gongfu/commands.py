@@ -143,6 +143,8 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
     system = load_system()
     if prefix:
         system.parameters.get(prefix)
+    workflow.check_year(year, name="--year")
+    _warn_projected(workflow.law_status(year))
     snap = system.parameters.at(dt.date(year, 1, 1))
     table = Table("parameter", "value", "unit", "since", "reference")
     for path, leaf in system.parameters.leaves().items():
@@ -157,6 +159,7 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
         else:
             shown = str(value)
         ref = leaf.reference.get("title", "") if isinstance(leaf.reference, dict) else str(leaf.reference)
+        since = f"projected from {since}" if path in snap.projected else since
         table.add_row(*(escape(str(x)) for x in (path, shown, leaf.unit, since or "—", ref)))
     console.print(table)
 

@@ -100,15 +100,17 @@ def parameters(prefix: str = "", year: int = 2025) -> list[dict[str, Any]]:
             system.parameters.get(prefix)
         except GongfuError as exc:
             raise FieldError(("query", "prefix"), f"prefix: {exc}") from None
+    check_year(year, loc=("query", "year"))
     snap = system.parameters.at(dt.date(year, 1, 1))
     out = []
     for path, leaf in system.parameters.leaves().items():
         if prefix and not (path == prefix or path.startswith(prefix + ".")):
             continue
         _, since = leaf.value_at(snap.date)
-        out.append({"path": path, "kind": leaf.kind, "value": jsonable(_parameter_value(snap.get(path))),
+        value = jsonable(_parameter_value(snap.get(path)))
+        out.append({"path": path, "kind": leaf.kind, "value": value,
                     "unit": leaf.unit, "since": since.isoformat() if since else None, "label": _label(leaf.label),
-                    "reference": jsonable(leaf.reference)})
+                    "reference": jsonable(leaf.reference), "projected": path in snap.projected})
     return out
 
 
