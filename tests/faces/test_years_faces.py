@@ -64,3 +64,13 @@ def test_http_calc_and_codes():
     assert client.post("/calc", json=body | {"year": 2031}).status_code == 422
     codes = client.get("/codes").json()
     assert (codes["first_year"], codes["last_known_year"], codes["horizon"]) == (2022, 2025, 2030)
+
+
+def test_parameters_flags_projected_values_and_refuses_years_outside():
+    rows = client.get("/parameters", params={"prefix": "pensions.resident.basic_pension_minimum", "year": 2028}).json()
+    assert rows[0]["projected"] is True and rows[0]["value"] > 163
+    known = client.get("/parameters", params={"prefix": "pensions.resident.basic_pension_minimum", "year": 2026})
+    assert known.json()[0]["projected"] is False and known.json()[0]["value"] == 163
+    assert client.get("/parameters", params={"year": 2031}).status_code == 422
+    r = _invoke("parameters", "pensions.resident.basic_pension_minimum", "--year", "2031")
+    assert r.exit_code == 2 and "2031" in r.stderr

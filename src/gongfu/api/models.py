@@ -75,6 +75,8 @@ class ParameterInfo(BaseModel):
     since: str | None
     label: dict[str, str]
     reference: Any
+    projected: bool = Field(False, description="Computed by the parameter's uprating rule (a year past its dated "
+                                               "values).")
 
 
 class ScenarioInfo(BaseModel):
