@@ -343,6 +343,6 @@ def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = 
     out["meta"] = {k: first["reform"]["meta"].get(k) for k in ("gongfu_version", "created", "system", "reform",
                                                                 "population", "partitions", "workers")}
     out["meta"]["method"] = ("each partition evaluated for every year before the next is read (run/window.py); "
-                             "projected years: incomes uprated by the indices (population/ageing.py), weights not "
-                             "reweighted")
+                             "other years' population: incomes moved by the indices, backward years reweighted by "
+                             "area (population/ageing.py); no demographic projection")
     return out

@@ -74,3 +74,14 @@ def test_cli_window_json_and_errors():
     for bad, fragment in [("2025:2031", "projected to 2030"), ("2026:2025", "FIRST:LAST"), ("x", "FIRST:LAST")]:
         r = runner.invoke(app, ["compare", "baseline", "resident_pension_300", "--years", bad, "--households", "62"])
         assert r.exit_code == 2 and fragment in r.stderr and r.stdout == ""
+
+
+def test_backward_year_deflates_incomes_and_reweights_by_area():
+    f = income_factors(2022)
+    assert f["income"] == pytest.approx(1 / (1.063 * 1.053)) and f["average_wage"] == pytest.approx(1 / (1.058 * 1.028))
+    hh = {"household_id": np.array([1, 2]), "area": np.array([1, 0], dtype=np.int8), "weight": np.array([10.0, 10.0])}
+    pp = {"household_id": np.array([1, 2]), "wage_income": np.array([1000.0, 500.0])}
+    h2, p2 = project_population(hh, pp, 2022)
+    assert p2["wage_income"] == pytest.approx(pp["wage_income"] * f["average_wage"])
+    # shared/data: urban 92071万 (2022) over 94350万 (2024); rural (141175-92071)万 over 46478万
+    assert h2["weight"] == pytest.approx([10 * 92071 / 94350, 10 * (141175 - 92071) / 46478])

@@ -1,17 +1,20 @@
-"""The population of a projected year (issue 14): incomes uprated by the same dated indices as the law.
+"""The population of another year (issue 14): incomes moved by the same dated indices as the law.
 
-The synthetic population is calibrated to 2024 figures (docs/population.md) and is used as it is for every year
-of known law (2022-2025, as before). A *projected* year Y (past the last dated law, `engine.uprating.coverage`)
-reads it with its money amounts moved from the last known year K to Y: wage-type incomes by the growth of the
-average wage, every other amount by the growth of per-capita disposable income (`parameters/uprating.yaml`: NBS
-figures, then the projection assumptions), so that the projected law (dibao standards, contribution bases …)
-meets incomes of the same year. Weights are NOT reweighted to a projected age structure or urbanisation: no cited
-projection of them is in shared/data/china (static ageing by reweighting is missing; said in docs/law.md).
+The synthetic population is calibrated to 2024 figures (docs/population.md) and is used as it is for 2024 and
+2025 (as before). A *projected* year Y (past the last dated law K, `engine.uprating.coverage`) reads it with its
+money amounts moved from K to Y: wage-type incomes by the growth of the average wage, every other amount by the
+growth of per-capita disposable income (`parameters/uprating.yaml`: NBS figures, then the projection
+assumptions), so that the projected law (dibao standards, contribution bases …) meets incomes of the same year.
+A *backward* year (2022, 2023) moves them back from 2024 by the NBS growth of the years between, and reweights
+households by area of residence to that year's official urban and rural population (targets_years.yaml, from
+shared/data): static ageing by area only — the age structure is NOT reweighted (and no cited projection of age,
+urbanisation or household size exists in shared/data for later years: missing, said in docs/law.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,23 +31,47 @@ OTHER = ("self_employment_income", "agricultural_income", "interest_income", "di
          "home_value", "charity_received")
 
 
+BASE_YEAR = 2024  # the year the population is calibrated to (population/targets.yaml)
+
+
 def income_factors(year: int, tree: Any = None) -> dict[str, float] | None:
-    """{"average_wage": f, "income": f}: the growth from the last known year to `year`, or None for a year of
-    known law (nothing to move). Past the projections: a ValueError naming the missing year."""
+    """{"average_wage": f, "income": f}: the growth from the last known year to a projected `year`, or back from
+    2024 to an earlier `year` (f < 1 when incomes grew), or None for 2024 to the last known year (nothing to
+    move). A year the indices do not reach: a ValueError naming it."""
     tree = tree if tree is not None else load_system().parameters
     known = coverage(tree).last_known
-    if year <= known:
+    if BASE_YEAR <= year <= known:
         return None
+    span = range(known + 1, year + 1) if year > known else range(year + 1, BASE_YEAR + 1)
     out = {}
     for index in ("average_wage", "income"):
         f = 1.0
-        for t in range(known + 1, year + 1):
+        for t in span:
             g = growth(tree, index, t)
             if g is None:
-                raise ValueError(f"no {index} growth for {t}: the population cannot be projected to {year}")
+                raise ValueError(f"no {index} growth for {t}: the population cannot be moved to {year}")
             f *= 1.0 + g
-        out[index] = f
+        out[index] = f if year > known else 1.0 / f
     return out
+
+
+def area_factors(year: int) -> tuple[float, float] | None:
+    """(rural, urban) multipliers of household weights for a backward year: that year's official rural and urban
+    population over 2024's (targets_years.yaml); None when the year has no figures (2024 onwards)."""
+    import yaml
+
+    data = yaml.safe_load(Path(__file__).with_name("targets_years.yaml").read_text(encoding="utf-8"))
+    mine = data.get(str(year)) if year < BASE_YEAR else None
+    if not mine:
+        return None
+    base = data["base_2024"]
+
+    def totals(d: Mapping[str, Any]) -> tuple[float, float]:
+        total, urban = float(d["population_total"]["value"]), float(d["population_urban"]["value"])
+        return total - urban, urban
+
+    (r, u), (r0, u0) = totals(mine), totals(base)
+    return r / r0, u / u0
 
 
 def project_population(households: Mapping[str, Any], persons: Mapping[str, Any], year: int
@@ -62,4 +89,9 @@ def project_population(households: Mapping[str, Any], persons: Mapping[str, Any]
                 f = factors["average_wage" if name in WAGE_LIKE else "income"]
                 moved[name] = np.asarray(moved[name], dtype=np.float64) * f
         out.append(moved)
+    by_area = area_factors(year)
+    if by_area is not None and "weight" in out[0] and "area" in out[0]:
+        area = np.asarray(out[0]["area"])
+        out[0]["weight"] = np.asarray(out[0]["weight"], dtype=np.float64) * np.where(area == 1, by_area[1],
+                                                                                      by_area[0])
     return out[0], out[1]
