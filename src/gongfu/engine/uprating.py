@@ -316,9 +316,20 @@ def projected_parameters(tree: ParameterTree, year: int) -> list[dict[str, Any]]
             and year > known_until(leaf)]
 
 
+_STATUS: weakref.WeakKeyDictionary[Any, dict[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
 def law_status(tree: ParameterTree, year: int) -> dict[str, Any]:
     """What the faces say about a year: `{"year", "projected": bool, "reason", "first_year", "last_known_year",
-    "horizon", "parameters": [...projected ones]}`."""
+    "horizon", "parameters": [...projected ones]}` (computed once per tree and year; a fresh copy each call)."""
+    by_year = _STATUS.setdefault(tree, {})
+    if year not in by_year:
+        by_year[year] = _law_status(tree, year)
+    found = by_year[year]
+    return dict(found, parameters=[dict(p) for p in found["parameters"]])
+
+
+def _law_status(tree: ParameterTree, year: int) -> dict[str, Any]:
     cov = coverage(tree)
     projected = projected_parameters(tree, year)
     reason = None
