@@ -44,6 +44,7 @@ from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
+from . import pgroups
 from .layout import AREAS, CONCEPTS, GROUPINGS, HUKOU
 from .scorecard import scorecard, scorecard_targets
 from .sums import Sums
@@ -222,6 +223,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                     ex.note("poverty.relative.headcount_by_group", Bounds(est, lo, hi))
                     vals[key] = _f(est)
                 by_group[grouping] = vals
+            by_group.update(pgroups.relative_by_group(agg, system, f, z, med, ex))  # persons: age, sex, ...
             entry["by_group"] = by_group
         else:
             entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
@@ -233,6 +235,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                 w = sums.by(grouping, L.population("persons"))
                 h = sums.by(grouping, L.poverty(system, line.name, "h"))
                 by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
+            by_group.update(pgroups.absolute_by_group(sums, system, line.name))  # persons: age, sex, ...
             entry["by_group"] = by_group
         out[line.name] = entry
     return out
