@@ -35,7 +35,7 @@ Concept = Literal["market", "net_market", "disposable", "after_philanthropy"]
 TheilPiece = Literal["pos_w", "xlogx", "logx", "neg_w", "neg_y"]
 FgtTerm = Literal["h", "gap", "sev"]
 BandCount = Literal["persons", "households"]
-ChangeStat = Literal["sum", "gain1", "gain5", "lose1", "lose5", "changed"]
+ChangeStat = Literal["sum", "gain1", "gain5", "lose1", "lose5", "gain", "changed"]
 Population = Literal["persons", "households"]
 Grouping = Literal["province", "area", "hukou_type", "region"]
 TableName = Literal["cellsh", "cells"]
@@ -50,7 +50,7 @@ FGT_TERMS: tuple[FgtTerm, ...] = _FGT_TERMS  # type: ignore[assignment]
 BAND_COUNTS: tuple[BandCount, ...] = ("persons", "households")
 CHANGE_STATS: tuple[ChangeStat, ...] = ("sum", *CHANGE_FLAGS, "changed")  # type: ignore[assignment]
 #: columns of the sparse table of changes by bin of baseline income
-DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed")
+DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed", "gain")
 GROUPINGS: tuple[Grouping, ...] = ("province", "area", "hukou_type", "region")
 N_PROVINCES = 31
 N_CELLS = 2 * N_PROVINCES  # cell = province index * 2 + area

@@ -167,7 +167,7 @@ class Context:
                 rank["r"] = self.changed_programmes + [c for c in ("net_market", "disposable", "after_philanthropy")
                                                        if c in self.changed_concepts]
         return {
-            "version": 1, "systems": self.systems, "programmes": self.programmes,
+            "version": 2, "systems": self.systems, "programmes": self.programmes,
             "programme_info": self.programme_info(), "market_components": self.market if self.reform else [],
             "cellsh": cellsh, "cells": cells, "rank": rank, "deciles": list(DECILE_COLUMNS),
             "lines": [[n, float(v)] for n, v in self.config.lines],
@@ -759,7 +759,7 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
         a.cellsh[:, 1, j] += np.bincount(cells, weights=v - vu, minlength=N_CELLS)
     columns = [pw * dd, pw * np.maximum(dd, 0.0), pw * np.minimum(dd, 0.0), *(pw * flags[k] for k in
                                                                               ("gain1", "gain5", "lose1", "lose5")),
-               pw]
+               pw, pw * flags["gain"]]  # (in the order of DECILE_COLUMNS)
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
     if b.M is not None:
         M = b.M[ch]

@@ -162,7 +162,9 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = {"gain_over_1pct": sums["gain1"] / persons, "gain_over_5pct": sums["gain5"] / persons,
                       "lose_over_1pct": sums["lose1"] / persons, "lose_over_5pct": sums["lose5"] / persons,
-                      "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons}
+                      "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons,
+                      "gain_up_to_5pct": (sums["gain"] - sums["gain5"]) / persons,
+                      "lose_up_to_5pct": (sums["changed"] - sums["gain"] - sums["lose5"]) / persons}
         for k, v in shares.items():
             _put(out, f"winners_losers.{k}", (cmp.get("winners_losers") or {}).get(k), v)
     rows = cmp.get("deciles") or []
