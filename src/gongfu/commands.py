@@ -149,16 +149,28 @@ def _print_json(data: dict[str, Any]) -> None:
     print(json.dumps(workflow.jsonable(data), ensure_ascii=False, indent=2))
 
 
-def _title(res: dict[str, Any]) -> str:
+def system_name(res: dict[str, Any], lang: str = "en") -> str:
+    """The name of the system of a results dict in the language: the baseline's label, or the reform's name (its
+    `zh` name in Chinese, where the scenario has one)."""
+    from .reforms.reform import text
+
     meta = res.get("meta") or {}
-    return escape(f"{meta.get('system', 'baseline')} — {res.get('year')}")
+    system = meta.get("system", "baseline")
+    if system == "baseline":
+        return L.t("baseline", lang)
+    reform = meta.get("reform") or {}
+    return text(reform.get("label") or reform.get("name") or system, lang)
+
+
+def _title(res: dict[str, Any], lang: str = "en") -> str:
+    return escape(f"{system_name(res, lang)} — {res.get('year')}")
 
 
 def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> list[Table]:
     """Headline figures, programmes and income concepts of one run, as rich tables (`wide`: with the variable
     names, for terminals of 110 columns or more)."""
     zh = lang == "zh"
-    head = Table(title=("主要结果 — " if zh else "Headline — ") + _title(res), title_justify="left",
+    head = Table(title=("主要结果 — " if zh else "Headline — ") + _title(res, lang), title_justify="left",
                  show_header=False)
     head.add_column(style="bold")
     head.add_column(justify="right")
@@ -171,7 +183,7 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     head.add_row(L.stat("gini", lang), f"{res['gini']:.4f}" + L.pm(res, "gini", lambda h: f"{h:.4f}"))
     head.add_row(L.stat("urban_rural_ratio", lang), f"{res['urban_rural_ratio']:.3f}")
     for name, p in (res.get("poverty") or {}).items():
-        head.add_row(escape(f"{L.stat('headcount', lang)}: {name}"),
+        head.add_row(escape(f"{L.stat('headcount', lang)}: {L.line_label(name, p, lang)}"),
                      L.pct(p.get("headcount")) + L.pm(res, f"poverty.{name}.headcount", lambda h: L.pct(h)))
     progs = Table(title=L.t("programmes", lang) + (" (每年)" if zh else " (per year)"), title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
@@ -201,7 +213,42 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
                 inc.add_row(L.concept(c, lang), L.num(d.get("mean"), 0), L.num(d.get("median"), 0),
                             L.num(d.get("gini"), 4), L.pct(d.get("top10_share")), L.num(d.get("palma"), 2))
         tables.append(inc)
+    groups = poverty_group_table(res, lang)
+    if groups is not None:
+        tables.append(groups)
     return tables
+
+
+def poverty_group_table(res: dict[str, Any], lang: str = "en", cmp: dict[str, Any] | None = None) -> Table | None:
+    """Poverty headcount by group of persons (age group, sex, left-behind children, persons with disabilities) at
+    every line (a row per line, a column per group); with `cmp` (a comparison: `res` is its reform), the change
+    in percentage points."""
+    lines = res.get("poverty") or {}
+    if not lines:
+        return None
+    zh = lang == "zh"
+    title = ("贫困发生率:按人群" if zh else "Poverty headcount by group") + (
+        (" — 变化(百分点)" if zh else " — change (percentage points)") if cmp is not None else " (%)")
+    table = Table(title=title, title_justify="left")
+    table.add_column("贫困线" if zh else "line", ratio=1, overflow="fold")
+    groups = [g for g, _ in L.person_group_rows(next(iter(lines.values())).get("by_group"))]
+    for g in groups:
+        table.add_column(escape(L.person_group_short(g, lang)), justify="right", no_wrap=True)
+    base_lines = (cmp or {}).get("baseline", {}).get("poverty") or {}
+    for name, line in lines.items():
+        stats = dict(L.person_group_rows(line.get("by_group")))
+        base = dict(L.person_group_rows(base_lines.get(name, {}).get("by_group"))) if cmp is not None else {}
+        cells = []
+        for g in groups:
+            h = (stats.get(g) or {}).get("headcount")
+            if cmp is None:
+                cells.append("—" if h is None else f"{h * 100:.1f}")
+            else:
+                b = (base.get(g) or {}).get("headcount")
+                cells.append("—" if h is None or b is None else f"{(h - b) * 100:+.2f}")
+        table.add_row(escape(L.line_label(name, line, lang)), *cells)
+    table.caption = " · ".join(f"{L.person_group_short(g, lang)}: {L.person_group(g, lang)}" for g in groups)
+    return table if groups else None
 
 
 def _provenance(res: dict[str, Any]) -> str:
@@ -220,8 +267,8 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     """Change tables of a comparison: headline changes, programmes, winners and losers, deciles."""
     zh = lang == "zh"
     base, new = cmp["baseline"], cmp["reform"]
-    head = Table(title=("改革效果 — " if zh else "Reform effects — ") + _title(new), title_justify="left")
-    head.add_column(L.t("indicator", lang))
+    head = Table(title=("改革效果 — " if zh else "Reform effects — ") + _title(new, lang), title_justify="left")
+    head.add_column(L.t("indicator", lang), overflow="fold")
     for col in ("baseline", "reform", "change"):
         head.add_column(L.t(col, lang), justify="right")
 
@@ -241,7 +288,7 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     bd, nd = base.get("income", {}).get("disposable", {}), new.get("income", {}).get("disposable", {})
     row(L.t("mean_disposable_pc", lang), bd.get("mean"), nd.get("mean"), 0)
     for name, p in (base.get("poverty") or {}).items():
-        row(escape(f"{L.stat('headcount', lang)}: {name}"), p.get("headcount"),
+        row(escape(f"{L.stat('headcount', lang)}: {L.line_label(name, p, lang)}"), p.get("headcount"),
             (new.get("poverty") or {}).get(name, {}).get("headcount"), percent=True,
             key=f"change.poverty.{name}.headcount")
     cost_pm = L.pm(cmp, "net_cost", lambda h: L.money(h, lang, unit=False))
@@ -271,7 +318,7 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     wl = Table(title=L.t("winners_losers", lang), title_justify="left")
     wl.add_column("")
     wl.add_column(L.t("share_persons", lang), justify="right")
-    for key in ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct"):
+    for key in L.FIVE_GROUPS:  # five mutually exclusive groups: they add up to 100%
         if key in (cmp.get("winners_losers") or {}):
             wl.add_row(L.stat(key, lang), L.pct(cmp["winners_losers"][key])
                        + L.pm(cmp, f"winners_losers.{key}", lambda h: L.pct(h)))
@@ -291,6 +338,9 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
         tables.append(wl)
     if dec.row_count:
         tables.append(dec)
+    groups = poverty_group_table(new, lang, cmp)
+    if groups is not None:
+        tables.append(groups)
     return tables
 
 

@@ -204,7 +204,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
         if line.kind == "relative":
             f = float(line.fraction)
             z = f * float(med.estimate)
-            entry = {"line": _f(z), "kind": "relative", "source": line.source,
+            entry = {"line": _f(z), "kind": "relative", "source": line.source, "label": line.label,
                      "line_bounds": [_f(f * med.lower), _f(f * med.upper)]}
             for key, alpha in (("headcount", 0.0), ("gap", 1.0), ("severity", 2.0)):
                 b = sketch.fgt_relative(f, alpha)
@@ -226,7 +226,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
             by_group.update(pgroups.relative_by_group(agg, system, f, z, med, ex))  # persons: age, sex, ...
             entry["by_group"] = by_group
         else:
-            entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
+            entry = {"line": _f(line.value), "kind": "absolute", "source": line.source, "label": line.label}
             for key, col in (("headcount", "h"), ("gap", "gap"), ("severity", "sev")):
                 entry[key] = _f(sums.national(L.poverty(system, line.name, col)) / persons)
             entry["poor_persons"] = _f(sums.national(L.poverty(system, line.name, "h")))
