@@ -74,7 +74,8 @@ def calc(
     file: Annotated[Path, typer.Argument(help="Household file (YAML or JSON).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print every variable as JSON.")] = False,
     explain: Annotated[str | None, typer.Option("--explain", help="Explain one variable as a tree.")] = None,
-    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show.")] = 12,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show "
+                                                                "(default 3; more to go deeper).")] = 3,
     reform: Annotated[str | None, typer.Option("--reform", help="Reform file (a path: x.yaml, ./x) or scenario "
                                                                 "name (see `gongfu scenarios`).")] = None,
     trust_rules: TrustRulesOpt = None,
@@ -365,6 +366,13 @@ ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write the HTML
                                                 "into this directory.")]
 
 
+def run_progress(lang: str) -> Any:
+    """The progress bar of a national run, in the language (stderr; nothing when it is not a terminal)."""
+    if lang == "zh":
+        return progress_bar("共富计算", "个分区", err, eta="预计剩余")
+    return progress_bar("gongfu run", "partitions", err)
+
+
 def _options(population, households, seed, year, workers, dask, checkpoint) -> dict[str, Any]:
     workflow.check_year(year, name="--year")
     if population is not None and households is not None:
@@ -403,7 +411,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = workflow.resolve(reform, "--reform", files=True, rule_files=trust_rules or ())
     _check_report(report)
-    with progress_bar("gongfu run", "partitions", err) as on_progress:
+    with run_progress(lang) as on_progress:
         results = workflow.run_simulation(spec, on_progress=on_progress, **options)
     _write_report(results, report, lang)
     if as_json:
@@ -429,7 +437,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
     _check_report(report)
-    with progress_bar("gongfu run", "partitions", err) as on_progress:
+    with run_progress(lang) as on_progress:
         result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
     _write_report(result, report, lang)
     if as_json:
