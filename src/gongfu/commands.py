@@ -19,7 +19,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from . import workflow
 from .engine import GongfuError, load_system
@@ -107,13 +109,32 @@ def calc(
 
 def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="Only this role.")] = None) -> None:
     """List every variable of the law with its entity, unit, label and legal reference."""
-    table = Table("variable", "entity", "unit", "role", "label", "reference")
-    for var in load_system().variables.values():
-        if role and var.role != role:
-            continue
-        table.add_row(*(escape(str(x)) for x in (var.name, var.entity.key, var.unit, var.role or "",
-                                                 var.label_in(lang), var.reference or "")))
-    console.print(table)
+    chosen = [v for v in load_system().variables.values() if not role or v.role == role]
+    _identifier_rows("variable", ("entity", "unit", "role", "label", "reference"),
+                     [(v.name, [v.entity.key, v.unit, v.role or "", v.label_in(lang), v.reference or ""])
+                      for v in chosen])
+
+
+def _identifier_rows(key: str, others: tuple[str, ...], rows: list[tuple[str, list[Any]]]) -> None:
+    """Print rows led by an identifier users copy (a variable name, a parameter path): never cut or folded. On a
+    terminal wide enough for a table (the longest identifier and 20 columns for each other field), a table whose
+    first column is as wide as the longest identifier; otherwise each identifier on its own line, its fields
+    below it (wrapping)."""
+    longest = max([len(key), *(len(r[0]) for r in rows)])
+    if console.width >= longest + 4 + 20 * len(others):
+        table = Table()
+        table.add_column(key, no_wrap=True, min_width=longest)
+        for name in others:
+            table.add_column(name, overflow="fold", ratio=1)
+        for ident, fields in rows:
+            table.add_row(escape(ident), *(escape(str(f)) for f in fields))
+        console.print(table)
+        return
+    console.print(f"[dim]{escape(key)} — {escape(' · '.join(others))}[/dim]", highlight=False)
+    for ident, fields in rows:
+        console.print(f"[bold]{escape(ident)}[/bold]", highlight=False, overflow="ignore", crop=False)
+        details = " · ".join(str(f) for f in fields if str(f))
+        console.print(Padding(Text(details, style="dim", overflow="fold"), (0, 0, 0, 2)))
 
 
 def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under this path.")] = "",
@@ -128,10 +149,10 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
     if prefix:
         system.parameters.get(prefix)
     snap = system.parameters.at(dt.date(year, 1, 1))
-    table = Table("parameter", "value", "unit", "since", "reference")
-    for path, leaf in system.parameters.leaves().items():
-        if prefix and not (path == prefix or path.startswith(prefix + ".")):
-            continue
+    chosen = {path: leaf for path, leaf in system.parameters.leaves().items()
+              if not prefix or path == prefix or path.startswith(prefix + ".")}
+    rows = []
+    for path, leaf in chosen.items():
         value = snap.get(path)
         _, since = leaf.value_at(snap.date)
         if isinstance(value, Scale):
@@ -141,8 +162,8 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
         else:
             shown = str(value)
         ref = leaf.reference.get("title", "") if isinstance(leaf.reference, dict) else str(leaf.reference)
-        table.add_row(*(escape(str(x)) for x in (path, shown, leaf.unit, since or "—", ref)))
-    console.print(table)
+        rows.append((path, [shown, leaf.unit, since or "—", ref]))
+    _identifier_rows("parameter", ("value", "unit", "since", "reference"), rows)
 
 
 # ---------------------------------------------------------------------------------------------- rendering
