@@ -24,6 +24,15 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "共同富裕评分卡(浙江2025年目标)"},
     "programmes": {"en": "Programmes", "zh": "各项目"},
     "reproducibility": {"en": "Reproducibility", "zh": "可复现信息"},
+    "validation": {"en": "Validation against official figures", "zh": "与官方数据的对照验证"},
+    "validation_note": {
+        "en": "Baseline figures of this run beside the official ones (sources in the table; `gongfu validate`). "
+              "Calibration targets were fitted when the population was built; the Gini of per-capita disposable "
+              "income, national IIT revenue and the number of IIT payers never are: they judge the model from "
+              "outside. The model's interval is sampling uncertainty only (docs/validation.md).",
+        "zh": "本次运行的基线结果与官方数据对照(来源见表;`gongfu validate`)。校准目标在构建人口时已拟合;"
+              "人均可支配收入基尼系数、全国个人所得税收入和纳税人数从不作为校准目标,仅用于外部检验。"
+              "模型区间仅反映抽样不确定性(docs/validation.md)。"},
     "baseline": {"en": "Baseline", "zh": "基线"},
     "reform": {"en": "Reform", "zh": "改革"},
     "change": {"en": "Change", "zh": "变化"},
