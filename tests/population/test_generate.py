@@ -23,7 +23,12 @@ def test_plan_covers_every_cell_and_splits_big_provinces():
     assert all(s.n_households <= 20_000 for s in specs)
     assert [s.partition_id for s in specs] == list(range(len(specs)))
     starts = np.array([s.household_id_start for s in specs])
-    assert np.array_equal(starts[1:], np.cumsum([s.n_households for s in specs])[:-1])
+    # ids unique over the plan: each partition starts (even) after the ids of the one before (with the gaps that
+    # start every stratum at an even id, synth.household_ids)
+    from gongfu.population.synth import ids_needed
+
+    assert np.array_equal(starts[1:], np.cumsum([ids_needed(s.n_urban, s.n_rural, model()) for s in specs])[:-1])
+    assert np.all(starts % 2 == 0) and np.all(np.diff(starts) >= [s.n_households for s in specs[:-1]])
     # persons represented per province = the 2024 population, however the province is chunked
     m = model()
     by_prov = {}
@@ -119,7 +124,7 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     # the design factors of the strata: the income stage draws the persons' normals, then the household shock
     d = _rngs(spec.seed, spec.partition_id)["income"]
     d.normal(len(p["age"]))
-    design = household_shock(d, model(), len(area))[1]
+    design = household_shock(d, model(), len(area), int(np.count_nonzero(area)))[1]
     assert np.array_equal(household_weights(model(), pidx, area, size, hh, p["age"], persons, design), h["weight"])
     # the boolean-selection formulation, written out
     household, per_age, per_area = raking_age_effects(model(), pidx)

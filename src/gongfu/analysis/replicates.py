@@ -43,6 +43,8 @@ FloatArray = NDArray[np.float64]
 #: defaults of a run: replicates and the seed of the multipliers
 N_REPLICATES = 40
 SEED = 20_250_101
+#: the default replicate method (`multipliers`): random half-samples within pairs of households 2j, 2j + 1
+METHOD = "paired"
 #: the coarse histogram layout of the replicate distributions (`DistributionSketch` config): 2^(1/16) per bin
 HIST = {"sub_bins": 16, "min_exponent": 0, "max_exponent": 32}
 Z95 = 1.959963984540054
@@ -74,18 +76,36 @@ def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z
 
 
-def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = SEED) -> FloatArray:
-    """(households, R) Poisson(1) replicate multipliers, a pure function of each household id, r and the seed.
+def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = SEED,
+                method: str = METHOD) -> FloatArray:
+    """(households, R) replicate multipliers, a pure function of each household id, r and the seed.
 
-    One 64-bit hash of (id, seed, j) gives four 16-bit uniforms: replicates 4j .. 4j+3."""
+    ``"paired"`` (the default, `METHOD`): households 2j and 2j + 1 form a pair; in replicate r one of the two
+    gets 2 and the other 0, by a sign hashed from (j, seed, r): random half-samples within pairs. One 64-bit
+    hash of (j, seed, k) gives the signs of replicates 64k .. 64k + 63. A household whose partner is absent
+    gets 0 or 2 alone. ``"poisson"``: independent Poisson(1) draws, one 64-bit hash of (id, seed, k) giving
+    four 16-bit uniforms (replicates 4k .. 4k + 3)."""
     ids = np.asarray(ids).astype(np.int64).view(np.uint64)
-    n_hash = -(-int(n_replicates) // 4)
+    seed_key = splitmix64(np.uint64(seed & 0xFFFF_FFFF_FFFF_FFFF) + np.zeros(1, np.uint64))
+    if method == "poisson":
+        n_hash = -(-int(n_replicates) // 4)
+        with np.errstate(over="ignore"):
+            key = splitmix64(ids ^ seed_key)
+            counters = key[:, None] + np.arange(1, n_hash + 1, dtype=np.uint64)[None, :] * _M2
+        h = splitmix64(counters)  # (n, n_hash)
+        u16 = np.ascontiguousarray(h).view(np.uint16).reshape(ids.size, 4 * n_hash)[:, :n_replicates]
+        return POISSON[u16].astype(np.float64)
+    if method != "paired":
+        raise ValueError(f"replicate method must be 'paired' or 'poisson', not {method!r}")
+    n_hash = -(-int(n_replicates) // 64)
     with np.errstate(over="ignore"):
-        key = splitmix64(ids ^ splitmix64(np.uint64(seed & 0xFFFF_FFFF_FFFF_FFFF) + np.zeros(1, np.uint64)))
+        key = splitmix64((ids >> np.uint64(1)) ^ seed_key)
         counters = key[:, None] + np.arange(1, n_hash + 1, dtype=np.uint64)[None, :] * _M2
-    h = splitmix64(counters)  # (n, n_hash)
-    u16 = np.ascontiguousarray(h).view(np.uint16).reshape(ids.size, 4 * n_hash)[:, :n_replicates]
-    return POISSON[u16].astype(np.float64)
+    h = splitmix64(counters)  # (n, n_hash): 64 sign bits each
+    bits = np.unpackbits(np.ascontiguousarray(h).astype("<u8").view(np.uint8), axis=1,
+                         bitorder="little")[:, :n_replicates]
+    bits ^= (ids & np.uint64(1)).astype(np.uint8)[:, None]  # the partner takes the other half
+    return bits.astype(np.float64) * 2.0
 
 
 def standard_error(values: np.ndarray) -> float | None:
@@ -168,5 +188,5 @@ def hist_group_means(weight: FloatArray, values: FloatArray, n: int = 10) -> Flo
     return out
 
 
-__all__ = ["HIST", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
+__all__ = ["HIST", "METHOD", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
            "hist_share_below", "interval", "multipliers", "standard_error"]

@@ -30,7 +30,7 @@ class PartitionSpec:
     n_chunks: int
     n_urban: int
     n_rural: int
-    household_id_start: int  # household ids are household_id_start + 0..n-1 (unique over the plan)
+    household_id_start: int  # even; household ids from there (synth.household_ids: unique over the plan, with gaps)
     persons_urban: float     # persons the urban households of this partition represent
     persons_rural: float
     year: int = 2024
@@ -80,6 +80,8 @@ def plan_partitions(total_households: int, seed: int, max_households: int = DEFA
     # at least one household in every cell, the rest proportionally
     counts = 1 + _largest_remainder(cells, total_households - len(cells))
     counts = counts.reshape(-1, 2)
+    from gongfu.population.synth import ids_needed
+
     specs: list[PartitionSpec] = []
     next_id = 0
     for i, prov in enumerate(PROVINCES):
@@ -92,7 +94,7 @@ def plan_partitions(total_households: int, seed: int, max_households: int = DEFA
                 n_urban=int(cu[c]), n_rural=int(cr[c]), household_id_start=next_id,
                 persons_urban=float(persons_u[i] * cu[c] / nu), persons_rural=float(persons_r[i] * cr[c] / nr),
             ))
-            next_id += int(cu[c] + cr[c])
+            next_id += ids_needed(int(cu[c]), int(cr[c]), m)  # strata start at even ids (synth.household_ids)
     return specs
 
 

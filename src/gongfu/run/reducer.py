@@ -35,7 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, N_REPLICATES, SEED, multipliers
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multipliers
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -190,7 +190,7 @@ class Context:
             columns["r"] = L.replicate_columns("r", self.changed_programmes, self.config.lines, disposable, True)
             if disposable:
                 hist.append("r")
-        return {"n": n, "seed": int(self.config.replicate_seed), "method": "poisson_bootstrap_households",
+        return {"n": n, "seed": int(self.config.replicate_seed), "method": METHOD,
                 "hist_config": dict(HIST), "columns": columns, "hist": hist}
 
     def accumulators(self) -> dict[str, SystemAccumulators]:
