@@ -104,8 +104,10 @@ def test_generated_top_incomes_follow_the_tail_and_weights_still_sum_to_the_tota
     local_alpha = math.log(10) / math.log(x999 / x99)
     assert 1.2 < local_alpha < 3.0
     # oversampling: far more sampled households than their weight share at the top
-    top = h["weight"] < np.median(h["weight"]) / 3
-    assert 0.05 < top.mean() < 0.2
+    from gongfu.population.synth import strata_sizes
+
+    top = np.repeat(np.arange(4) % 2 == 1, strata_sizes(spec.n_urban, spec.n_rural, model()))
+    assert 0.09 < top.mean() < 0.11 and h["weight"][top].sum() / h["weight"].sum() < 0.03
 
 
 def test_new_iit_base_columns_dtypes_and_rules():

@@ -378,27 +378,47 @@ def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
     return typ, head_age, ages, sex, active, size, adult_child
 
 
-def _hukou(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, head_age: np.ndarray):
-    """Hukou province and group per household (urban households first); the hukou type follows from the group
-    (urban hukou only in group G_URBAN_HUKOU)."""
+def _hukou(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, head_age: np.ndarray, elderly: np.ndarray):
+    """Hukou province and group per household (urban households first), and each household's design factor of
+    the migrant oversampling; the hukou type follows from the group (urban hukou only in group G_URBAN_HUKOU).
+
+    An urban household is a cross-province migrant with probability c (destination rate x head-age factor) and
+    else a local rural-hukou migrant with probability r; both are drawn at k' = min(k, migrant_cap / p) times
+    their probability (p = c + (1 - c) r the household's probability of being a migrant; k = migrant_factor, x
+    migrant_elderly_factor when a member is 60 or older: ``elderly``), with design factor 1 / k' for migrants and
+    (1 - p) / (1 - k' p) for the others (generator.yaml oversampling). The thresholds are exact to 2**-16 and the
+    design factors use them."""
     n = len(head_age)
     a = m.a["hukou"]
     f = m.f["scales"]
+    o = m.g["oversampling"]
     u = d.u16(4, n)
     hukou_prov = np.full(n, CODES[pidx], dtype=np.int8)
     group = np.full(n, G_RURAL, dtype=np.int8)  # rural residents hold local rural hukou
+    design = np.ones(n)
     if n_urban:
         af = a["migrant_head_age_factor"]
         factor = np.array([af["under_45"], af["from_45_to_59"], af["over_60"]], dtype=np.float64)
         ha = head_age[:n_urban]
         band = (_i8(ha >= 45) + _i8(ha >= 60)).astype(np.intp)  # 0: under 45, 1: 45-59, 2: 60+
-        cross = u[0, :n_urban] < thr(m.cross_rate[pidx] * factor).take(band)
-        local_rural = ~cross & (u[1, :n_urban] < thr(float(f["rural_local_hukou"]) * factor).take(band))
+        c = np.clip(m.cross_rate[pidx] * factor, 0.0, 1.0).take(band)
+        r = np.clip(float(f["rural_local_hukou"]) * factor, 0.0, 1.0).take(band)
+        p = c + (1.0 - c) * r
+        k = np.where(elderly[:n_urban], float(o["migrant_factor"]) * float(o["migrant_elderly_factor"]),
+                     float(o["migrant_factor"]))
+        k = np.maximum(np.minimum(k, float(o["migrant_cap"]) / np.maximum(p, 1e-12)), 1.0)
+        t_c = thr(k * c)
+        t_r = thr(np.where(k * c < 1.0, k * (1.0 - c) * r / np.maximum(1.0 - k * c, 1e-12), 0.0))
+        cross = u[0, :n_urban] < t_c
+        local_rural = ~cross & (u[1, :n_urban] < t_r)
+        pm = t_c / U16 + (1.0 - t_c / U16) * (t_r / U16)  # the drawn probability of a migrant (to 2**-16)
+        mig = cross | local_rural
+        design[:n_urban] = np.where(mig, p / np.maximum(pm, 1e-12), (1.0 - p) / np.maximum(1.0 - pm, 1e-12))
         ci = np.flatnonzero(cross)
         hukou_prov[ci] = CODES[t.origin_lut[pidx][u[2, ci]]]
         rural_type = local_rural | (cross & (u[3, :n_urban] < ithr(a["cross_province_rural_share"])))
         group[:n_urban] = _i8(rural_type) * np.int8(G_RURAL_HUKOU_URBAN - G_URBAN_HUKOU) + np.int8(G_URBAN_HUKOU)
-    return hukou_prov, group
+    return hukou_prov, group, design
 
 
 def _disability(d: Draws, t: Tables, age_i: np.ndarray) -> np.ndarray:
@@ -710,7 +730,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     area = np.zeros(n, dtype=np.int8)
     area[:n_urban] = Area.urban
     typ, head_age, ages, sexes, active, size, adult_child = _structure(rngs["demography"], m, t, n_urban, n)
-    hukou_prov_h, group_h = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age)
+    elderly = ((ages >= 60) & active).any(axis=0)  # a member aged 60+ (migrant oversampling)
+    hukou_prov_h, group_h, design_hukou = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age, elderly)
 
     # flatten the slot matrices into persons (grouped by household, household order, slot order); the persons of
     # urban households come first
@@ -748,6 +769,7 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     status, scheme, years = _employment(rngs["employment"], m, t, pkey, age, sex, group, grade, year)
     wage_income, self_employment_income, agricultural_income, shock, hz1, design = _incomes(
         rngs["income"], m, pidx, n, hh, pkey, status, heads, size, n_urban)
+    design *= design_hukou
 
     # housing (household level) and the wealth index behind property income
     inc = m.a["income"]
