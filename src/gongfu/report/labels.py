@@ -247,10 +247,10 @@ def sampling_note(lang: str) -> str:
     """The report's note on sampling uncertainty against numerical exactness."""
     if lang == "zh":
         return ("± 与“95%”列为抽样不确定性:样本只是全国住户的一部分,换一个样本数字会变;它由按户的重复权重"
-                "(泊松自助法,在同一次计算中求得)估计,区间为估计值 ± 1.96 倍标准误。复现信息中的“数值精确度”"
+                "(分层内成对随机半样本,在同一次计算中求得)估计,区间为估计值 ± 1.96 倍标准误。复现信息中的“数值精确度”"
                 "只说明算术的精确程度(精确求和与分箱界限),与抽样精度无关。")
     return ("± and the '95%' columns are sampling uncertainty: the sample is a part of the country's households and "
-            "another sample would give other figures. It is estimated with household replicate weights (a Poisson "
-            "bootstrap computed in the same pass); the interval is the estimate ± 1.96 standard errors. The "
+            "another sample would give other figures. It is estimated with household replicate weights (random "
+            "half-samples of pairs of households within the sampling strata, computed in the same pass); the interval is the estimate ± 1.96 standard errors. The "
             "'numerical exactness of the arithmetic' in the reproducibility section bounds only the arithmetic "
             "(exact sums, sketch bins); it says nothing about sampling precision.")

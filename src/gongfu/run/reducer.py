@@ -12,7 +12,7 @@ once, while its arrays are hot in cache, into per-partition float64 accumulators
 * into the bins of `DistributionSketch`es (binning.py): national per-capita income of each concept, per-capita
   disposable income by cell and by hukou type, programme amounts by bin of market income (concentration and
   Kakwani indices), reform changes by bin of baseline income (deciles of gains in the same pass).
-* under R replicate weights (w x a Poisson(1) multiplier hashed from the household id, analysis/replicates.py),
+* under R replicate weights (w x a multiplier hashed from the household id, analysis/replicates.py),
   nationally: the headline columns (persons, programme amounts and recipients, headcounts at the absolute lines,
   winners and losers) as R sums each -- one matrix product per block for the columns over every household, the
   rows only for the others -- and a coarse histogram of per-capita disposable income per replicate (and of the
