@@ -113,8 +113,15 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     """household_weights takes each area as a slice when the urban households come first (as generated); the
     weights must be those of the boolean selection, bit for bit, and a shuffled order must give the same
     weight per household."""
-    from gongfu.population.synth import (_hukou, _rngs, _structure, household_shock, household_weights,
-                                         raking_age_effects, tables)
+    from gongfu.population.synth import (
+        _hukou,
+        _rngs,
+        _structure,
+        household_shock,
+        household_weights,
+        raking_age_effects,
+        tables,
+    )
 
     spec = plan_partitions(20_000, 5)[9]
     pidx = int(np.flatnonzero(CODES == spec.province)[0])
