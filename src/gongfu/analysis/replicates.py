@@ -120,11 +120,14 @@ def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = S
 
 
 def standard_error(values: np.ndarray) -> float | None:
-    """Standard deviation of the replicate values of a figure (None when a replicate is undefined)."""
+    """Standard deviation of the replicate values of a figure (None when a replicate is undefined), to 10
+    significant digits: an SE from 40 replicates is itself uncertain by about 11%, and its last float digits
+    depend on the order in which a partition's float partial sums were formed (a reform's sparse rows or a
+    separate run's dense ones), which must not show in the output."""
     v = np.asarray(values, dtype=np.float64)
     if v.size < 2 or not np.all(np.isfinite(v)):
         return None
-    return float(np.std(v, ddof=1))
+    return float(f"{float(np.std(v, ddof=1)):.10g}")
 
 
 def interval(point: float | None, se: float | None) -> list[float] | None:
