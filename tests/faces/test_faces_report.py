@@ -120,3 +120,20 @@ def test_unknown_language_is_refused(results, tmp_path):
 
     with pytest.raises(GongfuError, match="en or zh"):
         write_report(results, tmp_path / "rep", lang="fr")
+
+
+def test_report_has_the_validation_section_with_official_figures(comparison, tmp_path):
+    """Issue 11 §4: the validation table goes in the report (model beside official, targets or not)."""
+    from gongfu.analysis import validation as V
+
+    html = write_report(comparison, tmp_path / "rep").read_text(encoding="utf-8")
+    start = html.index('<section id="validation">')
+    section = html[start:html.index("</section>", start)]
+    assert "Validation against official figures" in section
+    assert "Gini of per-capita disposable income" in section and "not a target" in section
+    table = pd.read_csv(tmp_path / "rep" / "tables" / "validation.csv")
+    rows = V.validation_table(comparison["baseline"], V.load_official(), V.load_targets())
+    assert len(table) == len(rows) > 10
+    gini = table[table["key"] == "gini"].iloc[0]
+    assert gini["model"] == pytest.approx(comparison["baseline"]["gini"]) and not gini["target"]
+    assert gini["official"] == pytest.approx(0.465)

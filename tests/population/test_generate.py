@@ -23,7 +23,12 @@ def test_plan_covers_every_cell_and_splits_big_provinces():
     assert all(s.n_households <= 20_000 for s in specs)
     assert [s.partition_id for s in specs] == list(range(len(specs)))
     starts = np.array([s.household_id_start for s in specs])
-    assert np.array_equal(starts[1:], np.cumsum([s.n_households for s in specs])[:-1])
+    # ids unique over the plan: each partition starts (even) after the ids of the one before (with the gaps that
+    # start every stratum at an even id, synth.household_ids)
+    from gongfu.population.synth import ids_needed
+
+    assert np.array_equal(starts[1:], np.cumsum([ids_needed(s.n_urban, s.n_rural, model()) for s in specs])[:-1])
+    assert np.all(starts % 2 == 0) and np.all(np.diff(starts) >= [s.n_households for s in specs[:-1]])
     # persons represented per province = the 2024 population, however the province is chunked
     m = model()
     by_prov = {}
@@ -108,7 +113,15 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     """household_weights takes each area as a slice when the urban households come first (as generated); the
     weights must be those of the boolean selection, bit for bit, and a shuffled order must give the same
     weight per household."""
-    from gongfu.population.synth import _rngs, household_shock, household_weights, raking_age_effects
+    from gongfu.population.synth import (
+        _hukou,
+        _rngs,
+        _structure,
+        household_shock,
+        household_weights,
+        raking_age_effects,
+        tables,
+    )
 
     spec = plan_partitions(20_000, 5)[9]
     pidx = int(np.flatnonzero(CODES == spec.province)[0])
@@ -117,9 +130,16 @@ def test_weights_of_urban_first_households_equal_the_boolean_selection():
     size = np.bincount(hh, minlength=len(h["area"])).astype(np.int8)
     area, persons = h["area"], (spec.persons_rural, spec.persons_urban)
     # the design factors of the strata: the income stage draws the persons' normals, then the household shock
-    d = _rngs(spec.seed, spec.partition_id)["income"]
+    # times those of the migrant oversampling (hukou stage, after the household structure)
+    m = model()
+    rngs = _rngs(spec.seed, spec.partition_id)
+    n_urban = int(np.count_nonzero(area))
+    _, head_age, ages, _, active, _, _ = _structure(rngs["demography"], m, tables(m), n_urban, len(area))
+    d_hukou = _hukou(rngs["hukou"], m, tables(m), pidx, n_urban, head_age, ((ages >= 60) & active).any(axis=0))[2]
+    d = rngs["income"]
     d.normal(len(p["age"]))
-    design = household_shock(d, model(), len(area))[1]
+    design = household_shock(d, m, len(area), n_urban)[1]
+    design *= d_hukou
     assert np.array_equal(household_weights(model(), pidx, area, size, hh, p["age"], persons, design), h["weight"])
     # the boolean-selection formulation, written out
     household, per_age, per_area = raking_age_effects(model(), pidx)

@@ -28,16 +28,42 @@ def _shocks(n: int = 400_000, seed: int = 7):
 
 
 def test_top_stratum_is_oversampled_with_design_weights():
-    """A household is in the top stratum (rank above 1 - q_o) with probability k q_o; its design factor is 1/k and
-    the others' (1 - q_o) / (1 - k q_o): the design-weighted share of the stratum is q_o, its sampled share k q_o."""
+    """The last k q_o n households (rounded to even) form the top stratum (rank above 1 - q_o); the body's design
+    factor is (1 - q_o) / (1 - k q_o); inside the top the richest are drawn most often (probability proportional
+    to size), so the design factor falls as the shock rises, and the design-weighted share of the stratum is q_o."""
     m, (shock, design, tail, excess) = _shocks()
     q_o, k = m.g["oversampling"]["top_share"], m.g["oversampling"]["factor"]
-    top = np.isclose(design, 1.0 / k)
-    assert set(np.round(np.unique(design), 12)) == {round(1 / k, 12), round((1 - q_o) / (1 - k * q_o), 12)}
-    assert top.mean() == pytest.approx(k * q_o, rel=0.03)
+    n = shock.size
+    n_t = 2 * round(k * q_o * n / 2)
+    top = np.arange(n) >= n - n_t
+    assert np.allclose(design[~top], (1 - q_o) / (1 - n_t / n))
     assert design[top].sum() / design.sum() == pytest.approx(q_o, rel=0.03)
     # the top stratum is the top of the rank: every top household's shock is above every other household's
     assert shock[top].min() >= shock[~top].max()
+    o = np.argsort(-design[top], kind="stable")  # PPS: the smaller the design weight, the richer (float32 shock)
+    assert np.all(np.diff(shock[top][o]) >= -1e-5) and design[top].max() / design[top].min() > 100
+    # weight x income varies far less than income along the stratum (that is the point of the design)
+    x = np.exp(shock[top].astype(np.float64))
+    assert np.std(np.log(x * design[top])) < 0.5 * np.std(np.log(x))
+
+
+def test_household_ids_start_every_stratum_even_so_that_pairs_stay_inside_strata():
+    """Strata of a partition (urban body, urban top, rural body, rural top) each begin at an even id: households
+    2j and 2j + 1 are of the same stratum (the pairs of the replicate weights)."""
+    from gongfu.population.synth import household_ids, ids_needed, strata_sizes
+
+    m = model()
+    for nu, nr in ((1001, 777), (5000, 20), (3, 1), (12345, 6789)):
+        ids = household_ids(10, nu, nr, m)
+        assert ids.size == nu + nr and np.all(np.diff(ids) >= 1) and ids[-1] < 10 + ids_needed(nu, nr, m)
+        stratum = np.repeat(np.arange(4), strata_sizes(nu, nr, m))
+        first = np.r_[0, np.flatnonzero(np.diff(stratum)) + 1]
+        assert np.all(ids[first] % 2 == 0)
+        pair = ids // 2
+        same = pair[1:] == pair[:-1]
+        assert np.all(stratum[1:][same] == stratum[:-1][same])
+    specs = plan_partitions(20_000, 1)
+    assert all(s.household_id_start % 2 == 0 for s in specs)
 
 
 def test_household_shock_has_a_pareto_tail_spliced_at_the_tail_share():
@@ -78,8 +104,10 @@ def test_generated_top_incomes_follow_the_tail_and_weights_still_sum_to_the_tota
     local_alpha = math.log(10) / math.log(x999 / x99)
     assert 1.2 < local_alpha < 3.0
     # oversampling: far more sampled households than their weight share at the top
-    top = h["weight"] < np.median(h["weight"]) / 3
-    assert 0.05 < top.mean() < 0.2
+    from gongfu.population.synth import strata_sizes
+
+    top = np.repeat(np.arange(4) % 2 == 1, strata_sizes(spec.n_urban, spec.n_rural, model()))
+    assert 0.09 < top.mean() < 0.11 and h["weight"][top].sum() / h["weight"].sum() < 0.03
 
 
 def test_new_iit_base_columns_dtypes_and_rules():

@@ -1,15 +1,20 @@
-"""Sampling uncertainty by replicate weights: a Poisson bootstrap over households, streamed and mergeable.
+"""Sampling uncertainty by replicate weights: random half-samples within the design's strata, streamed and
+mergeable.
 
 Method (docs/ARCHITECTURE.md, "Run results", `uncertainty`):
 
-* **Chunk.** Replicate r of a household's weight is ``w_r = w x m_r`` with ``m_r`` a Poisson(1) draw that is a
-  pure function of (household id, r, seed): a counter-based hash (splitmix64) of the household id gives 16-bit
-  uniforms, mapped through the Poisson(1) distribution function (`multipliers`). The multipliers therefore do
-  not depend on how the population is partitioned, on the block size, on the workers or on the order of the
-  rows. Each partition sums every headline column under the R replicate weights (R extra sums per column) and,
-  for statistics of the whole distribution (Gini, median, relative poverty lines, deciles), a coarse histogram
-  of per-capita income per replicate (weight and income in each bin of a `DistributionSketch` layout with few
-  sub-bins).
+* **Chunk.** Replicate r of a household's weight is ``w_r = w x m_r`` with ``m_r`` a pure function of (household
+  id, r, seed) (`multipliers`). Default (``METHOD = "paired"``): households 2j and 2j + 1 form a pair, and in
+  replicate r one of them gets 2 and the other 0, by a sign hashed (splitmix64) from (j, seed, r). The generator
+  lays every design stratum (partition x area x top stratum, fixed sizes: population/synth.py
+  `household_shock`, `household_ids`) out on consecutive ids starting at an even id, so pairs never straddle
+  strata; the spread of a total over the replicates is then sum over pairs of (w1 y1 - w2 y2)^2, the
+  with-replacement variance estimator of a stratified sample (each pair is two independent draws of one
+  stratum: E (w1 y1 - w2 y2)^2 = 2 var_h), centred within strata. The multipliers do not depend on how the
+  population is partitioned, on the block size, on the workers or on the order of the rows. Each partition sums
+  every headline column under the R replicate weights (R extra sums per column) and, for statistics of the
+  whole distribution (Gini, median, relative poverty lines, deciles), a coarse histogram of per-capita income per
+  replicate (weight and income in each bin of a `DistributionSketch` layout with few sub-bins).
 * **Combine.** Replicate sums and histograms add, like every other sum of the state (exact limbs).
 * **Finish.** Each figure is computed once per replicate as it is from the full weights (ratios from the
   replicate sums; Gini, the median and the relative lines, decile means from the replicate histogram, all
@@ -18,16 +23,22 @@ Method (docs/ARCHITECTURE.md, "Run results", `uncertainty`):
   +/- 1.96 se (`interval`). For the distributional figures the histogram is coarse, but its discretisation is the
   same in every replicate, so it moves every replicate value alike and cancels in their spread.
 
-Why the Poisson bootstrap: sampling households with replacement (the standard bootstrap) needs the sample size of
-each stratum before the pass; independent Poisson(1) multipliers are its streaming limit (Hanley & MacGibbon 2006;
-Chamandy et al. 2012, "Estimating uncertainty for massive data streams", Google) and need nothing but the id.
+The former method, ``"poisson"`` (independent Poisson(1) multipliers hashed from the id: the streaming limit of
+the bootstrap, Hanley & MacGibbon 2006; Chamandy et al. 2012), is kept as an option: it ignores the strata, so its
+variance of a total is sum (w y)^2 around zero instead of around the stratum means (too large where a stratum's
+mean matters: near-universal programmes, the top stratum drawn with probability proportional to size, where
+every household carries about the same w y). Random groups of pairs are a form of balanced repeated replication
+with random instead of Hadamard signs (Wolter, Introduction to Variance Estimation, 2007, ch. 3).
 
-Limits: the multipliers are independent across households, so the design's strata (province x area, the
-oversampled top) are not used to reduce the variance of *totals* (the bootstrap variance of a total is
-sum (w y)^2 around zero, not around the stratum means): SEs of totals are conservative when the stratum means
-are large relative to the spread inside strata. Ratios (shares, means, Gini, rates) are centred by construction
-and unaffected. Calibration of the weights to population totals is not replicated. Persons in one household
-share its multiplier (households are the sampling units).
+Limits: strata whose membership is random (the migrant and elderly-migrant oversampling of the hukou stage, a
+Bernoulli draw per household) are domains inside the partition x area strata, and their variance is estimated
+as such (correctly, since their sample size is random too). A stratum of odd size leaves one household without a
+partner: it gets 0 or 2 alone (its uncentred square). Calibration of the weights (raking, post-stratification to
+persons by province x area) is not replicated. An imported population is paired by its ids in file order
+(population/importer.py numbers households by first appearance): adjacent households of a file sorted by its
+strata or at random give a valid (possibly conservative) estimate; a file sorted by income would understate the
+variance, and should be run with ``method="poisson"``. Persons in one household share its multiplier (households
+are the sampling units).
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ FloatArray = NDArray[np.float64]
 #: defaults of a run: replicates and the seed of the multipliers
 N_REPLICATES = 40
 SEED = 20_250_101
+#: the default replicate method (`multipliers`): random half-samples within pairs of households 2j, 2j + 1
+METHOD = "paired"
 #: the coarse histogram layout of the replicate distributions (`DistributionSketch` config): 2^(1/16) per bin
 HIST = {"sub_bins": 16, "min_exponent": 0, "max_exponent": 32}
 Z95 = 1.959963984540054
@@ -74,26 +87,47 @@ def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z
 
 
-def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = SEED) -> FloatArray:
-    """(households, R) Poisson(1) replicate multipliers, a pure function of each household id, r and the seed.
+def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = SEED,
+                method: str = METHOD) -> FloatArray:
+    """(households, R) replicate multipliers, a pure function of each household id, r and the seed.
 
-    One 64-bit hash of (id, seed, j) gives four 16-bit uniforms: replicates 4j .. 4j+3."""
+    ``"paired"`` (the default, `METHOD`): households 2j and 2j + 1 form a pair; in replicate r one of the two
+    gets 2 and the other 0, by a sign hashed from (j, seed, r): random half-samples within pairs. One 64-bit
+    hash of (j, seed, k) gives the signs of replicates 64k .. 64k + 63. A household whose partner is absent
+    gets 0 or 2 alone. ``"poisson"``: independent Poisson(1) draws, one 64-bit hash of (id, seed, k) giving
+    four 16-bit uniforms (replicates 4k .. 4k + 3)."""
     ids = np.asarray(ids).astype(np.int64).view(np.uint64)
-    n_hash = -(-int(n_replicates) // 4)
+    seed_key = splitmix64(np.uint64(seed & 0xFFFF_FFFF_FFFF_FFFF) + np.zeros(1, np.uint64))
+    if method == "poisson":
+        n_hash = -(-int(n_replicates) // 4)
+        with np.errstate(over="ignore"):
+            key = splitmix64(ids ^ seed_key)
+            counters = key[:, None] + np.arange(1, n_hash + 1, dtype=np.uint64)[None, :] * _M2
+        h = splitmix64(counters)  # (n, n_hash)
+        u16 = np.ascontiguousarray(h).view(np.uint16).reshape(ids.size, 4 * n_hash)[:, :n_replicates]
+        return POISSON[u16].astype(np.float64)
+    if method != "paired":
+        raise ValueError(f"replicate method must be 'paired' or 'poisson', not {method!r}")
+    n_hash = -(-int(n_replicates) // 64)
     with np.errstate(over="ignore"):
-        key = splitmix64(ids ^ splitmix64(np.uint64(seed & 0xFFFF_FFFF_FFFF_FFFF) + np.zeros(1, np.uint64)))
+        key = splitmix64((ids >> np.uint64(1)) ^ seed_key)
         counters = key[:, None] + np.arange(1, n_hash + 1, dtype=np.uint64)[None, :] * _M2
-    h = splitmix64(counters)  # (n, n_hash)
-    u16 = np.ascontiguousarray(h).view(np.uint16).reshape(ids.size, 4 * n_hash)[:, :n_replicates]
-    return POISSON[u16].astype(np.float64)
+    h = splitmix64(counters)  # (n, n_hash): 64 sign bits each
+    bits = np.unpackbits(np.ascontiguousarray(h).astype("<u8").view(np.uint8), axis=1,
+                         bitorder="little")[:, :n_replicates]
+    bits ^= (ids & np.uint64(1)).astype(np.uint8)[:, None]  # the partner takes the other half
+    return bits.astype(np.float64) * 2.0
 
 
 def standard_error(values: np.ndarray) -> float | None:
-    """Standard deviation of the replicate values of a figure (None when a replicate is undefined)."""
+    """Standard deviation of the replicate values of a figure (None when a replicate is undefined), to 10
+    significant digits: an SE from 40 replicates is itself uncertain by about 11%, and its last float digits
+    depend on the order in which a partition's float partial sums were formed (a reform's sparse rows or a
+    separate run's dense ones), which must not show in the output."""
     v = np.asarray(values, dtype=np.float64)
     if v.size < 2 or not np.all(np.isfinite(v)):
         return None
-    return float(np.std(v, ddof=1))
+    return float(f"{float(np.std(v, ddof=1)):.10g}")
 
 
 def interval(point: float | None, se: float | None) -> list[float] | None:
@@ -168,5 +202,5 @@ def hist_group_means(weight: FloatArray, values: FloatArray, n: int = 10) -> Flo
     return out
 
 
-__all__ = ["HIST", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
+__all__ = ["HIST", "METHOD", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
            "hist_share_below", "interval", "multipliers", "standard_error"]

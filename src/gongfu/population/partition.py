@@ -1,8 +1,8 @@
 """Partition plan: how a sample of N households is split by province (and chunks of big provinces).
 
 Households are allocated to the 62 province x area cells in proportion to the 2024 persons of each cell
-divided by the expected household size of its area (fitted), with largest-remainder rounding so that the
-total is exactly N. A province with more than ``max_households`` households is split into equal chunks.
+divided by the expected household size of its area (fitted), times the province's sampling factor
+(generator.yaml oversampling.province_factor), with largest-remainder rounding so that the total is exactly N. A province with more than ``max_households`` households is split into equal chunks.
 Every partition carries the persons its households must represent (its share of each cell), so that its
 weights are computed from the partition alone: no pass over the whole population is ever needed.
 """
@@ -30,7 +30,7 @@ class PartitionSpec:
     n_chunks: int
     n_urban: int
     n_rural: int
-    household_id_start: int  # household ids are household_id_start + 0..n-1 (unique over the plan)
+    household_id_start: int  # even; household ids from there (synth.household_ids: unique over the plan, with gaps)
     persons_urban: float     # persons the urban households of this partition represent
     persons_rural: float
     year: int = 2024
@@ -76,10 +76,16 @@ def plan_partitions(total_households: int, seed: int, max_households: int = DEFA
     persons_r = m.pop * (1 - m.urban_share)
     s = m.f["scales"]
     exp_u, exp_r = float(s["expected_size_urban"]), float(s["expected_size_rural"])
-    cells = np.stack([persons_u / exp_u, persons_r / exp_r], axis=1).ravel()
+    # sampling rate by province (generator.yaml oversampling.province_factor): weights follow from the persons each
+    # partition represents, so an oversampled province's households simply weigh less
+    pf = m.g["oversampling"].get("province_factor") or {}
+    rate = np.array([float(pf.get(p.code, pf.get(str(p.code), 1.0))) for p in PROVINCES])
+    cells = np.stack([persons_u / exp_u * rate, persons_r / exp_r * rate], axis=1).ravel()
     # at least one household in every cell, the rest proportionally
     counts = 1 + _largest_remainder(cells, total_households - len(cells))
     counts = counts.reshape(-1, 2)
+    from gongfu.population.synth import ids_needed
+
     specs: list[PartitionSpec] = []
     next_id = 0
     for i, prov in enumerate(PROVINCES):
@@ -92,7 +98,7 @@ def plan_partitions(total_households: int, seed: int, max_households: int = DEFA
                 n_urban=int(cu[c]), n_rural=int(cr[c]), household_id_start=next_id,
                 persons_urban=float(persons_u[i] * cu[c] / nu), persons_rural=float(persons_r[i] * cr[c] / nr),
             ))
-            next_id += int(cu[c] + cr[c])
+            next_id += ids_needed(int(cu[c]), int(cr[c]), m)  # strata start at even ids (synth.household_ids)
     return specs
 
 

@@ -378,27 +378,47 @@ def _structure(d: Draws, m: Model, t: Tables, n_urban: int, n: int):
     return typ, head_age, ages, sex, active, size, adult_child
 
 
-def _hukou(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, head_age: np.ndarray):
-    """Hukou province and group per household (urban households first); the hukou type follows from the group
-    (urban hukou only in group G_URBAN_HUKOU)."""
+def _hukou(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, head_age: np.ndarray, elderly: np.ndarray):
+    """Hukou province and group per household (urban households first), and each household's design factor of
+    the migrant oversampling; the hukou type follows from the group (urban hukou only in group G_URBAN_HUKOU).
+
+    An urban household is a cross-province migrant with probability c (destination rate x head-age factor) and
+    else a local rural-hukou migrant with probability r; both are drawn at k' = min(k, migrant_cap / p) times
+    their probability (p = c + (1 - c) r the household's probability of being a migrant; k = migrant_factor, x
+    migrant_elderly_factor when a member is 60 or older: ``elderly``), with design factor 1 / k' for migrants and
+    (1 - p) / (1 - k' p) for the others (generator.yaml oversampling). The thresholds are exact to 2**-16 and the
+    design factors use them."""
     n = len(head_age)
     a = m.a["hukou"]
     f = m.f["scales"]
+    o = m.g["oversampling"]
     u = d.u16(4, n)
     hukou_prov = np.full(n, CODES[pidx], dtype=np.int8)
     group = np.full(n, G_RURAL, dtype=np.int8)  # rural residents hold local rural hukou
+    design = np.ones(n)
     if n_urban:
         af = a["migrant_head_age_factor"]
         factor = np.array([af["under_45"], af["from_45_to_59"], af["over_60"]], dtype=np.float64)
         ha = head_age[:n_urban]
         band = (_i8(ha >= 45) + _i8(ha >= 60)).astype(np.intp)  # 0: under 45, 1: 45-59, 2: 60+
-        cross = u[0, :n_urban] < thr(m.cross_rate[pidx] * factor).take(band)
-        local_rural = ~cross & (u[1, :n_urban] < thr(float(f["rural_local_hukou"]) * factor).take(band))
+        c = np.clip(m.cross_rate[pidx] * factor, 0.0, 1.0).take(band)
+        r = np.clip(float(f["rural_local_hukou"]) * factor, 0.0, 1.0).take(band)
+        p = c + (1.0 - c) * r
+        k = np.where(elderly[:n_urban], float(o["migrant_factor"]) * float(o["migrant_elderly_factor"]),
+                     float(o["migrant_factor"]))
+        k = np.maximum(np.minimum(k, float(o["migrant_cap"]) / np.maximum(p, 1e-12)), 1.0)
+        t_c = thr(k * c)
+        t_r = thr(np.where(k * c < 1.0, k * (1.0 - c) * r / np.maximum(1.0 - k * c, 1e-12), 0.0))
+        cross = u[0, :n_urban] < t_c
+        local_rural = ~cross & (u[1, :n_urban] < t_r)
+        pm = t_c / U16 + (1.0 - t_c / U16) * (t_r / U16)  # the drawn probability of a migrant (to 2**-16)
+        mig = cross | local_rural
+        design[:n_urban] = np.where(mig, p / np.maximum(pm, 1e-12), (1.0 - p) / np.maximum(1.0 - pm, 1e-12))
         ci = np.flatnonzero(cross)
         hukou_prov[ci] = CODES[t.origin_lut[pidx][u[2, ci]]]
         rural_type = local_rural | (cross & (u[3, :n_urban] < ithr(a["cross_province_rural_share"])))
         group[:n_urban] = _i8(rural_type) * np.int8(G_RURAL_HUKOU_URBAN - G_URBAN_HUKOU) + np.int8(G_URBAN_HUKOU)
-    return hukou_prov, group
+    return hukou_prov, group, design
 
 
 def _disability(d: Draws, t: Tables, age_i: np.ndarray) -> np.ndarray:
@@ -512,55 +532,87 @@ def _income_tables(m: Model, pidx: int) -> tuple[np.ndarray, np.ndarray]:
             np.broadcast_to(adjust, shape).ravel())
 
 
-def household_shock(d: Draws, m: Model, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def top_allocation(n_area: int, m: Model) -> int:
+    """Households of an area's top stratum (generator.yaml oversampling): ``factor x top_share x n`` rounded to an
+    even number (households are paired within strata for the replicate weights, analysis/replicates.py); 0
+    when that is below 2 (the area is then drawn unstratified)."""
+    o = m.g["oversampling"]
+    return 2 * int(round(float(o["factor"]) * float(o["top_share"]) * n_area / 2.0))
+
+
+def household_shock(d: Draws, m: Model, n: int, n_urban: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The household earnings shock (float32) with its Pareto top, drawn by strata; each household's design
     factor (generator.yaml top_incomes, oversampling); the households in the tail and the tail's part of their
     log shock (its excess over the splice point).
 
-    Each household has a latent rank U. A household is in the top stratum (U > 1 - q_o) with probability
-    k q_o instead of q_o, and U is then uniform in that stratum; otherwise U is uniform in (0, 1 - q_o). The
-    design factor is q_o / (k q_o) = 1 / k in the top stratum and (1 - q_o) / (1 - k q_o) elsewhere, so that
-    weighted shares are those of the population. The shock is ``sd z(U)`` below 1 - q_t (the log-normal body)
-    and ``sd z(1 - q_t) + ln(q_t / (1 - U)) / alpha`` above (a Pareto factor spliced on at the same rank)."""
+    Each household has a latent rank U; s = 1 - U is its population share above it. The households of each area
+    (the first ``n_urban`` urban, the rest rural; all one area when ``n_urban`` is None) are split into two
+    strata of fixed size: the last ``n_t`` = :func:`top_allocation` households form the top stratum (U above
+    1 - q_o, q_o = top_share), the others the body (U uniform in (0, 1 - q_o), design factor
+    (1 - q_o) / (1 - n_t / n_area)). Inside the top stratum U is drawn with probability proportional to size:
+    s has density proportional to s^-beta on (s_min, q_o] (beta = top_rank_power, s_min = richest_rank_share),
+    so that the richest are drawn most often; the design factor is the inverse of that density relative to the
+    stratum's share, ``(q_o / (n_t / n_area)) x s^beta (q_o^(1-beta) - s_min^(1-beta)) / ((1 - beta) q_o)``,
+    whose mean over the stratum is its population share over its sampled share. Weight x income therefore
+    falls only as s^(beta - 1/alpha) along the Pareto tail instead of s^(-1/alpha): the tail's totals (the top
+    rate of the income tax) are estimated from many households of comparable weight x income.
+    The shock is ``sd z(U)`` below 1 - q_t (the log-normal body) and ``sd z(1 - q_t) + ln(q_t / s) / alpha``
+    above (a Pareto factor spliced on at the same rank)."""
     g = m.g
     sd = float(m.a["income"]["household_shock_sd"])
     q_t = float(g["top_incomes"]["tail_share"])
-    q_o, k = float(g["oversampling"]["top_share"]), float(g["oversampling"]["factor"])
+    o = g["oversampling"]
+    q_o, beta, s_min = float(o["top_share"]), float(o["top_rank_power"]), float(o["richest_rank_share"])
     alpha = float(m.f["income"]["tail_alpha"])
     w = d._words(3 * n)
-    top = w[:n] < ithr(k * q_o)
-    # the 32-bit uniform v, mapped into the household's stratum: U = (1 - q_o) v, or 1 - q_o (1 - v) on top
+    # the 32-bit uniform v, mapped into the household's stratum
     v = w[n:2 * n].astype(np.uint64) << np.uint64(16)
     v |= w[2 * n:]
     v32 = v.astype(np.float64)
     v32 += 0.5
     v32 *= 1.0 / 2.0**32
-    u = v32 * (1.0 - q_o)
-    ti = np.flatnonzero(top)
-    u[ti] = 1.0 - q_o * (1.0 - v32[ti])
+    u = v32.copy()
+    design = np.ones(n)
+    tops, rates = [], []
+    for lo, hi in ([(0, n)] if n_urban is None else [(0, n_urban), (n_urban, n)]):
+        n_t = top_allocation(hi - lo, m)
+        if n_t == 0:
+            continue  # unstratified: U uniform in (0, 1), design factor 1
+        rate = n_t / (hi - lo)  # the top stratum's sampled share
+        u[lo:hi - n_t] *= 1.0 - q_o
+        design[lo:hi - n_t] = (1.0 - q_o) / (1.0 - rate)
+        tops.append(np.arange(hi - n_t, hi))
+        rates.append(np.full(n_t, rate))
+    ti = np.concatenate(tops) if tops else np.zeros(0, dtype=np.intp)
+    if ti.size:
+        e = 1.0 - beta
+        a, b = s_min ** e, q_o ** e
+        s_top = (a + (b - a) * v32[ti]) ** (1.0 / e)  # inverse CDF of the density ~ s^-beta on (s_min, q_o]
+        u[ti] = 1.0 - s_top
+        design[ti] = (q_o / np.concatenate(rates)) * s_top ** beta * ((b - a) / (e * q_o))
     body32 = np.minimum(u * 2.0**32, 2.0**32 - 1).astype(np.uint64)  # the rank as a 32-bit uniform (body only)
     shock = normal_of_u32((body32 >> np.uint64(16)).astype(np.uint16), (body32 & np.uint64(0xFFFF)).astype(np.uint16))
     shock *= np.float32(sd)
     tail = np.flatnonzero(u >= 1.0 - q_t)
     excess = np.zeros(0, dtype=np.float32)
     if tail.size:
-        survival = 1.0 - u[tail]  # exact for the top stratum: 1 - U = q_o (1 - v)
-        on_top = top[tail]
-        survival[on_top] = q_o * (1.0 - v32[tail[on_top]])
+        survival = 1.0 - u[tail]
+        if ti.size:  # exact for the top stratum
+            pos = np.searchsorted(tail, ti)
+            survival[pos] = s_top
         base = sd * float(inverse_normal_cdf(np.array([1.0 - q_t]))[0])
         excess = (np.log(q_t / survival) / alpha).astype(np.float32)
         shock[tail] = np.float32(base) + excess
-    design = np.full(n, (1.0 - q_o) / (1.0 - k * q_o))
-    design[ti] = 1.0 / k
     return shock, design, tail, excess
 
 
-def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status, heads, size):
+def _incomes(d: Draws, m: Model, pidx: int, n: int, hh, pkey, status, heads, size, n_urban: int):
     """Earnings by source (log-normal with a household shock that has a Pareto top, :func:`household_shock`);
     the household shock, a second household normal (the wealth index behind property income) and the design
     factors are returned too."""
     z = d.normal(len(pkey))  # one draw each: a person has one kind of earnings
-    shock, design, tail, excess = household_shock(d, m, n)
+    shock, design, tail, excess = household_shock(d, m, n, n_urban)
     hz1 = d.normal(n)
     mu_sd, adjust = _income_tables(m, pidx)
     ikey = status.astype(np.intp) * KEYS + pkey
@@ -642,6 +694,31 @@ def _private_transfers(d: Draws, m: Model, t: Tables, pidx: int, n_urban: int, n
     return units.astype(np.float64)
 
 
+def strata_sizes(n_urban: int, n_rural: int, m: Model) -> list[int]:
+    """Sizes of the design strata of a partition in household order: urban body, urban top, rural body, rural top
+    (:func:`household_shock`; an area too small for a top stratum is one stratum)."""
+    out = []
+    for n_area in (n_urban, n_rural):
+        n_t = top_allocation(n_area, m)
+        out += [n_area - n_t, n_t]
+    return out
+
+
+def household_ids(start: int, n_urban: int, n_rural: int, m: Model) -> np.ndarray:
+    """Household ids of a partition: ``start`` (even) + the household's place, plus one for each stratum of odd size
+    before it, so that every design stratum begins at an even id. Households 2j and 2j + 1 are then always of the
+    same stratum, or one of them does not exist: the pairs of the replicate weights (analysis/replicates.py)."""
+    sizes = strata_sizes(n_urban, n_rural, m)
+    gaps = np.repeat(np.cumsum([0] + [k % 2 for k in sizes[:-1]]), sizes)
+    return start + np.arange(n_urban + n_rural, dtype=np.int64) + gaps
+
+
+def ids_needed(n_urban: int, n_rural: int, m: Model) -> int:
+    """Ids a partition uses (:func:`household_ids`), rounded up to even so that the next partition starts even."""
+    n = n_urban + n_rural + sum(k % 2 for k in strata_sizes(n_urban, n_rural, m))
+    return n + n % 2
+
+
 def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_rural: int,
              household_id_start: int, persons_urban: float, persons_rural: float, m: Model,
              year: int = 2024) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -653,7 +730,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     area = np.zeros(n, dtype=np.int8)
     area[:n_urban] = Area.urban
     typ, head_age, ages, sexes, active, size, adult_child = _structure(rngs["demography"], m, t, n_urban, n)
-    hukou_prov_h, group_h = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age)
+    elderly = ((ages >= 60) & active).any(axis=0)  # a member aged 60+ (migrant oversampling)
+    hukou_prov_h, group_h, design_hukou = _hukou(rngs["hukou"], m, t, pidx, n_urban, head_age, elderly)
 
     # flatten the slot matrices into persons (grouped by household, household order, slot order); the persons of
     # urban households come first
@@ -690,7 +768,8 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     grade = _disability(rngs["disability"], t, age_i)
     status, scheme, years = _employment(rngs["employment"], m, t, pkey, age, sex, group, grade, year)
     wage_income, self_employment_income, agricultural_income, shock, hz1, design = _incomes(
-        rngs["income"], m, pidx, n, hh, pkey, status, heads, size)
+        rngs["income"], m, pidx, n, hh, pkey, status, heads, size, n_urban)
+    design *= design_hukou
 
     # housing (household level) and the wealth index behind property income
     inc = m.a["income"]
@@ -772,17 +851,17 @@ def generate(seed: int, partition_id: int, province_code: int, n_urban: int, n_r
     weight = household_weights(m, pidx, area, size, hh, age_i, (persons_rural, persons_urban), design)
 
     households = {
-        "household_id": household_id_start + np.arange(n, dtype=np.int64), "province": np.full(n, province_code,
-                                                                                                  dtype=np.int8),
+        "household_id": household_ids(household_id_start, n_urban, n_rural, m), "province": np.full(n, province_code,
+                                                                                                     dtype=np.int8),
         "area": area, "weight": weight, "tenure": tenure, "n_homes": n_homes, "home_value": home_value,
         "floor_area": floor_area, "city_tier": tier, "has_mortgage": has_mortgage, "dibao_takeup": dibao_takeup,
     }
-    hid = hh
-    hid += household_id_start  # hh is not needed any more
+    hukou_province = np.full(n_p, province_code, dtype=np.int8)
+    hukou_province[:n_up] = hukou_prov_h.take(hh[:n_up])
+    hid = households["household_id"].take(hh)
+    del hh
     person_id = hid * 16
     person_id += slot
-    hukou_province = np.full(n_p, province_code, dtype=np.int8)
-    hukou_province[:n_up] = hukou_prov_h.take(hid[:n_up] - household_id_start)
     persons = {
         "person_id": person_id, "household_id": hid, "role": role,
         "age": age, "sex": sex, "hukou_province": hukou_province,

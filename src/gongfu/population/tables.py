@@ -62,7 +62,10 @@ GENERATOR_RANGES: dict[str, tuple[float, float]] = {
     "top_incomes.tail_share": (0.001, 0.5), "top_incomes.alpha_start": (1.05, 10.0),
     "top_incomes.alpha_bounds": (1.05, 10.0), "survey_coverage.missing_population_share": (0.0, 0.2),
     "survey_coverage.missing_income_share": (0.0, 0.5), "oversampling.top_share": (0.0001, 0.5),
-    "oversampling.factor": (1.0, 1000.0), "property_income.interest_per_unit": (0.0, 1e7),
+    "oversampling.factor": (1.0, 1000.0), "oversampling.top_rank_power": (0.0, 0.95),
+    "oversampling.richest_rank_share": (1e-15, 1e-3), "oversampling.migrant_factor": (1.0, 10.0),
+    "oversampling.migrant_cap": (0.0, 0.95), "oversampling.migrant_elderly_factor": (1.0, 10.0),
+    "oversampling.province_factor": (1.0, 20.0), "property_income.interest_per_unit": (0.0, 1e7),
     "property_income.dividend_per_unit": (0.0, 1e7), "property_income.rental_per_unit": (0.0, 1e7),
     "housing.floor_area_sigma": (0.0, 2.0), "housing_fund.member_prior": (0.0, 1.0),
 }

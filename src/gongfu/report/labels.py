@@ -24,6 +24,15 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "共同富裕评分卡(浙江2025年目标)"},
     "programmes": {"en": "Programmes", "zh": "各项目"},
     "reproducibility": {"en": "Reproducibility", "zh": "可复现信息"},
+    "validation": {"en": "Validation against official figures", "zh": "与官方数据的对照验证"},
+    "validation_note": {
+        "en": "Baseline figures of this run beside the official ones (sources in the table; `gongfu validate`). "
+              "Calibration targets were fitted when the population was built; the Gini of per-capita disposable "
+              "income, national IIT revenue and the number of IIT payers never are: they judge the model from "
+              "outside. The model's interval is sampling uncertainty only (docs/validation.md).",
+        "zh": "本次运行的基线结果与官方数据对照(来源见表;`gongfu validate`)。校准目标在构建人口时已拟合;"
+              "人均可支配收入基尼系数、全国个人所得税收入和纳税人数从不作为校准目标,仅用于外部检验。"
+              "模型区间仅反映抽样不确定性(docs/validation.md)。"},
     "baseline": {"en": "Baseline", "zh": "基线"},
     "reform": {"en": "Reform", "zh": "改革"},
     "change": {"en": "Change", "zh": "变化"},
@@ -297,10 +306,10 @@ def sampling_note(lang: str) -> str:
     """The report's note on sampling uncertainty against numerical exactness."""
     if lang == "zh":
         return ("± 与“95%”列为抽样不确定性:样本只是全国住户的一部分,换一个样本数字会变;它由按户的重复权重"
-                "(泊松自助法,在同一次计算中求得)估计,区间为估计值 ± 1.96 倍标准误。复现信息中的“数值精确度”"
+                "(分层内成对随机半样本,在同一次计算中求得)估计,区间为估计值 ± 1.96 倍标准误。复现信息中的“数值精确度”"
                 "只说明算术的精确程度(精确求和与分箱界限),与抽样精度无关。")
     return ("± and the '95%' columns are sampling uncertainty: the sample is a part of the country's households and "
-            "another sample would give other figures. It is estimated with household replicate weights (a Poisson "
-            "bootstrap computed in the same pass); the interval is the estimate ± 1.96 standard errors. The "
+            "another sample would give other figures. It is estimated with household replicate weights (random "
+            "half-samples of pairs of households within the sampling strata, computed in the same pass); the interval is the estimate ± 1.96 standard errors. The "
             "'numerical exactness of the arithmetic' in the reproducibility section bounds only the arithmetic "
             "(exact sums, sketch bins); it says nothing about sampling precision.")

@@ -35,7 +35,7 @@ require("pandas", "report")  # the tables' CSV and Parquet files (tables.ReportT
 
 MARKER = ".gongfu-report"
 SECTION_IDS = ("headline", "lorenz", "deciles", "winners-losers", "provinces", "waterfall", "inequality",
-               "incidence", "scorecard", "reproducibility")
+               "incidence", "scorecard", "validation", "reproducibility")
 
 
 @dataclass
@@ -262,6 +262,15 @@ class _Builder:
             s.notes.append(f"{key}: {why}")
         return s
 
+    def validation(self) -> Section:
+        """The model side by side with official figures (issue 11 section 4, `gongfu validate`): the baseline's
+        figures with their 95% sampling intervals, the official figure and its source, and whether it was a
+        calibration target (the Gini, IIT revenue and IIT payers never are)."""
+        s = Section("validation", self.t("validation"))
+        self.table(s, T.validation_report_table(self.base, self.lang))
+        s.notes.append(self.t("validation_note"))
+        return s
+
     def reproducibility(self) -> Section:
         s = Section("reproducibility", self.t("reproducibility"))
         runs = [("", self.base)] if not self.compare else [
@@ -290,7 +299,8 @@ class _Builder:
 
     def build(self) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
         sections = [self.headline(), self.lorenz(), self.deciles(), self.winners_losers(), self.provinces(),
-                    self.waterfall(), self.inequality(), self.incidence(), self.scorecard(), self.reproducibility()]
+                    self.waterfall(), self.inequality(), self.incidence(), self.scorecard(), self.validation(),
+                    self.reproducibility()]
         if self.compare:
             name = _system_name(self.reform, self.lang)
             title = f"{self.t('title_compare')}: {name}"

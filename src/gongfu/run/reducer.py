@@ -12,7 +12,7 @@ once, while its arrays are hot in cache, into per-partition float64 accumulators
 * into the bins of `DistributionSketch`es (binning.py): national per-capita income of each concept, per-capita
   disposable income by cell and by hukou type, programme amounts by bin of market income (concentration and
   Kakwani indices), reform changes by bin of baseline income (deciles of gains in the same pass).
-* under R replicate weights (w x a Poisson(1) multiplier hashed from the household id, analysis/replicates.py),
+* under R replicate weights (w x a multiplier hashed from the household id, analysis/replicates.py),
   nationally: the headline columns (persons, programme amounts and recipients, headcounts at the absolute lines,
   winners and losers) as R sums each -- one matrix product per block for the columns over every household, the
   rows only for the others -- and a coarse histogram of per-capita disposable income per replicate (and of the
@@ -35,7 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, N_REPLICATES, SEED, multipliers
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multipliers
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -191,7 +191,7 @@ class Context:
             columns["r"] = L.replicate_columns("r", self.changed_programmes, self.config.lines, disposable, True)
             if disposable:
                 hist.append("r")
-        return {"n": n, "seed": int(self.config.replicate_seed), "method": "poisson_bootstrap_households",
+        return {"n": n, "seed": int(self.config.replicate_seed), "method": METHOD,
                 "hist_config": dict(HIST), "columns": columns, "hist": hist}
 
     def accumulators(self) -> dict[str, SystemAccumulators]:

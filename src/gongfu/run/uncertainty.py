@@ -1,6 +1,6 @@
 """Standard errors and 95% intervals of the headline figures of a run, from its replicate sums
-(`analysis/replicates.py`: Poisson bootstrap over households, reduced in the same pass and merged like every other
-sum of the state).
+(`analysis/replicates.py`: random half-samples of households within pairs inside the design strata, reduced in the
+same pass and merged like every other sum of the state).
 
 The ``uncertainty`` dict of a results dict (`simulate`) and of a compare dict (`compare`) maps a *dotted path* into
 that same dict to ``{"se": ..., "ci95": [lo, hi]}``; list items are addressed by their index (``deciles.0`` is the
