@@ -119,6 +119,13 @@ def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = S
     return bits.astype(np.float64) * 2.0
 
 
+def multiplier_counts(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = SEED,
+                      method: str = METHOD) -> NDArray[np.uint8]:
+    """The same multipliers as `multipliers`, transposed and as counts: (R, households) uint8, replicate-major
+    (each replicate's row contiguous: what the reducer's products and per-replicate histograms read)."""
+    return np.ascontiguousarray(multipliers(ids, n_replicates, seed, method).T.astype(np.uint8))
+
+
 def standard_error(values: np.ndarray) -> float | None:
     """Standard deviation of the replicate values of a figure (None when a replicate is undefined), to 10
     significant digits: an SE from 40 replicates is itself uncertain by about 11%, and its last float digits
@@ -203,4 +210,4 @@ def hist_group_means(weight: FloatArray, values: FloatArray, n: int = 10) -> Flo
 
 
 __all__ = ["HIST", "METHOD", "N_REPLICATES", "SEED", "Z95", "entry", "hist_gini", "hist_group_means", "hist_quantile",
-           "hist_share_below", "interval", "multipliers", "standard_error"]
+           "hist_share_below", "interval", "multiplier_counts", "multipliers", "standard_error"]

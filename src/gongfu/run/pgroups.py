@@ -83,7 +83,7 @@ def reduce_population(a: Any, counts: np.ndarray, w: np.ndarray, plain: Callable
 
 
 def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.ndarray, rows: np.ndarray,
-                   cell: np.ndarray, rep_add: Callable[..., None], M: np.ndarray | None) -> None:
+                   cell: np.ndarray, rep_add: Callable[..., None], replicated: bool) -> None:
     """FGT terms at every absolute line per group, by cell, over the households `rows` (those below the highest
     line; `x` per-capita disposable income of those rows, `cell` their cells)."""
     cols = ctx.columns
@@ -94,8 +94,8 @@ def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.nd
             for k, g in enumerate(PERSON_GROUPS):
                 col = L.group_poverty(s, name, key, g)
                 a.cells[:, cols.plain(col)] += np.bincount(cell, weights=wn[:, k] * v, minlength=N_CELLS)
-                if key == "h" and M is not None:
-                    rep_add(a, col, wn[:, k] * v, rows, M)
+                if key == "h" and replicated:
+                    rep_add(a, col, wn[:, k] * v, rows)
 
 
 def accumulator(config: dict[str, int]) -> BinAccumulator:

@@ -35,7 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multipliers
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multiplier_counts
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -52,6 +52,9 @@ from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Column
 PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
 #: variables that describe the population: a reform must not change them (weights and groups stay fixed)
 STRUCTURE = ("weight", "household_size", "province", "area", "hukou_type")
+
+#: columns per matrix product of the replicate sums (`_Block.flush`)
+FLUSH_ROWS = 16
 
 FINE = {"sub_bins": 1024, "min_exponent": 0, "max_exponent": 32}
 GROUP = {"sub_bins": 256, "min_exponent": 0, "max_exponent": 32}
@@ -340,11 +343,8 @@ def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.nd
     starts = household_starts(hid, np.asarray(persons["household_id"]), name)
     n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
     cell_all = _cells(households, name)
-    # one BLAS thread for the whole partition: the replicate sums are matrix products, and BLAS threads of two
-    # worker processes fight over the cores (and spin between calls); the sums must not depend on threads either
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
-            _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
+    for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
+        _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
     return _finish(ctx, acc, partition_id, n_hh, n_p)
 
 
@@ -362,6 +362,8 @@ def _cells(households: dict[str, np.ndarray], name: str) -> np.ndarray:
 
 
 _BLAS: list[Any] = []
+#: the replicate sums' matrix products run one at a time per process, each on one BLAS thread (`_Block.flush`)
+_BLAS_LOCK = threading.Lock()
 
 
 def _blas_controller() -> Any:
@@ -397,15 +399,18 @@ class _Block:
         self.cell = cell
         self.seg = Segments(cell)
         self._person: dict[str, np.ndarray] = {}
-        self.M: np.ndarray | None = None  # replicate multipliers (households x R)
+        self.M: np.ndarray | None = None  # replicate multipliers as float64 (R x households), replicate-major
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
+        self.rep_hist: np.ndarray | None = None  # the baseline's replicate histogram of this block (K x R x bins)
         self._pending: list[tuple[int, np.ndarray]] = []
         self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
 
-    def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None,
-                M: np.ndarray | None = None) -> None:
-        """Sum a household column (or its `rows`, with M[rows] given as `M` when at hand) under each replicate
-        weight; full-length columns are summed together in `flush` (one matrix product)."""
+    def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """Sum a household column (or the values `v` on household `rows`, which may repeat: persons) under each
+        replicate weight. Full-length columns, and columns on a quarter of the households or more (scattered to
+        full length), are summed together in `flush` (one matrix product); the others from their rows'
+        multipliers (numpy's sum). Which way depends only on the column, so a system's sums are the same whether it is the
+        baseline of a run or the reform of a one-pass comparison."""
         if self.M is None:
             return
         j = a.rep_index.get(col)
@@ -413,14 +418,26 @@ class _Block:
             return
         if rows is None:
             self._pending.append((j, v))
-        else:
-            a.rep[j] += v @ (self.M[rows] if M is None else M)
+        elif 4 * rows.size >= self.n_hh:
+            self._pending.append((j, np.bincount(rows, weights=v, minlength=self.n_hh)))
+        elif rows.size:  # (no BLAS: numpy's own sum, the same on any thread)
+            a.rep[j] += (np.take(self.M, rows, axis=1) * v).sum(axis=1)
 
     def flush(self, a: SystemAccumulators) -> None:
-        """Replicate sums of the pending full-length columns: one matrix product."""
+        """Replicate sums of the pending full-length columns: matrix products of `FLUSH_ROWS` columns at a time
+        (the last batch padded with zeros). A BLAS product's rounding of one row can depend on how many rows it
+        is given and where the row sits among them; in batches of a fixed size it does not (measured), so a
+        column's sums do not depend on which other columns a system has (one BLAS thread: `reduce_partition`)."""
         if self._pending:
-            V = np.stack([v for _, v in self._pending])
-            a.rep[[j for j, _ in self._pending]] += V @ self.M  # (one BLAS thread: `reduce_partition`)
+            k = len(self._pending)
+            V = np.zeros((-(-k // FLUSH_ROWS) * FLUSH_ROWS, self.n_hh))
+            for i, (_, v) in enumerate(self._pending):
+                V[i] = v
+            # one BLAS thread, set under a lock (threads of a Dask worker reduce partitions side by side): BLAS
+            # threads of two worker processes would fight over the cores, and the sums must not depend on threads
+            with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
+                out = np.concatenate([V[i:i + FLUSH_ROWS] @ self.M.T for i in range(0, V.shape[0], FLUSH_ROWS)])
+            a.rep[[j for j, _ in self._pending]] += out[:k]
             self._pending = []
 
 
@@ -483,7 +500,7 @@ def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, ce
     b = _Block(sim, cell)
     reps = ctx.layout["replicates"]
     if reps["n"]:
-        b.M = multipliers(ids, reps["n"], reps["seed"])
+        b.M = multiplier_counts(ids, reps["n"], reps["seed"]).astype(np.float64)
     base_vals = _system_block(ctx, acc["b"], sim, b, None)
     b.flush(acc["b"])
     if ctx.reform is not None:
@@ -491,23 +508,6 @@ def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, ce
         reform_vals = _system_block(ctx, acc["r"], rsim, b, base_vals)
         _changes(ctx, acc, b, base_vals, reform_vals)
         b.flush(acc["r"])
-
-
-def _hist_add(out: np.ndarray, idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray) -> None:
-    """Add sum over rows of M[row, r] x column[row] into out[bin of row, r, k] (out: bins x R [x columns]).
-
-    Rows are sorted by bin once (stable) and each bin's run of rows summed at once over all replicates
-    (`np.add.reduceat` along rows: contiguous, deterministic)."""
-    if idx.size == 0:
-        return
-    order = np.argsort(idx, kind="stable")
-    sorted_idx = idx[order]
-    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-    bins = sorted_idx[starts]
-    Mo = M[order]
-    view = out.reshape(out.shape[0], out.shape[1], -1)
-    for k, v in enumerate(columns):
-        view[bins, :, k] += np.add.reduceat(v[order][:, None] * Mo, starts, axis=0)
 
 
 def _concepts(sim: Any, b: _Block, names: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -589,15 +589,14 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             rows = np.flatnonzero(x < top)
             xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
             pr = b.pw_r[rows]
-            Mrows = b.M[rows] if b.M is not None else None
             for name, z in ctx.config.lines:
                 for key, v in zip(L.FGT_TERMS, fgt_terms(xs, z), strict=True):
                     j = cols.split(L.poverty(s, name, key))
                     a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
                     if key == "h":
-                        b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows, Mrows)
-            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, Mrows)
+                        b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows)
+            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.M is not None)
         if b.M is not None and a.rep_hist is not None:
             _replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
@@ -646,14 +645,42 @@ def _replicate_hist(ctx: Context, a: SystemAccumulators, b: _Block, x: np.ndarra
                     diff: np.ndarray | None) -> None:
     """Per-replicate coarse histogram of per-capita disposable income (the reform's in full too, so that it is the
     same as a run of the reformed law on its own; only the bins of the rows whose income changed are looked up
-    again)."""
+    again, and only the bins those rows leave or enter are summed again: every other bin holds the same rows with
+    the same values as the baseline's, and each bin's sum depends on its own rows only -- `_block_hist`)."""
     config = ctx.layout["replicates"]["hist_config"]
+    n_bins = a.rep_hist.shape[0]
+    columns = [b.pw, b.pw * x]
     if base is None:
         b.rep_idx = bin_index(x, config)
-        idx = b.rep_idx
+        hist = b.rep_hist = _block_hist(b.rep_idx, columns, b.M, n_bins)
     else:
         idx = _elementwise(lambda v: bin_index(v, config), x, None if diff is None else (b.rep_idx, diff))
-    _hist_add(a.rep_hist, idx, [b.pw, b.pw * x], b.M)
+        hist = None
+        if diff is not None and b.rep_hist is not None:
+            touched = np.zeros(n_bins, dtype=bool)
+            touched[b.rep_idx[diff]] = True
+            touched[idx[diff]] = True
+            rows = np.flatnonzero(touched[idx])
+            if 2 * rows.size < idx.size:
+                hist = b.rep_hist.copy()
+                bins = np.flatnonzero(touched)
+                part = _block_hist(idx[rows], [c[rows] for c in columns], np.take(b.M, rows, axis=1), n_bins)
+                hist[:, :, bins] = part[:, :, bins]
+        if hist is None:
+            hist = _block_hist(idx, columns, b.M, n_bins)
+    a.rep_hist += hist.transpose(2, 1, 0)
+
+
+def _block_hist(idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray, n_bins: int) -> np.ndarray:
+    """(columns, R, bins): sum over rows of column[row] x M[r, row] into the bin of each row, per replicate
+    (`np.bincount`: each bin's sum runs over its own rows in row order, so it depends on those rows only)."""
+    out = np.empty((len(columns), M.shape[0], n_bins))
+    tmp = np.empty(idx.size)
+    for k, v in enumerate(columns):
+        for r in range(M.shape[0]):
+            np.multiply(v, M[r], out=tmp)
+            out[k, r] = np.bincount(idx, weights=tmp, minlength=n_bins)
+    return out
 
 
 def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str, rank: _Rank,
@@ -696,9 +723,8 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             if b.M is not None:
                 if sparse:
                     hh = b.index[rows]
-                    Mh = b.M[hh]
-                    b.rep_add(a, L.programme(s, name), amount, hh, Mh)
-                    b.rep_add(a, L.recipients(s, name), recipients, hh, Mh)
+                    b.rep_add(a, L.programme(s, name), amount, hh)
+                    b.rep_add(a, L.recipients(s, name), recipients, hh)
                 else:
                     b.rep_add(a, L.programme(s, name), np.bincount(b.index, weights=amount, minlength=b.n_hh))
                     b.rep_add(a, L.recipients(s, name), np.bincount(b.index, weights=recipients,
@@ -718,9 +744,8 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
             if b.M is not None:
-                Mh = b.M[rows]
-                b.rep_add(a, L.programme(s, name), amount, rows, Mh)
-                b.rep_add(a, L.recipients(s, name), b.pw[rows], rows, Mh)
+                b.rep_add(a, L.programme(s, name), amount, rows)
+                b.rep_add(a, L.recipients(s, name), b.pw[rows], rows)
         if rank_j is not None:
             rank.acc.add_extra(rank.binned, [amount], rows=rows, first=rank_j)
         return
@@ -766,11 +791,11 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
                pw, pw * flags["gain"]]  # (in the order of DECILE_COLUMNS)
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
     if b.M is not None:
-        M = b.M[ch]
         for col, v in cols.items():
-            b.rep_add(a, col, v, ch, M)
+            b.rep_add(a, col, v, ch)
         if a.rep_dec is not None:
-            _hist_add(a.rep_dec, b.rep_idx[ch], [pw * dd], M)
+            n_bins = a.rep_dec.shape[0]
+            a.rep_dec += _block_hist(b.rep_idx[ch], [pw * dd], np.take(b.M, ch, axis=1), n_bins)[0].T
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
