@@ -27,8 +27,8 @@ from typing import Any
 from .engine import GongfuError, Simulation, TaxBenefitSystem, load_system
 from .engine.errors import where
 
-__all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "law_coverage",
-           "law_status", "parse_years", "projected_warning", "reform_info", "reformed_system", "resolve",
+__all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "keep_samples_warm",
+           "law_coverage", "law_status", "parse_years", "projected_warning", "reform_info", "reformed_system", "resolve",
            "run_comparison", "run_simulation", "run_window", "sweep_household"]
 
 
@@ -280,6 +280,23 @@ def sweep_household(data: Any, variable: Any, person: Any, start: Any, stop: Any
 
 
 # ---------------------------------------------------------------------------------------------- runs
+#: generated samples up to this many households are kept in memory between runs (0: none); the HTTP API sets it
+#: (`keep_samples_warm`), the CLI, which runs once per process, does not
+WARM_HOUSEHOLDS = 0
+
+
+def keep_samples_warm(max_households: int | None = None) -> None:
+    """Keep the generated sample of a run (up to `max_households` households, default: the runner's default sample
+    size) in memory for the next runs of this process: a server runs reform after reform on the same default
+    sample (same results: `gongfu.run.sources.WarmGeneratedSource`)."""
+    global WARM_HOUSEHOLDS
+    if max_households is None:
+        from .run.sources import DEFAULT_HOUSEHOLDS
+
+        max_households = DEFAULT_HOUSEHOLDS
+    WARM_HOUSEHOLDS = int(max_households)
+
+
 def _runner_options(population: str | Path | None = None, households: int | None = None, seed: int | None = None,
                     year: int = 2025, workers: int | None = None, dask: str | None = None,
                     checkpoint: str | Path | None = None, **runner: Any) -> dict[str, Any]:
@@ -288,6 +305,12 @@ def _runner_options(population: str | Path | None = None, households: int | None
     given = {"population": str(population) if population is not None else None, "households": households,
              "seed": seed, "workers": workers, "dask": dask,
              "checkpoint_dir": str(checkpoint) if checkpoint is not None else None}
+    if population is None and dask is None and checkpoint is None and WARM_HOUSEHOLDS:
+        from .run.sources import DEFAULT_HOUSEHOLDS, warm_source
+
+        n = households or DEFAULT_HOUSEHOLDS
+        if n <= WARM_HOUSEHOLDS:
+            given.update(population=warm_source(n, seed or 0), households=None, seed=None)
     return {"year": year} | {k: v for k, v in given.items() if v is not None} | runner
 
 

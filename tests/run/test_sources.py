@@ -38,3 +38,25 @@ def test_budget_targeting_spends_the_budget():
     assert cmp["net_cost"] == 0.0  # philanthropy is not a government programme
     assert cmp["change"]["income"]["disposable"]["mean"] == 0.0
     assert cmp["change"]["income"]["after_philanthropy"]["gini"] < 0
+
+
+def test_warm_generated_sample_gives_the_same_results_and_is_kept(monkeypatch):
+    """A server's warm sample (kept in memory between runs) gives exactly the results of generating it again, meta
+    included; the API turns it on through `workflow.keep_samples_warm`, and the partitions are generated once."""
+    from gongfu import workflow
+    from gongfu.run import sources
+
+    cold = compare(reform="dibao_plus_20pct", households=1500, seed=4, workers=1)
+    monkeypatch.setattr(workflow, "WARM_HOUSEHOLDS", 0)
+    workflow.keep_samples_warm(2000)
+    try:
+        warm = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
+                                       workers=1)
+        parts = sources._WARM[(1500, 4, sources.GeneratedSource(1500, 4).max_households)]
+        again = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
+                                        workers=2)
+    finally:
+        sources._WARM.clear()
+    assert sources._WARM == {} and len(parts) == 31  # one per province
+    assert canonical(warm) == canonical(cold) == canonical(again)
+    assert warm["baseline"]["meta"]["population"] == cold["baseline"]["meta"]["population"]

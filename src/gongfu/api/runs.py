@@ -116,6 +116,9 @@ class RunQueue:
     """`workers` runs at a time on a private executor, at most `waiting` queued, identical requests shared."""
 
     def __init__(self, cache: ByteCache, workers: int = 1, waiting: int = 8):
+        from .. import workflow
+
+        workflow.keep_samples_warm()  # runs of a server reuse the generated default sample (same results)
         self.cache = cache
         self.workers = workers
         self.waiting = waiting

@@ -97,10 +97,11 @@ def _pickle_digest(obj: Any) -> str:
 class ProcessTreeMemory:
     """Peak resident memory of this process plus its children (sampled at every finished partition)."""
 
-    def __init__(self) -> None:
+    def __init__(self, children: bool = True) -> None:
         self.peak_total = 0.0
         self.peak_worker = 0.0
         self.every = 0.25
+        self.children = children  # False: no worker processes (listing them reads every /proc/*/stat)
         self._last = -float("inf")
         try:
             import psutil
@@ -120,7 +121,7 @@ class ProcessTreeMemory:
         self._last = now
         try:
             total = self.proc.memory_info().rss
-            for child in self.proc.children(recursive=True):
+            for child in (self.proc.children(recursive=True) if self.children else ()):
                 try:
                     rss = child.memory_info().rss
                 except Exception:
@@ -185,7 +186,7 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
     report = spec.on_progress
     if report is not None:
         report(len(refs) - len(todo), len(refs))
-    memory = ProcessTreeMemory()
+    memory = ProcessTreeMemory(children=bool(spec.dask) or spec.workers > 1)
     t0 = time.perf_counter()
     persons_done = 0
     new = 0

@@ -109,6 +109,41 @@ class GeneratedSource(Source):
                 "max_households": self.max_households}
 
 
+class WarmGeneratedSource(GeneratedSource):
+    """A generated population kept in memory once generated (a server's default sample, reform after reform):
+    the same partitions, description and fingerprint as `GeneratedSource`, so the same results. The partitions
+    are generated in this process when the source is made (`warm_source`), so worker processes forked later
+    inherit them instead of generating them again; they are kept in a module table, not in the object, so a
+    task pickled for a worker carries only the plan."""
+
+    def __init__(self, households: int, seed: int = 0, max_households: int | None = None):
+        super().__init__(households, seed, max_households)
+        self.key = (self.households, self.seed, self.max_households)
+        if self.key not in _WARM:
+            from gongfu.population.partition import generate_partition
+
+            _WARM.clear()  # one warm sample at a time (200,000 households: ~150 MB)
+            _WARM[self.key] = {s.partition_id: generate_partition(s) for s in self.specs}
+        self._fingerprint = super().fingerprint()
+
+    def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        parts = _WARM.get(self.key)
+        if parts is None or ref.partition_id not in parts:  # a worker that did not inherit the table
+            return super().load(ref)
+        return parts[ref.partition_id]
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+
+_WARM: dict[tuple[int, int, int], dict[int, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]] = {}
+
+
+def warm_source(households: int, seed: int = 0) -> WarmGeneratedSource:
+    """The warm generated sample of `households` households from `seed` (generated on the first call)."""
+    return WarmGeneratedSource(households, seed)
+
+
 class ParquetSource(Source):
     """A population directory written by `gongfu population build` or `import` (manifest.json + Parquet per
     partition). Opening it checks that its files are exactly those of the manifest, with the listed sizes and row
