@@ -46,8 +46,8 @@ def test_warm_generated_sample_gives_the_same_results_and_is_kept(monkeypatch):
     from gongfu import workflow
     from gongfu.run import sources
 
-    cold = compare(reform="dibao_plus_20pct", households=1500, seed=4, workers=1)
     monkeypatch.setattr(workflow, "WARM_HOUSEHOLDS", 0)
+    cold = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4, workers=1)
     workflow.keep_samples_warm(2000)
     try:
         warm = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
