@@ -76,19 +76,42 @@ def calc(
     explain: Annotated[str | None, typer.Option("--explain", help="Explain one variable as a tree.")] = None,
     depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show.")] = 12,
     reform: Annotated[str | None, typer.Option("--reform", help="Reform file (a path: x.yaml, ./x) or scenario "
-                                                                "name (see `gongfu scenarios`).")] = None,
+                                                                "name (see `gongfu scenarios`): shown beside the "
+                                                                "law in force (baseline | reform | change).")] = None,
+    vary: Annotated[str | None, typer.Option("--vary", help="Sweep this person input (e.g. wage_income) over a "
+                                                            "range: net income and marginal effective tax rate "
+                                                            "at each point (needs --person, --to, --step).")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="With --vary: the person (name) whose input "
+                                                                "varies.")] = None,
+    start: Annotated[float, typer.Option("--from", help="With --vary: first value (yuan/year).")] = 0.0,
+    stop: Annotated[float | None, typer.Option("--to", help="With --vary: last value.")] = None,
+    step: Annotated[float | None, typer.Option("--step", help="With --vary: step between points (at most 2,001 "
+                                                              "points).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="With --vary: draw net income and the marginal rate "
+                                                             "(baseline and reform) to FILE.png or FILE.svg.")] = None,
     trust_rules: TrustRulesOpt = None,
     lang: Lang = "en",
 ) -> None:
-    """Compute taxes, contributions and benefits of one household, and explain any figure."""
-    from .calculator import render_table, render_trace, results, to_json
+    """Compute taxes, contributions and benefits of one household, and explain any figure; beside a reform
+    (--reform), or over a range of one person's earnings (--vary)."""
+    from .calculator import render_compare_table, render_table, render_trace, results, side_by_side, to_json
     from .engine.yamlio import load_yaml
 
     _check_lang(lang)
+    sweep_options = {"--person": person, "--to": stop, "--step": step, "--plot": plot}
+    if vary is None:
+        given = [k for k, v in sweep_options.items() if v is not None]
+        if given:
+            raise GongfuError(f"{given[0]}: only with --vary VARIABLE")
+    else:
+        _check_sweep_options(vary, person, stop, step, plot, explain)
     data = load_yaml(file)
-    done = workflow.calculate_household(data, source=str(file), reform=reform, files=True,
-                                        relative_to=Path(file).parent, rule_files=trust_rules or (),
-                                        reform_field="--reform")
+    common = {"source": str(file), "reform": reform, "files": True, "relative_to": Path(file).parent,
+              "rule_files": trust_rules or (), "reform_field": "--reform"}
+    if vary is not None:
+        _calc_sweep(data, vary, person, start, stop, step, plot, as_json, lang, common)
+        return
+    done = workflow.calculate_household(data, **common)
     sim, hh = done.simulation, done.household
     if explain:
         done.system.variable(explain)
@@ -98,10 +121,49 @@ def calc(
         else:
             console.print(render_trace(node, lang))
         return
+    baseline = done.baseline_simulation()
     if as_json:
-        print(to_json(results(sim, hh.names)))
+        out = results(sim, hh.names)
+        if baseline is not None:
+            out = side_by_side(results(baseline, hh.names), out) | {"reform": workflow.reform_info(done.reform)}
+        print(to_json(out))
+        return
+    if baseline is not None:
+        render_compare_table(baseline, sim, hh, console, lang, done.reform.label(lang))
         return
     render_table(sim, hh, console, lang)
+
+
+def _check_sweep_options(vary: str, person: str | None, stop: float | None, step: float | None,
+                         plot: Path | None, explain: str | None) -> None:
+    """The options --vary needs, checked before anything is computed (one message naming the option)."""
+    from .calculator import check_plot_path
+
+    if explain:
+        raise GongfuError("--explain: explains one figure; leave it out with --vary")
+    for option, value in (("--person", person), ("--to", stop), ("--step", step)):
+        if value is None:
+            raise GongfuError(f"{option}: missing; --vary {vary} needs --person NAME --to B --step S")
+    if plot is not None:
+        check_plot_path(plot)
+        if not plot.parent.is_dir():
+            raise GongfuError(f"--plot: {plot.parent}: no such directory")
+
+
+def _calc_sweep(data: Any, vary: str, person: str | None, start: float, stop: float | None, step: float | None,
+                plot: Path | None, as_json: bool, lang: str, common: dict[str, Any]) -> None:
+    """`calc --vary`: the sweep as JSON or tables, and the chart when --plot is given."""
+    from .calculator import plot_sweep, render_sweep, to_json
+
+    result = workflow.sweep_household(data, vary, person, start, stop, step, **common)
+    if plot is not None:
+        plot_sweep(result, plot, lang)
+    if as_json:
+        print(to_json(result))
+        return
+    render_sweep(result, load_system(), console, lang)
+    if plot is not None:
+        console.print(("图已保存: " if lang == "zh" else "chart written to ") + escape(str(plot)))
 
 
 def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="Only this role.")] = None) -> None:

@@ -28,7 +28,7 @@ from .engine import GongfuError, Simulation, TaxBenefitSystem, load_system
 from .engine.errors import where
 
 __all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "law_coverage",
-           "reformed_system", "resolve", "run_comparison", "run_simulation"]
+           "reform_info", "reformed_system", "resolve", "run_comparison", "run_simulation", "sweep_household"]
 
 
 class FieldError(GongfuError):
@@ -164,6 +164,20 @@ class HouseholdCalculation:
     def reform_key(self) -> str | None:
         return None if self.reform is None else self.reform.slug
 
+    def baseline_simulation(self) -> Simulation | None:
+        """The same household under the law in force (None when no reform applies): the baseline column of
+        `calc --reform`. The household's arrays are those checked against the reformed system."""
+        if self.reform is None:
+            return None
+        return self.household.simulate(load_system())
+
+
+def reform_info(reform: Any) -> dict[str, Any] | None:
+    """`{"name", "sha256"}` of a resolved reform (name: the scenario key or the reform's slug), None without."""
+    if reform is None:
+        return None
+    return {"name": reform.slug, "sha256": getattr(reform, "sha256", None)}
+
 
 def calculate_household(data: Any, source: str = "body", reform: Any = None, *, files: bool = False,
                         relative_to: str | Path | None = None, rule_files: Sequence[str | Path] = (),
@@ -195,6 +209,48 @@ def calculate_household(data: Any, source: str = "body", reform: Any = None, *, 
     system = reformed_system(chosen)
     household = parse_household(data, system, source=source)
     return HouseholdCalculation(household, household.simulate(system), chosen)
+
+
+# ---------------------------------------------------------------------------------------------- sweeps
+def sweep_household(data: Any, variable: Any, person: Any, start: Any, stop: Any, step: Any, source: str = "body",
+                    reform: Any = None, *, files: bool = False, relative_to: str | Path | None = None,
+                    rule_files: Sequence[str | Path] = (), reform_field: str = "reform",
+                    fields: Mapping[str, str] | None = None, loc: tuple[Any, ...] = ("body", "vary"),
+                    ) -> dict[str, Any]:
+    """One household over a range of one person's input (`gongfu.sweep`): `{"variable", "person", "year",
+    "points", "cliffs", "ranges"}`; under a reform the points are the reform's, with `"baseline": {"points",
+    "cliffs", "ranges"}` and `"reform": {"name", "sha256"}` added.
+
+    `fields` names the options in messages (CLI: --vary, --person, --from, --to, --step; HTTP: vary.variable,
+    …); a bad option is a FieldError at `loc` + the option's key."""
+    from . import sweep as sw
+
+    names = {"variable": "--vary", "person": "--person", "from": "--from", "to": "--to", "step": "--step"}
+    names.update(fields or {})
+    by_field = {v: k for k, v in names.items()}
+    done = calculate_household(data, source=source, reform=reform, files=files, relative_to=relative_to,
+                               rule_files=rule_files, reform_field=reform_field)
+    try:
+        numbers = []
+        for key, value in (("from", start), ("to", stop), ("step", step)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise sw.SweepError(names[key], f"expected a number, got {value!r}")
+            numbers.append(float(value))
+        values = sw.grid(*numbers, fields=(names["from"], names["to"], names["step"]))
+
+        def one(system: TaxBenefitSystem) -> dict[str, Any]:
+            out = sw.sweep(done.household, str(variable), str(person), values, system=system,
+                           fields=(names["variable"], names["person"]))
+            return out | {"cliffs": sw.cliffs(out["points"]), "ranges": sw.programme_ranges(out["points"])}
+
+        result = one(done.system)
+        if done.reform is not None:
+            base = one(load_system())
+            result["baseline"] = {k: base[k] for k in ("points", "cliffs", "ranges")}
+            result["reform"] = reform_info(done.reform)
+    except sw.SweepError as exc:
+        raise FieldError((*loc, by_field.get(exc.field, exc.field)), str(exc)) from None
+    return result
 
 
 # ---------------------------------------------------------------------------------------------- runs

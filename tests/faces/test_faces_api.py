@@ -53,8 +53,10 @@ def test_calc_with_a_scenario_and_a_reform_object():
             "persons": [{"name": "a", "age": 45, "wage_income": 2_000_000}]}
     before = client.post("/calc", json=rich).json()["household"]["total_taxes"]
     after = client.post("/calc", json={**rich, "reform": "iit_top_rate_50"}).json()
-    assert after["reform"] == "iit_top_rate_50"
+    assert after["reform"]["name"] == "iit_top_rate_50" and len(after["reform"]["sha256"]) == 64
     assert after["household"]["total_taxes"] > before
+    assert after["baseline"]["household"]["total_taxes"] == before  # beside the law in force (issue 12)
+    assert after["change"]["household"]["total_taxes"] == pytest.approx(after["household"]["total_taxes"] - before)
     reform = {"name": "no deduction", "from": 2025, "parameters": {"tax.iit.basic_deduction": 0}}
     r = client.post("/calc", json={**FAMILY, "reform": reform})
     assert r.status_code == 200

@@ -139,5 +139,5 @@ def test_cli_and_http_take_the_scenario_not_the_file(impostor_cwd, monkeypatch):
         r = client.post("/calc", json={**household, "reform": spec})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reform"], r.text
     r = client.post("/calc", json={**household, "reform": SCENARIO})
-    assert r.status_code == 200 and r.json()["reform"] == SCENARIO
+    assert r.status_code == 200 and r.json()["reform"]["name"] == SCENARIO
     service._RUNS.clear()

@@ -190,7 +190,7 @@ def test_http_shipped_rule_by_name_works(client):
                        "new_parameters": {"minimum_wage.low_wage_uplift_rate_by_province": table}}}
     r = client.post("/calc", json=body)
     assert r.status_code == 200, r.text
-    assert r.json()["reform"] == "uplift"
+    assert r.json()["reform"]["name"] == "uplift"
 
 
 def test_gongfu_error_is_the_base(guarded):

@@ -38,6 +38,8 @@ from .models import (
     ParameterInfo,
     RunRequest,
     ScenarioInfo,
+    SweepRequest,
+    SweepResponse,
     VariableInfo,
 )
 from .runs import QueueFull
@@ -134,7 +136,7 @@ async def _queue_full(request: Request, exc: QueueFull) -> JSONResponse:
                           headers={"Retry-After": str(exc.retry_after)})
 
 
-@app.post("/calc", response_model=CalcResponse | ExplainResponse, tags=["household"],
+@app.post("/calc", response_model=CalcResponse | ExplainResponse, response_model_exclude_unset=True, tags=["household"],
           summary="Every tax, contribution and benefit of one household",
           responses={422: {"description": "Malformed household: the message names the field"}})
 async def calc(body: HouseholdRequest,
@@ -145,6 +147,19 @@ async def calc(body: HouseholdRequest,
     the tree of variables and parameters (value, date in force, legal source) that produced the figure."""
     return await anyio.to_thread.run_sync(service.calc, body.model_dump(exclude_unset=True), explain,
                                           limiter=_calc_limiter())
+
+
+@app.post("/calc/sweep", response_model=SweepResponse, response_model_exclude_unset=True, tags=["household"],
+          summary="One household over a range of one person's earnings: net income and marginal rates",
+          responses={422: {"description": "Malformed household or sweep: the message names the field"}})
+async def calc_sweep(body: SweepRequest) -> dict[str, Any]:
+    """As `gongfu calc FILE --vary VARIABLE --person NAME --from A --to B --step S --json`: the household with
+    the person's input at each point (one simulation, at most 2,001 points), disposable income, the marginal
+    effective tax rate and every programme as household totals; with `reform`, the reform's points and the
+    baseline's. Runs on the /calc threads."""
+    dumped = body.model_dump(exclude_unset=True, by_alias=True)
+    dumped["vary"] = body.vary.model_dump(by_alias=True)
+    return await anyio.to_thread.run_sync(service.calc_sweep, dumped, limiter=_calc_limiter())
 
 
 #: household calculations run on their own threads, CALC_THREADS at a time, first come first served: they never

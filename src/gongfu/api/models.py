@@ -39,18 +39,66 @@ class HouseholdRequest(BaseModel):
     description: str | None = Field(None, max_length=2000)
 
 
+class ReformRef(BaseModel):
+    name: str = Field(..., description="Scenario key, or the reform's name as a key.")
+    sha256: str | None = Field(None, description="Digest of the reform's source (file bytes or canonical JSON).")
+
+
+class Figures(BaseModel):
+    household: dict[str, Any]
+    persons: list[dict[str, Any]]
+
+
 class CalcResponse(BaseModel):
     year: int
-    reform: str | None = Field(None, description="Key or name of the reform applied, if any.")
-    household: dict[str, Any] = Field(..., description="Every household variable (annual amounts in yuan).")
+    reform: ReformRef | None = Field(None, description="The reform applied, if any.")
+    household: dict[str, Any] = Field(..., description="Every household variable (annual amounts in yuan); under a "
+                                                       "reform, the reform's values.")
     persons: list[dict[str, Any]] = Field(..., description="Every person variable, one object per person.")
+    baseline: Figures | None = Field(None, description="Under a reform: the same figures under the law in force.")
+    change: Figures | None = Field(None, description="Under a reform: reform − baseline (numbers only).")
 
 
 class ExplainResponse(BaseModel):
     year: int
-    reform: str | None = None
+    reform: ReformRef | None = None
     variable: str
     trace: dict[str, Any] = Field(..., description="The tree of variables and parameters behind the figure.")
+
+
+MAX_SWEEP_POINTS = 2001  # = gongfu.sweep.MAX_POINTS (tests check)
+
+
+class Vary(BaseModel):
+    """What varies: one person's numeric input over `from`, `from + step`, … `to` (at most 2,001 points)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    variable: str = Field(..., min_length=1, max_length=100, description="A person input, e.g. wage_income.")
+    person: str = Field(..., min_length=1, max_length=200, description="The person's name in `persons`.")
+    start: float = Field(0.0, alias="from", description="First value (yuan/year for money inputs).")
+    to: float = Field(..., description="Last value.")
+    step: float = Field(..., gt=0, description=f"Step between points (at most {MAX_SWEEP_POINTS:,} points).")
+
+
+class SweepRequest(HouseholdRequest):
+    """A household (as for /calc) and what varies."""
+
+    vary: Vary
+
+
+class SweepResponse(BaseModel):
+    variable: str
+    person: str
+    year: int
+    points: list[dict[str, Any]] = Field(..., description="value, disposable_income, marginal_effective_tax_rate "
+                                                          "(1 − Δdisposable/Δvalue; null at the first point) and "
+                                                          "every tax, contribution and benefit as household totals.")
+    cliffs: list[dict[str, Any]]
+    ranges: dict[str, list[dict[str, Any]]]
+    baseline: dict[str, Any] | None = Field(None, description="Under a reform: points, cliffs, ranges of the law "
+                                                               "in force.")
+    reform: ReformRef | None = None
 
 
 class VariableInfo(BaseModel):

@@ -42,7 +42,7 @@ def _loc(message: str) -> tuple[Any, ...]:
 
 def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
     """Every variable of one household (or the explanation of one variable)."""
-    from ..calculator import results
+    from ..calculator import results, side_by_side
 
     data = {k: v for k, v in body.items() if v is not None}
     try:  # the reform (a scenario key or a reform object: no file is read) and the year first, then the household
@@ -51,7 +51,8 @@ def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
         raise
     except GongfuError as exc:
         raise FieldError(_loc(str(exc)), str(exc)) from None
-    system, hh, sim, reform_key = done.system, done.household, done.simulation, done.reform_key
+    system, hh, sim = done.system, done.household, done.simulation
+    reform_info = workflow.reform_info(done.reform)
     if explain:
         if explain not in system.variables:
             try:
@@ -59,10 +60,27 @@ def calc(body: dict[str, Any], explain: str | None = None) -> dict[str, Any]:
             except GongfuError as exc:
                 raise FieldError(("query", "explain"), f"explain: {exc}") from None
         trace = sim.trace(explain).to_dict()
-        return {"year": hh.year, "reform": reform_key, "variable": explain, "trace": jsonable(trace)}
+        return {"year": hh.year, "reform": reform_info, "variable": explain, "trace": jsonable(trace)}
     out = results(sim, hh.names)
-    return {"year": out["year"], "reform": reform_key, "household": jsonable(out["household"]),
-            "persons": jsonable(out["persons"])}
+    baseline = done.baseline_simulation()
+    if baseline is not None:  # beside the law in force, as `gongfu calc --reform --json`
+        out = side_by_side(results(baseline, hh.names), out)
+    return jsonable(out | {"reform": reform_info})
+
+
+def calc_sweep(body: dict[str, Any]) -> dict[str, Any]:
+    """One household over a range of one person's input (`gongfu calc --vary … --json`): POST /calc/sweep."""
+    data = {k: v for k, v in body.items() if v is not None and k != "vary"}
+    vary = body["vary"]
+    fields = {k: f"vary.{k}" for k in ("variable", "person", "from", "to", "step")}
+    try:
+        return jsonable(workflow.sweep_household(data, vary["variable"], vary["person"], vary.get("from", 0),
+                                                 vary["to"], vary["step"], source="body", files=False,
+                                                 fields=fields))
+    except FieldError:
+        raise
+    except GongfuError as exc:
+        raise FieldError(_loc(str(exc)), str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------- listings
