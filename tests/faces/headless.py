@@ -115,9 +115,11 @@ class Browser:
 
     # ------------------------------------------------------------------ pages
     def page(self, width: int, height: int = 900) -> Page:
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        """A new tab in a browser context of its own (like a private window: its own storage and cookies)."""
+        context = self.send("Target.createBrowserContext")["browserContextId"]
+        target = self.send("Target.createTarget", {"url": "about:blank", "browserContextId": context})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        page = Page(self, target, session)
+        page = Page(self, target, session, context)
         page.resize(width, height)
         for domain in ("Page", "Runtime"):
             self.send(f"{domain}.enable", session=session)
@@ -153,8 +155,8 @@ class Browser:
 class Page:
     """One tab: navigate, evaluate JavaScript, wait for a condition, take a screenshot."""
 
-    def __init__(self, browser: Browser, target: str, session: str):
-        self.browser, self.target, self.session = browser, target, session
+    def __init__(self, browser: Browser, target: str, session: str, context: str | None = None):
+        self.browser, self.target, self.session, self.context = browser, target, session, context
         self.width = 0
 
     def cmd(self, method: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> dict:
@@ -208,3 +210,5 @@ class Page:
 
     def close(self) -> None:
         self.browser.send("Target.closeTarget", {"targetId": self.target})
+        if self.context:
+            self.browser.send("Target.disposeBrowserContext", {"browserContextId": self.context})

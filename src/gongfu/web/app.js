@@ -44,6 +44,8 @@ const UI = {
     link_vary: (v) => `the chart cannot vary "${v}"`,
     link_number: (k) => `"${k}" is not a number of yuan`,
     link_calc: "The household in this link",
+    ranges_title: "Where each programme is paid or charged along the chart", programme: "Programme",
+    up_to: "at most", cliffs: "Cliffs: earning one step more lowers disposable income", no_cliffs: "No cliffs: disposable income never falls as earnings rise.",
   },
   zh: {
     title: "共富 — 中国税收与转移支付模拟", api_docs: "API 文档", tab_household: "家庭计算器", tab_scenario: "改革方案",
@@ -79,6 +81,8 @@ const UI = {
     link_vary: (v) => `图表无法变动“${v}”`,
     link_number: (k) => `“${k}”不是以元计的数字`,
     link_calc: "此链接中的家庭",
+    ranges_title: "图中各项目的发放或征收区间", programme: "项目", up_to: "最多",
+    cliffs: "断崖:收入再增加一步,可支配收入反而减少", no_cliffs: "无断崖:可支配收入不随收入增加而减少。",
   },
 };
 
@@ -299,7 +303,10 @@ function changeCell(name, d) {
   return el("td", { class: d === 0 ? "chg zero" : "chg" }, d === 0 ? "0" : signed(d, digits));
 }
 
-function labelCell(name) { return el("td", { title: name }, label(name)); }
+// the label of a figure; beside a reform (three columns a figure) the variable's name goes under it
+function labelCell(name, folded = false) {
+  return folded ? el("td", { title: name }, label(name), el("span", { class: "code" }, name)) : el("td", { title: name }, label(name));
+}
 
 function renderCalc(res) {
   $("#hh-results").hidden = false;
@@ -323,12 +330,12 @@ function renderCalc(res) {
   table.innerHTML = "";
   table.classList.toggle("compare", withReform);
   const heads = withReform ? [tr("col_baseline"), tr("col_reform"), tr("col_change")] : [tr("value")];
-  table.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), el("th", { class: "var" }, ""),
+  table.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), withReform ? "" : el("th", { class: "var" }, ""),
     ...heads.map((x) => el("th", {}, x)))));
   const tb = el("tbody");
   const names = withReform ? [...new Set([...shown(base, HEAD_HH), ...shown(h, HEAD_HH)])] : shown(h, HEAD_HH);
   for (const n of names) {
-    const row = el("tr", {}, labelCell(n), el("td", { class: "var" }, n));
+    const row = el("tr", {}, labelCell(n, withReform), withReform ? "" : el("td", { class: "var" }, n));
     if (withReform) {
       const d = changeOf(base[n], h[n], chg[n]);
       if (d) row.classList.add("changed");
@@ -353,14 +360,14 @@ function renderPersons(res) {
       ...res.persons.map((p) => el("th", {}, p.name)))));
   } else {
     pt.append(el("thead", {},
-      el("tr", {}, el("th", { rowspan: 2 }, tr("variable")), el("th", { rowspan: 2, class: "var" }, ""),
+      el("tr", {}, el("th", { rowspan: 2 }, tr("variable")),
         ...res.persons.map((p) => el("th", { colspan: 3, class: "person" }, p.name))),
       el("tr", {}, ...res.persons.flatMap(() => [el("th", { class: "sub first" }, tr("col_baseline")),
         el("th", { class: "sub" }, tr("col_reform")), el("th", { class: "sub" }, tr("col_change"))]))));
   }
   const pb = el("tbody");
   for (const n of names) {
-    const row = el("tr", {}, labelCell(n), el("td", { class: "var" }, n));
+    const row = el("tr", {}, labelCell(n, withReform), withReform ? "" : el("td", { class: "var" }, n));
     res.persons.forEach((p, i) => {
       if (!withReform) { row.append(el("td", {}, explainLink(n, showValue(n, p[n])))); return; }
       const b = bases[i]?.[n], r = p[n];
@@ -668,6 +675,33 @@ async function renderSweep(sw) {
   state.chart.setOption(option, true);
   box.setAttribute("aria-label", `${tr("sweep_title")}: ${xName}`);
   $("#sweep-note").textContent = UI[state.lang].chart_note(res.points.length, ratePct(lo), ratePct(hi));
+  renderSweepDetails(res, withBase);
+}
+
+// Under the chart: the cliffs and, for each programme, the ranges of the swept income where it is not zero.
+function renderSweepDetails(res, withBase) {
+  const box = $("#sweep-details");
+  box.innerHTML = "";
+  const cliffs = res.cliffs || [];
+  const cliffText = (c) => `${fmt(c.from)} → ${fmt(c.to)}: ${signed(c.disposable_change)} (${ratePct(c.marginal_effective_tax_rate)})`;
+  const cliffLine = (title, list) => el("p", { class: "cliffs" }, el("b", {}, `${title}: `), list.length ? list.map(cliffText).join("; ") : "—");
+  if (withBase) {
+    box.append(el("p", { class: "hint" }, tr("cliffs")),
+      cliffLine(tr("col_baseline"), res.baseline.cliffs || []), cliffLine(tr("col_reform"), cliffs));
+  } else {
+    box.append(cliffs.length ? cliffLine(tr("cliffs"), cliffs) : el("p", { class: "cliffs" }, tr("no_cliffs")));
+  }
+  const ranges = res.ranges || {}, bases = withBase ? res.baseline.ranges || {} : {};
+  const names = [...new Set([...Object.keys(bases), ...Object.keys(ranges)])];
+  if (!names.length) return;
+  const text = (runs) => (runs || []).map((r) => `${fmt(r.from)} – ${fmt(r.to)} (${tr("up_to")} ${fmt(Math.abs(r.max))})`).join("; ") || "—";
+  const heads = withBase ? [tr("col_baseline"), tr("col_reform")] : [""];
+  const t = el("table", { class: "results ranges" },
+    el("caption", {}, tr("ranges_title")),
+    el("thead", {}, el("tr", {}, el("th", {}, tr("programme")), ...heads.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...names.map((n) => el("tr", {}, labelCell(n),
+      ...(withBase ? [el("td", {}, text(bases[n])), el("td", {}, text(ranges[n]))] : [el("td", {}, text(ranges[n]))])))));
+  box.append(el("div", { class: "scroll" }, t));
 }
 
 // ---------------------------------------------------------------- the URL: household, reform, language, chart
@@ -745,7 +779,8 @@ function readLink() {
 function showLinkProblems(problems) {
   const box = $("#link-error");
   box.hidden = !problems.length;
-  if (problems.length) box.textContent = `${tr("bad_link")}: ${problems.map((f) => f()).join("; ")}.`;
+  const [sep, stop] = state.lang === "zh" ? [";", "。"] : ["; ", "."];
+  if (problems.length) box.textContent = `${tr("bad_link")}${state.lang === "zh" ? ":" : ": "}${problems.map((f) => f()).join(sep)}${stop}`;
 }
 
 async function copyLink() {
@@ -898,7 +933,8 @@ async function restore(link) {
   const keys = new Set(["baseline", ...state.scenarios.map((s) => s.key)]);
   let reform = link.reform;
   if (reform !== undefined && !keys.has(reform)) {
-    problems.push(() => UI[state.lang].link_reform(reform));
+    const asked = reform;
+    problems.push(() => UI[state.lang].link_reform(asked));
     reform = undefined;
   }
   $("#hh-reform").value = reform || "baseline";
