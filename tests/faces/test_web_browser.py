@@ -215,6 +215,13 @@ def test_household_under_a_reform_shows_baseline_reform_and_change(browser, serv
         sub = page.js("[...document.querySelectorAll('#person-table thead tr:nth-child(2) th')].map((n) => n.textContent)")
         assert sub == ["Baseline", "Reform", "Change"] * len(guizhou["persons"])
         assert "Dibao standards raised by 20%" in page.js("document.querySelector('#hh-reform-note').textContent")
+        # a baseline figure explains the law in force, a reform figure the reform
+        page.js("[...document.querySelectorAll('#hh-table tbody tr')].find((tr) => tr.cells[0].title === 'dibao')"
+                ".cells[1].querySelector('a').click()")
+        title = page.wait("!document.querySelector('#explain-card').hidden && "
+                          "document.querySelector('#explain-title').textContent", 30, "the explanation")
+        assert title.startswith("Dibao") and title.endswith("— Baseline")
+        assert f"= {api['baseline']['household']['dibao']:,.0f} " in page.js("document.querySelector('#explain-tree').textContent")
         # back to the law in force: one value column
         page.js("(() => { const s = document.querySelector('#hh-reform'); s.value = 'baseline';"
                 " s.dispatchEvent(new Event('change')); })()")

@@ -656,7 +656,7 @@ async function renderSweep(sw) {
         });
         return `${esc(label(res.variable || state.sweep.variable))} ${esc(fmt(x))}<br>${rows.join("<br>")}`;
       } },
-    grid: [{ left: narrow ? 52 : 72, right: 18, top: 44, height: "36%" },
+    grid: [{ left: narrow ? 52 : 72, right: 18, top: narrow ? 62 : 44, height: "36%" },
       { left: narrow ? 52 : 72, right: 18, top: "60%", bottom: 58 }],
     xAxis: [0, 1].map((i) => ({ type: "value", gridIndex: i, min: xFrom, max: xTo, axisLabel: { show: i === 1, ...axisText, formatter: compactYuan, hideOverlap: true },
       splitLine: { lineStyle: { color: "#eceef2" } }, name: i === 1 ? xName : "", nameLocation: "middle", nameGap: 30,
@@ -697,11 +697,10 @@ function renderSweepDetails(res, withBase) {
   const text = (runs) => (runs || []).map((r) => `${fmt(r.from)} – ${fmt(r.to)} (${tr("up_to")} ${fmt(Math.abs(r.max))})`).join("; ") || "—";
   const heads = withBase ? [tr("col_baseline"), tr("col_reform")] : [""];
   const t = el("table", { class: "results ranges" },
-    el("caption", {}, tr("ranges_title")),
     el("thead", {}, el("tr", {}, el("th", {}, tr("programme")), ...heads.map((h) => el("th", {}, h)))),
     el("tbody", {}, ...names.map((n) => el("tr", {}, labelCell(n),
       ...(withBase ? [el("td", {}, text(bases[n])), el("td", {}, text(ranges[n]))] : [el("td", {}, text(ranges[n]))])))));
-  box.append(el("div", { class: "scroll" }, t));
+  box.append(el("p", { class: "ranges-title" }, tr("ranges_title")), el("div", { class: "scroll" }, t));
 }
 
 // ---------------------------------------------------------------- the URL: household, reform, language, chart
@@ -727,6 +726,7 @@ function writeUrl() {
   if ($("#scenario").classList.contains("active")) {
     q.set("tab", "scenario");
     if ($("#sc-reform").value) q.set("scenario", $("#sc-reform").value);
+    q.set("households", String(Number($("#sc-households").value) || 200000));
   }
   const body = state.urlBody;
   if (body) {
@@ -856,7 +856,7 @@ function renderCompare(c) {
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
   const t = $("#sc-programmes");
   t.innerHTML = "";
-  t.append(el("thead", {}, el("tr", {}, el("th", {}, tr("programmes")), el("th", {}, tr("baseline")), el("th", {}, tr("reform")), el("th", {}, tr("change")))));
+  t.append(el("thead", {}, el("tr", {}, el("th", {}, tr("programmes")), el("th", {}, tr("col_baseline")), el("th", {}, tr("col_reform")), el("th", {}, tr("change")))));
   const tb = el("tbody");
   const roleOf = (n) => ROLES.indexOf((r.programmes[n] || b.programmes[n]).role);
   const names = [...new Set([...Object.keys(b.programmes), ...Object.keys(r.programmes)])]
@@ -877,7 +877,9 @@ function niceStep(raw) {
 
 function decileChart(rows) {
   if (!rows.length) return "";
-  const W = 760, H = 320, L = 70, R = 20, T = 20, B = 60;
+  // drawn at the width of its box (a phone's too), so that its text keeps its size
+  const box = $("#deciles-chart").clientWidth || 760;
+  const W = Math.max(340, Math.min(760, box)), H = W < 500 ? 280 : 320, L = W < 500 ? 56 : 70, R = W < 500 ? 8 : 20, T = 20, B = 60;
   const vals = rows.map((d) => d.mean_change);
   const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
   const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
@@ -894,7 +896,7 @@ function decileChart(rows) {
     const top = d.mean_change >= 0 ? y(d.mean_change) : y(0);
     svg += `<rect x="${x}" y="${top}" width="${bw * 0.7}" height="${Math.max(h, 0.5)}" fill="${d.mean_change >= 0 ? "#2e8b57" : "#c0392b"}"><title>${esc(signed(d.mean_change))}</title></rect>`;
     const ly = d.mean_change >= 0 ? top - 4 : top + h + 12;
-    svg += `<text x="${x + bw * 0.35}" y="${ly}" font-size="10.5" text-anchor="middle">${esc(typeof d.pct_change === "number" ? (d.pct_change >= 0 ? "+" : "") + (d.pct_change * 100).toFixed(1) + "%" : "")}</text>`;
+    svg += `<text x="${x + bw * 0.35}" y="${ly}" font-size="${W < 500 ? 8.5 : 10.5}" text-anchor="middle">${esc(typeof d.pct_change === "number" ? (d.pct_change >= 0 ? "+" : "") + (d.pct_change * 100).toFixed(1) + "%" : "")}</text>`;
     svg += `<text x="${x + bw * 0.35}" y="${H - B + 16}" font-size="12" text-anchor="middle">${d.decile}</text>`;
   });
   svg += `<line x1="${L}" x2="${W - R}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`;
@@ -923,6 +925,7 @@ function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.tab === name));
   document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("active", p.id === name));
   if (name === "household" && state.chart) state.chart.resize();
+  if (name === "scenario" && state.lastCompare) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
   writeUrl();
 }
 
@@ -995,11 +998,15 @@ async function start() {
   $("#hh-reform").addEventListener("change", () => calculate());
   $("#example").addEventListener("change", (e) => { if (e.target.value !== "") { loadHousehold(state.examples[Number(e.target.value)].household); calculate(); } });
   $("#sc-reform").addEventListener("change", () => { describeScenario(); writeUrl(); });
+  $("#sc-households").addEventListener("change", () => writeUrl());
   $("#run").addEventListener("click", runScenario);
   $("#sweep-form").addEventListener("change", (ev) => { readSweepControls(ev); drawSweep(); });
   $("#sweep-form").addEventListener("submit", (ev) => { readSweepControls(); drawSweep(ev); });
   $("#copy-link").addEventListener("click", copyLink);
-  window.addEventListener("resize", () => state.chart?.resize());
+  window.addEventListener("resize", () => {
+    state.chart?.resize();
+    if (state.lastCompare && $("#scenario").classList.contains("active")) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
+  });
   window.addEventListener("hashchange", () => location.reload());  // a link pasted into this tab
   applyLang();
   try { await restore(link); } finally { state.restoring = false; }
