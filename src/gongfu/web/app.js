@@ -617,6 +617,7 @@ async function renderSweep(sw) {
   const { res } = sw;
   const withBase = Array.isArray(res.baseline?.points);
   const line = (pts, key) => pts.map((p) => [p.value, numeric(p[key]) ? p[key] : null]);
+  // a rate holds over the step that ends at its point: drawn as steps (ECharts "start": up at the step's start)
   const rates = [...res.points, ...(withBase ? res.baseline.points : [])].map((p) => p.marginal_effective_tax_rate);
   const [lo, hi] = rateBounds(rates);
   const narrow = box.clientWidth < 520;
@@ -629,13 +630,14 @@ async function renderSweep(sw) {
     series.push(
       { name: tr("col_baseline"), type: "line", xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, data: line(res.baseline.points, "disposable_income"),
         lineStyle: { color: GREY, width: 2, type: "dashed" }, itemStyle: { color: GREY } },
-      { name: tr("col_baseline"), type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, step: false,
+      { name: tr("col_baseline"), type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, step: "start",
         data: line(res.baseline.points, "marginal_effective_tax_rate"), lineStyle: { color: GREY, width: 2, type: "dashed" }, itemStyle: { color: GREY } });
   }
   series.push(
     { name: reformName, type: "line", xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, data: line(res.points, "disposable_income"),
       lineStyle: { color: RED, width: 2 }, itemStyle: { color: RED }, markLine: sw.current > 0 ? mark : undefined },
-    { name: reformName, type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, data: line(res.points, "marginal_effective_tax_rate"),
+    { name: reformName, type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, step: "start",
+      data: line(res.points, "marginal_effective_tax_rate"),
       lineStyle: { color: RED, width: 2 }, itemStyle: { color: RED }, markLine: sw.current > 0 ? mark : undefined });
   const xName = `${label(res.variable || state.sweep.variable)} · ${sw.personName} (${tr("yuan_year")})`;
   const axisText = { color: MUTED, fontSize: 11 };
