@@ -188,3 +188,27 @@ def test_http_calc_and_sweep_answer_as_the_cli():
         r = client.post("/calc/sweep", json=body | {"vary": vary | bad})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "vary", field], r.text
 
+
+
+def test_work_incentive_scenario_lowers_the_dibao_marginal_rate_to_70_percent():
+    """Guizhou example, the father's wage: inside the dibao range the law withdraws each yuan (METR 100%); with 30%
+    of work income disregarded (scenario dibao_work_incentives) 70 fen (METR 70%), and dibao reaches further:
+    last point paid 16,500 → 23,500 (counted income 0.7 × wage + 4,620 farm and pension below 21,216)."""
+    hh = read_household(GUIZHOU)
+    spec = workflow.resolve("dibao_work_incentives")
+    base = sweep(hh, "wage_income", "father", grid(0, 30_000, 500))["points"]
+    new = sweep(hh, "wage_income", "father", grid(0, 30_000, 500), reform=spec)["points"]
+    inside = [i for i, p in enumerate(base) if 0 < p["value"] <= 16_500]
+    assert all(base[i]["marginal_effective_tax_rate"] == pytest.approx(1.0) for i in inside)
+    assert all(new[i]["marginal_effective_tax_rate"] == pytest.approx(0.7) for i in inside)
+    assert programme_ranges(new)["dibao"][0]["to"] == 23_500.0
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_more_wages_never_raise_dibao_under_the_work_incentives(example):
+    """Property: with a disregard rate below 1 and no last-year dibao (no gradual exit), dibao and tekun together
+    never rise with the first person's wage (a tekun person who earns leaves tekun and may enter dibao)."""
+    hh = read_household(example)
+    out = sweep(hh, "wage_income", hh.names[0], grid(0, 60_000, 250), reform=workflow.resolve("dibao_work_incentives"))
+    dibao = [p["dibao"] + p["tekun"] for p in out["points"]]
+    assert all(b <= a + 1e-6 for a, b in zip(dibao, dibao[1:], strict=False))

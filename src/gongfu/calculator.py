@@ -248,7 +248,8 @@ def _breaks(points: list[dict[str, Any]], other: list[dict[str, Any]] | None) ->
     return keep
 
 
-def render_sweep(result: dict[str, Any], system: TaxBenefitSystem, console: Console, lang: str = "en") -> None:
+def render_sweep(result: dict[str, Any], system: TaxBenefitSystem, console: Console, lang: str = "en",
+                 reform_label: str | None = None) -> None:
     """`calc --vary`: disposable income and the marginal effective tax rate at the points where the rate changes,
     the cliffs (disposable income falls as the value rises) and where each programme pays."""
     zh = lang == "zh"
@@ -270,8 +271,10 @@ def render_sweep(result: dict[str, Any], system: TaxBenefitSystem, console: Cons
     if base is not None:
         column("现行可支配收入" if zh else "disposable (baseline)")
         column("边际税率" if zh else "METR", money=False)
-    name = escape(reform["name"]) if reform else ""
-    column((f"{name} 可支配收入" if zh else f"disposable ({name})") if reform else
+    if reform:
+        table.caption = ("改革: " if zh else "reform: ") + escape(reform_label or reform["name"])
+        table.caption_justify = "left"
+    column(("改革后可支配收入" if zh else "disposable (reform)") if reform else
            ("可支配收入" if zh else "disposable income"))
     column("边际有效税率" if zh else "marginal effective tax rate" if base is None else "METR", money=False)
     rows = _breaks(points, base)
@@ -288,7 +291,7 @@ def render_sweep(result: dict[str, Any], system: TaxBenefitSystem, console: Cons
                                  f"{len(points):,} points; shown where the marginal rate changes. All: --json")
                       + "[/dim]")
     for label, res in (((("现行政策" if zh else "baseline"), result["baseline"]) if base is not None else (None, None)),
-                       (reform["name"] if reform else None, result)):
+                       ((reform_label or reform["name"]) if reform else None, result)):
         if res is None:
             continue
         head = f" ({escape(label)})" if label else ""
@@ -337,7 +340,8 @@ def check_plot_path(path: Any) -> str:
     return suffix
 
 
-def plot_sweep(result: dict[str, Any], path: Any, lang: str = "en") -> None:
+def plot_sweep(result: dict[str, Any], path: Any, lang: str = "en", reform_label: str | None = None,
+               variable_label: str | None = None) -> None:
     """Net (disposable) income and the marginal effective tax rate against the swept value, baseline and reform
     together (matplotlib's Agg canvas, no pyplot state; Chinese labels need a CJK font, else English). Font
     warnings are kept off the terminal."""
@@ -368,19 +372,21 @@ def plot_sweep(result: dict[str, Any], path: Any, lang: str = "en") -> None:
             series = []
             if "baseline" in result:
                 series.append(("现行政策" if zh else "baseline", result["baseline"]["points"], "#8a8a8a", "--"))
-            name = result["reform"]["name"] if result.get("reform") else ("现行政策" if zh else "law in force")
+            name = (reform_label or result["reform"]["name"]) if result.get("reform") else (
+                "现行政策" if zh else "law in force")
             series.append((name, result["points"], "#1f5fa8", "-"))
             for label, points, colour, style in series:
                 x = [p["value"] for p in points]
                 top.plot(x, [p["disposable_income"] for p in points], color=colour, linestyle=style, label=label)
                 rates = [p["marginal_effective_tax_rate"] for p in points]
-                bottom.step(x[1:], [100 * r if r is not None else float("nan") for r in rates[1:]], where="pre",
-                            color=colour, linestyle=style, label=label)
+                if len(x) > 1:  # the rate of each step between two points, drawn over that step
+                    bottom.stairs([100 * r if r is not None else float("nan") for r in rates[1:]], x,
+                                  color=colour, linestyle=style, label=label, baseline=None)
             bottom.axhline(100, color="#c0392b", linewidth=0.8, linestyle=":")
             top.set_ylabel("可支配收入 (元/年)" if zh else "disposable income (yuan/year)")
             bottom.set_ylabel("边际有效税率 (%)" if zh else "marginal effective tax rate (%)")
-            bottom.set_xlabel(f"{result['person']} 的 {result['variable']} (元/年)" if zh else
-                               f"{result['person']}: {result['variable']} (yuan/year)")
+            what = variable_label or result["variable"]
+            bottom.set_xlabel(f"{result['person']} 的{what} (元/年)" if zh else f"{result['person']}: {what} (yuan/year)")
             top.set_title(f"{'收入曲线' if zh else 'Net income and marginal rate'} — {result['year']}")
             top.legend(loc="upper left", fontsize=9)
             top.grid(alpha=0.3)

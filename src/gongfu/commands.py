@@ -156,12 +156,17 @@ def _calc_sweep(data: Any, vary: str, person: str | None, start: float, stop: fl
     from .calculator import plot_sweep, render_sweep, to_json
 
     result = workflow.sweep_household(data, vary, person, start, stop, step, **common)
+    label = None
+    if common["reform"] is not None:  # the reform's title in the language (resolved before: cached)
+        label = workflow.resolve(common["reform"], "--reform", files=True,
+                                 rule_files=common["rule_files"]).label(lang)
+    var = load_system().variables.get(vary)
     if plot is not None:
-        plot_sweep(result, plot, lang)
+        plot_sweep(result, plot, lang, label, var.label_in(lang) if var is not None else None)
     if as_json:
         print(to_json(result))
         return
-    render_sweep(result, load_system(), console, lang)
+    render_sweep(result, load_system(), console, lang, label)
     if plot is not None:
         console.print(("图已保存: " if lang == "zh" else "chart written to ") + escape(str(plot)))
 

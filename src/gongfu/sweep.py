@@ -70,12 +70,12 @@ def grid(start: float, stop: float, step: float, *, fields: tuple[str, str, str]
         raise SweepError(fields[2], f"must be more than 0 (got {step:g})")
     if stop < start:
         raise SweepError(fields[1], f"must be at least {fields[0]} ({start:g}); got {stop:g}")
-    steps = math.floor((stop - start) / step * (1 + 1e-12) + 1e-9)
+    steps = math.floor((stop - start) / step + 1e-9)
     n = steps + 1 + (start + steps * step < stop - 1e-9 * max(1.0, abs(stop)))
     if n > limit:
         raise SweepError(fields[2], f"{n:,} points from {start:g} to {stop:g} by {step:g}; at most {limit:,} "
                                     f"(use a step of at least {(stop - start) / (limit - 1):g})")
-    values = start + np.arange(steps + 1, dtype=np.float64) * step
+    values = np.round(start + np.arange(steps + 1, dtype=np.float64) * step, 9)  # 0.7, not 0.7000000000000001
     if n > steps + 1:
         values = np.append(values, stop)
     values[-1] = min(values[-1], stop)

@@ -18,7 +18,7 @@ PUBLIC_COST_SIGN = {
     "hukou_residence_all_services": +1, "long_term_care": +1, "resident_pension_200": +1,
     "resident_pension_300": +1, "iit_basic_deduction_3500": -1, "iit_top_rate_50": -1,
     "property_tax_beyond_first_home": -1, "property_tax_floor_area": -1, "minimum_wage_plus_10pct": -1,
-    "philanthropy_poorest": 0, "zhejiang_package": None,
+    "philanthropy_poorest": 0, "zhejiang_package": None, "dibao_work_incentives": +1,
 }
 
 

@@ -11,6 +11,15 @@ pension, which is not counted in the 14th Five-Year Plan), minus taxes and perso
 contributions paid -- person-level ones per person, household-level ones (a tax on the dwelling) on the unit. Not counted: every social-assistance payment (dibao, tekun, medical assistance), the childcare
 subsidy, the disability subsidies and the old-age allowance, and (baseline) charity received. Negative income
 (business losses) counts as zero.
+
+Work incentives (`assistance.dibao.work_incentives`, off by default; 国发〔2012〕45号: 可以扣减必要的就业成本;
+民发〔2021〕57号: 渐退期): with the switch on, (1) a share of each member's work income (wages and positive non-farm
+business income) plus a fixed work cost per month employed is left out of the means test, so that a yuan earned
+inside the dibao range withdraws less than a yuan of dibao; (2) a household that received dibao last year
+(`dibao_last_year`, an input: a one-year model has no history) and whose income is now above the standard keeps
+last year's monthly dibao for `gradual_exit_months` months. Without last year's status (the default 0, and every
+generated population) the gradual exit does nothing. The exit payment does not depend on this year's income, so
+crossing the line can raise dibao for such a household (the exit payment replaces a smaller top-up).
 """
 
 from __future__ import annotations
@@ -23,6 +32,12 @@ from gongfu.engine.enums import Role
 LAW = "社会救助暂行办法 (国务院令第649号, 2014)"
 MEASURES = "最低生活保障审核确认办法 (民发〔2021〕57号)"
 
+WORK = "assistance.dibao.work_incentives"
+INCENTIVES = "国务院关于进一步加强和改进最低生活保障工作的意见 (国发〔2012〕45号); " + MEASURES
+
+input_variable("dibao_last_year", entity=HOUSEHOLD, unit="CNY/year", default=0.0, valid=(0, 1e9),
+               reference=MEASURES + ": 渐退期 (the one-year model's stand-in for last year's status)",
+               label={"en": "Dibao received last year (0: not a dibao household)", "zh": "上年领取的低保金(0为非低保户)"})
 input_variable("dibao_takeup", entity=HOUSEHOLD, dtype="bool", default=True, unit="bool",
                label={"en": "Household claims dibao when eligible", "zh": "符合条件时申领低保"},
                reference="gongfu behavioural input (take-up); default: every eligible household claims")
@@ -91,6 +106,21 @@ def dibao_household_level_deductions(person_taxes_and_contributions, members, ta
     return taxes + contributions - members.sum(person_taxes_and_contributions)
 
 
+@variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=INCENTIVES,
+          label={"en": "Work income left out of the dibao means test (work incentive)",
+                 "zh": "低保收入核算扣减的就业收入(就业成本)"})
+def dibao_work_income_disregard(gross_wages, self_employment_income, months_employed,
+                                applies=P(f"{WORK}.applies"), rate=P(f"{WORK}.work_income_disregard_rate"),
+                                monthly=P(f"{WORK}.work_cost_monthly")):
+    """With the switch on: `rate` × work income (wages + positive non-farm business income) + the monthly work
+    cost × months employed, at most the work income; 0 otherwise (the baseline)."""
+    if not applies:
+        return np.zeros(gross_wages.shape)
+    work = gross_wages + np.maximum(self_employment_income, 0.0)
+    cost = rate * work + np.where(work > 0.0, monthly * months_employed, 0.0)
+    return np.minimum(cost, work)
+
+
 @variable(entity=HOUSEHOLD, dtype="int", unit="persons", tier="secondary", reference=LAW + ", 第九条",
           label={"en": "Members in the dibao unit (household less tekun persons)", "zh": "低保核算人数（不含特困人员）"})
 def dibao_unit_size(tekun_recipient, members):
@@ -101,11 +131,13 @@ def dibao_unit_size(tekun_recipient, members):
 @variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=MEASURES,
           label={"en": "Per-capita income for the dibao means test", "zh": "低保家庭人均收入"})
 def dibao_income_per_capita(dibao_counted_income, tekun_recipient, dibao_unit_size, charity_received, members,
-                            dibao_household_level_deductions,
+                            dibao_household_level_deductions, dibao_work_income_disregard,
                             counts_charity=P("assistance.dibao.counts_charity_received")):
-    """Counted income of the dibao unit, less household-level taxes and contributions, (floored at 0) divided by
-    its size; charity received only if the switch says so."""
-    income = members.sum(np.where(tekun_recipient, 0.0, dibao_counted_income)) - dibao_household_level_deductions
+    """Counted income of the dibao unit, less household-level taxes and contributions and the work income left
+    out (work incentives, 0 in the baseline), (floored at 0) divided by its size; charity received only if the
+    switch says so."""
+    counted = dibao_counted_income - dibao_work_income_disregard
+    income = members.sum(np.where(tekun_recipient, 0.0, counted)) - dibao_household_level_deductions
     if counts_charity:
         income = income + charity_received
     return np.maximum(income, 0.0) / np.maximum(dibao_unit_size, 1)
@@ -125,10 +157,24 @@ def dibao_eligible(dibao_unit_size, dibao_income_per_capita, dibao_standard, n_h
 
 @variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=LAW + ", 第十条",
           label={"en": "Dibao entitlement", "zh": "应发低保金"})
-def dibao_entitlement(dibao_eligible, dibao_standard, dibao_income_per_capita, dibao_unit_size):
-    """(Annual standard − per-capita income) × members of the dibao unit, for eligible households."""
+def dibao_entitlement(dibao_eligible, dibao_standard, dibao_income_per_capita, dibao_unit_size,
+                      dibao_gradual_exit):
+    """(Annual standard − per-capita income) × members of the dibao unit, for eligible households; the
+    gradual-exit payment for households that left dibao this year (0 in the baseline)."""
     gap = np.maximum(12.0 * dibao_standard - dibao_income_per_capita, 0.0)
-    return np.where(dibao_eligible, gap * dibao_unit_size, 0.0)
+    return np.where(dibao_eligible, gap * dibao_unit_size, dibao_gradual_exit)
+
+
+@variable(entity=HOUSEHOLD, unit="CNY/year", tier="secondary", reference=INCENTIVES + ", 渐退期",
+          label={"en": "Dibao kept during the gradual exit (work incentive)", "zh": "渐退期内继续发放的低保金"})
+def dibao_gradual_exit(dibao_eligible, dibao_last_year, dibao_unit_size, applies=P(f"{WORK}.applies"),
+                       months=P(f"{WORK}.gradual_exit_months")):
+    """With the switch on, a household that received dibao last year and is no longer eligible keeps last year's
+    monthly dibao for `gradual_exit_months` months: dibao_last_year × months / 12; 0 otherwise."""
+    if not applies or not months:
+        return np.zeros(dibao_last_year.shape)
+    leaving = ~dibao_eligible & (dibao_last_year > 0.0) & (dibao_unit_size > 0)
+    return np.where(leaving, dibao_last_year * min(float(months), 12.0) / 12.0, 0.0)
 
 
 @variable(entity=HOUSEHOLD, unit="CNY/year", role="benefit", tier="secondary", reference=LAW + ", 第九条、第十条",

@@ -3,7 +3,15 @@
 Employees in the urban employee scheme pay 8% pension, 2% medical and the provincial unemployment rate on
 their wage, the base clipped to 60%-300% of the provincial average wage (全口径) (社会保险法 第十二条,
 第二十三条, 第四十四条; 国发〔2005〕38号; 国发〔1998〕44号; 失业保险条例 第六条; 国办发〔2019〕13号).
-The contributions are taken from `gross_wages` (wages after the minimum-wage adjustment). The employer's
+The contributions are taken from `gross_wages` (wages after the minimum-wage adjustment).
+
+Part-year work (`months_employed`, 0-12, default 12): contributions are declared and paid month by month for
+the months of employment (社会保险费征缴暂行条例 (国务院令第259号) 第十条: 缴费单位必须按月申报、缴纳; 社会保险费申报
+缴纳管理规定 (人社部令第20号, 2013) 第四条 按月申报, 第八条 自用工之日起30日内申报缴纳), and the base is a monthly wage
+bounded by 60%-300% of the monthly average wage, so the floor and ceiling of the year are the monthly bounds
+times the months employed: a person who worked two months for 1,000 yuan pays on 2 × 60% of the monthly average
+wage, not 12 ×. The wage is taken as earned evenly over those months (monthly wage = annual wages / months).
+Flexible workers (灵活就业, `flexible.py`) choose their own base and months and are not concerned. The employer's
 contributions are reported for information (`employer_social_insurance_contributions`, no role: they are
 not part of household income in the NBS concept).
 """
@@ -12,19 +20,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongfu.engine import PERSON, P, Rows, variable
+from gongfu.engine import PERSON, P, Rows, input_variable, variable
 from gongfu.engine.enums import EmploymentStatus, PensionScheme
 
 SIL = "中华人民共和国社会保险法 (2010, 2018年修正)"
 EMP = "social_insurance.employee"
 
 
+CONTRIB = "社会保险费征缴暂行条例 (国务院令第259号, 1999) 第十条; 社会保险费申报缴纳管理规定 (人社部令第20号, 2013) 第四条, 第八条"
+
+input_variable("months_employed", entity=PERSON, dtype="int", unit="month", default=12, valid=(0, 12),
+               reference=f"{CONTRIB}; 国办发〔2019〕13号 四 (monthly base bounds)",
+               label={"en": "Months in wage employment in the year (part-year work)", "zh": "全年受雇月数"})
+
+
 @variable(entity=PERSON, dtype="bool", unit="bool", reference=f"{SIL} 第十条, 第二十三条",
           label={"en": "Contributes as an employee to the employee schemes", "zh": "以职工身份参加职工社会保险"})
-def employee_contributor(pension_scheme, employment_status, gross_wages):
-    """Employees (employment status) with wages who belong to the urban employee pension scheme."""
+def employee_contributor(pension_scheme, employment_status, gross_wages, months_employed):
+    """Employees (employment status) with wages and at least one month of employment who belong to the urban
+    employee pension scheme."""
     return ((pension_scheme == PensionScheme.employee) & (employment_status == EmploymentStatus.employee)
-            & (gross_wages > 0.0))
+            & (gross_wages > 0.0) & (months_employed > 0))
 
 
 @variable(entity=PERSON, unit="CNY/year", reference="国办发〔2019〕13号 四、调整社保缴费基数政策",
@@ -34,13 +50,15 @@ def social_insurance_average_wage(province, table=P(f"{EMP}.average_wage")):
     return table.lookup(province) * 12.0
 
 
-@variable(entity=PERSON, unit="CNY/year", reference=f"国办发〔2019〕13号 四; {SIL} 第十二条",
-          label={"en": "Employee contribution base", "zh": "职工个人缴费基数"})
-def employee_contribution_base(employee_contributor, gross_wages, social_insurance_average_wage,
+@variable(entity=PERSON, unit="CNY/year", reference=f"国办发〔2019〕13号 四; {SIL} 第十二条; {CONTRIB}",
+          label={"en": "Employee contribution base (months employed)", "zh": "职工个人缴费基数(受雇月份合计)"})
+def employee_contribution_base(employee_contributor, gross_wages, social_insurance_average_wage, months_employed,
                                floor=P(f"{EMP}.base_floor_ratio"), ceiling=P(f"{EMP}.base_ceiling_ratio")):
-    """Wages clipped to 60%-300% of the provincial average wage; 0 for non-contributors."""
+    """Sum over the months employed of the monthly base: the monthly wage (wages / months) clipped to 60%-300%
+    of the provincial monthly average wage, i.e. wages clipped to months/12 of the annual bounds; 0 for
+    non-contributors."""
     r = Rows(employee_contributor)
-    wage = r(social_insurance_average_wage)
+    wage = r(social_insurance_average_wage) * r(months_employed) / 12.0
     return r.fill(np.clip(r(gross_wages), floor * wage, ceiling * wage))
 
 

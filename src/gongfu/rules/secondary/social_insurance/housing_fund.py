@@ -39,13 +39,16 @@ def housing_fund_rate(rate=P(f"{NODE}.rate")):
 @variable(entity=PERSON, unit="CNY/year", reference=f"{TAX} 第二条; 建金管〔2005〕5号 三",
           label={"en": "Housing-fund contribution base (annual)", "zh": "住房公积金缴存基数(年)"})
 def housing_fund_base(housing_fund_member, gross_wages, social_insurance_average_wage, minimum_wage_monthly,
-                      cap=P(f"{NODE}.base_cap_multiple"), floor=P(f"{NODE}.base_floor_minimum_wage")):
-    """Wages of members who earn, at most `cap` (3) × the local average wage (previous year, annual) and, with
-    the floor switch, at least 12 × the local monthly minimum wage; 0 for non-members."""
-    r = Rows(housing_fund_member & (gross_wages > 0.0))
-    base = np.minimum(r(gross_wages), cap * r(social_insurance_average_wage))
+                      months_employed, cap=P(f"{NODE}.base_cap_multiple"),
+                      floor=P(f"{NODE}.base_floor_minimum_wage")):
+    """Wages of members who earn, at most `cap` (3) × the local average wage and, with the floor switch, at least
+    the local monthly minimum wage, both per month of employment (the monthly deposit is the monthly wage times
+    the rate, 住房公积金管理条例 第十六条; `months_employed`, default 12); 0 for non-members."""
+    r = Rows(housing_fund_member & (gross_wages > 0.0) & (months_employed > 0))
+    months = r(months_employed)
+    base = np.minimum(r(gross_wages), cap * r(social_insurance_average_wage) * months / 12.0)
     if floor:
-        base = np.maximum(base, 12.0 * r(minimum_wage_monthly))
+        base = np.maximum(base, months * r(minimum_wage_monthly))
     return r.fill(base)
 
 

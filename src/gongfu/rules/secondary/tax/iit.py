@@ -18,6 +18,13 @@ Computed per person on annual amounts (the annual-reconciliation view, 年度汇
 
 Farming income is not taxed (财税〔2004〕30号); pensions are exempt (第四条第一款第(七)项).
 
+Part-year work (`months_employed`): the tax is the annual settlement's, with the 60,000-yuan basic deduction of the
+year whatever the months worked (第六条第一款第(一)项: 以每一纳税年度的收入额减除费用六万元; 第十一条: 综合所得按年计算,
+扣缴义务人按月预扣预缴, 次年三月一日至六月三十日汇算清缴). The employer's withholding (累计预扣法: 5,000 × the months
+of employment at that employer, 国家税务总局公告2018年第61号 第六条; 5,000 × the months since January for a first
+job in the year, 公告2020年第13号) depends on which months were worked and is refunded or topped up at settlement,
+so it is not modelled; the months change the tax only through the contributions deducted (专项扣除).
+
 Special additional deductions by default: the household's children, its parents aged 60+ and its housing are
 claimed by one person, the head or spouse with the higher wages plus business income (the head on a tie):
 the law lets parents choose who claims (国发〔2018〕41号 第六条, 第十五条, 第十九条), and giving the whole
