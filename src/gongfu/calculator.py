@@ -48,7 +48,10 @@ def results(sim: Simulation, names: list[str], variables: list[str] | None = Non
     """`{"year", "household": {var: value}, "persons": [{"name", var: value}]}` for every variable (or those given)."""
     system = sim.system
     chosen = variables or [n for n in system.order]
-    out: dict[str, Any] = {"year": sim.year, "household": {}, "persons": [{"name": n} for n in names]}
+    from .engine.uprating import law_status
+
+    out: dict[str, Any] = {"year": sim.year, "household": {}, "persons": [{"name": n} for n in names],
+                           "law": law_status(system.parameters, sim.year)}
     for name in chosen:
         var = system.variables[name]
         if name in ("household_id", "person_id"):

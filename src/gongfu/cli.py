@@ -17,7 +17,7 @@ from .commands import Lang, console, err, friendly  # noqa: F401  (re-exported f
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="gongfu (共富): China's taxes and transfers, for one household or the whole country.")
 
-for _command in (commands.calc, commands.variables, commands.parameters):
+for _command in (commands.calc, commands.variables, commands.parameters, commands.years):
     app.command()(friendly(_command))
 
 

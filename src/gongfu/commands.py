@@ -113,6 +113,7 @@ def calc(
         return
     done = workflow.calculate_household(data, **common)
     sim, hh = done.simulation, done.household
+    _warn_projected(done.law)
     if explain:
         done.system.variable(explain)
         node = sim.trace(explain, depth=depth)
@@ -182,6 +183,22 @@ def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="
     console.print(table)
 
 
+def years(as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False) -> None:
+    """Which years the law covers: known (dated values), projected (uprating rules), and where it stops."""
+    status = workflow.law_status(workflow.law_coverage()[0])
+    cov = {k: status[k] for k in ("first_year", "last_known_year", "horizon")}
+    upto = workflow.law_status(cov["horizon"])["parameters"]
+    if as_json:
+        _print_json(cov | {"projected_parameters": upto})
+        return
+    console.print(f"known law: {cov['first_year']}-{cov['last_known_year']}; projected (uprating rules): "
+                  f"{cov['last_known_year'] + 1}-{cov['horizon']}; other years: an error")
+    table = Table("parameter", "known to", "rule after", title="Uprated parameters", title_justify="left")
+    for p in upto:
+        table.add_row(escape(p["parameter"]), str(p["known_until"]), escape(p["rule"]))
+    console.print(table)
+
+
 def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under this path.")] = "",
                year: Annotated[int, typer.Option(help="Value in force on 1 January of this year.")] = 2025) -> None:
     """Show parameters with their value in a year, unit and source."""
@@ -193,6 +210,8 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
     system = load_system()
     if prefix:
         system.parameters.get(prefix)
+    workflow.check_year(year, name="--year")
+    _warn_projected(workflow.law_status(year))
     snap = system.parameters.at(dt.date(year, 1, 1))
     table = Table("parameter", "value", "unit", "since", "reference")
     for path, leaf in system.parameters.leaves().items():
@@ -207,6 +226,7 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
         else:
             shown = str(value)
         ref = leaf.reference.get("title", "") if isinstance(leaf.reference, dict) else str(leaf.reference)
+        since = f"projected from {since}" if path in snap.projected else since
         table.add_row(*(escape(str(x)) for x in (path, shown, leaf.unit, since or "—", ref)))
     console.print(table)
 
@@ -392,6 +412,13 @@ def _options(population, households, seed, year, workers, dask, checkpoint) -> d
             "dask": dask, "checkpoint": checkpoint}
 
 
+def _warn_projected(status: dict[str, Any]) -> None:
+    """A projected year (past the last dated law, computed by uprating rules): one warning line on stderr."""
+    warning = workflow.projected_warning(status)
+    if warning:
+        err.print(f"[yellow]{escape(warning)}[/yellow]", highlight=False, soft_wrap=True)
+
+
 def _check_report(report: Path | None) -> None:
     """Refuse an unusable --report directory before the run (not after an hour of computing)."""
     if report is not None:
@@ -422,6 +449,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
         results = workflow.run_simulation(spec, on_progress=on_progress, **options)
+    _warn_projected(results.get("law") or {})
     _write_report(results, report, lang)
     if as_json:
         _print_json(results)
@@ -437,7 +465,10 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
             population: PopulationOpt = None, households: HouseholdsOpt = None, seed: SeedOpt = None,
             year: YearOpt = 2025, workers: WorkersOpt = None, dask: DaskOpt = None,
             checkpoint: CheckpointOpt = None, as_json: JsonOpt = False, report: ReportOpt = None,
-            trust_rules: TrustRulesOpt = None, lang: Lang = "en") -> None:
+            trust_rules: TrustRulesOpt = None, lang: Lang = "en",
+            years: Annotated[str | None, typer.Option("--years", help="A budget window FIRST:LAST (e.g. 2025:2030): "
+                                                      "the cost by year and in total, nominal and in 2025 prices."
+                                                      )] = None) -> None:
     """Compare a reform with the baseline: changes, winners and losers, deciles, net cost."""
     _check_lang(lang)
     options = _options(population, households, seed, year, workers, dask, checkpoint)
@@ -445,9 +476,13 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
         raise GongfuError("REFORM: give a reform file or a scenario name (see `gongfu scenarios`)")
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
+    if years is not None:
+        _compare_window(base, new, years, options, as_json, report)
+        return
     _check_report(report)
     with progress_bar("gongfu run", "partitions", err) as on_progress:
         result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
+    _warn_projected(result.get("law") or {})
     _write_report(result, report, lang)
     if as_json:
         _print_json(result)
@@ -455,6 +490,33 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     for table in compare_tables(result, lang, wide=console.width >= 110):
         console.print(table)
     console.print(f"[dim]{escape(_provenance(result['reform']))}[/dim]")
+
+
+def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as_json: bool,
+                    report: Path | None) -> None:
+    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py)."""
+    if report is not None:
+        raise GongfuError("--report is not available with --years yet (give --year for a report)")
+    window = workflow.parse_years(years)
+    options = {k: v for k, v in options.items() if k != "year"}
+    with progress_bar("gongfu window", "partitions", err) as on_progress:
+        result = workflow.run_window(base, new, window, on_progress=on_progress, **options)
+    _warn_projected(result.get("law") or {})
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title="Budget window (yuan per year)", title_justify="left")
+    for col in ("year", "net cost", "95% interval", "in 2025 prices", "Gini change", "law"):
+        table.add_column(col, justify="right")
+    for row in result["by_year"]:
+        ci = row.get("net_cost_ci95")
+        table.add_row(str(row["year"]), L.money(row["net_cost"], "en"),
+                      f"{L.money(ci[0], 'en')} – {L.money(ci[1], 'en')}" if ci else "",
+                      L.money(row["net_cost_2025_prices"], "en"), L.num(row["gini"]["change"], 4, signed=True),
+                      "projected" if row["law"]["projected"] else "known")
+    tot = result["total"]
+    table.add_row("total", L.money(tot["net_cost"], "en"), "", L.money(tot["net_cost_2025_prices"], "en"), "", "")
+    console.print(table)
 
 
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:

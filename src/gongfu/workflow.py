@@ -28,7 +28,8 @@ from .engine import GongfuError, Simulation, TaxBenefitSystem, load_system
 from .engine.errors import where
 
 __all__ = ["FieldError", "HouseholdCalculation", "calculate_household", "check_year", "jsonable", "law_coverage",
-           "reform_info", "reformed_system", "resolve", "run_comparison", "run_simulation", "sweep_household"]
+           "law_status", "parse_years", "projected_warning", "reform_info", "reformed_system", "resolve",
+           "run_comparison", "run_simulation", "run_window", "sweep_household"]
 
 
 class FieldError(GongfuError):
@@ -78,20 +79,37 @@ def jsonable(value: Any) -> Any:
 def law_coverage() -> tuple[int, str]:
     """First year in which every parameter of the law has a value on 1 January, and the parameter that starts
     last (a simulation of an earlier year would read missing values)."""
-    latest, path = dt.date(1900, 1, 1), ""
-    for p, leaf in load_system().parameters.leaves().items():
-        if leaf.values and leaf.values[0][0] > latest:
-            latest, path = leaf.values[0][0], p
-    first = latest.year if (latest.month, latest.day) == (1, 1) else latest.year + 1
-    return first, path
+    from .engine.uprating import coverage
+
+    cov = coverage(load_system().parameters)
+    return cov.first, cov.first_path
 
 
-def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year") -> None:
-    """A year the law covers, or a FieldError naming `name` (`--year` on the CLI, `year` over HTTP)."""
-    first, path = law_coverage()
-    if year < first:
-        raise FieldError(loc, f"{name}: the law in gongfu covers {first} onwards ({path} has no value before "
-                              f"{first}); got {year}")
+def check_year(year: int, loc: tuple[Any, ...] = ("body", "year"), name: str = "year",
+               system: TaxBenefitSystem | None = None) -> None:
+    """A year the law covers — from its first year to the end of the projections (engine/uprating.py) — or a
+    FieldError naming `name` (`--year` on the CLI, `year` over HTTP). `system`: a reformed system (a reform may
+    switch the projections off or index a parameter); default the law in force."""
+    from .engine.uprating import check_year as problem_of
+
+    problem = problem_of((system or load_system()).parameters, year)
+    if problem:
+        raise FieldError(loc, f"{name}: {problem}")
+
+
+def law_status(year: int, system: TaxBenefitSystem | None = None) -> dict[str, Any]:
+    """`{"year", "projected", "reason", "first_year", "last_known_year", "horizon", "parameters"}`: whether `year`
+    reads parameters past their dated values (computed by their uprating rule), for every face to show."""
+    from .engine.uprating import law_status as status
+
+    return status((system or load_system()).parameters, year)
+
+
+def projected_warning(status: Mapping[str, Any]) -> str | None:
+    """The one-line warning a face prints for a projected year (None for a year of known law)."""
+    if not status.get("projected"):
+        return None
+    return f"warning: projected year: {status['reason']}"
 
 
 # ---------------------------------------------------------------------------------------------- reforms
@@ -161,6 +179,11 @@ class HouseholdCalculation:
         return self.simulation.system
 
     @property
+    def law(self) -> dict[str, Any]:
+        """Whether the household's year is projected (see `law_status`)."""
+        return law_status(self.simulation.year, self.system)
+
+    @property
     def reform_key(self) -> str | None:
         return None if self.reform is None else self.reform.slug
 
@@ -207,6 +230,9 @@ def calculate_household(data: Any, source: str = "body", reform: Any = None, *, 
                                                  "of them (or the same reform in both)")
         chosen = chosen if chosen is not None else mine
     system = reformed_system(chosen)
+    if chosen is not None and isinstance(year, int) and not isinstance(year, bool) and 2000 <= year <= 2100:
+        line = data.line_of("year") if hasattr(data, "line_of") else None
+        check_year(year, name="year" if source == "body" else f"{where(source, line)}year", system=system)
     household = parse_household(data, system, source=source)
     return HouseholdCalculation(household, household.simulate(system), chosen)
 
@@ -292,8 +318,13 @@ def run_simulation(reform: Any = None, **options: Any) -> dict[str, Any]:
     """One run of the population under `reform` (None: the law in force; a resolved Reform)."""
     from . import run
 
+    kwargs = _runner_options(**options)
+    system = reformed_system(_checked(reform))
+    check_year(kwargs["year"], name="--year", system=system)
     with _user_errors():
-        return run.simulate(reform=_checked(reform), **_runner_options(**options))
+        results = run.simulate(reform=_checked(reform), **kwargs)
+    results["law"] = law_status(kwargs["year"], system)
+    return results
 
 
 def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> dict[str, Any]:
@@ -307,7 +338,67 @@ def run_comparison(baseline: Any = None, reform: Any = None, **options: Any) -> 
 
     kwargs = _runner_options(**options)
     base, new = _checked(baseline), _checked(reform)
+    systems = {"baseline": reformed_system(base), "reform": reformed_system(new)}
+    for system in systems.values():
+        check_year(kwargs["year"], name="--year", system=system)
     with _user_errors():
         if base is None:
-            return run.compare(None, new, **kwargs)
-        return run.compare(run.simulate(reform=base, **kwargs), run.simulate(reform=new, **kwargs))
+            result = run.compare(None, new, **kwargs)
+        else:
+            result = run.compare(run.simulate(reform=base, **kwargs), run.simulate(reform=new, **kwargs))
+    for side, system in systems.items():
+        if isinstance(result.get(side), dict):
+            result[side]["law"] = law_status(kwargs["year"], system)
+    statuses = [law_status(kwargs["year"], system) for system in systems.values()]
+    result["law"] = next((s for s in statuses if s["projected"]), statuses[0])
+    return result
+
+
+def parse_years(text: str, name: str = "--years") -> list[int]:
+    """"2025:2030" (inclusive) or "2025" -> the years, each checked against the law's coverage."""
+    parts = str(text).split(":")
+    try:
+        first, last = (int(parts[0]), int(parts[-1])) if len(parts) in (1, 2) else (None, None)
+    except ValueError:
+        first = last = None
+    if first is None or last is None or last < first or last - first > 20:
+        raise FieldError(("body", "years"), f"{name}: expected FIRST:LAST (e.g. 2025:2030, at most 21 years), "
+                                            f"got {text!r}")
+    years = list(range(first, last + 1))
+    for year in (first, last):
+        check_year(year, name=name)
+    return years
+
+
+def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = (), **options: Any
+               ) -> dict[str, Any]:
+    """The law in force against `reform` over `years`, streamed (gongfu.run.window): the costing by year and in
+    total, nominal and in 2025 prices, with each year's `law` status."""
+    from .run.window import compare_window, window_summary
+
+    if baseline is not None:
+        raise FieldError(("body", "baseline"), "--years: a window compares `baseline` (the law in force) with a "
+                                               "reform; give `baseline` as BASELINE")
+    new = _checked(reform)
+    system = reformed_system(new)
+    for year in years:
+        check_year(year, name="--years", system=system)
+    kwargs = _runner_options(**options)
+    kwargs.pop("year", None)
+    for unsupported in ("dask", "checkpoint_dir"):
+        if kwargs.pop(unsupported, None) is not None:
+            raise FieldError(("body", unsupported), f"--years: {unsupported.replace('_dir', '')} is not supported "
+                                                     "for a window of years (local processes only)")
+    with _user_errors():
+        by_year = compare_window(new, list(years), **kwargs)
+    out = window_summary(by_year)
+    for row in out["by_year"]:
+        row["law"] = law_status(row["year"], system)
+    out["law"] = next((r["law"] for r in reversed(out["by_year"]) if r["law"]["projected"]), out["by_year"][-1]["law"])
+    first = by_year[min(by_year)]
+    out["meta"] = {k: first["reform"]["meta"].get(k) for k in ("gongfu_version", "created", "system", "reform",
+                                                                "population", "partitions", "workers")}
+    out["meta"]["method"] = ("each partition evaluated for every year before the next is read (run/window.py); "
+                             "other years' population: incomes moved by the indices, backward years reweighted by "
+                             "area (population/ageing.py); no demographic projection")
+    return out

@@ -57,6 +57,8 @@ class CalcResponse(BaseModel):
     persons: list[dict[str, Any]] = Field(..., description="Every person variable, one object per person.")
     baseline: Figures | None = Field(None, description="Under a reform: the same figures under the law in force.")
     change: Figures | None = Field(None, description="Under a reform: reform − baseline (numbers only).")
+    law: dict[str, Any] | None = Field(None, description="Whether the year is projected: `projected`, `reason`, "
+                                       "`first_year`, `last_known_year`, `horizon`, `parameters`.")
 
 
 class ExplainResponse(BaseModel):
@@ -121,6 +123,8 @@ class ParameterInfo(BaseModel):
     since: str | None
     label: dict[str, str]
     reference: Any
+    projected: bool = Field(False, description="Computed by the parameter's uprating rule (a year past its dated "
+                                               "values).")
 
 
 class ScenarioInfo(BaseModel):

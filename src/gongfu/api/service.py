@@ -118,15 +118,17 @@ def parameters(prefix: str = "", year: int = 2025) -> list[dict[str, Any]]:
             system.parameters.get(prefix)
         except GongfuError as exc:
             raise FieldError(("query", "prefix"), f"prefix: {exc}") from None
+    check_year(year, loc=("query", "year"))
     snap = system.parameters.at(dt.date(year, 1, 1))
     out = []
     for path, leaf in system.parameters.leaves().items():
         if prefix and not (path == prefix or path.startswith(prefix + ".")):
             continue
         _, since = leaf.value_at(snap.date)
-        out.append({"path": path, "kind": leaf.kind, "value": jsonable(_parameter_value(snap.get(path))),
+        value = jsonable(_parameter_value(snap.get(path)))
+        out.append({"path": path, "kind": leaf.kind, "value": value,
                     "unit": leaf.unit, "since": since.isoformat() if since else None, "label": _label(leaf.label),
-                    "reference": jsonable(leaf.reference)})
+                    "reference": jsonable(leaf.reference), "projected": path in snap.projected})
     return out
 
 
@@ -183,7 +185,9 @@ def codes() -> dict[str, Any]:
         cls = getattr(enums, name)
         tables[name] = {m.name: {"code": int(m), "en": cls.label(m, "en"), "zh": cls.label(m, "zh")} for m in cls}
     return {"provinces": [{"code": p.code, "key": p.key, "en": p.en, "zh": p.zh, "region": p.region}
-                          for p in PROVINCES], "enums": tables, "first_year": law_coverage()[0]}
+                          for p in PROVINCES], "enums": tables, "first_year": law_coverage()[0],
+            **{k: v for k, v in workflow.law_status(law_coverage()[0]).items()
+               if k in ("last_known_year", "horizon")}}
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -206,7 +210,8 @@ def _job(key_parts: list[Any], make: Callable[[], dict[str, Any]]) -> Job:
 def simulate_job(reform: str | dict | None, households: int, seed: int, year: int) -> Job:
     """One bounded run on a generated sample, checked (a bad reform or year is a 422 before any queueing)."""
     check_year(year)
-    spec = workflow.resolve(reform, "reform")  # a validated Reform: a bad reform is a 422, not a failed run
+    spec = workflow.resolve(reform, "reform")
+    check_year(year, system=workflow.reformed_system(spec))  # a validated Reform: a bad reform is a 422, not a failed run
     return _job(["simulate", reform, households, seed, year],
                 lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 

@@ -18,10 +18,13 @@ import numpy as np
 
 from .errors import ParameterError, where
 from .geography import BY_CODE, CODES, PROVINCES, province
+from .uprating import Uprating, projected_value
+from .uprating import parse as parse_uprating
 from .yamlio import LineDict, load_yaml
 
 META_KEYS = frozenset({"description", "label", "reference", "notes", "metadata"})
-LEAF_KEYS = frozenset({"values", "type", "unit", "label", "reference", "range", "notes", "index", "description"})
+LEAF_KEYS = frozenset({"values", "type", "unit", "label", "reference", "range", "notes", "index", "description",
+                       "uprating"})
 UNITS = frozenset({"CNY", "CNY/year", "CNY/month", "CNY/day", "rate", "year", "month", "count", "bool",
                    "ratio", "m2", "CNY/m2", "CNY/hour"})
 AREA_KEYS = ("rural", "urban")  # position = enums.Area code
@@ -154,6 +157,7 @@ class ParameterLeaf:
     notes: Any = None
     file: str | None = None
     line: int | None = None
+    uprating: Uprating | None = None  # how it moves after its last dated value (engine/uprating.py)
 
     def value_at(self, date: dt.date) -> tuple[Any, dt.date | None]:
         """(raw value, date it took effect) in force on `date`; (None, None) before the first value."""
@@ -291,6 +295,7 @@ class Snapshot:
         self.tree = tree
         self.date = date
         self._cache: dict[str, Any] = {}
+        self.projected: set[str] = set()  # parameters read past their dated values (computed by uprating)
 
     def get(self, path: str) -> Any:
         if path in self._cache:
@@ -301,7 +306,10 @@ class Snapshot:
                 raise ParameterError(
                     f"{node.where}{path}: no value in force on {self.date} (the first is from "
                     f"{node.values[0][0]}); gongfu's law starts there — simulate a later year")
-            value = node.runtime_value(self.date)
+            raw, projected = projected_value(self.tree, node, self.date)
+            value = to_runtime(node, raw)
+            if projected:
+                self.projected.add(path)
         else:
             value = NodeView(self, path)
         self._cache[path] = value
@@ -401,9 +409,13 @@ def _leaf(path: str, data: LineDict, file: str, line: int | None, inherited_ref:
         extra = sorted(set(label) - {"en", "zh"}) if isinstance(label, dict) else label
         raise ParameterError(f"{at}{path}: label must be {{en: ..., zh: ...}}; unexpected {extra!r} "
                              "(quote a label that contains a comma)")
+    uprating = data.get("uprating")
+    if uprating is not None:
+        uline = data.line_of("uprating") if isinstance(data, LineDict) else line
+        uprating = parse_uprating(uprating, path, kind, unit, file, uline)
     leaf = ParameterLeaf(path=path, kind=kind, unit=unit, values=(), reference=reference, label=label,
                          description=str(data.get("description", "")), range=tuple(rng) if rng else None,
-                         index=index, notes=data.get("notes"), file=file, line=line)
+                         index=index, notes=data.get("notes"), file=file, line=line, uprating=uprating)
     raw_values = data["values"]
     if not isinstance(raw_values, dict) or not raw_values:
         raise ParameterError(f"{at}{path}: `values` must map dates (YYYY-MM-DD) to values")

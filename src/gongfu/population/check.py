@@ -363,3 +363,22 @@ def check(h: dict[str, np.ndarray], p: dict[str, np.ndarray], eng: dict[str, np.
 def failures(rows: list[Row], include_missing: bool = True) -> list[Row]:
     """Rows that miss their tolerance (and, with include_missing, targets with no achieved value)."""
     return [r for r in rows if r.status == "MISS" or (include_missing and r.status == "n/a")]
+
+
+def year_targets(year: int) -> dict[str, Any] | None:
+    """The official figures of `year` for `population check --year` (issue 14): None for 2024 (targets.yaml, the
+    calibration targets), a {name: {value, unit, tol, from}} of targets_years.yaml for another year, or a
+    ValueError naming the years that have figures."""
+    if year == 2024:
+        return None
+    from pathlib import Path
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("targets_years.yaml")).read_text(encoding="utf-8"))
+    found = data.get(str(year))
+    if not found:
+        have = ", ".join(sorted(list(data) + ["2024"]))
+        raise ValueError(f"--year {year}: no official figures of {year} in shared/data/china (years with figures: "
+                         f"{have}); a projected year has none")
+    return found

@@ -6,6 +6,11 @@ Forms of a change (see docs/reforms.md):
   date; later dated values of the baseline are dropped (the reform fixes the value from then on).
 * ``path: {values: {2025-01-01: 200, 2027-01-01: 250}}`` — dated values, as in a parameter file.
 * ``path: {multiply: 1.2}`` / ``{add: 50}`` — a number, every cell of a table (or both at once: × then +).
+* ``path: {uprating: {rate: 0.05}, from: 2026-01-01}`` — dynamic adjustment (issue 14): the value in force on the
+  start date (or ``value``, if given with it) then moves each year by the rule: ``{rate: r}``, ``{index: cpi |
+  average_wage | consumption | income, lag: 1}``, ``frozen``, or ``{share_of: consumption | income, ratio: 0.3,
+  lag: 1}`` (every year from the start: ratio × per-capita consumption (income) of the previous year, urban and
+  rural levels for a table by area — national levels, provincial ones are not in the data). engine/uprating.py.
 * scales: ``{rates: [...]}`` and/or ``{thresholds: [...]}`` — the other list is kept.
 * tables: rows by province, ``{zhejiang: 1300}``, ``{zhejiang: {urban: 1300}}`` (the other area kept),
   ``{zhejiang: {multiply: 1.1}}``; may be combined with a whole-table ``multiply``/``add`` (applied first).
@@ -30,7 +35,7 @@ from gongfu.engine.errors import ParameterError, ReformError, where
 from gongfu.engine.geography import PROVINCES, province
 from gongfu.engine.parameters import AREA_KEYS, UNITS, ParameterLeaf, finite_float, validate_value
 
-CONTROL_KEYS = ("from", "unit", "note")
+CONTROL_KEYS = ("from", "unit", "note", "uprating")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "value": ("value", "values", "multiply", "add"),
     "scale": ("value", "values", "thresholds", "rates"),
@@ -96,6 +101,8 @@ class ChangeCompiler:
         spec = self.spec
         if not isinstance(spec, dict):
             spec = {"value": spec}
+        if "uprating" in spec:
+            return self._indexed(spec)
         self._check_keys(spec)
         self._check_unit(spec)
         if "values" in spec:
@@ -108,6 +115,32 @@ class ChangeCompiler:
             else:
                 values = self._relative(spec, start)
         return replace(self.leaf, values=values, reference=self._reference())
+
+    def _indexed(self, spec: Mapping[Any, Any]) -> ParameterLeaf:
+        """A dynamic adjustment: the value on the start date (given or in force), then the `uprating` rule."""
+        from gongfu.engine.uprating import parse
+
+        others = [k for k in spec if k not in CONTROL_KEYS + ("value",)]
+        if others:
+            raise self.fail(f"`uprating` (dynamic adjustment) combines only with `value` and `from`, not "
+                            f"{', '.join(f'`{k}`' for k in others)}", others[0])
+        self._check_unit(spec)
+        start = self._start(spec)
+        try:
+            rule = parse(spec["uprating"], self.leaf.path, self.leaf.kind, self.leaf.unit, self.file,
+                         _line(spec, "uprating", self.line), source="reform", start=start.year)
+        except ParameterError as exc:
+            raise ReformError(str(exc)) from None
+        if rule.method == "share" and (start.month, start.day) != (1, 1):
+            raise self.fail(f"a share_of rule starts on 1 January (simulations read 1 January), got {start}", "from")
+        if "value" in spec:
+            current = self._absolute(spec["value"], "value")
+        else:
+            current, _ = self.leaf.value_at(start)
+            if current is None:
+                raise self.fail(f"no value in force on {start} to index: give `value` with `uprating`", "uprating")
+        kept = tuple((d, v) for d, v in self.leaf.values if d < start)
+        return replace(self.leaf, values=kept + ((start, current),), reference=self._reference(), uprating=rule)
 
     def _reference(self) -> Any:
         return {"title": f"reform: {self.source_title}", "reform_file": where(self.file, self.line).rstrip(": "),

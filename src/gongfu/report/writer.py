@@ -82,6 +82,9 @@ class _Builder:
     def headline(self) -> Section:
         s = Section("headline", self.t("headline"))
         lang, base = self.lang, self.base
+        law = self.data.get("law") or base.get("law") or {}
+        if law.get("projected"):  # a year past the last dated law: computed by uprating rules (issue 14)
+            s.notes.append(("PROJECTED YEAR: " if lang == "en" else "预测年份: ") + str(law.get("reason")))
         disp = base["income"]["disposable"]
         line, pov = next(iter(base.get("poverty", {}).items()), (None, None))
         if not self.compare:

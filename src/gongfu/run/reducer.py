@@ -203,6 +203,7 @@ class Context:
 
 
 _LOCAL = threading.local()
+KEPT_CONTEXTS = 12  # contexts a worker keeps (one per year of a window of years, run/window.py)
 
 
 def context(config: RunConfig) -> Context:
@@ -214,7 +215,8 @@ def context(config: RunConfig) -> Context:
         cache = _LOCAL.contexts = {}
     ctx = cache.get(key)
     if ctx is None:
-        cache.clear()
+        if len(cache) >= KEPT_CONTEXTS:  # a window of years alternates configs partition by partition
+            cache.clear()
         ctx = cache[key] = Context(config)
     return ctx
 
@@ -326,7 +328,9 @@ def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.nd
                      partition_id: int, name: str = "") -> RunAggregate:
     """The exact mergeable state of one partition under the baseline (and the reform, in the same pass)."""
     from gongfu.engine.chunked import blocks
+    from gongfu.population.ageing import project_population
 
+    households, persons = project_population(households, persons, config.year)  # a projected year's incomes
     ctx = context(config)
     acc = ctx.accumulators()
     name = name or str(partition_id)

@@ -1,0 +1,87 @@
+"""A budget window (run/window.py): each year equals a single-year run; projected years' population (issue 14)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from gongfu import workflow
+from gongfu.cli import app
+from gongfu.population.ageing import income_factors, project_population
+from gongfu.run.api import VOLATILE_META
+from gongfu.run.window import compare_window, price_index, simulate_windows_separately, window_summary
+
+YEARS = [2025, 2026]
+
+
+def _strip(d):
+    if isinstance(d, dict):
+        return {k: _strip(v) for k, v in d.items() if k not in VOLATILE_META and k != "meta"}
+    if isinstance(d, list):
+        return [_strip(v) for v in d]
+    return d
+
+
+@pytest.fixture(scope="module")
+def reform():
+    return workflow.resolve("resident_pension_300")
+
+
+def test_window_years_equal_single_year_runs(reform):
+    window = compare_window(reform, YEARS, households=400, seed=5, workers=1, replicates=0)
+    single = simulate_windows_separately(reform, YEARS, households=400, seed=5, workers=1, replicates=0)
+    for year in YEARS:
+        assert window[year]["net_cost"] == single[year]["net_cost"]
+        assert _strip(window[year]) == _strip(single[year])
+    summary = window_summary(window)
+    assert summary["total"]["net_cost"] == pytest.approx(sum(window[y]["net_cost"] for y in YEARS))
+    assert summary["by_year"][1]["net_cost_2025_prices"] == pytest.approx(window[2026]["net_cost"] / price_index(2026))
+
+
+def test_price_index_follows_cpi():
+    assert price_index(2025) == 1.0
+    assert price_index(2024) == pytest.approx(1 / 1.02)  # 2025 CPI: the projection assumption (2%)
+    assert price_index(2027) == pytest.approx(1.02 ** 2)
+
+
+def test_projected_population_moves_incomes_by_the_indices():
+    assert income_factors(2025) is None
+    f = income_factors(2027)
+    assert f == {"average_wage": pytest.approx(1.05 ** 2), "income": pytest.approx(1.05 ** 2)}
+    hh = {"household_id": np.array([1]), "home_value": np.array([100.0])}
+    pp = {"household_id": np.array([1, 1]), "wage_income": np.array([1000.0, 0.0]), "age": np.array([40, 10]),
+          "interest_income": np.array([10.0, 0.0])}
+    h2, p2 = project_population(hh, pp, 2027)
+    assert p2["wage_income"][0] == pytest.approx(1000 * f["average_wage"])
+    assert p2["interest_income"][0] == pytest.approx(10 * f["income"])
+    assert h2["home_value"][0] == pytest.approx(100 * f["income"])
+    assert p2["age"] is pp["age"] and pp["wage_income"][0] == 1000.0  # inputs untouched
+    h3, p3 = project_population(hh, pp, 2024)
+    assert p3["wage_income"] is pp["wage_income"]
+
+
+def test_cli_window_json_and_errors():
+    runner = CliRunner()
+    r = runner.invoke(app, ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households",
+                            "62", "--workers", "1", "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["years"] == YEARS and [row["law"]["projected"] for row in data["by_year"]] == [False, True]
+    assert data["total"]["net_cost"] == pytest.approx(sum(row["net_cost"] for row in data["by_year"]))
+    for bad, fragment in [("2025:2031", "projected to 2030"), ("2026:2025", "FIRST:LAST"), ("x", "FIRST:LAST")]:
+        r = runner.invoke(app, ["compare", "baseline", "resident_pension_300", "--years", bad, "--households", "62"])
+        assert r.exit_code == 2 and fragment in r.stderr and r.stdout == ""
+
+
+def test_backward_year_deflates_incomes_and_reweights_by_area():
+    f = income_factors(2022)
+    assert f["income"] == pytest.approx(1 / (1.063 * 1.053)) and f["average_wage"] == pytest.approx(1 / (1.058 * 1.028))
+    hh = {"household_id": np.array([1, 2]), "area": np.array([1, 0], dtype=np.int8), "weight": np.array([10.0, 10.0])}
+    pp = {"household_id": np.array([1, 2]), "wage_income": np.array([1000.0, 500.0])}
+    h2, p2 = project_population(hh, pp, 2022)
+    assert p2["wage_income"] == pytest.approx(pp["wage_income"] * f["average_wage"])
+    # shared/data: urban 92071万 (2022) over 94350万 (2024); rural (141175-92071)万 over 46478万
+    assert h2["weight"] == pytest.approx([10 * 92071 / 94350, 10 * (141175 - 92071) / 46478])
