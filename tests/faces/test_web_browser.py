@@ -348,6 +348,28 @@ def test_a_bad_link_says_what_is_wrong_and_the_page_still_works(browser, server,
         page.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_projected_year_is_said_above_the_figures(browser, server, guizhou, lang):
+    """A year past the last dated law (the API's `law.projected`): a note in the page's language; none for 2025."""
+    law = httpx.get(f"{server}/codes").json()
+    if not law.get("horizon") or law["horizon"] <= law["last_known_year"]:
+        pytest.skip("the law projects no year past its last dated values")
+    year = law["horizon"]
+    page = open_page(browser, link(server, {**guizhou, "year": year}, lang=lang), 1400, chart=False)
+    try:
+        note = page.wait("!document.querySelector('#hh-law-note').hidden && "
+                         "document.querySelector('#hh-law-note').textContent", 30, "the projection note")
+        assert str(year) in note and str(law["last_known_year"]) in note
+        assert ("推算" in note) if lang == "zh" else ("projected" in note)
+    finally:
+        page.close()
+    page = open_page(browser, link(server, guizhou, lang=lang), 1400, chart=False)
+    try:
+        assert page.js("document.querySelector('#hh-law-note').hidden") is True
+    finally:
+        page.close()
+
+
 def test_a_link_with_a_wrong_household_shows_the_servers_message(browser, server):
     """A household the server refuses: its one-line message, naming the field, under the form."""
     hh = {"year": 2025, "household": {"province": "atlantis", "area": "urban"}, "persons": [{"name": "a", "age": 30}]}

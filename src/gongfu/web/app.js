@@ -44,6 +44,7 @@ const UI = {
     link_vary: (v) => `the chart cannot vary "${v}"`,
     link_number: (k) => `"${k}" is not a number of yuan`,
     link_calc: "The household in this link",
+    projected: (y, last, n) => `${y} is past the last year with dated law (${last}): ${n} parameter(s) are projected by their uprating rules, whose growth indices are assumptions.`,
     ranges_title: "Where each programme is paid or charged along the chart", programme: "Programme",
     up_to: "at most", cliffs: "Cliffs: earning one step more lowers disposable income", no_cliffs: "No cliffs: disposable income never falls as earnings rise.",
   },
@@ -81,6 +82,7 @@ const UI = {
     link_vary: (v) => `图表无法变动“${v}”`,
     link_number: (k) => `“${k}”不是以元计的数字`,
     link_calc: "此链接中的家庭",
+    projected: (y, last, n) => `${y} 年晚于有法定数值的最后一年(${last} 年):${n} 个参数按其调整规则推算,所用增长指数为假设。`,
     ranges_title: "图中各项目的发放或征收区间", programme: "项目", up_to: "最多",
     cliffs: "断崖:收入再增加一步,可支配收入反而减少", no_cliffs: "无断崖:可支配收入不随收入增加而减少。",
   },
@@ -323,6 +325,14 @@ function renderCalc(res) {
     }
     cards.append(el("div", { class: "kpi" }, el("div", { class: "label" }, label(n)),
       el("div", { class: "value" }, explainLink(n, fmt(h[n]))), el("div", { class: "sub" }, sub)));
+  }
+  // a year past the last dated law: say that figures rest on projected parameters (the API's `law`)
+  const law = res.law;
+  $("#hh-law-note").hidden = !law?.projected;
+  if (law?.projected) {
+    const names = (law.parameters || []).map((x) => x.parameter);
+    $("#hh-law-note").textContent = UI[state.lang].projected(law.year ?? res.year, law.last_known_year ?? "—", names.length);
+    $("#hh-law-note").title = names.join(", ");
   }
   $("#hh-reform-note").hidden = !withReform;
   if (withReform) $("#hh-reform-note").textContent = `${tr("col_reform")}: ${reformTitle(res)}`;
@@ -984,6 +994,7 @@ async function start() {
   const [codes, vars, scenarios, examples] = await Promise.all([api("/codes"), api("/variables"), api("/scenarios"), api("/examples")]);
   state.codes = codes;
   if (codes.first_year) $("#year").min = codes.first_year;
+  if (codes.horizon) $("#year").max = codes.horizon;
   for (const v of vars) state.vars[v.name] = v;
   state.scenarios = scenarios;
   state.examples = examples;
