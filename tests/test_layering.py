@@ -32,6 +32,7 @@ LAYER = {
     "cli": "faces", "commands": "faces", "api": "faces", "report": "faces", "calculator": "faces",
     "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces", "validate_cli": "faces",
     "sweep": "faces",
+    "trace_format": "faces",
 }
 #: layer -> the layers it may import (besides itself and the root `gongfu`, which holds only __version__)
 MAY_IMPORT = {

@@ -149,10 +149,13 @@ def render_table(sim: Simulation, hh: HouseholdInput, console: Console, lang: st
     system = sim.system
     zh = lang == "zh"
     wide = console.width >= 110
-    label_width = max(14, min(34, console.width - 13 * len(hh.names) - 4))
+    # labels get a fixed width that leaves each person 9 characters and the border (rich overshoots the console
+    # with a min/max width), so five persons fit in 80 columns
+    need = sum(min(max(len(n), 9), 12) + 3 for n in hh.names) + 4 + (43 if wide else 0)
+    label_width = max(12, min(34, console.width - need))
     persons = _table(("个人 (元/年)" if zh else "Persons (yuan per year)") + f" — {sim.year}", lang, wide, label_width)
-    for name in hh.names:
-        persons.add_column(escape(name), justify="right", no_wrap=True, min_width=10)  # user text, not markup
+    for name in hh.names:  # (labels wrap, numbers do not: five persons fit in 80 columns with the border)
+        persons.add_column(escape(name), justify="right", overflow="fold")  # user text, not markup
     for name in _shown(system, sim, PERSON, HEADLINE_PERSON):
         var = system.variables[name]
         values = sim.calc(name)
@@ -171,9 +174,9 @@ def render_table(sim: Simulation, hh: HouseholdInput, console: Console, lang: st
 
 def _table(title: str, lang: str, wide: bool, label_width: int) -> RichTable:
     table = RichTable(title=title, title_justify="left")
-    table.add_column("项目" if lang == "zh" else "item", no_wrap=True, max_width=label_width, overflow="ellipsis")
+    table.add_column("项目" if lang == "zh" else "item", width=label_width, overflow="fold")
     if wide:
-        table.add_column("变量名" if lang == "zh" else "variable", style="dim", no_wrap=True)
+        table.add_column("变量名" if lang == "zh" else "variable", style="dim", no_wrap=True, overflow="fold")
     return table
 
 
@@ -197,28 +200,35 @@ def _fmt(var: Variable, value: Any, lang: str) -> str:
 
 
 def render_trace(node: TraceNode, lang: str = "en") -> Tree:
-    """The explanation as a rich tree: value, where it comes from, parameters with date and source."""
+    """The explanation as a rich tree: value and unit in the language, where it comes from, the arithmetic of the
+    formula where `trace_format.ARITHMETIC` writes it out, parameters (schedules and province tables as rows) with
+    their date and source. No Python reprs: every number is formatted (`trace_format`)."""
+    from . import trace_format as F
 
     def label(n: TraceNode) -> str:
         name = n.label.get(lang) or n.label.get("en") or n.name
-        value = n.value if not isinstance(n.value, float) else f"{n.value:,.2f}"
-        if isinstance(n.value, list):
-            value = ", ".join(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in n.value)
-        src = {"input": "given" if lang == "en" else "输入", "default": "default" if lang == "en" else "默认值"}.get(
-            n.source, "")
+        shown = F.value(n.value, n.unit, lang)
+        u = F.unit(n.unit, lang)
+        src = {"input": F.word("given", lang), "default": F.word("default", lang)}.get(n.source, "")
         ref = f"  [dim]{escape(str(n.reference))}[/dim]" if n.reference and not n.repeated else ""
-        more = " [dim](see above)[/dim]" if n.repeated else ""
-        tag = f" [italic]{src}[/italic]" if src else ""
-        return (f"[bold]{escape(str(name))}[/bold] [dim]{escape(n.name)}[/dim] = [cyan]{escape(str(value))}[/cyan] "
-                f"{escape(str(n.unit))}{tag}{more}{ref}")
+        more = f" [dim]({F.word('see_above', lang)})[/dim]" if n.repeated else ""
+        tag = f" [italic]{escape(src)}[/italic]" if src else ""
+        text = (f"[bold]{escape(str(name))}[/bold] [dim]{escape(n.name)}[/dim] = [cyan]{escape(shown)}[/cyan]"
+                f"{' ' + escape(u) if u else ''}{tag}{more}{ref}")
+        if not n.repeated:
+            line = F.arithmetic(n.name, n.value, {c.name: c.value for c in n.children})
+            if line:
+                text += f"\n[green]= {escape(line)}[/green]"
+        return text
 
     def grow(tree: Tree, n: TraceNode) -> None:
         for p in n.parameters:
             ref = p.reference.get("title") if isinstance(p.reference, dict) else p.reference
-            name = p.label.get(lang) or p.path
-            tree.add(f"[magenta]parameter[/magenta] {escape(str(name))} [dim]{escape(p.path)}[/dim] = "
-                     f"[cyan]{escape(str(p.value))}[/cyan] {escape(str(p.unit))}"
-                     f" [dim](since {p.since}; {escape(str(ref))})[/dim]")
+            name = p.label.get(lang) or p.label.get("en") or p.path
+            u = F.unit(p.unit, lang)
+            tree.add(f"[magenta]{F.word('parameter', lang)}[/magenta] {escape(str(name))} [dim]{escape(p.path)}[/dim]"
+                     f" = [cyan]{escape(F.parameter_value(p.value, p.unit, lang))}[/cyan]{' ' + escape(u) if u else ''}"
+                     f" [dim]({F.word('since', lang)} {p.since}; {escape(str(ref))})[/dim]")
         for child in n.children:
             grow(tree.add(label(child)), child)
 

@@ -19,7 +19,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from . import workflow
 from .engine import GongfuError, load_system
@@ -74,7 +76,8 @@ def calc(
     file: Annotated[Path, typer.Argument(help="Household file (YAML or JSON).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print every variable as JSON.")] = False,
     explain: Annotated[str | None, typer.Option("--explain", help="Explain one variable as a tree.")] = None,
-    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show.")] = 12,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree to show "
+                                                                "(default 3; more to go deeper).")] = 3,
     reform: Annotated[str | None, typer.Option("--reform", help="Reform file (a path: x.yaml, ./x) or scenario "
                                                                 "name (see `gongfu scenarios`): shown beside the "
                                                                 "law in force (baseline | reform | change).")] = None,
@@ -174,13 +177,32 @@ def _calc_sweep(data: Any, vary: str, person: str | None, start: float, stop: fl
 
 def variables(lang: Lang = "en", role: Annotated[str | None, typer.Option(help="Only this role.")] = None) -> None:
     """List every variable of the law with its entity, unit, label and legal reference."""
-    table = Table("variable", "entity", "unit", "role", "label", "reference")
-    for var in load_system().variables.values():
-        if role and var.role != role:
-            continue
-        table.add_row(*(escape(str(x)) for x in (var.name, var.entity.key, var.unit, var.role or "",
-                                                 var.label_in(lang), var.reference or "")))
-    console.print(table)
+    chosen = [v for v in load_system().variables.values() if not role or v.role == role]
+    _identifier_rows("variable", ("entity", "unit", "role", "label", "reference"),
+                     [(v.name, [v.entity.key, v.unit, v.role or "", v.label_in(lang), v.reference or ""])
+                      for v in chosen])
+
+
+def _identifier_rows(key: str, others: tuple[str, ...], rows: list[tuple[str, list[Any]]]) -> None:
+    """Print rows led by an identifier users copy (a variable name, a parameter path): never cut or folded. On a
+    terminal wide enough for a table (the longest identifier and 20 columns for each other field), a table whose
+    first column is as wide as the longest identifier; otherwise each identifier on its own line, its fields
+    below it (wrapping)."""
+    longest = max([len(key), *(len(r[0]) for r in rows)])
+    if console.width >= longest + 4 + 20 * len(others):
+        table = Table()
+        table.add_column(key, no_wrap=True, min_width=longest)
+        for name in others:
+            table.add_column(name, overflow="fold", ratio=1)
+        for ident, fields in rows:
+            table.add_row(escape(ident), *(escape(str(f)) for f in fields))
+        console.print(table)
+        return
+    console.print(f"[dim]{escape(key)} — {escape(' · '.join(others))}[/dim]", highlight=False)
+    for ident, fields in rows:
+        console.print(f"[bold]{escape(ident)}[/bold]", highlight=False, overflow="ignore", crop=False)
+        details = " · ".join(str(f) for f in fields if str(f))
+        console.print(Padding(Text(details, style="dim", overflow="fold"), (0, 0, 0, 2)))
 
 
 def years(as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False) -> None:
@@ -213,10 +235,10 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
     workflow.check_year(year, name="--year")
     _warn_projected(workflow.law_status(year))
     snap = system.parameters.at(dt.date(year, 1, 1))
-    table = Table("parameter", "value", "unit", "since", "reference")
-    for path, leaf in system.parameters.leaves().items():
-        if prefix and not (path == prefix or path.startswith(prefix + ".")):
-            continue
+    chosen = {path: leaf for path, leaf in system.parameters.leaves().items()
+              if not prefix or path == prefix or path.startswith(prefix + ".")}
+    rows = []
+    for path, leaf in chosen.items():
         value = snap.get(path)
         _, since = leaf.value_at(snap.date)
         if isinstance(value, Scale):
@@ -227,8 +249,8 @@ def parameters(prefix: Annotated[str, typer.Argument(help="Show parameters under
             shown = str(value)
         ref = leaf.reference.get("title", "") if isinstance(leaf.reference, dict) else str(leaf.reference)
         since = f"projected from {since}" if path in snap.projected else since
-        table.add_row(*(escape(str(x)) for x in (path, shown, leaf.unit, since or "—", ref)))
-    console.print(table)
+        rows.append((path, [shown, leaf.unit, since or "—", ref]))
+    _identifier_rows("parameter", ("value", "unit", "since", "reference"), rows)
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -236,16 +258,28 @@ def _print_json(data: dict[str, Any]) -> None:
     print(json.dumps(workflow.jsonable(data), ensure_ascii=False, indent=2))
 
 
-def _title(res: dict[str, Any]) -> str:
+def system_name(res: dict[str, Any], lang: str = "en") -> str:
+    """The name of the system of a results dict in the language: the baseline's label, or the reform's name (its
+    `zh` name in Chinese, where the scenario has one)."""
+    from .reforms.reform import text
+
     meta = res.get("meta") or {}
-    return escape(f"{meta.get('system', 'baseline')} — {res.get('year')}")
+    system = meta.get("system", "baseline")
+    if system == "baseline":
+        return L.t("baseline", lang)
+    reform = meta.get("reform") or {}
+    return text(reform.get("label") or reform.get("name") or system, lang)
+
+
+def _title(res: dict[str, Any], lang: str = "en") -> str:
+    return escape(f"{system_name(res, lang)} — {res.get('year')}")
 
 
 def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> list[Table]:
     """Headline figures, programmes and income concepts of one run, as rich tables (`wide`: with the variable
     names, for terminals of 110 columns or more)."""
     zh = lang == "zh"
-    head = Table(title=("主要结果 — " if zh else "Headline — ") + _title(res), title_justify="left",
+    head = Table(title=("主要结果 — " if zh else "Headline — ") + _title(res, lang), title_justify="left",
                  show_header=False)
     head.add_column(style="bold")
     head.add_column(justify="right")
@@ -258,7 +292,7 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     head.add_row(L.stat("gini", lang), f"{res['gini']:.4f}" + L.pm(res, "gini", lambda h: f"{h:.4f}"))
     head.add_row(L.stat("urban_rural_ratio", lang), f"{res['urban_rural_ratio']:.3f}")
     for name, p in (res.get("poverty") or {}).items():
-        head.add_row(escape(f"{L.stat('headcount', lang)}: {name}"),
+        head.add_row(escape(f"{L.stat('headcount', lang)}: {L.line_label(name, p, lang)}"),
                      L.pct(p.get("headcount")) + L.pm(res, f"poverty.{name}.headcount", lambda h: L.pct(h)))
     progs = Table(title=L.t("programmes", lang) + (" (每年)" if zh else " (per year)"), title_justify="left")
     progs.add_column(L.t("programmes", lang), ratio=3, overflow="fold")
@@ -288,7 +322,42 @@ def summary_tables(res: dict[str, Any], lang: str = "en", wide: bool = True) -> 
                 inc.add_row(L.concept(c, lang), L.num(d.get("mean"), 0), L.num(d.get("median"), 0),
                             L.num(d.get("gini"), 4), L.pct(d.get("top10_share")), L.num(d.get("palma"), 2))
         tables.append(inc)
+    groups = poverty_group_table(res, lang)
+    if groups is not None:
+        tables.append(groups)
     return tables
+
+
+def poverty_group_table(res: dict[str, Any], lang: str = "en", cmp: dict[str, Any] | None = None) -> Table | None:
+    """Poverty headcount by group of persons (age group, sex, left-behind children, persons with disabilities) at
+    every line (a row per line, a column per group); with `cmp` (a comparison: `res` is its reform), the change
+    in percentage points."""
+    lines = res.get("poverty") or {}
+    if not lines:
+        return None
+    zh = lang == "zh"
+    title = ("贫困发生率:按人群" if zh else "Poverty headcount by group") + (
+        (" — 变化(百分点)" if zh else " — change (percentage points)") if cmp is not None else " (%)")
+    table = Table(title=title, title_justify="left")
+    table.add_column("贫困线" if zh else "line", ratio=1, overflow="fold")
+    groups = [g for g, _ in L.person_group_rows(next(iter(lines.values())).get("by_group"))]
+    for g in groups:
+        table.add_column(escape(L.person_group_short(g, lang)), justify="right", no_wrap=True)
+    base_lines = (cmp or {}).get("baseline", {}).get("poverty") or {}
+    for name, line in lines.items():
+        stats = dict(L.person_group_rows(line.get("by_group")))
+        base = dict(L.person_group_rows(base_lines.get(name, {}).get("by_group"))) if cmp is not None else {}
+        cells = []
+        for g in groups:
+            h = (stats.get(g) or {}).get("headcount")
+            if cmp is None:
+                cells.append("—" if h is None else f"{h * 100:.1f}")
+            else:
+                b = (base.get(g) or {}).get("headcount")
+                cells.append("—" if h is None or b is None else f"{(h - b) * 100:+.2f}")
+        table.add_row(escape(L.line_label(name, line, lang)), *cells)
+    table.caption = " · ".join(f"{L.person_group_short(g, lang)}: {L.person_group(g, lang)}" for g in groups)
+    return table if groups else None
 
 
 def _provenance(res: dict[str, Any]) -> str:
@@ -307,8 +376,8 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     """Change tables of a comparison: headline changes, programmes, winners and losers, deciles."""
     zh = lang == "zh"
     base, new = cmp["baseline"], cmp["reform"]
-    head = Table(title=("改革效果 — " if zh else "Reform effects — ") + _title(new), title_justify="left")
-    head.add_column(L.t("indicator", lang))
+    head = Table(title=("改革效果 — " if zh else "Reform effects — ") + _title(new, lang), title_justify="left")
+    head.add_column(L.t("indicator", lang), overflow="fold")
     for col in ("baseline", "reform", "change"):
         head.add_column(L.t(col, lang), justify="right")
 
@@ -328,7 +397,7 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     bd, nd = base.get("income", {}).get("disposable", {}), new.get("income", {}).get("disposable", {})
     row(L.t("mean_disposable_pc", lang), bd.get("mean"), nd.get("mean"), 0)
     for name, p in (base.get("poverty") or {}).items():
-        row(escape(f"{L.stat('headcount', lang)}: {name}"), p.get("headcount"),
+        row(escape(f"{L.stat('headcount', lang)}: {L.line_label(name, p, lang)}"), p.get("headcount"),
             (new.get("poverty") or {}).get(name, {}).get("headcount"), percent=True,
             key=f"change.poverty.{name}.headcount")
     cost_pm = L.pm(cmp, "net_cost", lambda h: L.money(h, lang, unit=False))
@@ -358,7 +427,7 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
     wl = Table(title=L.t("winners_losers", lang), title_justify="left")
     wl.add_column("")
     wl.add_column(L.t("share_persons", lang), justify="right")
-    for key in ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct"):
+    for key in L.FIVE_GROUPS:  # five mutually exclusive groups: they add up to 100%
         if key in (cmp.get("winners_losers") or {}):
             wl.add_row(L.stat(key, lang), L.pct(cmp["winners_losers"][key])
                        + L.pm(cmp, f"winners_losers.{key}", lambda h: L.pct(h)))
@@ -378,6 +447,9 @@ def compare_tables(cmp: dict[str, Any], lang: str = "en", wide: bool = True) -> 
         tables.append(wl)
     if dec.row_count:
         tables.append(dec)
+    groups = poverty_group_table(new, lang, cmp)
+    if groups is not None:
+        tables.append(groups)
     return tables
 
 
@@ -400,6 +472,13 @@ CheckpointOpt = Annotated[Path | None, typer.Option("--checkpoint", help="Checkp
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as one JSON object.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write the HTML report (and PNG, CSV, Parquet) "
                                                 "into this directory.")]
+
+
+def run_progress(lang: str) -> Any:
+    """The progress bar of a national run, in the language (stderr; nothing when it is not a terminal)."""
+    if lang == "zh":
+        return progress_bar("共富计算", "个分区", err, eta="预计剩余")
+    return progress_bar("gongfu run", "partitions", err)
 
 
 def _options(population, households, seed, year, workers, dask, checkpoint) -> dict[str, Any]:
@@ -447,7 +526,7 @@ def simulate(reform: ReformOpt = None, population: PopulationOpt = None, househo
     options = _options(population, households, seed, year, workers, dask, checkpoint)
     spec = workflow.resolve(reform, "--reform", files=True, rule_files=trust_rules or ())
     _check_report(report)
-    with progress_bar("gongfu run", "partitions", err) as on_progress:
+    with run_progress(lang) as on_progress:
         results = workflow.run_simulation(spec, on_progress=on_progress, **options)
     _warn_projected(results.get("law") or {})
     _write_report(results, report, lang)
@@ -480,7 +559,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
         _compare_window(base, new, years, options, as_json, report)
         return
     _check_report(report)
-    with progress_bar("gongfu run", "partitions", err) as on_progress:
+    with run_progress(lang) as on_progress:
         result = workflow.run_comparison(base, new, on_progress=on_progress, **options)
     _warn_projected(result.get("law") or {})
     _write_report(result, report, lang)

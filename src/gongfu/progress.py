@@ -15,11 +15,11 @@ OnProgress = Callable[[int, int], None]
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, unit: str, console: Any = None, always: bool = False
+def progress_bar(description: str, unit: str, console: Any = None, always: bool = False, eta: str = "ETA"
                  ) -> Iterator[OnProgress | None]:
     """A callback `on_progress(done, total)` drawing a bar of `unit`s (with elapsed time and ETA) on `console`
     (default: a rich console on stderr) while the block runs; None when that console is not a terminal, unless
-    `always`."""
+    `always`. `eta`: the text before the time remaining (the faces pass it in the user's language)."""
     from rich.console import Console
 
     console = console if console is not None else Console(stderr=True)
@@ -36,7 +36,7 @@ def progress_bar(description: str, unit: str, console: Any = None, always: bool 
     )
 
     with Progress(TextColumn(f"[bold]{description}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+                  TimeElapsedColumn(), TextColumn(eta), TimeRemainingColumn(), console=console,
                   transient=False) as bar:
         task = bar.add_task(description, total=None)
 

@@ -94,13 +94,27 @@ def fgt_terms(x: FloatArray, line: float) -> tuple[FloatArray, FloatArray, Float
 
 # ------------------------------------------------------------------------------------ winners and losers --
 
-CHANGE_FLAGS = ("gain1", "gain5", "lose1", "lose5")
+CHANGE_FLAGS = ("gain1", "gain5", "lose1", "lose5", "gain")
+#: the five mutually exclusive groups of winners and losers (shares of persons adding up to 1)
+FIVE_GROUPS = ("gain_over_5pct", "gain_up_to_5pct", "no_change", "lose_up_to_5pct", "lose_over_5pct")
 
 
 def change_flags(baseline: FloatArray, reform: FloatArray) -> dict[str, np.ndarray]:
-    """Chunk: whether each row gains or loses more than 1% and 5% (`incidence.relative_change`, floor 1 yuan)."""
+    """Chunk: whether each row gains or loses more than 1% and 5% (`incidence.relative_change`, floor 1 yuan), and
+    whether it gains at all (``gain``: with ``changed``, the losers at all are the changed rows that do not gain)."""
     rel = relative_change(baseline, reform)
-    return {"gain1": rel > 0.01, "gain5": rel > 0.05, "lose1": rel < -0.01, "lose5": rel < -0.05}
+    return {"gain1": rel > 0.01, "gain5": rel > 0.05, "lose1": rel < -0.01, "lose5": rel < -0.05, "gain": rel > 0}
+
+
+def five_groups(persons: FloatArray, gain: FloatArray, gain5: FloatArray, lose5: FloatArray, changed: FloatArray
+                ) -> dict[str, FloatArray]:
+    """Finish: the shares of persons in the five mutually exclusive groups `FIVE_GROUPS` -- gain more than 5%,
+    gain up to 5%, no change, lose up to 5%, lose more than 5% -- from the summed weights of the persons gaining at
+    all, gaining more than 5%, losing more than 5% and changing; they add up to 1 (up to float rounding)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"gain_over_5pct": gain5 / persons, "gain_up_to_5pct": (gain - gain5) / persons,
+                "no_change": (persons - changed) / persons,
+                "lose_up_to_5pct": (changed - gain - lose5) / persons, "lose_over_5pct": lose5 / persons}
 
 
 def change_shares(persons: FloatArray, sums: Mapping[str, FloatArray], baseline_total: FloatArray
@@ -109,10 +123,14 @@ def change_shares(persons: FloatArray, sums: Mapping[str, FloatArray], baseline_
     relative change, by group, from the summed weights of `change_flags` (keys gain1 ... lose5), of the persons
     whose income changes (``changed``) and of the change itself (``sum``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {"gain_over_1pct": sums["gain1"] / persons, "gain_over_5pct": sums["gain5"] / persons,
-                "lose_over_1pct": sums["lose1"] / persons, "lose_over_5pct": sums["lose5"] / persons,
-                "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons,
-                "total_change": sums["sum"], "pct_change": sums["sum"] / baseline_total, "persons": persons}
+        out = {"gain_over_1pct": sums["gain1"] / persons, "gain_over_5pct": sums["gain5"] / persons,
+               "lose_over_1pct": sums["lose1"] / persons, "lose_over_5pct": sums["lose5"] / persons,
+               "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons,
+               "total_change": sums["sum"], "pct_change": sums["sum"] / baseline_total, "persons": persons}
+    if "gain" in sums:
+        five = five_groups(persons, sums["gain"], sums["gain5"], sums["lose5"], sums["changed"])
+        out.update({k: five[k] for k in ("gain_up_to_5pct", "lose_up_to_5pct")})
+    return out
 
 
 def decile_changes(weights: FloatArray, mass: FloatArray, table: Mapping[str, FloatArray], n: int = 10
@@ -178,5 +196,5 @@ def concentration_from_bins(amount: FloatArray, rank: FloatArray, spread_share: 
 
 
 __all__: Sequence[str] = ["CHANGE_FLAGS", "FGT_TERMS", "THEIL_TERMS", "bin_ranks", "change_flags",
-                          "change_shares", "concentration_from_bins", "decile_changes", "fgt_terms",
+                          "change_shares", "concentration_from_bins", "FIVE_GROUPS", "five_groups", "decile_changes", "fgt_terms",
                           "theil_between_within", "theil_finish", "theil_terms"]

@@ -78,8 +78,8 @@ def _parameter_value(sim: Simulation, leaf: ParameterLeaf, rows: dict[str, Any])
                 continue
             for code in np.unique(codes):
                 if value.by_area:
-                    out[str(int(code))] = {"rural": value.lookup(np.array([code]), np.array([0]))[0],
-                                           "urban": value.lookup(np.array([code]), np.array([1]))[0]}
+                    out[str(int(code))] = {"rural": float(value.lookup(np.array([code]), np.array([0]))[0]),
+                                           "urban": float(value.lookup(np.array([code]), np.array([1]))[0])}
                 else:
                     out[str(int(code))] = float(value.lookup(np.array([code]))[0])
         return {"by_province_code": out}

@@ -59,9 +59,11 @@ def _fail(exc: Exception) -> None:
 
 def _print_rows(rows, show_all: bool) -> None:
     table = Table(title="gongfu population check: target vs achieved", show_lines=False)
-    for col, just in (("target", "left"), ("official", "right"), ("achieved", "right"), ("error", "right"),
-                      ("tolerance", "right"), ("", "left")):
-        table.add_column(col, justify=just)
+    longest = max([6, *(len(r.name) for r in rows)])
+    table.add_column("target", no_wrap=True, min_width=longest)  # a name users copy: never cut
+    for col, just in (("official", "right"), ("achieved", "right"), ("error", "right"), ("tolerance", "right"),
+                      ("", "left")):
+        table.add_column(col, justify=just, overflow="fold")
     style = {"ok": "green", "MISS": "bold red", "info": "dim", "n/a": "yellow"}
     for r in rows:
         if not show_all and r.group == "province" and r.status == "ok":

@@ -7,15 +7,18 @@ report says so.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from ..engine.geography import BY_KEY
 from ..extras import require
-from .labels import concept, province_name, stat, t
+from .labels import FIVE_GROUPS, concept, province_name, stat, t
 
 font_manager = require("matplotlib.font_manager", "report")
 FigureCanvasAgg = require("matplotlib.backends.backend_agg", "report").FigureCanvasAgg
@@ -24,6 +27,8 @@ Figure = require("matplotlib.figure", "report").Figure
 CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Noto Serif CJK SC")
 BLUE, ORANGE, GREEN, RED, GREY = "#1f5fa8", "#e07b28", "#2e8b57", "#c0392b", "#8a8a8a"
+FIVE_COLOURS = {"lose_over_5pct": RED, "lose_up_to_5pct": "#e8958b", "no_change": "#c8c8c8",
+                "gain_up_to_5pct": "#8fd1a8", "gain_over_5pct": GREEN}
 
 #: Tile-grid map of the 31 provinces: (row, column), roughly where each lies.
 TILES: dict[str, tuple[int, int]] = {
@@ -59,6 +64,22 @@ def cjk_font() -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def quiet_fonts() -> Iterator[None]:
+    """Keep matplotlib's font messages ("findfont: Failed to find font weight bold ...", "Glyph ... missing from
+    font") out of the user's terminal while a chart is drawn: the report says once, in its own words, when no
+    Chinese font was found (`Charts.fallback`, TEXT["no_cjk_font"])."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*(Glyph|glyph|findfont|font).*")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 class Charts:
     """Draws every chart of the report in one language; `lang` falls back to English without a CJK font."""
 
@@ -75,11 +96,12 @@ class Charts:
         return fig
 
     def _png(self, fig: Figure) -> bytes:
-        if self.font:
-            for text in fig.findobj(match=lambda o: hasattr(o, "set_fontfamily")):
-                text.set_fontfamily([self.font, "DejaVu Sans"])
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": "gongfu"})
+        with quiet_fonts():
+            if self.font:
+                for text in fig.findobj(match=lambda o: hasattr(o, "set_fontfamily")):
+                    text.set_fontfamily([self.font, "DejaVu Sans"])
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", metadata={"Software": "gongfu"})
         return buf.getvalue()
 
     def t(self, key: str) -> str:
@@ -124,12 +146,11 @@ class Charts:
         return self._png(fig)
 
     def winners_losers(self, shares: dict[str, float]) -> bytes:
-        keys = ["lose_over_5pct", "lose_over_1pct", "no_change", "gain_over_1pct", "gain_over_5pct"]
-        keys = [k for k in keys if k in shares]
+        """The five mutually exclusive groups of winners and losers (shares of persons adding up to 100%)."""
+        keys = [k for k in reversed(FIVE_GROUPS) if k in shares]
         fig = self._figure(7.5, 3.0)
         ax = fig.add_subplot()
-        colours = {"lose_over_5pct": RED, "lose_over_1pct": "#e8958b", "no_change": GREY,
-                   "gain_over_1pct": "#8fd1a8", "gain_over_5pct": GREEN}
+        colours = FIVE_COLOURS
         values = [float(shares[k]) * 100 for k in keys]
         bars = ax.barh([stat(k, self.lang) for k in keys], values, color=[colours[k] for k in keys])
         for bar, v in zip(bars, values, strict=True):
@@ -138,6 +159,25 @@ class Charts:
         ax.set_xlabel(self.t("share_persons") + " (%)")
         ax.set_xlim(0, max(values + [1.0]) * 1.15)
         ax.grid(axis="x", alpha=0.3)
+        return self._png(fig)
+
+    def decile_shares(self, rows: list[dict]) -> bytes:
+        """Stacked bars per decile of baseline income: the shares of its persons in the five groups of winners and
+        losers (each bar adds up to 100%)."""
+        fig = self._figure(7.5, 4.0)
+        ax = fig.add_subplot()
+        d = np.array([int(r["decile"]) for r in rows])
+        bottom = np.zeros(d.size)
+        for k in reversed(FIVE_GROUPS):  # losers at the bottom, gainers on top
+            v = np.array([float(r.get(k) or 0.0) * 100 for r in rows])
+            ax.bar(d, v, bottom=bottom, color=FIVE_COLOURS[k], label=stat(k, self.lang), width=0.8)
+            bottom += v
+        ax.set_xticks(d)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(self.t("decile"))
+        ax.set_ylabel(self.t("share_persons") + " (%)")
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
         return self._png(fig)
 
     def province_bars(self, values: dict[str, float], label_key: str, signed: bool = False) -> bytes:

@@ -103,6 +103,8 @@ STATISTICS = {
     "lose_over_1pct": {"en": "Lose more than 1%", "zh": "减收超过1%"},
     "lose_over_5pct": {"en": "Lose more than 5%", "zh": "减收超过5%"},
     "no_change": {"en": "No change", "zh": "无变化"},
+    "gain_up_to_5pct": {"en": "Gain up to 5%", "zh": "增收不超过5%"},
+    "lose_up_to_5pct": {"en": "Lose up to 5%", "zh": "减收不超过5%"},
     "per_capita_disposable_income": {"en": "Disposable income per capita (yuan)", "zh": "居民人均可支配收入(元)"},
     "urban_rural_income_ratio": {"en": "Urban/rural income ratio", "zh": "城乡居民收入倍差"},
     "households_disposable_income_100k_500k_share": {"en": "Households with 100k–500k yuan",
@@ -120,7 +122,64 @@ GROUP_KEYS = {
     "region": REGION_LABELS,
 }
 GROUP_NAMES = {"area": {"en": "Area", "zh": "城乡"}, "hukou_type": {"en": "Hukou", "zh": "户籍"},
-               "province": {"en": "Province", "zh": "省份"}, "region": {"en": "Region", "zh": "地区"}}
+               "province": {"en": "Province", "zh": "省份"}, "region": {"en": "Region", "zh": "地区"},
+               "age_group": {"en": "Age group", "zh": "年龄组"}, "sex": {"en": "Sex", "zh": "性别"},
+               "left_behind_children": {"en": "Left-behind children", "zh": "农村留守儿童"},
+               "disability": {"en": "Persons with disabilities", "zh": "残疾人"}}
+
+#: winners and losers: five mutually exclusive groups, in the order shown (shares add up to 100%)
+FIVE_GROUPS = ("gain_over_5pct", "gain_up_to_5pct", "no_change", "lose_up_to_5pct", "lose_over_5pct")
+
+#: groups of persons that poverty is broken down by (run/layout.py PERSON_GROUPINGS), with their labels
+PERSON_GROUPINGS = {"age_group": ("children", "working_age", "elderly"), "sex": ("male", "female"),
+                    "left_behind_children": ("left_behind_children",), "disability": ("disability",)}
+PERSON_GROUP_LABELS = {
+    "children": {"en": "Children (0–15)", "zh": "儿童(0–15岁)"},
+    "working_age": {"en": "Working age (16–59)", "zh": "劳动年龄(16–59岁)"},
+    "elderly": {"en": "Elderly (60+)", "zh": "老年人(60岁及以上)"},
+    "male": {"en": "Men and boys", "zh": "男性"},
+    "female": {"en": "Women and girls", "zh": "女性"},
+    "left_behind_children": {"en": "Left-behind children", "zh": "农村留守儿童"},
+    "disability": {"en": "Persons with disabilities", "zh": "残疾人"},
+}
+
+
+PERSON_GROUP_SHORT = {
+    "children": {"en": "0–15", "zh": "0–15岁"}, "working_age": {"en": "16–59", "zh": "16–59岁"},
+    "elderly": {"en": "60+", "zh": "60岁+"}, "male": {"en": "men", "zh": "男"}, "female": {"en": "women", "zh": "女"},
+    "left_behind_children": {"en": "left-behind", "zh": "留守儿童"}, "disability": {"en": "disabled", "zh": "残疾人"},
+}
+
+
+def person_group_short(group: str, lang: str) -> str:
+    """Short label of a group of persons, for column headers (`PERSON_GROUP_SHORT`)."""
+    return PERSON_GROUP_SHORT.get(group, {}).get(lang) or group
+
+
+def person_group(group: str, lang: str) -> str:
+    """Label of a group of persons (`PERSON_GROUP_LABELS`)."""
+    return PERSON_GROUP_LABELS.get(group, {}).get(lang) or group
+
+
+def person_group_rows(by_group: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """(group, statistics) of the person groups in a poverty line's `by_group` that are present (a suppressed
+    group is absent), in display order."""
+    out = []
+    for grouping, groups in PERSON_GROUPINGS.items():
+        table = (by_group or {}).get(grouping)
+        if not isinstance(table, dict):
+            continue
+        for g in groups:
+            stats = table if len(groups) == 1 else table.get(g)
+            if isinstance(stats, dict):
+                out.append((g, stats))
+    return out
+
+
+def line_label(name: str, line: dict[str, Any] | None, lang: str) -> str:
+    """Label of a poverty line (from its results entry: gongfu/data/poverty_lines.yaml), else its key."""
+    label = (line or {}).get("label") or {}
+    return label.get(lang) or label.get("en") or name
 
 
 def t(key: str, lang: str) -> str:

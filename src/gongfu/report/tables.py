@@ -21,7 +21,8 @@ CONCEPT_ORDER = ("market", "net_market", "disposable", "after_philanthropy")
 INEQUALITY_STATS = ("mean", "median", "gini", "theil_t", "theil_l", "palma", "p90_p10", "top10_share",
                     "top1_share", "high_low_ratio")
 ROLE_ORDER = {"tax": 0, "contribution": 1, "benefit": 2, "charity": 3}
-WINNER_KEYS = ("gain_over_5pct", "gain_over_1pct", "no_change", "lose_over_1pct", "lose_over_5pct")
+#: the five mutually exclusive groups of winners and losers (their shares add up to 100%)
+WINNER_KEYS = L.FIVE_GROUPS
 
 
 @dataclass
@@ -40,6 +41,15 @@ class ReportTable:
         """Formatted cells, each `{"v": text, "text": bool}` (text cells are left-aligned, numbers right)."""
         return [[{"v": f(v), "text": isinstance(v, str) or v is None and i == 0}
                  for i, (f, v) in enumerate(zip(self.formats, row, strict=True))] for row in self.rows]
+
+
+HEADERS_ZH = {"variable": "变量名", "role": "类别", "province": "代码", "concept": "收入概念", "Theil": "泰尔指数",
+              "between": "组间", "within": "组内", "between / total": "组间占比"}
+
+
+def _h(key: str, lang: str) -> str:
+    """A column header in the language (the identifiers in the column stay as they are)."""
+    return HEADERS_ZH.get(key, key) if lang == "zh" else key
 
 
 def _text(v: Any) -> str:
@@ -99,7 +109,7 @@ def programmes_table(res: dict, lang: str, reform: dict | None = None, cmp: dict
     progs = res["programmes"]
     ci = _has_uncertainty(res)
     cols = ["variable", "label", "role", "total"] + (["total_ci95_half"] if ci else []) + ["recipients"]
-    heads = (["variable", L.t("programmes", lang), "role", L.stat("total", lang)]
+    heads = ([_h("variable", lang), L.t("programmes", lang), _h("role", lang), L.stat("total", lang)]
              + (["95%"] if ci else []) + [L.stat("recipients", lang)])
     fmts = ([_text, _text, _text, lambda v: L.money(v, lang)] + ([_pm(lambda v: L.money(v, lang))] if ci else [])
             + [lambda v: L.people(v, lang)])
@@ -156,15 +166,73 @@ def poverty_table(res: dict, lang: str, reform: dict | None = None) -> ReportTab
         cols.insert(4 + ci, "reform_headcount")
         heads.insert(4 + ci, f"{L.t('reform', lang)}: {L.stat('headcount', lang)}")
         fmts.insert(4 + ci, _pct())
+    heads[-1] = "来源" if lang == "zh" else "source"
     table = ReportTable("poverty", cols, heads, formats=fmts)
     for name, p in res.get("poverty", {}).items():
-        row = [name, p.get("kind"), p.get("line"), p.get("headcount"), p.get("gap"), p.get("severity"),
-               p.get("source")]
+        row = [L.line_label(name, p, lang), p.get("kind"), p.get("line"), p.get("headcount"), p.get("gap"),
+               p.get("severity"), p.get("source")]
         if ci:
             row.insert(4, L.half_width(res, f"poverty.{name}.headcount"))
         if reform is not None:
             row.insert(4 + ci, reform.get("poverty", {}).get(name, {}).get("headcount"))
         table.rows.append(row)
+    return table
+
+
+def poverty_groups_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
+    """Poverty by group of persons (age group, sex, left-behind children, persons with disabilities) at every
+    line: persons in the group, headcount, gap, severity, the 95% interval of the headcount where the run has it,
+    and with a reform its headcount and the change."""
+    cols = ["line", "group", "persons", "headcount"]
+    heads = ["贫困线" if lang == "zh" else "line", "人群" if lang == "zh" else "group", L.t("persons", lang),
+             L.stat("headcount", lang)]
+    fmts = [_text, _text, lambda v: L.people(v, lang), _pct()]
+    ci = _has_uncertainty(res)
+    if ci:
+        cols.append("headcount_ci95_half")
+        heads.append("95%")
+        fmts.append(_pm(lambda v: L.pct(v, digits=2)))
+    cols += ["gap", "severity"]
+    heads += [L.stat("gap", lang), L.stat("severity", lang)]
+    fmts += [_pct(), _pct()]
+    if reform is not None:
+        cols += ["reform_headcount", "change_pp"]
+        heads += [f"{L.t('reform', lang)}: {L.stat('headcount', lang)}",
+                  L.t("change", lang) + (" (百分点)" if lang == "zh" else " (pp)")]
+        fmts += [_pct(), lambda v: "—" if v is None else f"{v * 100:+.2f}"]
+    table = ReportTable("poverty_by_group", cols, heads, formats=fmts)
+    for name, line in res.get("poverty", {}).items():
+        other = dict(L.person_group_rows(((reform or {}).get("poverty", {}).get(name) or {}).get("by_group")))
+        for group, stats in L.person_group_rows(line.get("by_group")):
+            path = _group_path(name, group)
+            row = [L.line_label(name, line, lang), L.person_group(group, lang), stats.get("persons"),
+                   stats.get("headcount")]
+            if ci:
+                row.append(L.half_width(res, f"{path}.headcount"))
+            row += [stats.get("gap"), stats.get("severity")]
+            if reform is not None:
+                h, b = (other.get(group) or {}).get("headcount"), stats.get("headcount")
+                row += [h, None if h is None or b is None else h - b]
+            table.rows.append(row)
+    return table
+
+
+def _group_path(line: str, group: str) -> str:
+    for grouping, groups in L.PERSON_GROUPINGS.items():
+        if group in groups:
+            single = len(groups) == 1
+            return f"poverty.{line}.by_group.{grouping}" + ("" if single else f".{group}")
+    return f"poverty.{line}.by_group.{group}"
+
+
+def decile_shares_table(cmp: dict, lang: str) -> ReportTable:
+    """Shares of the persons of each decile of baseline income in the five groups of winners and losers."""
+    keys = [k for k in WINNER_KEYS if all(k in d for d in cmp.get("deciles") or [])]
+    table = ReportTable("deciles_winners_losers", ["decile", *keys],
+                        ["decile" if lang == "en" else "十等分组", *(L.stat(k, lang) for k in keys)],
+                        formats=[_text, *([_pct()] * len(keys))])
+    for d in cmp.get("deciles") or []:
+        table.rows.append([d.get("decile"), *(d.get(k) for k in keys)])
     return table
 
 
@@ -186,7 +254,7 @@ def gaps_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
 
 def theil_table(res: dict, lang: str) -> ReportTable:
     table = ReportTable("theil_decomposition", ["group", "total", "between", "within", "between_share"],
-                        ["", "Theil", "between", "within", "between / total"],
+                        ["", _h("Theil", lang), _h("between", lang), _h("within", lang), _h("between / total", lang)],
                         formats=[lambda g: L.GROUP_NAMES.get(g, {}).get(lang, g), _num(), _num(), _num(), _pct()])
     for group, d in res.get("theil_decomposition", {}).items():
         total = d.get("total") or 0.0
@@ -230,7 +298,7 @@ def provinces_table(res: dict, lang: str, change: dict[str, float] | None = None
     from ..engine.geography import province
 
     cols = ["province", "name", "persons", "households", "mean_disposable_pc", "mean_market_pc"]
-    heads = ["province", L.GROUP_NAMES["province"][lang], L.t("persons", lang), L.t("households", lang),
+    heads = [_h("province", lang), L.GROUP_NAMES["province"][lang], L.t("persons", lang), L.t("households", lang),
              L.t("mean_disposable_pc", lang), "market pc" if lang == "en" else "人均市场收入"]
     fmts = [_text, _text, lambda v: L.people(v, lang), lambda v: L.people(v, lang).replace("人", "户"),
             lambda v: L.num(v, 0), lambda v: L.num(v, 0)]
@@ -293,7 +361,7 @@ def winners_table(cmp: dict, lang: str) -> ReportTable:
 def waterfall_table(cmp: dict, lang: str, labels: dict[str, str]) -> ReportTable:
     parts, total = waterfall_parts(cmp)
     table = ReportTable("waterfall", ["variable", "label", "change"],
-                        ["variable", L.t("programmes", lang), L.t("change", lang)],
+                        [_h("variable", lang), L.t("programmes", lang), L.t("change", lang)],
                         formats=[_text, _text, lambda v: L.money(v, lang)])
     for var, change in parts:
         table.rows.append([var, labels.get(var, var), change])
@@ -303,7 +371,7 @@ def waterfall_table(cmp: dict, lang: str, labels: dict[str, str]) -> ReportTable
 
 def stages_table(res: dict, lang: str, reform: dict | None = None) -> ReportTable:
     cols = ["concept", "label", "mean", "gini"] + (["reform_mean", "reform_gini"] if reform is not None else [])
-    heads = ["concept", L.t("stage", lang), L.t("mean_pc", lang), L.t("gini", lang)]
+    heads = [_h("concept", lang), L.t("stage", lang), L.t("mean_pc", lang), L.t("gini", lang)]
     if reform is not None:
         heads += [f"{L.t('reform', lang)}: {L.t('mean_pc', lang)}", f"{L.t('reform', lang)}: {L.t('gini', lang)}"]
     fmts = [_text, _text, lambda v: L.num(v, 0), _num()] + ([lambda v: L.num(v, 0), _num()] if reform else [])
@@ -320,7 +388,7 @@ def stages_table(res: dict, lang: str, reform: dict | None = None) -> ReportTabl
 def incidence_table(res: dict, lang: str) -> ReportTable:
     table = ReportTable("incidence_programmes",
                         ["variable", "label", "role", "kakwani", "reynolds_smolensky", "concentration"],
-                        ["variable", L.t("programmes", lang), "role", L.stat("kakwani", lang),
+                        [_h("variable", lang), L.t("programmes", lang), _h("role", lang), L.stat("kakwani", lang),
                          L.stat("reynolds_smolensky", lang), L.stat("concentration", lang)],
                         formats=[_text, _text, _text, _num(), _num(4), _num()])
     progs = res.get("programmes", {})

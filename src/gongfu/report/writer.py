@@ -104,7 +104,8 @@ class _Builder:
                 {"label": "public transfers" if lang == "en" else "公共转移支付", "value": L.money(benefits, lang)},
             ]
             if pov:
-                s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(pov["headcount"])})
+                s.cards.append({"label": f"{L.stat('headcount', lang)} ({L.line_label(line, pov, lang)})",
+                                "value": L.pct(pov["headcount"])})
             if base.get("uncertainty"):
                 s.notes.append(L.sampling_note(lang))
             return s
@@ -127,15 +128,23 @@ class _Builder:
              "cls": "pos" if d_mean >= 0 else "neg",
              "sub": f"{L.num(disp['mean'], 0)} → {L.num(new['income']['disposable']['mean'], 0)}"},
         ]
-        if "gain_over_1pct" in wl:
+        if "gain_up_to_5pct" in wl:  # the five groups: gainers and losers at all
+            gain, lose = wl["gain_over_5pct"] + wl["gain_up_to_5pct"], wl["lose_over_5pct"] + wl["lose_up_to_5pct"]
+            s.cards.append({"label": "受益者" if lang == "zh" else "Gain", "value": L.pct(gain), "cls": "pos",
+                            "sub": f"{L.stat('gain_over_5pct', lang)}: {L.pct(wl['gain_over_5pct'])}"})
+            s.cards.append({"label": "受损者" if lang == "zh" else "Lose", "value": L.pct(lose),
+                            "cls": "neg" if lose > 0 else "",
+                            "sub": f"{L.stat('lose_over_5pct', lang)}: {L.pct(wl['lose_over_5pct'])}"})
+        elif "gain_over_1pct" in wl:
             s.cards.append({"label": L.stat("gain_over_1pct", lang), "value": L.pct(wl["gain_over_1pct"]),
                             "cls": "pos"})
-        if "lose_over_1pct" in wl:
-            s.cards.append({"label": L.stat("lose_over_1pct", lang), "value": L.pct(wl["lose_over_1pct"]),
-                            "cls": "neg" if wl["lose_over_1pct"] > 0 else ""})
+            if "lose_over_1pct" in wl:
+                s.cards.append({"label": L.stat("lose_over_1pct", lang), "value": L.pct(wl["lose_over_1pct"]),
+                                "cls": "neg" if wl["lose_over_1pct"] > 0 else ""})
         if pov and line in new.get("poverty", {}):
             d = new["poverty"][line]["headcount"] - pov["headcount"]
-            s.cards.append({"label": f"{L.stat('headcount', lang)} ({line})", "value": L.pct(d, signed=True, digits=2),
+            s.cards.append({"label": f"{L.stat('headcount', lang)} ({L.line_label(line, pov, lang)})",
+                            "value": L.pct(d, signed=True, digits=2),
                             "cls": "pos" if d <= 0 else "neg",
                             "sub": f"{L.pct(pov['headcount'])} → {L.pct(new['poverty'][line]['headcount'])}"})
         self.table(s, T.programmes_table(base, self.lang, new, cmp=self.data), self.t("programmes"))
@@ -174,6 +183,11 @@ class _Builder:
         self.chart(s, "winners_losers", self.charts.winners_losers(self.data["winners_losers"]),
                    self.t("winners_losers"))
         self.table(s, T.winners_table(self.data, self.lang))
+        rows = self.data.get("deciles") or []
+        if rows and all("gain_up_to_5pct" in r for r in rows):  # the five groups in each decile
+            title = "各十等分组的受益者与受损者" if self.lang == "zh" else "Winners and losers by decile"
+            self.chart(s, "deciles_winners_losers", self.charts.decile_shares(rows), title)
+            self.table(s, T.decile_shares_table(self.data, self.lang), title)
         return s
 
     def provinces(self) -> Section:
@@ -220,7 +234,10 @@ class _Builder:
         self.table(s, T.gaps_table(self.base, self.lang, self.reform))
         s.notes += [f"{k}: {v}" for k, v in (self.base.get("gaps") or {}).items() if isinstance(v, str)]
         self.table(s, T.poverty_table(self.base, self.lang, self.reform))
-        self.table(s, T.theil_table(self.base, self.lang), "Theil")
+        groups = T.poverty_groups_table(self.base, self.lang, self.reform)
+        if groups.rows:
+            self.table(s, groups, "贫困:按人群" if self.lang == "zh" else "Poverty by group of persons")
+        self.table(s, T.theil_table(self.base, self.lang), "泰尔指数分解" if self.lang == "zh" else "Theil")
         return s
 
     def incidence(self) -> Section:
@@ -256,9 +273,9 @@ class _Builder:
             pop = meta.get("population") or {}
             reform = meta.get("reform") or {}
             rows = [("gongfu", meta.get("gongfu_version")), ("created", meta.get("created")),
-                    ("year", res.get("year")), ("system", meta.get("system")),
+                    ("year", res.get("year")), ("system", _system_name(res, self.lang)),
                     ("parameters sha256", meta.get("parameters_sha256")),
-                    ("reform", reform.get("name")), ("reform file", reform.get("file")),
+                    ("reform", _system_name(res, self.lang) if reform else None), ("reform file", reform.get("file")),
                     ("reform sha256", reform.get("sha256")),
                     ("population", pop.get("source")), ("population fingerprint", pop.get("fingerprint")),
                     ("seed", pop.get("seed")),
@@ -274,20 +291,29 @@ class _Builder:
     def build(self) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
         sections = [self.headline(), self.lorenz(), self.deciles(), self.winners_losers(), self.provinces(),
                     self.waterfall(), self.inequality(), self.incidence(), self.scorecard(), self.reproducibility()]
-        meta = self.base.get("meta", {})
         if self.compare:
-            name = (self.reform.get("meta", {}).get("system") or "reform")
+            name = _system_name(self.reform, self.lang)
             title = f"{self.t('title_compare')}: {name}"
             subtitle = f"{self.base.get('year')} · {self.t('baseline')} → {name}"
         else:
             title = self.t("title")
-            subtitle = f"{self.base.get('year')} · {meta.get('system', 'baseline')}"
+            subtitle = f"{self.base.get('year')} · {_system_name(self.base, self.lang)}"
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
         html = env.from_string(TEMPLATE).render(
             lang=self.lang, title=title, subtitle=subtitle, sections=sections, version=__version__,
             font_note=self.t("no_cjk_font") if self.charts.fallback else "",
             footer=f"{self.t('generated_by')} {__version__}")
         return html, self.pngs, self.files
+
+
+def _system_name(res: dict, lang: str) -> str:
+    """The baseline's label, or the reform's name in the language (its `zh` name where it has one)."""
+    meta = res.get("meta") or {}
+    system = meta.get("system") or "reform"
+    if system == "baseline":
+        return L.t("baseline", lang)
+    label = (meta.get("reform") or {}).get("label") or {}
+    return label.get(lang) or label.get("en") or str(system)
 
 
 def parameters_hash() -> str:

@@ -9,7 +9,7 @@ import hashlib
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,12 @@ class ReformInfo:
     file: str | None
     sha256: str
     calibration: dict[str, Any] | None = None  # budget targeting: the threshold found by the first pass
+    label: dict[str, str] | None = None  # the reform's name in each language ({en, zh}) where it has them
 
     def to_dict(self) -> dict[str, Any]:
         out = {"name": self.name, "file": self.file, "sha256": self.sha256}
+        if self.label:
+            out["label"] = dict(self.label)
         if self.calibration:
             out["targeting"] = self.calibration
         return out
@@ -74,7 +77,10 @@ def resolve_reform(reform: Any) -> ReformInfo | None:
         label = reform.label() if hasattr(reform, "label") else str(getattr(reform, "name", "reform"))
         file = getattr(reform, "file", None)
         # the digest of the reform's source (file bytes: as before for files and scenarios), else of the object
-        return ReformInfo(reform, label, file, getattr(reform, "sha256", None) or _pickle_digest(reform))
+        names = getattr(reform, "name", None)
+        names = {k: str(v) for k, v in names.items()} if isinstance(names, Mapping) else None
+        return ReformInfo(reform, label, file, getattr(reform, "sha256", None) or _pickle_digest(reform),
+                          label=names)
     raise TypeError(f"reform must be a path, a scenario key, a Reform or a TaxBenefitSystem, not {type(reform)}")
 
 

@@ -153,6 +153,9 @@ def deciles(agg: Any, n: int = 10) -> dict[str, Any]:
             "lose_over_1pct": _f(est["lose1"] / size), "lose_over_5pct": _f(est["lose5"] / size),
             "no_change": _f(1.0 - est["changed"] / size),
         })
+        if "gain" in est:  # the five mutually exclusive groups (gain_over_5pct, no_change: above)
+            out[-1]["gain_up_to_5pct"] = _f((est["gain"] - est["gain5"]) / size)
+            out[-1]["lose_up_to_5pct"] = _f((est["changed"] - est["gain"] - est["lose5"]) / size)
     return {"rows": out, "bound": max((max(r["mean_change"] - r["mean_change_bounds"][0],
                                            r["mean_change_bounds"][1] - r["mean_change"]) for r in out
                                        if r["mean_change"] is not None), default=0.0)}

@@ -20,8 +20,11 @@ from typing import Any
 
 import gongfu.run.layout as L
 
+from . import pgroups
+
 DEFAULT_MIN_COUNT = 10
 TABLE_GROUPINGS = ("province", "area", "region", "hukou_type")
+PERSON_GROUPS = "person_groups"  # the key of the small person groups (persons: `layout.group_rows`)
 
 
 def default_min_count(source: Any) -> int:
@@ -39,6 +42,7 @@ def small_groups(sums: Any, min_count: int) -> dict[str, set[str]]:
         column = L.PERSON_ROWS if grouping == "hukou_type" else L.ROWS
         counts = sums.by(grouping, column)
         out[grouping] = {k for k, n in zip(sums.keys[grouping], counts, strict=True) if 0 < n < min_count}
+    out[PERSON_GROUPS] = pgroups.small_groups(sums, min_count)  # age group, sex, left-behind children, disability
     return out
 
 
@@ -55,8 +59,26 @@ def suppress_results(results: dict[str, Any], small: dict[str, set[str]], min_co
         _drop(results.get("theil_decomposition", {}).get(grouping, {}).get("groups"), keys)
         for line in results.get("poverty", {}).values():
             _drop(line.get("by_group", {}).get(grouping), keys)
+    _suppress_person_groups(results, small.get(PERSON_GROUPS, set()))
     _drop(results.get("scorecard"), small.get("province", set()))
     results.setdefault("meta", {})["suppressed"] = _note(small, min_count)
+
+
+def _suppress_person_groups(results: dict[str, Any], small: set[str]) -> None:
+    """Leave the small person groups out of `poverty.<line>.by_group` and their `uncertainty` entries."""
+    if not small:
+        return
+    unc = results.get("uncertainty") or {}
+    for name, line in results.get("poverty", {}).items():
+        by_group = line.get("by_group", {})
+        kept = {id(stats) for _, _, stats in pgroups.group_entries(by_group)}
+        pgroups.suppress(by_group, small)
+        left = {id(stats) for _, _, stats in pgroups.group_entries(by_group)}
+        if kept != left:
+            for key in [k for k in unc if k.startswith(f"poverty.{name}.by_group.")]:
+                rest = key[len(f"poverty.{name}.by_group."):].split(".")
+                if rest[0] in L.PERSON_GROUPINGS and (rest[0] in small or (len(rest) > 2 and rest[1] in small)):
+                    unc.pop(key)
 
 
 def suppress_comparison(cmp: dict[str, Any], small: dict[str, set[str]], min_count: int, households: float

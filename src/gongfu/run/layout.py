@@ -35,7 +35,7 @@ Concept = Literal["market", "net_market", "disposable", "after_philanthropy"]
 TheilPiece = Literal["pos_w", "xlogx", "logx", "neg_w", "neg_y"]
 FgtTerm = Literal["h", "gap", "sev"]
 BandCount = Literal["persons", "households"]
-ChangeStat = Literal["sum", "gain1", "gain5", "lose1", "lose5", "changed"]
+ChangeStat = Literal["sum", "gain1", "gain5", "lose1", "lose5", "gain", "changed"]
 Population = Literal["persons", "households"]
 Grouping = Literal["province", "area", "hukou_type", "region"]
 TableName = Literal["cellsh", "cells"]
@@ -50,7 +50,7 @@ FGT_TERMS: tuple[FgtTerm, ...] = _FGT_TERMS  # type: ignore[assignment]
 BAND_COUNTS: tuple[BandCount, ...] = ("persons", "households")
 CHANGE_STATS: tuple[ChangeStat, ...] = ("sum", *CHANGE_FLAGS, "changed")  # type: ignore[assignment]
 #: columns of the sparse table of changes by bin of baseline income
-DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed")
+DECILE_COLUMNS = ("sum", "pos", "neg", "gain1", "gain5", "lose1", "lose5", "changed", "gain")
 GROUPINGS: tuple[Grouping, ...] = ("province", "area", "hukou_type", "region")
 N_PROVINCES = 31
 N_CELLS = 2 * N_PROVINCES  # cell = province index * 2 + area
@@ -136,6 +136,40 @@ def market(system: System, component: str) -> str:
     return f"{system}.mkt.{component}"
 
 
+# ------------------------------------------------------------------- person groups (issue 12, section 3) --
+
+PersonGroup = Literal["children", "working_age", "elderly", "male", "female", "left_behind_children", "disability"]
+#: groups of persons that poverty is broken down by: groupings and their groups (a grouping of one group is
+#: reported as that group's statistics directly, `poverty.<line>.by_group.disability`)
+PERSON_GROUPINGS: dict[str, tuple[PersonGroup, ...]] = {
+    "age_group": ("children", "working_age", "elderly"),
+    "sex": ("male", "female"),
+    "left_behind_children": ("left_behind_children",),
+    "disability": ("disability",),
+}
+PERSON_GROUPS: tuple[PersonGroup, ...] = tuple(g for gs in PERSON_GROUPINGS.values() for g in gs)
+
+
+def group_persons(group: PersonGroup) -> str:
+    """Weighted persons of a person group, by cell (`cells`)."""
+    return f"grp.{group}.persons"
+
+
+def group_rows(group: PersonGroup) -> str:
+    """Persons of a person group (unweighted sample rows), by cell (`cells`; small-cell suppression)."""
+    return f"grp.{group}.rows"
+
+
+def group_poverty(system: System, line: str, term: FgtTerm, group: PersonGroup) -> str:
+    """FGT term at an absolute line over the persons of a person group, by cell (`cells`)."""
+    return f"{system}.pov.{line}.{term}.{group}"
+
+
+def group_sketch(system: System, group: PersonGroup) -> str:
+    """Sketch of per-capita disposable income of the persons of a person group (relative lines by group)."""
+    return f"{system}.disposable.pg_{group}"
+
+
 def change(stat: ChangeStat) -> str:
     """Reform minus baseline per-capita disposable income: sum, persons gaining/losing more than 1% and 5%,
     persons whose income changes; by cell x hukou (`cellsh`)."""
@@ -188,8 +222,11 @@ def replicate_columns(system: System, programmes: Sequence[str], lines: Sequence
     out = [population("persons")] if system == "b" else []
     for p in programmes:
         out += [programme(system, p), recipients(system, p)]
+    if system == "b":
+        out += [group_persons(g) for g in PERSON_GROUPS]
     if disposable:
         out += [poverty(system, name, "h") for name, _ in lines]
+        out += [group_poverty(system, name, "h", g) for name, _ in lines for g in PERSON_GROUPS]
     if reform and system == "r":
         out += [change(k) for k in CHANGE_STATS]
     return out
@@ -260,6 +297,7 @@ class Layout:
 
     def cells(self) -> list[str]:
         out = [ROWS]
+        out += [f(g) for g in PERSON_GROUPS for f in (group_persons, group_rows)]
         for s in self.systems:
             for c in CONCEPTS:
                 if c != "disposable":
@@ -267,6 +305,7 @@ class Layout:
             out += [recipients(s, p) for p in self.programmes]
             out += [negative(s, p) for p in self.programmes]
             out += [band(s, name, k) for name, _, _ in self.bands for k in BAND_COUNTS]
+            out += [group_poverty(s, name, k, g) for name, _ in self.lines for k in FGT_TERMS for g in PERSON_GROUPS]
             if self.reform:
                 out += [market(s, m) for m in self.changed_market]
         return out

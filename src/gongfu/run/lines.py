@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .data import figure, load, node
+from .data import DATA, DataError, figure, load, node
 
 _FILE = "poverty_lines.yaml"
 
@@ -67,6 +67,21 @@ class Line:
     value: float | None  # yuan per person per year (None for relative lines: set from the median)
     fraction: float | None
     source: str
+    label: dict[str, str] | None = None  # {en, zh} (gongfu/data/poverty_lines.yaml `labels`)
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The `labels` of gongfu/data/poverty_lines.yaml, checked: each an {en, zh} mapping of texts."""
+    d = load(_FILE).get("labels") or {}
+    for key, lab in d.items():
+        if not isinstance(lab, dict) or not all(isinstance(lab.get(k), str) and lab[k] for k in ("en", "zh")):
+            raise DataError(f"{DATA / _FILE}: labels.{key}: expected a mapping with en and zh texts")
+    return d
+
+
+def _label(key: str, **fields: object) -> dict[str, str] | None:
+    lab = _labels().get(key)
+    return None if lab is None else {k: v.format(**fields) for k, v in lab.items()}
 
 
 def official_rural_line(year: int) -> tuple[float, str]:
@@ -85,14 +100,15 @@ def official_rural_line(year: int) -> tuple[float, str]:
 def poverty_lines(year: int) -> list[Line]:
     """The lines reported by every run of `year`, relative ones first."""
     lines = [Line(f"relative_{round(f * 100)}_median", "relative", None, f,
-                  SOURCES["relative"].format(pct=round(f * 100))) for f in RELATIVE_FRACTIONS]
+                  SOURCES["relative"].format(pct=round(f * 100)), _label("relative", pct=round(f * 100)))
+             for f in RELATIVE_FRACTIONS]
     official, cpi = official_rural_line(year)
     lines.append(Line("china_rural_2010_standard", "absolute", official, None,
-                      SOURCES["rural_2010"].format(cpi=cpi)))
+                      SOURCES["rural_2010"].format(cpi=cpi), _label("china_rural_2010_standard")))
     for usd in WB_LINES_USD:
         value = official * usd / WB_OFFICIAL_EQUIVALENT_USD
         lines.append(Line(f"world_bank_{str(usd).replace('.', '_')}", "absolute", value, None,
-                          SOURCES["world_bank"].format(usd=usd, line=value)))
+                          SOURCES["world_bank"].format(usd=usd, line=value), _label("world_bank", usd=usd)))
     return lines
 
 

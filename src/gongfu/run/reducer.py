@@ -44,6 +44,7 @@ from gongfu.engine.geography import CODE_TO_INDEX
 from gongfu.engine.simulation import changed_formulas, changed_parameters
 from gongfu.exact import to_limbs_many
 
+from . import pgroups
 from .aggregate import RunAggregate
 from .binning import BinAccumulator, Binned, bin_index, sketch_n_bins
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
@@ -166,7 +167,7 @@ class Context:
                 rank["r"] = self.changed_programmes + [c for c in ("net_market", "disposable", "after_philanthropy")
                                                        if c in self.changed_concepts]
         return {
-            "version": 1, "systems": self.systems, "programmes": self.programmes,
+            "version": 2, "systems": self.systems, "programmes": self.programmes,
             "programme_info": self.programme_info(), "market_components": self.market if self.reform else [],
             "cellsh": cellsh, "cells": cells, "rank": rank, "deciles": list(DECILE_COLUMNS),
             "lines": [[n, float(v)] for n, v in self.config.lines],
@@ -260,6 +261,7 @@ class SystemAccumulators:
         self.by_disposable = "disposable" in concepts
         self.cell = BinAccumulator(ctx.group, n_groups=N_CELLS) if self.by_disposable else None
         self.hukou = BinAccumulator(ctx.group, n_weights=2) if self.by_disposable else None
+        self.pgroup = pgroups.accumulator(ctx.group) if self.by_disposable else None  # person groups
         self.cellsh = np.zeros((N_CELLS, 2, len(ctx.layout["cellsh"])))
         self.cells = np.zeros((N_CELLS, len(ctx.layout["cells"])))
         reps = ctx.layout["replicates"]
@@ -272,7 +274,7 @@ class SystemAccumulators:
         self.rep_dec = np.zeros((n_bins, self.n_rep)) if reform and self.n_rep else None
 
     def reset(self) -> None:
-        for acc in (*self.fine.values(), self.rank, self.cell, self.hukou):
+        for acc in (*self.fine.values(), self.rank, self.cell, self.hukou, self.pgroup):
             if acc is not None:
                 acc.reset()
         self.cellsh[:] = 0.0
@@ -398,6 +400,7 @@ class _Block:
         self.M: np.ndarray | None = None  # replicate multipliers (households x R)
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
         self._pending: list[tuple[int, np.ndarray]] = []
+        self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
 
     def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None,
                 M: np.ndarray | None = None) -> None:
@@ -539,6 +542,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         split(L.PERSON_ROWS, b.n_u, rows - b.n_u)
         plain(L.ROWS, np.ones(b.n_hh))
         b.rep_add(a, L.population("persons"), b.pw)
+        pgroups.reduce_population(a, b.pg, b.w, plain, b.rep_add)
     concepts = [c for c in CONCEPTS if not reform or c in ctx.changed_concepts]
     totals, pc = _concepts(sim, b, concepts)
     # rows where a concept differs from the same concept under the baseline (reform), or after-philanthropy
@@ -593,6 +597,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
                     if key == "h":
                         b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows, Mrows)
+            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, Mrows)
         if b.M is not None and a.rep_hist is not None:
             _replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
@@ -614,6 +619,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         pwx, pux, prx = products["disposable"]
         a.cell.add(gidx.idx, x, [b.pw], groups=b.cell, products=[pwx])
         a.hukou.add(gidx, x, [b.pw_u, b.pw_r], products=[pux, prx])
+        pgroups.reduce_sketch(a.pgroup, b.pg, b.w, gidx.idx, x)
     # programmes, and everything ranked by market income
     rank_cols = ctx.layout["rank"][s]
     if reform and a.rank_on_base:
@@ -757,7 +763,7 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
         a.cellsh[:, 1, j] += np.bincount(cells, weights=v - vu, minlength=N_CELLS)
     columns = [pw * dd, pw * np.maximum(dd, 0.0), pw * np.minimum(dd, 0.0), *(pw * flags[k] for k in
                                                                               ("gain1", "gain5", "lose1", "lose5")),
-               pw]
+               pw, pw * flags["gain"]]  # (in the order of DECILE_COLUMNS)
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
     if b.M is not None:
         M = b.M[ch]
@@ -795,6 +801,7 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
                 sketches.append((L.cell_sketch(s, int(g)), a.cell.config, a.cell.state_sums(int(g))))
             for k, key in enumerate(L.HUKOU):
                 sketches.append((L.hukou_sketch(s, key), a.hukou.config, a.hukou.state_sums(0, k)))
+            sketches += pgroups.sketch_states(a.pgroup, s)
         rank_acc = a.rank if (s == "r" and a.rank_on_base) else a.fine.get("market")
         if rank_acc is not None and ctx.layout["rank"][s]:
             sparse.append((L.rank_table(s), *rank_acc.extra_table()))

@@ -44,6 +44,7 @@ from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine.geography import PROVINCES, REGIONS
 from gongfu.exact import limbs_to_float
 
+from . import pgroups
 from .layout import AREAS, CONCEPTS, GROUPINGS, HUKOU
 from .scorecard import scorecard, scorecard_targets
 from .sums import Sums
@@ -203,7 +204,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
         if line.kind == "relative":
             f = float(line.fraction)
             z = f * float(med.estimate)
-            entry = {"line": _f(z), "kind": "relative", "source": line.source,
+            entry = {"line": _f(z), "kind": "relative", "source": line.source, "label": line.label,
                      "line_bounds": [_f(f * med.lower), _f(f * med.upper)]}
             for key, alpha in (("headcount", 0.0), ("gap", 1.0), ("severity", 2.0)):
                 b = sketch.fgt_relative(f, alpha)
@@ -222,9 +223,10 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                     ex.note("poverty.relative.headcount_by_group", Bounds(est, lo, hi))
                     vals[key] = _f(est)
                 by_group[grouping] = vals
+            by_group.update(pgroups.relative_by_group(agg, system, f, z, med, ex))  # persons: age, sex, ...
             entry["by_group"] = by_group
         else:
-            entry = {"line": _f(line.value), "kind": "absolute", "source": line.source}
+            entry = {"line": _f(line.value), "kind": "absolute", "source": line.source, "label": line.label}
             for key, col in (("headcount", "h"), ("gap", "gap"), ("severity", "sev")):
                 entry[key] = _f(sums.national(L.poverty(system, line.name, col)) / persons)
             entry["poor_persons"] = _f(sums.national(L.poverty(system, line.name, "h")))
@@ -233,6 +235,7 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
                 w = sums.by(grouping, L.population("persons"))
                 h = sums.by(grouping, L.poverty(system, line.name, "h"))
                 by_group[grouping] = {k: _ratio(h[i], w[i]) for i, k in enumerate(sums.keys[grouping]) if w[i] > 0}
+            by_group.update(pgroups.absolute_by_group(sums, system, line.name))  # persons: age, sex, ...
             entry["by_group"] = by_group
         out[line.name] = entry
     return out

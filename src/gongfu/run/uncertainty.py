@@ -26,6 +26,7 @@ from gongfu.analysis.replicates import entry, hist_gini, hist_group_means, hist_
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.exact import limbs_to_float
 
+from . import pgroups
 from .layout import CHANGE_STATS
 
 SIGN = {"tax": -1.0, "contribution": -1.0, "benefit": 1.0}
@@ -110,6 +111,7 @@ def results_uncertainty(agg: Any, system: str, results: dict[str, Any], reps: Re
         else:
             values = _ratio(reps.sum(L.poverty(system, name, "h")), persons)
         _put(out, f"poverty.{name}.headcount", line.get("headcount"), values)
+    pgroups.results_uncertainty(reps, system, results, out, _put)
     return out
 
 
@@ -160,7 +162,9 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = {"gain_over_1pct": sums["gain1"] / persons, "gain_over_5pct": sums["gain5"] / persons,
                       "lose_over_1pct": sums["lose1"] / persons, "lose_over_5pct": sums["lose5"] / persons,
-                      "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons}
+                      "no_change": 1.0 - sums["changed"] / persons, "mean_change": sums["sum"] / persons,
+                      "gain_up_to_5pct": (sums["gain"] - sums["gain5"]) / persons,
+                      "lose_up_to_5pct": (sums["changed"] - sums["gain"] - sums["lose5"]) / persons}
         for k, v in shares.items():
             _put(out, f"winners_losers.{k}", (cmp.get("winners_losers") or {}).get(k), v)
     rows = cmp.get("deciles") or []
@@ -168,6 +172,7 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
         per = hist_group_means(reps.hists["b"][:, :, 0], reps.dec, len(rows))
         for i, row in enumerate(rows):
             _put(out, f"deciles.{i}.mean_change", row.get("mean_change"), per[i])
+    pgroups.compare_uncertainty(reps, cmp, out, _put)
     return out
 
 

@@ -1,0 +1,254 @@
+"""Poverty by group of persons (issue 12, section 3): age group (`children` 0-15, `working_age` 16-59, `elderly`
+60+), `sex`, left-behind children and persons with disabilities.
+
+Per-capita disposable income is the same for every member of a household, so a household below a line makes
+all its members poor: the headcount of a group is sum over households of weight x (members in the group) x
+[per-capita income < line], and its gap and severity the same with the FGT terms. The reducer (run/reducer.py)
+counts each household's members in every group once per block (`member_counts`) and sums, by cell:
+
+* the weighted and unweighted persons of each group (``grp.<group>.persons``, ``grp.<group>.rows``);
+* the FGT terms at every *absolute* line per group (exact sums: groups of a grouping add up to the national
+  figure exactly, since every person is in exactly one age group and one sex);
+* a sketch of per-capita disposable income per group (``<system>.disposable.pg_<group>``), for the *relative*
+  lines, whose line (a fraction of the national median) is known only at the end: bounded like every relative
+  line (run/summary.py).
+
+Definitions (the same as the population's calibration, population/check.py):
+* left-behind child: under 16, living in a rural household, as a grandchild of the head, with no member of the
+  household in the role of the head's child (the parents are away: a skipped-generation household; 民政部 2018,
+  697万, calibration.yaml children_and_family.left_behind_children);
+* person with a disability: `disability_grade` 1-4 (certified grades of the 残疾人证).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import gongfu.run.layout as L
+from gongfu.analysis.reductions import fgt_terms
+from gongfu.analysis.sketch import DistributionSketch
+from gongfu.engine.enums import Area, Role, Sex
+
+from .binning import BinAccumulator
+from .layout import N_CELLS, PERSON_GROUPS
+from .sums import json_float as _f
+from .sums import ratio as _ratio
+
+CHILD_MAX_AGE = 15
+WORKING_MAX_AGE = 59
+
+
+def person_masks(age: np.ndarray, sex: np.ndarray, disability_grade: np.ndarray, role: np.ndarray,
+                 rural_household: np.ndarray, has_child_role: np.ndarray) -> dict[str, np.ndarray]:
+    """Membership of each person in each group (`layout.PERSON_GROUPS`); household arrays given per person."""
+    age = np.asarray(age)
+    child = age <= CHILD_MAX_AGE
+    return {
+        "children": child,
+        "working_age": (age > CHILD_MAX_AGE) & (age <= WORKING_MAX_AGE),
+        "elderly": age > WORKING_MAX_AGE,
+        "male": np.asarray(sex) == Sex.male,
+        "female": np.asarray(sex) == Sex.female,
+        "left_behind_children": child & (np.asarray(role) == Role.grandchild) & rural_household & ~has_child_role,
+        "disability": np.asarray(disability_grade) > 0,
+    }
+
+
+def member_counts(sim: Any, index: np.ndarray, n_hh: int) -> np.ndarray:
+    """(households, groups) number of each household's members in each group of `layout.PERSON_GROUPS`."""
+    role = np.asarray(sim.calc("role"))
+    has_child = np.bincount(index, weights=(role == Role.child), minlength=n_hh) > 0
+    rural = np.asarray(sim.calc("area")) == Area.rural
+    masks = person_masks(sim.calc("age"), sim.calc("sex"), sim.calc("disability_grade"), role, rural[index],
+                         has_child[index])
+    out = np.empty((n_hh, len(PERSON_GROUPS)))
+    for k, g in enumerate(PERSON_GROUPS):
+        out[:, k] = np.bincount(index, weights=masks[g], minlength=n_hh)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- reducing --
+
+
+def reduce_population(a: Any, counts: np.ndarray, w: np.ndarray, plain: Callable[[str, np.ndarray], None],
+                      rep_add: Callable[..., None]) -> None:
+    """Weighted and unweighted persons of each group by cell (baseline pass), and their replicate sums."""
+    for k, g in enumerate(PERSON_GROUPS):
+        plain(L.group_persons(g), w * counts[:, k])
+        plain(L.group_rows(g), counts[:, k])
+        rep_add(a, L.group_persons(g), w * counts[:, k])
+
+
+def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.ndarray, rows: np.ndarray,
+                   cell: np.ndarray, rep_add: Callable[..., None], M: np.ndarray | None) -> None:
+    """FGT terms at every absolute line per group, by cell, over the households `rows` (those below the highest
+    line; `x` per-capita disposable income of those rows, `cell` their cells)."""
+    cols = ctx.columns
+    s = a.system
+    wn = w[rows, None] * counts[rows]  # weighted members of each group
+    for name, z in ctx.config.lines:
+        for key, v in zip(L.FGT_TERMS, fgt_terms(x, z), strict=True):
+            for k, g in enumerate(PERSON_GROUPS):
+                col = L.group_poverty(s, name, key, g)
+                a.cells[:, cols.plain(col)] += np.bincount(cell, weights=wn[:, k] * v, minlength=N_CELLS)
+                if key == "h" and M is not None:
+                    rep_add(a, col, wn[:, k] * v, rows, M)
+
+
+def accumulator(config: dict[str, int]) -> BinAccumulator:
+    return BinAccumulator(config, n_groups=len(PERSON_GROUPS))
+
+
+def reduce_sketch(acc: BinAccumulator, counts: np.ndarray, w: np.ndarray, idx: np.ndarray, x: np.ndarray) -> None:
+    """Per-capita disposable income of the members of each group into that group's sketch bins."""
+    for k in range(len(PERSON_GROUPS)):
+        rows = np.flatnonzero(counts[:, k] > 0)
+        if rows.size:
+            wk = w[rows] * counts[rows, k]
+            acc.add(idx[rows], x[rows], [wk], group=k, products=[wk * x[rows]])
+
+
+def sketch_states(acc: BinAccumulator, system: str) -> list[tuple[str, dict[str, int], tuple]]:
+    """(name, config, state sums) of each group's sketch, for the exact conversion of the partition's state."""
+    return [(L.group_sketch(system, g), acc.config, acc.state_sums(k)) for k, g in enumerate(PERSON_GROUPS)]
+
+
+# ------------------------------------------------------------------------------------------ assembling --
+
+
+def group_persons(sums: Any) -> dict[str, float]:
+    return {g: sums.national(L.group_persons(g)) for g in PERSON_GROUPS}
+
+
+def absolute_by_group(sums: Any, system: str, line: str) -> dict[str, Any]:
+    """Statistics of each person group at an absolute line (exact sums), shaped as `by_group` entries."""
+    persons = group_persons(sums)
+    stats: dict[str, dict[str, Any]] = {}
+    for g in PERSON_GROUPS:
+        n = persons[g]
+        poor = sums.national(L.group_poverty(system, line, "h", g))  # type: ignore[arg-type]
+        stats[g] = {"persons": _f(n), "poor_persons": _f(poor), "headcount": _ratio(poor, n),
+                    "gap": _ratio(sums.national(L.group_poverty(system, line, "gap", g)), n),  # type: ignore
+                    "severity": _ratio(sums.national(L.group_poverty(system, line, "sev", g)), n)}  # type: ignore
+    return shape(stats)
+
+
+def relative_by_group(agg: Any, system: str, fraction: float, z: float, med: Any, ex: Any) -> dict[str, Any]:
+    """Statistics of each person group at a relative line from the group's sketch: the estimate inside the
+    bounds that the bounded national median allows (as the other groupings of relative lines)."""
+    from gongfu.analysis.bounds import Bounds
+
+    stats: dict[str, dict[str, Any]] = {}
+    for g in PERSON_GROUPS:
+        try:
+            sk: DistributionSketch = agg.sketches[L.group_sketch(system, g)]  # type: ignore[arg-type]
+        except KeyError:
+            stats[g] = {"persons": 0.0, "poor_persons": 0.0, "headcount": None, "gap": None, "severity": None}
+            continue
+        n = float(sk.total_weight)
+        row: dict[str, Any] = {"persons": _f(n)}
+        for key, alpha in (("headcount", 0.0), ("gap", 1.0), ("severity", 2.0)):
+            lo = float(sk.fgt(fraction * float(med.lower), alpha).lower)
+            hi = float(sk.fgt(fraction * float(med.upper), alpha).upper)
+            est = min(max(float(sk.fgt(z, alpha).estimate), lo), hi)
+            ex.note(f"poverty.relative.{key}_by_group", Bounds(est, lo, hi))
+            row[key] = _f(est)
+            row[f"{key}_bounds"] = [_f(lo), _f(hi)]
+        row["poor_persons"] = _f(row["headcount"] * n) if row["headcount"] is not None else None
+        stats[g] = row
+    return shape(stats)
+
+
+def shape(stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """{grouping: {group: stats}} for groupings of several groups, {grouping: stats} for a group alone."""
+    out: dict[str, Any] = {}
+    for grouping, groups in L.PERSON_GROUPINGS.items():
+        if len(groups) == 1:
+            out[grouping] = stats[groups[0]]
+        else:
+            out[grouping] = {g: stats[g] for g in groups}
+    return out
+
+
+def group_entries(by_group: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(grouping, group, stats) of the person groups in a line's `by_group` (those present)."""
+    out = []
+    for grouping, groups in L.PERSON_GROUPINGS.items():
+        table = by_group.get(grouping)
+        if not isinstance(table, dict):
+            continue
+        if len(groups) == 1:
+            out.append((grouping, groups[0], table))
+        else:
+            out += [(grouping, g, table[g]) for g in groups if isinstance(table.get(g), dict)]
+    return out
+
+
+def small_groups(sums: Any, min_count: int) -> set[str]:
+    """Person groups with fewer than `min_count` sample persons (left out on imported microdata)."""
+    return {g for g in PERSON_GROUPS if 0 < sums.national(L.group_rows(g)) < min_count}
+
+
+def suppress(by_group: dict[str, Any], small: set[str]) -> None:
+    """Leave the small person groups out of a line's `by_group` (in place)."""
+    for grouping, groups in L.PERSON_GROUPINGS.items():
+        if len(groups) == 1:
+            if groups[0] in small:
+                by_group.pop(grouping, None)
+        elif isinstance(by_group.get(grouping), dict):
+            for g in groups:
+                if g in small:
+                    by_group[grouping].pop(g, None)
+
+
+# ------------------------------------------------------------------------------------------ uncertainty --
+
+
+def results_uncertainty(reps: Any, system: str, results: dict[str, Any], out: dict[str, Any],
+                        put: Callable[..., None]) -> None:
+    """SE of each group's headcount at the absolute lines (poor members over members, per replicate)."""
+    for name, line in results.get("poverty", {}).items():
+        if line.get("kind") == "relative":
+            continue
+        for grouping, g, stats in group_entries(line.get("by_group", {})):
+            path = _path(name, grouping, g)
+            num = reps.sum(L.group_poverty(system, name, "h", g))  # type: ignore[arg-type]
+            den = reps.sum(L.group_persons(g))  # type: ignore[arg-type]
+            if num is None or den is None:
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                put(out, f"{path}.headcount", stats.get("headcount"), num / den)
+
+
+def compare_uncertainty(reps: Any, cmp: dict[str, Any], out: dict[str, Any], put: Callable[..., None]) -> None:
+    """SE of the change of each group's headcount at the absolute lines."""
+    change = cmp.get("change", {}).get("poverty", {})
+    for name, line in cmp.get("reform", {}).get("poverty", {}).items():
+        if line.get("kind") == "relative":
+            continue
+        for grouping, g, _ in group_entries(line.get("by_group", {})):
+            path = _path(name, grouping, g)
+            vb = reps.sum(L.group_poverty("b", name, "h", g))  # type: ignore[arg-type]
+            vr = reps.sum(L.group_poverty("r", name, "h", g))  # type: ignore[arg-type]
+            den = reps.sum(L.group_persons(g))  # type: ignore[arg-type]
+            if vb is None or vr is None or den is None:
+                continue
+            point = _get(change.get(name, {}), path.split(".")[2:] + ["headcount"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                put(out, f"change.{path}.headcount", point, (vr - vb) / den)
+
+
+def _path(line: str, grouping: str, group: str) -> str:
+    single = len(L.PERSON_GROUPINGS[grouping]) == 1
+    return f"poverty.{line}.by_group.{grouping}" + ("" if single else f".{group}")
+
+
+def _get(d: Any, keys: list[str]) -> Any:
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d
