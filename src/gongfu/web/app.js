@@ -28,6 +28,25 @@ const UI = {
     ci_note: "Intervals are sampling uncertainty (household replicate weights): another sample would give other figures.",
     footer: "gongfu is open-source software; figures are estimates from a synthetic population calibrated to official statistics.",
     error: "Error", male: "male", female: "female",
+    col_baseline: "Baseline", col_reform: "Reform", col_change: "Change", baseline_short: "baseline",
+    sweep_title: "Net income as earnings change",
+    sweep_hint: "How the household's disposable income and its marginal effective tax rate (the share of one more yuan earned lost to taxes, contributions and withdrawn benefits) change as one person's income varies; everyone else stays as entered.",
+    sweep_person: "Person", sweep_variable: "Income varied", sweep_from: "From (yuan/yr)", sweep_to: "To (yuan/yr)",
+    sweep_step: "Step", sweep_draw: "Draw", net_income: "Disposable income", metr: "Marginal effective tax rate",
+    yuan_year: "yuan / year", now: "now", chart_busy: "Drawing…",
+    chart_note: (n, lo, hi) => `${n} points, each rate from the point before. Rates outside ${lo} to ${hi} are cut at the edge of the chart; point at the line for the values.`,
+    chart_missing: "The chart library (vendor/echarts) could not be loaded; the figures above are unaffected.",
+    share_link: "Link to this household", copy_link: "Copy link", copied: "Copied.", copy_failed: "Copy the address from the link instead.",
+    bad_link: "This link could not be read", link_hh: "its household part (hh) is not valid",
+    link_reform: (r) => `it names a reform that does not exist (${r}); the law in force is shown instead`,
+    link_lang: (l) => `language "${l}" is not offered (en or zh)`,
+    link_person: (p) => `the chart's person "${p}" is not in the household`,
+    link_vary: (v) => `the chart cannot vary "${v}"`,
+    link_number: (k) => `"${k}" is not a number of yuan`,
+    link_calc: "The household in this link",
+    projected: (y, last, n) => `${y} is past the last year with dated law (${last}): ${n} parameter(s) are projected by their uprating rules, whose growth indices are assumptions.`,
+    ranges_title: "Where each programme is paid or charged along the chart", programme: "Programme",
+    up_to: "at most", cliffs: "Cliffs: earning one step more lowers disposable income", no_cliffs: "No cliffs: disposable income never falls as earnings rise.",
   },
   zh: {
     title: "共富 — 中国税收与转移支付模拟", api_docs: "API 文档", tab_household: "家庭计算器", tab_scenario: "改革方案",
@@ -47,6 +66,25 @@ const UI = {
     sample_note: (h, p, w) => `样本:${h} 户、${p} 人,加权推算至全国;${w}。`,
     ci95: "95%区间", ci_note: "区间为抽样不确定性(按户重复权重):换一个样本,数字会不同。",
     footer: "共富(gongfu)是开源软件;结果为基于按官方统计校准的合成人口的估算。", error: "错误", male: "男", female: "女",
+    col_baseline: "现行政策", col_reform: "改革后", col_change: "变化", baseline_short: "现行政策",
+    sweep_title: "收入变化时的家庭可支配收入",
+    sweep_hint: "一名成员的收入变化(其他成员不变)时,家庭可支配收入和边际有效税率(多挣一元中因纳税、缴费和福利减少而失去的比例)如何变化。",
+    sweep_person: "成员", sweep_variable: "变动的收入", sweep_from: "起点(元/年)", sweep_to: "终点(元/年)",
+    sweep_step: "步长", sweep_draw: "绘制", net_income: "可支配收入", metr: "边际有效税率", yuan_year: "元/年",
+    now: "当前", chart_busy: "正在绘制…",
+    chart_note: (n, lo, hi) => `共 ${n} 个点,每点的税率按与前一点之差计算。超出 ${lo} 至 ${hi} 范围的税率在图边截断;指向曲线可查看数值。`,
+    chart_missing: "无法加载图表库(vendor/echarts);上面的数字不受影响。",
+    share_link: "本家庭的链接", copy_link: "复制链接", copied: "已复制。", copy_failed: "请直接复制链接地址。",
+    bad_link: "无法读取此链接", link_hh: "其中的家庭数据(hh)无效",
+    link_reform: (r) => `其中的改革方案不存在(${r}),现显示现行政策`,
+    link_lang: (l) => `不提供语言“${l}”(可选 en 或 zh)`,
+    link_person: (p) => `图表中的成员“${p}”不在此家庭中`,
+    link_vary: (v) => `图表无法变动“${v}”`,
+    link_number: (k) => `“${k}”不是以元计的数字`,
+    link_calc: "此链接中的家庭",
+    projected: (y, last, n) => `${y} 年晚于有法定数值的最后一年(${last} 年):${n} 个参数按其调整规则推算,所用增长指数为假设。`,
+    ranges_title: "图中各项目的发放或征收区间", programme: "项目", up_to: "最多",
+    cliffs: "断崖:收入再增加一步,可支配收入反而减少", no_cliffs: "无断崖:可支配收入不随收入增加而减少。",
   },
 };
 
@@ -132,6 +170,8 @@ function applyLang() {
   fillReformSelects();
   fillExamples();
   if (state.lastCalc) renderCalc(state.lastCalc);
+  if (state.lastBody) fillSweepControls();
+  if (state.lastSweep) renderSweep(state.lastSweep);
   if (state.lastExplain) renderExplain(state.lastExplain);
   if (state.lastCompare) renderCompare(state.lastCompare);
   describeScenario();
@@ -159,7 +199,7 @@ function personRow(p = {}) {
   const row = el("tr");
   const extra = Object.fromEntries(Object.entries(p).filter(([k]) => !FORM_PERSON.includes(k)));
   row.dataset.extra = JSON.stringify(extra);
-  const cell = (child, field) => el("td", { "data-field": field }, child);
+  const cell = (child, field) => el("td", { "data-field": field, "data-label": tr(field) }, child);
   const num = (field, min = 0) => el("input", { type: "number", min, step: "any", class: "num", value: p[field] ?? "" });
   const hp = el("select", {});
   fillProvinceSelect(hp, true);
@@ -178,12 +218,14 @@ function personRow(p = {}) {
     cell(num("self_employment_income", ""), "self_employment_income"),
     cell(num("agricultural_income", ""), "agricultural_income"),
     cell(grade, "disability_grade"),
-    el("td", {}, el("button", { type: "button", class: "remove", title: tr("remove"), onclick: () => { row.remove(); } }, "×")),
+    el("td", { class: "remove-cell" }, el("button", { type: "button", class: "remove", title: tr("remove"), "aria-label": tr("remove"),
+      onclick: () => { row.remove(); } }, "×")),
   );
   return row;
 }
 
 function refreshPersonRow(row) {
+  row.querySelectorAll("td[data-field]").forEach((td) => { td.dataset.label = tr(td.dataset.field); });
   row.querySelectorAll("select[data-enum]").forEach((s) => {
     const v = s.value; s.replaceWith(enumSelect(s.dataset.enum, v)); });
   fillProvinceSelect(row.querySelector("[data-field=hukou_province] > select"), true);
@@ -238,36 +280,118 @@ function shown(entityValues, head) {
   return names;
 }
 
-function explainLink(name, text) {
-  return el("a", { href: "#", title: `${tr("explain")}: ${name}`, onclick: (ev) => { ev.preventDefault(); explain(name); } }, text);
+// a figure that opens its explanation; `baseline`: the figure of the law in force beside a reform
+function explainLink(name, text, baseline = false) {
+  return el("a", { href: "#", title: `${tr("explain")}: ${name}`,
+    onclick: (ev) => { ev.preventDefault(); explain(name, true, baseline); } }, text);
+}
+
+const numeric = (v) => typeof v === "number" && Number.isFinite(v);
+// a change smaller than half a fen is rounding noise of the two calculations, not a change
+const changeOf = (base, ref, given) => {
+  const d = numeric(given) ? given : numeric(base) && numeric(ref) ? ref - base : null;
+  return d !== null && Math.abs(d) < 0.005 ? 0 : d;
+};
+
+function reformTitle(res) {
+  const key = typeof res.reform === "string" ? res.reform : res.reform?.name;
+  const s = state.scenarios.find((x) => x.key === key);
+  return s ? scenarioName(s) : key || tr("baseline");
+}
+
+function changeCell(name, d) {
+  if (d === null) return el("td", { class: "chg" }, "");
+  const digits = state.vars[name]?.dtype === "float" && Math.abs(d) % 1 ? 2 : 0;
+  return el("td", { class: d === 0 ? "chg zero" : "chg" }, d === 0 ? "0" : signed(d, digits));
+}
+
+// the label of a figure; beside a reform (three columns a figure) the variable's name goes under it
+function labelCell(name, folded = false) {
+  return folded ? el("td", { title: name }, label(name), el("span", { class: "code" }, name)) : el("td", { title: name }, label(name));
 }
 
 function renderCalc(res) {
   $("#hh-results").hidden = false;
-  const h = res.household;
+  const h = res.household, base = res.baseline?.household, chg = res.change?.household || {};
+  const withReform = !!base;
   const cards = $("#hh-cards");
   cards.innerHTML = "";
   for (const n of ["disposable_income", "per_capita_disposable_income", "total_taxes", "total_contributions", "total_benefits"]) {
     if (!(n in h)) continue;
+    let sub = tr("yuan_year");
+    if (withReform) {
+      const d = changeOf(base[n], h[n], chg[n]);
+      sub = `${tr("baseline_short")} ${fmt(base[n])} · ${tr("col_change").toLowerCase()} ${d === null ? "—" : d === 0 ? "0" : signed(d)}`;
+    }
     cards.append(el("div", { class: "kpi" }, el("div", { class: "label" }, label(n)),
-      el("div", { class: "value" }, explainLink(n, fmt(h[n]))), el("div", { class: "sub" }, state.lang === "zh" ? "元/年" : "yuan / year")));
+      el("div", { class: "value" }, explainLink(n, fmt(h[n]))), el("div", { class: "sub" }, sub)));
   }
+  // a year past the last dated law: say that figures rest on projected parameters (the API's `law`)
+  const law = res.law;
+  $("#hh-law-note").hidden = !law?.projected;
+  if (law?.projected) {
+    const names = (law.parameters || []).map((x) => x.parameter);
+    $("#hh-law-note").textContent = UI[state.lang].projected(law.year ?? res.year, law.last_known_year ?? "—", names.length);
+    $("#hh-law-note").title = names.join(", ");
+  }
+  $("#hh-reform-note").hidden = !withReform;
+  if (withReform) $("#hh-reform-note").textContent = `${tr("col_reform")}: ${reformTitle(res)}`;
   const table = $("#hh-table");
   table.innerHTML = "";
-  table.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), el("th", {}, ""), el("th", {}, tr("value")))));
+  table.classList.toggle("compare", withReform);
+  const heads = withReform ? [tr("col_baseline"), tr("col_reform"), tr("col_change")] : [tr("value")];
+  table.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), withReform ? "" : el("th", { class: "var" }, ""),
+    ...heads.map((x) => el("th", {}, x)))));
   const tb = el("tbody");
-  for (const n of shown(h, HEAD_HH)) {
-    tb.append(el("tr", {}, el("td", {}, label(n)), el("td", { class: "var" }, n), el("td", {}, explainLink(n, showValue(n, h[n])))));
+  const names = withReform ? [...new Set([...shown(base, HEAD_HH), ...shown(h, HEAD_HH)])] : shown(h, HEAD_HH);
+  for (const n of names) {
+    const row = el("tr", {}, labelCell(n, withReform), withReform ? "" : el("td", { class: "var" }, n));
+    if (withReform) {
+      const d = changeOf(base[n], h[n], chg[n]);
+      if (d) row.classList.add("changed");
+      row.append(el("td", {}, explainLink(n, showValue(n, base[n]), true)), el("td", {}, explainLink(n, showValue(n, h[n]))),
+        changeCell(n, d));
+    } else row.append(el("td", {}, explainLink(n, showValue(n, h[n]))));
+    tb.append(row);
   }
   table.append(tb);
+  renderPersons(res);
+}
+
+function renderPersons(res) {
   const pt = $("#person-table");
   pt.innerHTML = "";
-  const names = [...new Set(res.persons.flatMap((p) => shown(p, HEAD_PERSON)))];
-  pt.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), el("th", {}, ""), ...res.persons.map((p) => el("th", {}, p.name)))));
+  const bases = res.baseline?.persons, changes = res.change?.persons || [];
+  const withReform = Array.isArray(bases);
+  pt.classList.toggle("compare", withReform);
+  const names = [...new Set([...(bases || []), ...res.persons].flatMap((p) => shown(p, HEAD_PERSON)))];
+  if (!withReform) {
+    pt.append(el("thead", {}, el("tr", {}, el("th", {}, tr("variable")), el("th", { class: "var" }, ""),
+      ...res.persons.map((p) => el("th", {}, p.name)))));
+  } else {
+    pt.append(el("thead", {},
+      el("tr", {}, el("th", { rowspan: 2 }, tr("variable")),
+        ...res.persons.map((p) => el("th", { colspan: 3, class: "person" }, p.name))),
+      el("tr", {}, ...res.persons.flatMap(() => [el("th", { class: "sub first" }, tr("col_baseline")),
+        el("th", { class: "sub" }, tr("col_reform")), el("th", { class: "sub" }, tr("col_change"))]))));
+  }
   const pb = el("tbody");
   for (const n of names) {
-    pb.append(el("tr", {}, el("td", {}, label(n)), el("td", { class: "var" }, n),
-      ...res.persons.map((p) => el("td", {}, explainLink(n, showValue(n, p[n]))))));
+    const row = el("tr", {}, labelCell(n, withReform), withReform ? "" : el("td", { class: "var" }, n));
+    res.persons.forEach((p, i) => {
+      if (!withReform) { row.append(el("td", {}, explainLink(n, showValue(n, p[n])))); return; }
+      const b = bases[i]?.[n], r = p[n];
+      const money = state.vars[n]?.dtype === "float";
+      if (!money && b === r) {  // ages, activities: one value across the three columns
+        row.append(el("td", { colspan: 3, class: "first same" }, explainLink(n, showValue(n, r))));
+        return;
+      }
+      const d = changeOf(b, r, changes[i]?.[n]);
+      if (d) row.classList.add("changed");
+      row.append(el("td", { class: "first" }, explainLink(n, showValue(n, b), true)), el("td", {}, explainLink(n, showValue(n, r))),
+        changeCell(n, d));
+    });
+    pb.append(row);
   }
   pt.append(pb);
 }
@@ -332,15 +456,20 @@ function revealTrace(variable) {
 
 function renderExplain(res) {
   $("#explain-card").hidden = false;
-  $("#explain-title").textContent = `${label(res.variable)} (${res.variable})`;
+  const which = res.which === "baseline" ? ` — ${tr("col_baseline")}` : res.which === "reform" ? ` — ${tr("col_reform")}` : "";
+  $("#explain-title").textContent = `${label(res.variable)} (${res.variable})${which}`;
   const tree = $("#explain-tree");
   tree.innerHTML = "";
   tree.append(el("ul", {}, traceNode(res.trace)));
 }
 
-async function calculate(ev) {
-  ev?.preventDefault();
-  const body = readForm();
+// Calculate the household on screen (or `given`, a household body from a link, sent as it is so that the server
+// names whatever in it is wrong); the URL then holds the household, the reform and the language.
+async function calculate(ev, given = null, errorPrefix = "") {
+  ev?.preventDefault?.();
+  const body = given || readForm();
+  state.urlBody = body;
+  writeUrl();
   $("#hh-error").hidden = true;
   $("#calc").disabled = true;
   try {
@@ -350,20 +479,331 @@ async function calculate(ev) {
     $("#explain-card").hidden = true;
     renderCalc(state.lastCalc);
   } catch (e) {
-    $("#hh-error").textContent = `${tr("error")}: ${e.message}`;
+    $("#hh-error").textContent = `${errorPrefix || tr("error")}: ${e.message}`;
     $("#hh-error").hidden = false;
+    return;
   } finally { $("#calc").disabled = false; }
+  fillSweepControls();
+  await drawSweep();
 }
 
-async function explain(name, scroll = true) {
+async function explain(name, scroll = true, baseline = false) {
+  const body = { ...(state.lastBody || readForm()) };
+  if (baseline) delete body.reform;
   try {
-    state.lastExplain = await api(`/calc?explain=${encodeURIComponent(name)}`, state.lastBody || readForm());
+    state.lastExplain = await api(`/calc?explain=${encodeURIComponent(name)}`, body);
+    state.lastExplain.which = body.reform ? "reform" : state.lastBody?.reform ? "baseline" : null;
     renderExplain(state.lastExplain);
     if (scroll) $("#explain-card").scrollIntoView({ behavior: "smooth", block: "start" });
   } catch (e) {
     $("#hh-error").textContent = `${tr("error")}: ${e.message}`;
     $("#hh-error").hidden = false;
   }
+}
+
+// ---------------------------------------------------------------- earnings chart (POST /calc/sweep)
+const SWEEP_VARS = ["wage_income", "self_employment_income", "agricultural_income"];
+
+function personNames(body) { return (body?.persons || []).map((p, i) => p.name || `person${i + 1}`); }
+
+// a round number at or above x (1, 2, 2.5, 5 times a power of ten, in steps of a tenth)
+function niceCeil(x) { const s = niceStep(x / 10); return Math.ceil(x / s) * s; }
+
+// The range of the chart: 0 to three times the person's current income (at least 30,000); without one, 0 to
+// 200,000, or for a household on dibao 0 to three times its dibao (at least 30,000): where dibao is withdrawn.
+function sweepRange(current) {
+  const h = state.lastCalc?.baseline?.household || state.lastCalc?.household || {};
+  const assistance = (Number(h.dibao) || 0) + (Number(h.tekun) || 0);
+  const to = current > 0 ? niceCeil(Math.max(3 * current, 30000))
+    : assistance > 0 ? niceCeil(Math.max(3 * assistance, 30000)) : 200000;
+  return { from: 0, to, step: niceStep(to / 200) };
+}
+
+function sweepCurrent(body, s) { return Number(body.persons[s.person]?.[s.variable]) || 0; }
+
+// Keep the chart's person and variable across calculations where they still exist; by default the person with
+// the largest wage (the first adult when nobody earns one).
+function fillSweepControls() {
+  const body = state.lastBody;
+  if (!body) return;
+  const names = personNames(body);
+  const s = state.sweep || { variable: "wage_income", auto: true };
+  if (typeof s.person === "string") s.person = names.indexOf(s.person);
+  if (!(s.person >= 0 && s.person < names.length)) {
+    const wages = body.persons.map((p) => Number(p[s.variable]) || 0);
+    const best = Math.max(...wages);
+    const adult = body.persons.findIndex((p) => (p.age ?? 30) >= 16 && (p.age ?? 30) < 60);
+    s.person = best > 0 ? wages.indexOf(best) : Math.max(0, adult);
+  }
+  if (!SWEEP_VARS.includes(s.variable)) s.variable = "wage_income";
+  if (s.auto) Object.assign(s, sweepRange(sweepCurrent(body, s)));
+  state.sweep = s;
+  const ps = $("#sweep-person");
+  ps.innerHTML = "";
+  names.forEach((n, i) => ps.append(el("option", { value: i }, n)));
+  ps.value = s.person;
+  const vs = $("#sweep-variable");
+  vs.innerHTML = "";
+  for (const v of SWEEP_VARS) vs.append(el("option", { value: v }, label(v)));
+  vs.value = s.variable;
+  $("#sweep-from").value = s.from;
+  $("#sweep-to").value = s.to;
+  $("#sweep-step").value = s.step;
+}
+
+// The chart's controls into state.sweep: a new person or income gets its default range; a range typed in stays
+function readSweepControls(ev) {
+  const s = state.sweep;
+  if (!s) return;
+  const field = ev?.target?.id;
+  s.person = Number($("#sweep-person").value);
+  s.variable = $("#sweep-variable").value;
+  if (field === "sweep-person" || field === "sweep-variable") {
+    s.auto = true;
+    Object.assign(s, sweepRange(sweepCurrent(state.lastBody, s)));
+    $("#sweep-from").value = s.from; $("#sweep-to").value = s.to; $("#sweep-step").value = s.step;
+    return;
+  }
+  const typed = { from: Number($("#sweep-from").value), to: Number($("#sweep-to").value), step: Number($("#sweep-step").value) };
+  if (["from", "to", "step"].some((k) => typed[k] !== s[k])) Object.assign(s, typed, { auto: false });
+}
+
+async function drawSweep(ev) {
+  ev?.preventDefault?.();
+  const s = state.sweep, body = state.lastBody;
+  if (!s || !body) return;
+  writeUrl();
+  const token = (state.sweepToken = (state.sweepToken || 0) + 1);
+  const err = $("#sweep-error");
+  err.hidden = true;
+  const vary = { variable: s.variable, person: personNames(body)[s.person], from: s.from, to: s.to, step: s.step };
+  $("#sweep-draw").disabled = true;
+  try {
+    const res = await api("/calc/sweep", { ...body, vary });
+    if (token !== state.sweepToken) return;  // a newer drawing was asked meanwhile
+    state.lastSweep = { res, current: sweepCurrent(body, s), personName: vary.person, reform: body.reform };
+    await renderSweep(state.lastSweep);
+  } catch (e) {
+    if (token !== state.sweepToken) return;
+    err.textContent = `${tr("error")}: ${e.message}`;
+    err.hidden = false;
+  } finally { if (token === state.sweepToken) $("#sweep-draw").disabled = false; }
+}
+
+function loadECharts() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  if (!state.echartsLoading) {
+    state.echartsLoading = new Promise((resolve, reject) => {
+      const tag = document.createElement("script");
+      tag.src = "/static/vendor/echarts/echarts.common.min.js";
+      tag.onload = () => resolve(window.echarts);
+      tag.onerror = () => { state.echartsLoading = null; tag.remove(); reject(new Error(tr("chart_missing"))); };
+      document.head.append(tag);
+    });
+  }
+  return state.echartsLoading;
+}
+
+// axis labels: 15万 / 150k
+function compactYuan(v) {
+  if (state.lang === "zh") return Math.abs(v) >= 10000 ? `${fmt(v / 10000, v % 10000 ? 1 : 0)}万` : fmt(v);
+  return Math.abs(v) >= 1000 ? `${fmt(v / 1000, v % 1000 ? 1 : 0)}k` : fmt(v);
+}
+const ratePct = (v) => `${fmt(v * 100, Math.abs(v * 100) % 1 ? 1 : 0)}%`;
+
+// the rate axis: from 0 (or the lowest rate, not below −100%) to just above the highest (not beyond 200%)
+function rateBounds(rates) {
+  const finite = rates.filter(numeric);
+  const lo = Math.min(0, ...finite), hi = Math.max(1, ...finite);
+  return [Math.max(-1, Math.floor(lo * 4) / 4), Math.min(2, Math.ceil((hi + 1e-9) * 4) / 4 + (hi >= 1 ? 0.25 : 0))];
+}
+
+async function renderSweep(sw) {
+  const box = $("#sweep-chart");
+  let echarts;
+  try { echarts = await loadECharts(); } catch (e) {
+    $("#sweep-error").textContent = e.message; $("#sweep-error").hidden = false; return;
+  }
+  const { res } = sw;
+  const withBase = Array.isArray(res.baseline?.points);
+  const line = (pts, key) => pts.map((p) => [p.value, numeric(p[key]) ? p[key] : null]);
+  // a rate holds over the step that ends at its point: drawn as steps (ECharts "start": up at the step's start)
+  const rates = [...res.points, ...(withBase ? res.baseline.points : [])].map((p) => p.marginal_effective_tax_rate);
+  const [lo, hi] = rateBounds(rates);
+  const narrow = box.clientWidth < 520;
+  const RED = "#8c1c13", GREY = "#6b7686", INK = "#1d2733", MUTED = "#5a6472";
+  const reformName = withBase ? tr("col_reform") : tr("baseline");
+  const mark = { symbol: "none", silent: true, lineStyle: { color: "#9aa3b0", type: "dotted", width: 1 },
+    label: { formatter: tr("now"), color: MUTED, fontSize: 11, position: "end" }, data: [{ xAxis: sw.current }] };
+  const series = [];
+  if (withBase) {
+    series.push(
+      { name: tr("col_baseline"), type: "line", xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, data: line(res.baseline.points, "disposable_income"),
+        lineStyle: { color: GREY, width: 2, type: "dashed" }, itemStyle: { color: GREY } },
+      { name: tr("col_baseline"), type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, step: "start",
+        data: line(res.baseline.points, "marginal_effective_tax_rate"), lineStyle: { color: GREY, width: 2, type: "dashed" }, itemStyle: { color: GREY } });
+  }
+  series.push(
+    { name: reformName, type: "line", xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, data: line(res.points, "disposable_income"),
+      lineStyle: { color: RED, width: 2 }, itemStyle: { color: RED }, markLine: sw.current > 0 ? mark : undefined },
+    { name: reformName, type: "line", xAxisIndex: 1, yAxisIndex: 1, showSymbol: false, step: "start",
+      data: line(res.points, "marginal_effective_tax_rate"),
+      lineStyle: { color: RED, width: 2 }, itemStyle: { color: RED }, markLine: sw.current > 0 ? mark : undefined });
+  const xName = `${label(res.variable || state.sweep.variable)} · ${sw.personName} (${tr("yuan_year")})`;
+  const axisText = { color: MUTED, fontSize: 11 };
+  const xFrom = res.points.length ? res.points[0].value : state.sweep.from;
+  const xTo = res.points.length ? res.points[res.points.length - 1].value : state.sweep.to;
+  const option = {
+    animation: false,
+    textStyle: { fontFamily: getComputedStyle(document.body).fontFamily, color: INK },
+    legend: withBase ? { top: 0, right: 8, itemWidth: 22, textStyle: { color: INK, fontSize: 12 } } : { show: false },
+    axisPointer: { link: [{ xAxisIndex: "all" }] },
+    tooltip: { trigger: "axis", confine: true, axisPointer: { type: "line" },
+      formatter: (params) => {
+        if (!params.length) return "";
+        const x = params[0].axisValue;
+        const rows = params.map((p) => {
+          const v = p.value[1], rate = p.axisIndex === 1 || p.seriesIndex % 2 === 1;
+          return `${p.marker}${esc(p.seriesName)} · ${esc(rate ? tr("metr") : tr("net_income"))}: <b>${v === null ? "—" : rate ? ratePct(v) : fmt(v)}</b>`;
+        });
+        return `${esc(label(res.variable || state.sweep.variable))} ${esc(fmt(x))}<br>${rows.join("<br>")}`;
+      } },
+    grid: [{ left: narrow ? 52 : 72, right: 18, top: narrow ? 62 : 44, height: "36%" },
+      { left: narrow ? 52 : 72, right: 18, top: "60%", bottom: 58 }],
+    xAxis: [0, 1].map((i) => ({ type: "value", gridIndex: i, min: xFrom, max: xTo, axisLabel: { show: i === 1, ...axisText, formatter: compactYuan, hideOverlap: true },
+      splitLine: { lineStyle: { color: "#eceef2" } }, name: i === 1 ? xName : "", nameLocation: "middle", nameGap: 30,
+      nameTextStyle: { color: MUTED, fontSize: 12 } })),
+    yAxis: [
+      { type: "value", gridIndex: 0, scale: false, axisLabel: { ...axisText, formatter: compactYuan }, name: `${tr("net_income")} (${tr("yuan_year")})`,
+        nameLocation: "end", nameGap: 12, nameTextStyle: { color: INK, fontSize: 12, align: "left", fontWeight: 600 },
+        splitLine: { lineStyle: { color: "#eceef2" } } },
+      { type: "value", gridIndex: 1, min: lo, max: hi, interval: hi - lo > 1.25 ? 0.5 : 0.25, axisLabel: { ...axisText, formatter: ratePct },
+        name: tr("metr"), nameLocation: "end", nameGap: 12, nameTextStyle: { color: INK, fontSize: 12, align: "left", fontWeight: 600 },
+        splitLine: { lineStyle: { color: "#eceef2" } } },
+    ],
+    series,
+  };
+  if (!state.chart || state.chart.isDisposed() || state.chart.getDom() !== box) state.chart = echarts.init(box, null, { renderer: "canvas" });
+  state.chart.setOption(option, true);
+  box.setAttribute("aria-label", `${tr("sweep_title")}: ${xName}`);
+  $("#sweep-note").textContent = UI[state.lang].chart_note(res.points.length, ratePct(lo), ratePct(hi));
+  renderSweepDetails(res, withBase);
+}
+
+// Under the chart: the cliffs and, for each programme, the ranges of the swept income where it is not zero.
+function renderSweepDetails(res, withBase) {
+  const box = $("#sweep-details");
+  box.innerHTML = "";
+  const cliffs = res.cliffs || [];
+  const cliffText = (c) => `${fmt(c.from)} → ${fmt(c.to)}: ${signed(c.disposable_change)} (${ratePct(c.marginal_effective_tax_rate)})`;
+  const cliffLine = (title, list) => el("p", { class: "cliffs" }, el("b", {}, `${title}: `), list.length ? list.map(cliffText).join("; ") : "—");
+  if (withBase) {
+    box.append(el("p", { class: "hint" }, tr("cliffs")),
+      cliffLine(tr("col_baseline"), res.baseline.cliffs || []), cliffLine(tr("col_reform"), cliffs));
+  } else {
+    box.append(cliffs.length ? cliffLine(tr("cliffs"), cliffs) : el("p", { class: "cliffs" }, tr("no_cliffs")));
+  }
+  const ranges = res.ranges || {}, bases = withBase ? res.baseline.ranges || {} : {};
+  const names = [...new Set([...Object.keys(bases), ...Object.keys(ranges)])];
+  if (!names.length) return;
+  const text = (runs) => (runs || []).map((r) => `${fmt(r.from)} – ${fmt(r.to)} (${tr("up_to")} ${fmt(Math.abs(r.max))})`).join("; ") || "—";
+  const heads = withBase ? [tr("col_baseline"), tr("col_reform")] : [""];
+  const t = el("table", { class: "results ranges" },
+    el("thead", {}, el("tr", {}, el("th", {}, tr("programme")), ...heads.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...names.map((n) => el("tr", {}, labelCell(n),
+      ...(withBase ? [el("td", {}, text(bases[n])), el("td", {}, text(ranges[n]))] : [el("td", {}, text(ranges[n]))])))));
+  box.append(el("p", { class: "ranges-title" }, tr("ranges_title")), el("div", { class: "scroll" }, t));
+}
+
+// ---------------------------------------------------------------- the URL: household, reform, language, chart
+// `#lang=zh&reform=KEY&hh=BASE64URL(JSON of {year, household, persons})&vary=wage_income&person=NAME[&from&to&step]`
+// in the fragment, which the browser never sends to a server; it holds only what the user entered.
+const b64url = {
+  encode(text) {
+    let bin = "";
+    for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  },
+  decode(text) {
+    if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new Error("not base64url");
+    const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  },
+};
+
+function writeUrl() {
+  if (state.restoring) return;
+  const q = new URLSearchParams();
+  q.set("lang", state.lang);
+  if ($("#scenario").classList.contains("active")) {
+    q.set("tab", "scenario");
+    if ($("#sc-reform").value) q.set("scenario", $("#sc-reform").value);
+    q.set("households", String(Number($("#sc-households").value) || 200000));
+  }
+  const body = state.urlBody;
+  if (body) {
+    const { reform, ...hh } = body;
+    if (reform) q.set("reform", reform);
+    q.set("hh", b64url.encode(JSON.stringify(hh)));
+    const s = state.sweep;
+    if (s && state.lastBody === body) {
+      q.set("vary", s.variable);
+      q.set("person", personNames(body)[s.person] ?? String(s.person));
+      if (!s.auto) for (const k of ["from", "to", "step"]) q.set(k, String(s[k]));
+    }
+  }
+  const url = `${location.pathname}#${q}`;
+  history.replaceState(null, "", url);
+  $("#share-link").href = url;
+}
+
+// What a link asks for, and what in it cannot be used (each a message in the link's language).
+function readLink() {
+  const raw = location.hash.length > 1 ? location.hash.slice(1) : location.search.slice(1);
+  const q = new URLSearchParams(raw);
+  const link = { problems: [] };
+  const lang = q.get("lang");
+  if (lang !== null) {
+    if (lang in UI) state.lang = lang; else link.problems.push(() => UI[state.lang].link_lang(lang.slice(0, 20)));
+  }
+  if (q.has("hh")) {
+    try {
+      const hh = JSON.parse(b64url.decode(q.get("hh")));
+      const ok = hh && typeof hh === "object" && !Array.isArray(hh) && hh.household && typeof hh.household === "object"
+        && !Array.isArray(hh.household) && Array.isArray(hh.persons) && hh.persons.length > 0
+        && hh.persons.every((p) => p && typeof p === "object" && !Array.isArray(p));
+      if (!ok) throw new Error("shape");
+      link.hh = hh;
+    } catch { link.problems.push(() => tr("link_hh")); }
+  }
+  for (const k of ["reform", "vary", "person", "tab", "scenario", "households", "run", "explain"]) {
+    if (q.has(k)) link[k] = q.get(k).slice(0, 200);
+  }
+  for (const k of ["from", "to", "step"]) {
+    if (!q.has(k)) continue;
+    const v = Number(q.get(k));
+    if (q.get(k).trim() !== "" && Number.isFinite(v) && v >= 0) link[k] = v;
+    else link.problems.push(() => UI[state.lang].link_number(k));
+  }
+  return link;
+}
+
+function showLinkProblems(problems) {
+  const box = $("#link-error");
+  box.hidden = !problems.length;
+  const [sep, stop] = state.lang === "zh" ? [";", "。"] : ["; ", "."];
+  if (problems.length) box.textContent = `${tr("bad_link")}${state.lang === "zh" ? ":" : ": "}${problems.map((f) => f()).join(sep)}${stop}`;
+}
+
+async function copyLink() {
+  writeUrl();
+  const done = $("#copy-done");
+  try {
+    await navigator.clipboard.writeText(location.href);
+    done.textContent = tr("copied");
+  } catch { done.textContent = tr("copy_failed"); }
+  done.hidden = false;
+  setTimeout(() => { done.hidden = true; }, 2500);
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -428,7 +868,7 @@ function renderCompare(c) {
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
   const t = $("#sc-programmes");
   t.innerHTML = "";
-  t.append(el("thead", {}, el("tr", {}, el("th", {}, tr("programmes")), el("th", {}, tr("baseline")), el("th", {}, tr("reform")), el("th", {}, tr("change")))));
+  t.append(el("thead", {}, el("tr", {}, el("th", {}, tr("programmes")), el("th", {}, tr("col_baseline")), el("th", {}, tr("col_reform")), el("th", {}, tr("change")))));
   const tb = el("tbody");
   const roleOf = (n) => ROLES.indexOf((r.programmes[n] || b.programmes[n]).role);
   const names = [...new Set([...Object.keys(b.programmes), ...Object.keys(r.programmes)])]
@@ -449,7 +889,9 @@ function niceStep(raw) {
 
 function decileChart(rows) {
   if (!rows.length) return "";
-  const W = 760, H = 320, L = 70, R = 20, T = 20, B = 60;
+  // drawn at the width of its box (a phone's too), so that its text keeps its size
+  const box = $("#deciles-chart").clientWidth || 760;
+  const W = Math.max(340, Math.min(760, box)), H = W < 500 ? 280 : 320, L = W < 500 ? 56 : 70, R = W < 500 ? 8 : 20, T = 20, B = 60;
   const vals = rows.map((d) => d.mean_change);
   const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
   const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
@@ -466,7 +908,7 @@ function decileChart(rows) {
     const top = d.mean_change >= 0 ? y(d.mean_change) : y(0);
     svg += `<rect x="${x}" y="${top}" width="${bw * 0.7}" height="${Math.max(h, 0.5)}" fill="${d.mean_change >= 0 ? "#2e8b57" : "#c0392b"}"><title>${esc(signed(d.mean_change))}</title></rect>`;
     const ly = d.mean_change >= 0 ? top - 4 : top + h + 12;
-    svg += `<text x="${x + bw * 0.35}" y="${ly}" font-size="10.5" text-anchor="middle">${esc(typeof d.pct_change === "number" ? (d.pct_change >= 0 ? "+" : "") + (d.pct_change * 100).toFixed(1) + "%" : "")}</text>`;
+    svg += `<text x="${x + bw * 0.35}" y="${ly}" font-size="${W < 500 ? 8.5 : 10.5}" text-anchor="middle">${esc(typeof d.pct_change === "number" ? (d.pct_change >= 0 ? "+" : "") + (d.pct_change * 100).toFixed(1) + "%" : "")}</text>`;
     svg += `<text x="${x + bw * 0.35}" y="${H - B + 16}" font-size="12" text-anchor="middle">${d.decile}</text>`;
   });
   svg += `<line x1="${L}" x2="${W - R}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`;
@@ -494,34 +936,101 @@ async function runScenario() {
 function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.tab === name));
   document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("active", p.id === name));
+  if (name === "household" && state.chart) state.chart.resize();
+  if (name === "scenario" && state.lastCompare) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
+  writeUrl();
+}
+
+// The view a link asks for: its household (sent as it is, so that the server names what is wrong with it), its
+// reform, its language and its chart; what cannot be used is said in one message above the page, never a crash.
+async function restore(link) {
+  const problems = link.problems;
+  const keys = new Set(["baseline", ...state.scenarios.map((s) => s.key)]);
+  let reform = link.reform;
+  if (reform !== undefined && !keys.has(reform)) {
+    const asked = reform;
+    problems.push(() => UI[state.lang].link_reform(asked));
+    reform = undefined;
+  }
+  $("#hh-reform").value = reform || "baseline";
+  if (link.vary !== undefined || link.person !== undefined || link.from !== undefined) {
+    const s = { variable: "wage_income", auto: true };
+    if (link.vary !== undefined) {
+      if (SWEEP_VARS.includes(link.vary)) s.variable = link.vary;
+      else problems.push(() => UI[state.lang].link_vary(link.vary));
+    }
+    const names = personNames(link.hh || state.examples[0]?.household);
+    if (link.person !== undefined) {
+      if (names.includes(link.person)) s.person = link.person;
+      else problems.push(() => UI[state.lang].link_person(link.person));
+    }
+    if (["from", "to", "step"].every((k) => link[k] !== undefined)) Object.assign(s, { from: link.from, to: link.to, step: link.step, auto: false });
+    state.sweep = s;
+  }
+  showLinkProblems(problems);
+  if (link.hh) {
+    try { loadHousehold(link.hh); } catch { /* the server names what the form could not show */ }
+    $("#example").value = "";
+    const body = { ...link.hh };
+    if (reform && reform !== "baseline") body.reform = reform;
+    await calculate(null, body, tr("link_calc"));
+  } else if (state.examples.length) {
+    $("#example").value = "0";
+    loadHousehold(state.examples[0].household);
+    await calculate();
+  }
+  if (link.tab === "scenario") {
+    showTab("scenario");
+    if (link.scenario && state.scenarios.some((s) => s.key === link.scenario)) { $("#sc-reform").value = link.scenario; describeScenario(); }
+    if (link.households && Number(link.households) > 0) $("#sc-households").value = Number(link.households);
+    if (link.run) await runScenario();
+  }
+  if (link.explain) await explain(link.explain, false);
 }
 
 async function start() {
-  const params = new URLSearchParams(location.search);
-  if (params.get("lang") === "zh" || params.get("lang") === "en") state.lang = params.get("lang");
+  state.restoring = true;
+  const link = readLink();
   const [codes, vars, scenarios, examples] = await Promise.all([api("/codes"), api("/variables"), api("/scenarios"), api("/examples")]);
   state.codes = codes;
   if (codes.first_year) $("#year").min = codes.first_year;
+  if (codes.horizon) $("#year").max = codes.horizon;
   for (const v of vars) state.vars[v.name] = v;
   state.scenarios = scenarios;
   state.examples = examples;
   fillProvinceSelect($("#province"));
-  $("#lang").addEventListener("click", () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem("gongfu.lang", state.lang); applyLang(); });
+  $("#lang").addEventListener("click", () => {
+    state.lang = state.lang === "zh" ? "en" : "zh";
+    localStorage.setItem("gongfu.lang", state.lang);
+    applyLang();
+    writeUrl();
+  });
   document.querySelectorAll(".tab").forEach((t) => t.addEventListener("click", () => showTab(t.dataset.tab)));
   $("#add-person").addEventListener("click", () => $("#persons tbody").append(personRow({ age: 30 })));
   $("#hh-form").addEventListener("submit", calculate);
+  $("#hh-reform").addEventListener("change", () => calculate());
   $("#example").addEventListener("change", (e) => { if (e.target.value !== "") { loadHousehold(state.examples[Number(e.target.value)].household); calculate(); } });
-  $("#sc-reform").addEventListener("change", describeScenario);
+  $("#sc-reform").addEventListener("change", () => { describeScenario(); writeUrl(); });
+  $("#sc-households").addEventListener("change", () => writeUrl());
   $("#run").addEventListener("click", runScenario);
+  $("#sweep-form").addEventListener("change", (ev) => { readSweepControls(ev); drawSweep(); });
+  $("#sweep-form").addEventListener("submit", (ev) => { readSweepControls(); drawSweep(ev); });
+  $("#copy-link").addEventListener("click", copyLink);
+  window.addEventListener("resize", () => {
+    state.chart?.resize();
+    if (state.lastCompare && $("#scenario").classList.contains("active")) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
+  });
+  window.addEventListener("hashchange", () => location.reload());  // a link pasted into this tab
   applyLang();
-  if (state.examples.length) { $("#example").value = "0"; loadHousehold(state.examples[0].household); await calculate(); }
-  if (params.get("tab") === "scenario") {
-    showTab("scenario");
-    if (params.get("scenario")) { $("#sc-reform").value = params.get("scenario"); describeScenario(); }
-    if (params.get("households")) $("#sc-households").value = params.get("households");
-    if (params.get("run")) await runScenario();
-  }
-  if (params.get("explain")) await explain(params.get("explain"), false);
+  try { await restore(link); } finally { state.restoring = false; }
+  writeUrl();
+  document.body.dataset.ready = "1";  // for the browser tests
 }
 
-start().catch((e) => { const box = $("#hh-error"); box.textContent = `${tr("error")}: ${e.message}`; box.hidden = false; });
+start().catch((e) => {
+  state.restoring = false;
+  const box = $("#hh-error");
+  box.textContent = `${tr("error")}: ${e.message}`;
+  box.hidden = false;
+  document.body.dataset.ready = "1";
+});
