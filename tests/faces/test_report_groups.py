@@ -61,3 +61,8 @@ def test_a_chinese_report_has_chinese_titles_and_no_font_messages(cmp, tmp_path,
     assert "贫困:按人群" in html and "中位数收入的40%" in html
     for english in (">between<", ">within<", ">variable<", ">role<"):
         assert english not in html, english
+    for english in ("parameters sha256", "population fingerprint", "numerical exactness", ">seed<",
+                    ">backend<", ">created<"):
+        assert english not in html, english  # the reproducibility section in Chinese too
+    assert "人口数据指纹" in html and "随机种子" in html
+    assert "±largest half-width" not in html  # the meaning of the exactness figures is not one of them

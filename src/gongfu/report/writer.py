@@ -275,24 +275,27 @@ class _Builder:
         s = Section("reproducibility", self.t("reproducibility"))
         runs = [("", self.base)] if not self.compare else [
             (self.t("baseline") + ": ", self.base), (self.t("reform") + ": ", self.reform)]
-        s.repro.append(("report", f"gongfu {__version__}, {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"))
-        s.repro.append(("parameters sha256 (report time)", parameters_hash()))
+        t = self.t
+        s.repro.append((t("repro.report"), f"gongfu {__version__}, {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"))
+        s.repro.append((t("repro.parameters_now"), parameters_hash()))
         for prefix, res in runs:
             meta = res.get("meta", {})
             pop = meta.get("population") or {}
             reform = meta.get("reform") or {}
-            rows = [("gongfu", meta.get("gongfu_version")), ("created", meta.get("created")),
-                    ("year", res.get("year")), ("system", _system_name(res, self.lang)),
-                    ("parameters sha256", meta.get("parameters_sha256")),
-                    ("reform", _system_name(res, self.lang) if reform else None), ("reform file", reform.get("file")),
-                    ("reform sha256", reform.get("sha256")),
-                    ("population", pop.get("source")), ("population fingerprint", pop.get("fingerprint")),
-                    ("seed", pop.get("seed")),
-                    ("sample", f"{pop.get('households_sampled', '?')} households, {pop.get('persons_sampled', '?')} "
-                               "persons" if pop else None),
-                    ("backend", f"{meta.get('backend')}, {meta.get('workers')} workers, "
-                                f"{meta.get('partitions')} partitions" if meta.get("backend") else None),
-                    ("numerical exactness of the arithmetic (not sampling precision)", ", ".join(f"{k} ±{v}" for k, v in (meta.get("exactness") or {}).items()) or None)]
+            sample = t("repro.sample_value").format(h=pop.get("households_sampled", "?"),
+                                                    p=pop.get("persons_sampled", "?")) if pop else None
+            backend = t("repro.backend_value").format(b=meta.get("backend"), w=meta.get("workers"),
+                                                      n=meta.get("partitions")) if meta.get("backend") else None
+            exactness = ", ".join(f"{k} ±{v:.2g}" for k, v in (meta.get("exactness") or {}).items()
+                                  if not k.startswith("_") and isinstance(v, int | float)) or None
+            rows = [("gongfu", meta.get("gongfu_version")), (t("repro.created"), meta.get("created")),
+                    (t("repro.year"), res.get("year")), (t("repro.system"), _system_name(res, self.lang)),
+                    (t("repro.parameters"), meta.get("parameters_sha256")),
+                    (t("repro.reform"), _system_name(res, self.lang) if reform else None),
+                    (t("repro.reform_file"), reform.get("file")), (t("repro.reform_sha256"), reform.get("sha256")),
+                    (t("repro.population"), pop.get("source")), (t("repro.fingerprint"), pop.get("fingerprint")),
+                    (t("repro.seed"), pop.get("seed")), (t("repro.sample"), sample), (t("repro.backend"), backend),
+                    (t("repro.exactness"), exactness)]
             s.repro += [(prefix + k, str(v)) for k, v in rows if v is not None]
         s.notes.append(self.t("tables_note"))
         return s
