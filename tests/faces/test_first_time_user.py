@@ -26,12 +26,12 @@ persons:
 """
 
 
-def gongfu(*args: str, columns: int = 80) -> subprocess.CompletedProcess:
+def gongfu(*args: str, columns: int = 80, codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     env = dict(os.environ, COLUMNS=str(columns), PYTHONPATH=str(ROOT / "src"))
     env.pop("FORCE_COLOR", None)
     proc = subprocess.run([sys.executable, "-c", "from gongfu.cli import app; app()", *args], env=env,
                           capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode in codes, proc.stderr
     return proc
 
 
@@ -53,7 +53,9 @@ def test_at_80_columns_every_variable_name_and_parameter_path_is_printed_whole()
 
 
 def test_at_80_columns_population_check_prints_every_target_name_whole():
-    out = gongfu("population", "check", "-n", "2000", "--no-engine").stdout
+    # exit 1 when a target is missed: a 2,000-household sample misses some (its small provinces are noisy); what
+    # is checked here is only how the table prints
+    out = gongfu("population", "check", "-n", "2000", "--no-engine", codes=(0, 1)).stdout
     words = _words(out)
     for name in ("left_behind_children", "rural_hukou_urban_residents", "employee_pension_retirees",
                  "resident_pension_recipients", "housing_fund_contributors"):
