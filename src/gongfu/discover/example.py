@@ -1,5 +1,5 @@
 """A synthetic civil-affairs registry built from gongfu's synthetic population (the example that ships with the
-package, src/gongfu/examples/registry/registry/registry_example.csv + registry_example_mapping.yaml, and the benchmark's registry).
+package, src/gongfu/examples/registry/registry_example.csv + registry_example_mapping.yaml, and the benchmark's registry).
 
     python -m gongfu.discover.example src/gongfu/examples/registry/registry_example.csv      # the shipped example
     python -m gongfu.discover.example /tmp/registry.parquet --persons 5000000       # bench/discover.py
@@ -122,8 +122,8 @@ def registry_rows(households: dict[str, np.ndarray], persons: dict[str, np.ndarr
 
 def mapping_yaml() -> str:
     """The mapping of the example registry (Chinese headers -> gongfu names)."""
-    lines = ["# Mapping of src/gongfu/examples/registry/registry_example.csv (the importer's format, docs/population.md;",
-             "# discover also maps received_<programme>, township, county and person_id).",
+    lines = ["# Mapping of the example registry (the importer's format, docs/population.md; discover also maps",
+             "# received_<programme>, township, county and person_id).",
              f"household_id: {HEADERS['household_id']}", "columns:"]
     lines += [f"  {zh}: {var}" for var, zh in HEADERS.items() if var != "household_id"]
     lines += ["values:", "  has_obligated_supporter: {是: true, 否: false}", ""]
