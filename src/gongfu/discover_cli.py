@@ -66,9 +66,9 @@ def discover(
     key_file: Annotated[Path | None, typer.Option("--key-file", help="File holding the pseudonymisation key "
                                                                      "(else env GONGFU_DISCOVER_KEY).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
-    partitions: Annotated[int, typer.Option("--partitions", min=1, max=4096,
-                                            help="Partitions of households (memory per worker ~ registry / "
-                                                 "partitions).")] = 8,
+    partitions: Annotated[int | None, typer.Option("--partitions", min=1, max=100_000,
+                                                   help="Partitions of households (default: about 100,000 rows "
+                                                        "each; memory per worker ~ rows per partition).")] = None,
     depth: Annotated[int, typer.Option("--depth", min=1, help="Levels of the explanation tree.")] = 12,
 ) -> None:
     """Find the households entitled to assistance they do not receive (and receipt to review, and the dibao

@@ -204,26 +204,58 @@ def iter_registry(path: Path, mapping: Mapping, chunk_rows: int = 200_000,
     if others:
         warn(f"column(s) not used (not in the mapping): {', '.join(others)}")
     start = 1
-    warned: set[str] = set()
     try:
         for df in _chunks_of(path, chunk_rows):
             out = pd.DataFrame({"_row": np.arange(start, start + len(df), dtype=np.int64)})
             for c in needed:
                 col = df[c]
-                text = col.astype(object).where(col.notna(), None)
-                text = text.map(lambda v: v if v is None or isinstance(v, str) else _text(v))
-                out[c] = text.to_numpy(dtype=object)
-                if c != mapping.household_id and c not in warned:
-                    sample = out[c].dropna()
-                    if len(sample) and sample.astype(str).str.contains(ID_PATTERN).any():
-                        raise RegistryError(f"{path}: column {c!r} holds ID-card numbers (rows from {start}); "
-                                            "gongfu never reads them: remove the column from the mapping")
+                if c != mapping.household_id and _holds_id_numbers(col):
+                    raise RegistryError(f"{path}: column {c!r} holds ID-card numbers (rows from {start}); "
+                                        "gongfu never reads them: remove the column from the mapping")
+                out[c] = _as_text(col)
             start += len(df)
             yield out
     except (RegistryError, GongfuError):
         raise
     except Exception as exc:
         raise RegistryError(f"{path}: cannot read near data row {start} ({type(exc).__name__}: {exc})") from None
+
+
+ID_RE2 = r"(^|[^0-9])[0-9]{17}[0-9Xx]($|[^0-9Xx])"  # ID_PATTERN without look-arounds (pyarrow's RE2)
+
+
+def _holds_id_numbers(col: Any) -> bool:
+    """Whether a column holds values like resident ID-card numbers: 18-digit whole numbers in a numeric column,
+    the pattern in a text column (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if col.dtype.kind in "iuf":
+        x = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        return bool(np.any((np.abs(x) >= 1e17) & (np.abs(x) < 1e18)))
+    arr = pa.array(col.astype(object).where(col.notna(), None).to_numpy(dtype=object), from_pandas=True,
+                   type=pa.string()) if col.dtype.kind == "O" or str(col.dtype).startswith(("str", "string")) \
+        else None
+    if arr is None:
+        return False
+    return bool(pc.any(pc.match_substring_regex(arr, ID_RE2)).as_py())
+
+
+def _as_text(col: Any) -> np.ndarray:
+    """A column as text (None for blank): numbers without a trailing '.0', vectorised."""
+    if col.dtype.kind in "iu":
+        return col.astype(str).to_numpy(dtype=object)
+    if col.dtype.kind == "f":
+        x = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        whole = np.isfinite(x) & (x == np.round(x)) & (np.abs(x) < 2**53)
+        text = np.where(whole, np.where(whole, x, 0).astype(np.int64).astype(str), x.astype(str)).astype(object)
+        text[~np.isfinite(x)] = None
+        return text
+    if col.dtype.kind == "b":
+        return np.where(col.to_numpy(dtype=bool), "true", "false").astype(object)
+    text = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
+    return np.array([v if v is None or isinstance(v, str) else _text(v) for v in text], dtype=object) \
+        if any(v is not None and not isinstance(v, str) for v in text[:1000]) else text
 
 
 def _text(v: Any) -> str | None:

@@ -47,10 +47,27 @@ class Options:
     year: int = 2025
     reform: str | None = None  # reform file or scenario name (resolved in each worker)
     lang: str = "en"
-    partitions: int = 8
-    chunk_rows: int = 200_000
+    partitions: int | None = None  # None: `auto_partitions` (about ROWS_PER_PARTITION rows each)
+    chunk_rows: int = 100_000
     pseudonym_key: bytes | None = None
     min_count: int = 10
+
+
+ROWS_PER_PARTITION = 100_000  # a partition of text rows costs a worker about 2-3 kB per row while evaluated
+
+
+def auto_partitions(path: str | Path) -> int:
+    """Partitions for a registry: its rows (Parquet metadata; else estimated from the file size at 100 bytes a
+    row) / ROWS_PER_PARTITION, at least 1. A function of the file only, so that any number of workers gives the
+    same lists."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(path).metadata.num_rows
+    else:
+        rows = path.stat().st_size // 100
+    return max(1, -(-int(rows) // ROWS_PER_PARTITION))
 
 
 def pseudonym(key: bytes, household_id: str) -> str:
@@ -108,13 +125,14 @@ def _spill(opts: Options, work: Path, warn: Callable[[str], None]) -> tuple[list
     import pyarrow.parquet as pq
 
     writers: dict[int, Any] = {}
-    paths = [work / f"spill-{k:04d}.parquet" for k in range(opts.partitions)]
+    n_parts = opts.partitions or auto_partitions(opts.registry)
+    paths = [work / f"spill-{k:04d}.parquet" for k in range(n_parts)]
     rows = 0
     schema = None
     try:
         for chunk in R.iter_registry(Path(opts.registry), opts.mapping, opts.chunk_rows, warn):
             rows += len(chunk)
-            b = bucket_of(chunk[opts.mapping.household_id].to_numpy(dtype=object), opts.partitions)
+            b = bucket_of(chunk[opts.mapping.household_id].to_numpy(dtype=object), n_parts)
             if schema is None:
                 schema = pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in chunk.columns if c != "_row"])
             for k in np.unique(b):
@@ -266,7 +284,7 @@ def discover(opts: Options, out: str | Path, workers: int = 1, warn: Callable[[s
         shutil.rmtree(work)
         result = summary_dict(total, opts, warnings)
         (tmp / "summary.html").write_text(report.html(result, opts.lang), encoding="utf-8")
-        (tmp / MARKER).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (tmp / MARKER).write_text(json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
 
 
