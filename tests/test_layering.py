@@ -31,6 +31,7 @@ LAYER = {
     "population": "population", "analysis": "analysis", "run": "run",
     "cli": "faces", "commands": "faces", "api": "faces", "report": "faces", "calculator": "faces",
     "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces", "validate_cli": "faces",
+    "discover": "faces", "discover_cli": "faces",
 }
 #: layer -> the layers it may import (besides itself and the root `gongfu`, which holds only __version__)
 MAY_IMPORT = {

@@ -4,5 +4,8 @@ dibao line (to monitor) -- with the legal test of every case (issue 13; docs/dis
 
 Modules: registry (reading, mapping, privacy), households (rows -> households, rejected rows, assumed inputs),
 statuses (entitlements, statuses, reasons), summary (mergeable counts and yuan), report (HTML), run (streaming,
-partitions, workers, atomic output).
+partitions, workers, atomic output), example (the synthetic example registry).
+
+May import: anything a face may (it is a face's work: the engine, the law, population.importer, processes,
+workflow for the reform resolver); nothing imports it but discover_cli.py.
 """
