@@ -230,3 +230,28 @@ def test_cli_explain(tmp_path):
     assert "dibao_entitlement" in r.output and "entitled_not_receiving" in r.output
     r = CliRunner().invoke(app, ["discover", str(reg), "--explain", "NOPE"])
     assert r.exit_code == 2 and "no such household" in r.output
+
+
+def test_cli_pseudonymise_needs_a_key_and_uses_it(tmp_path, monkeypatch):
+    reg = write(tmp_path / "reg.csv", ROWS)
+    monkeypatch.delenv(D.KEY_ENV, raising=False)
+    r = CliRunner().invoke(app, ["discover", str(reg), "--out", str(tmp_path / "o"), "--pseudonymise"])
+    assert r.exit_code == 2 and D.KEY_ENV in r.output and not (tmp_path / "o").exists()
+    monkeypatch.setenv(D.KEY_ENV, "a-secret-key-of-the-office")
+    r = CliRunner().invoke(app, ["discover", str(reg), "--out", str(tmp_path / "o"), "--pseudonymise", "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "o" / "households.csv").read_text(encoding="utf-8")
+    assert "F1" not in text and D.pseudonym(b"a-secret-key-of-the-office", "F1") in text
+    assert "人均收入" in text  # reasons in Chinese
+    r = CliRunner().invoke(app, ["discover", str(reg), "--pseudonymise", "--explain",
+                                 D.pseudonym(b"a-secret-key-of-the-office", "F1"), "--programme", "dibao"])
+    assert r.exit_code == 0 and "dibao_entitlement" in r.output
+
+
+def test_cli_bad_mapping_is_one_line_exit_2(tmp_path):
+    reg = write(tmp_path / "reg.csv", ROWS)
+    mp = tmp_path / "m.yaml"
+    mp.write_text("household_id: household_id\ncolumns:\n  age: age\n  nope: province\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["discover", str(reg), "--mapping", str(mp), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "missing column" in r.output and "'nope'" in r.output
+    assert "Traceback" not in r.output
