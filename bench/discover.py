@@ -37,7 +37,9 @@ def measure(registry: Path, mapping: Path, out: Path, workers: int) -> dict:
            str(out), "--workers", str(workers), "--json"]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1] / "src"))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out_json = out.parent / f"{out.name}.json"  # a file, not a pipe: a full pipe would stall the child
+    fout, ferr = open(out_json, "wb"), open(out.parent / f"{out.name}.err", "wb")
+    proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, env=env)
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -47,10 +49,12 @@ def measure(registry: Path, mapping: Path, out: Path, workers: int) -> dict:
             pass
         time.sleep(0.1)
     seconds = time.perf_counter() - t0
-    stdout, stderr = proc.communicate()
+    fout.close()
+    ferr.close()
     if proc.returncode != 0:
-        raise SystemExit(f"discover failed ({proc.returncode}): {stderr.decode()[-2000:]}")
-    summary = json.loads(stdout)
+        raise SystemExit(f"discover failed ({proc.returncode}): "
+                         f"{(out.parent / f'{out.name}.err').read_text()[-2000:]}")
+    summary = json.loads(out_json.read_text(encoding="utf-8"))
     return {"persons": summary["persons"], "households": summary["households"], "workers": workers,
             "seconds": round(seconds, 1), "persons_per_s": round(summary["persons"] / seconds),
             "peak_rss_mb": round(peak / 2**20), "rows_flagged": sum(

@@ -29,9 +29,18 @@ T = {
     "read": {"en": "Rows read", "zh": "读取行数"},
     "rejected": {"en": "Rows rejected (see rejected.csv)", "zh": "拒绝行数（见 rejected.csv）"},
     "suppressed": {"en": "Areas with fewer than {n} households are not shown", "zh": "不足 {n} 户的地区不显示"},
+    "more": {"en": "The {n} areas with the largest unmet entitlement of {total} are shown; all are in discover.json",
+             "zh": "仅显示未满足应享金额最大的 {n} 个地区（共 {total} 个）；全部见 discover.json"},
     "margin": {"en": "Dibao edge: per-capita income below {m} × the annual dibao standard",
                "zh": "低保边缘：人均收入低于年低保标准的 {m} 倍"},
 }
+
+
+MAX_AREAS = 200  # areas per level on the page (all of them in discover.json)
+
+
+def _unmet(row: dict[str, Any]) -> float:
+    return sum(by.get("entitled_not_receiving", {}).get("entitlement", 0.0) for by in row["programmes"].values())
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
@@ -76,7 +85,8 @@ def html(s: dict[str, Any], lang: str = "en") -> str:
                    f"<th>{_t('households', lang)}</th><th>{_t('programme', lang)}</th><th>{_t('status', lang)}</th>"
                    f"<th>{_t('households', lang)}</th><th>{_t('entitlement', lang)}</th>"
                    f"<th>{_t('received', lang)}</th></tr>")
-        for key, row in table.items():
+        shown = sorted(table.items(), key=lambda kv: (-_unmet(kv[1]), kv[0]))[:MAX_AREAS]
+        for key, row in shown:
             for prog, by in row["programmes"].items():
                 for st, c in by.items():
                     out.append(f"<tr><td>{escape(key)}</td><td>{row['households']:,}</td>"
@@ -84,6 +94,8 @@ def html(s: dict[str, Any], lang: str = "en") -> str:
                                f"<td>{c['households']:,}</td><td>{_y(c['entitlement'])}</td>"
                                f"<td>{_y(c['received'])}</td></tr>")
         out.append("</table>")
+        if len(table) > MAX_AREAS:
+            out.append(f"<p>{_t('more', lang, n=MAX_AREAS, total=len(table))}</p>")
     sup = s["suppressed"]
     if sup["areas"]:
         out.append(f"<p>{_t('suppressed', lang, n=sup['min_count'])}: "

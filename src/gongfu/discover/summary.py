@@ -108,15 +108,15 @@ class Summary:
             progs[p]["unmet_entitlement"] = round(ent[1] + self.shortfall.get(p, 0.0), 2)
         areas: dict[str, dict[str, Any]] = {}
         suppressed: dict[str, list[str]] = {}
+        cells: dict[tuple[str, str], dict[str, Any]] = {}
+        for (a2, k2, p, st), c in self.by_area.items():  # one pass: grouped by area and key
+            cells.setdefault((a2, k2), {}).setdefault(p, {})[st] = {
+                "households": int(c[0]), "entitlement": round(c[1], 2), "received": round(c[2], 2)}
         for (area, key), n in sorted(self.area_households.items()):
             if 0 < n < min_count:
                 suppressed.setdefault(area, []).append(key)
                 continue
-            table = areas.setdefault(area, {}).setdefault(key, {"households": n, "programmes": {}})
-            for (a2, k2, p, s), c in self.by_area.items():
-                if a2 == area and k2 == key:
-                    table["programmes"].setdefault(p, {})[s] = {
-                        "households": int(c[0]), "entitlement": round(c[1], 2), "received": round(c[2], 2)}
+            areas.setdefault(area, {})[key] = {"households": n, "programmes": cells.get((area, key), {})}
         return {"households": self.households, "persons": self.persons, "rows_read": self.rows_read,
                 "rejected_rows": self.rejected_rows, "programmes": progs, "by_area": areas,
                 "suppressed": {"min_count": min_count, "areas": suppressed,
