@@ -255,3 +255,21 @@ def test_cli_bad_mapping_is_one_line_exit_2(tmp_path):
     r = CliRunner().invoke(app, ["discover", str(reg), "--mapping", str(mp), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "missing column" in r.output and "'nope'" in r.output
     assert "Traceback" not in r.output
+
+
+def test_a_reform_changes_who_is_entitled(tmp_path):
+    _, base, _ = run(tmp_path, ROWS)
+    (tmp_path / "out").rename(tmp_path / "base")
+    _, reform, _ = run(tmp_path, ROWS, reform="dibao_plus_20pct")
+    single = {"year": 2025, "household": {"province": "guizhou", "area": "rural", "n_homes": 1},
+              "persons": [{"age": 45, "sex": "male", "hukou_type": "rural", "employment_status": "farmer",
+                           "agricultural_income": 7000}]}
+    expected = float(calculate_household(single, reform="dibao_plus_20pct").simulation.calc("dibao_entitlement")[0])
+    f4b, f4r = status(base, "F4", "dibao"), status(reform, "F4", "dibao")
+    assert f4b["status"] == "near_threshold"
+    if expected > 0:
+        assert f4r["status"] == "entitled_not_receiving" and float(f4r["entitlement"]) == pytest.approx(expected)
+    else:
+        assert f4r["status"] == "near_threshold"
+    assert "standard 530 × 12" in status(reform, "F1", "dibao")["reason"]  # 442 x 1.2 = 530.4
+    assert float(status(reform, "F1", "dibao")["entitlement"]) > float(status(base, "F1", "dibao")["entitlement"])
