@@ -33,6 +33,7 @@ LAYER = {
     "household": "faces", "demo": "faces", "workflow": "faces", "progress": "faces", "validate_cli": "faces",
     "sweep": "faces",
     "trace_format": "faces",
+    "discover": "faces", "discover_cli": "faces",
 }
 #: layer -> the layers it may import (besides itself and the root `gongfu`, which holds only __version__)
 MAY_IMPORT = {

@@ -32,6 +32,7 @@ def _mount_subapps() -> None:
     for command in (commands.simulate, commands.compare, commands.scenarios, commands.serve):
         app.command()(friendly(command))
     app.command(name="validate")(importlib.import_module("gongfu.validate_cli").validate)  # gongfu validate
+    app.command(name="discover")(importlib.import_module("gongfu.discover_cli").discover)  # gongfu discover
 
 
 _mount_subapps()

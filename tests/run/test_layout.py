@@ -28,7 +28,8 @@ def test_an_unknown_column_is_an_error_not_a_zero(state):
 def test_the_state_holds_exactly_the_columns_the_layout_builds(state):
     lay = state.layout
     built = L.Layout(systems=lay["systems"], programmes=lay["programmes"], lines=[tuple(x[:2]) for x in lay["lines"]],
-                     bands=[tuple(b) for b in lay["bands"]], changed_market=lay["changed"]["market"], reform=True)
+                     bands=[tuple(b) for b in lay["bands"]], changed_market=lay["changed"]["market"], reform=True,
+                     takeup=lay.get("takeup_programmes", ()))
     assert lay["cellsh"] == built.cellsh() and lay["cells"] == built.cells()
     assert len(set(lay["cellsh"])) == len(lay["cellsh"]) and len(set(lay["cells"])) == len(lay["cells"])
     assert state.dense["cellsh"].shape[:3] == (L.N_CELLS, 2, len(lay["cellsh"]))

@@ -61,6 +61,9 @@ def suppress_results(results: dict[str, Any], small: dict[str, set[str]], min_co
             _drop(line.get("by_group", {}).get(grouping), keys)
     _suppress_person_groups(results, small.get(PERSON_GROUPS, set()))
     _drop(results.get("scorecard"), small.get("province", set()))
+    for prog in (results.get("takeup") or {}).values():  # take-up by group (issue 13)
+        for grouping, keys in small.items():
+            _drop(prog.get("by_group", {}).get(grouping), keys)
     results.setdefault("meta", {})["suppressed"] = _note(small, min_count)
 
 

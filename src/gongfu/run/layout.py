@@ -82,6 +82,7 @@ class StateLayout(TypedDict):
     year: int
     reform: str | None  # the reform's digest
     replicates: dict[str, Any]  # n, seed, method, hist config, columns by system (`replicate_columns`)
+    takeup_programmes: list[str]  # programmes with take-up columns (`takeup`; issue 13)
 
 
 class UnknownColumn(KeyError):
@@ -119,6 +120,21 @@ def recipients(system: System, name: str) -> str:
 def negative(system: System, name: str) -> str:
     """Sum of the negative amounts of a programme (clawbacks), by cell (`cells`)."""
     return f"{system}.prog.{name}.negative"
+
+
+# ----- take-up of the assistance programmes whose rules separate entitlement from take-up (issue 13) -----
+TakeupStat = Literal["entitled", "recipients", "entitlement", "unmet"]
+TAKEUP_STATS: tuple[TakeupStat, ...] = ("entitled", "recipients", "entitlement", "unmet")
+#: programme -> its entitlement variable (what it would pay if every eligible person claimed)
+TAKEUP_PROGRAMMES: dict[str, str] = {"dibao": "dibao_entitlement", "tekun": "tekun_entitlement_person"}
+#: programme -> the variable of what is paid, on the entity of its entitlement variable
+TAKEUP_PAID: dict[str, str] = {"dibao": "dibao", "tekun": "tekun_person"}
+
+
+def takeup(system: System, name: str, stat: TakeupStat) -> str:
+    """Take-up of a programme by cell x hukou (`cellsh`): weighted persons entitled (in entitled households for a
+    household programme), persons receiving, entitlement and unmet entitlement (entitlement − paid; yuan)."""
+    return f"{system}.takeup.{name}.{stat}"
 
 
 def poverty(system: System, line: str, term: FgtTerm) -> str:
@@ -259,7 +275,7 @@ def depends_on(name: str) -> tuple[str, str]:
     kind = parts[1] if len(parts) > 1 else ""
     if kind in CONCEPTS:
         return "concept", kind
-    if kind == "prog":
+    if kind in ("prog", "takeup"):
         return "programme", parts[2]
     if kind == "mkt":
         return "market", parts[2]
@@ -283,6 +299,7 @@ class Layout:
     changed_market: Sequence[str] = ()
     reform: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    takeup: Sequence[str] = ()  # programmes of TAKEUP_PROGRAMMES in the run (take-up columns)
 
     def cellsh(self) -> list[str]:
         out = [population("persons"), population("households"), PERSON_ROWS]
@@ -291,6 +308,7 @@ class Layout:
             out += [theil(s, "disposable", k) for k in THEIL_PIECES]
             out += [programme(s, p) for p in self.programmes]
             out += [poverty(s, name, k) for name, _ in self.lines for k in FGT_TERMS]
+            out += [takeup(s, p, k) for p in self.takeup for k in TAKEUP_STATS]
         if self.reform:
             out += [change(k) for k in CHANGE_STATS]
         return out

@@ -148,6 +148,13 @@ class Context:
             return False
         return name in self.recomputed or name not in self.base.variables
 
+    def takeup_programmes(self) -> list[str]:
+        """The programmes whose take-up is reduced: those of `layout.TAKEUP_PROGRAMMES` every system defines
+        (with their entitlement variable)."""
+        systems = [self.base] + ([self.reform] if self.reform is not None else [])
+        return [p for p, ent in L.TAKEUP_PROGRAMMES.items()
+                if p in self.programmes and all(p in s.variables and ent in s.variables for s in systems)]
+
     def programme_info(self) -> dict[str, dict[str, Any]]:
         out = {}
         for p in self.programmes:
@@ -160,7 +167,7 @@ class Context:
     def _layout(self) -> L.StateLayout:
         tables = L.Layout(systems=self.systems, programmes=self.programmes, lines=self.config.lines,
                           bands=self.config.bands, changed_market=self.changed_market,  # (for the waterfall)
-                          reform=self.reform is not None)
+                          reform=self.reform is not None, takeup=self.takeup_programmes())
         cellsh, cells = tables.cellsh(), tables.cells()
         rank = {"b": self.programmes + ["net_market", "disposable", "after_philanthropy"]}
         if self.reform is not None:
@@ -180,6 +187,7 @@ class Context:
                         "market": self.changed_market},
             "year": self.config.year, "reform": self.config.reform_digest,
             "replicates": self._replicate_layout(),
+            "takeup_programmes": self.takeup_programmes(),
         }
 
     def _replicate_layout(self) -> dict[str, Any]:
@@ -633,6 +641,9 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         for p in ctx.programmes:
             if p not in ctx.changed_programmes and p in rank_pos:
                 _programme_block(ctx, a, sim, b, p, rank, rank_pos[p], sums=False)
+    for p in ctx.layout.get("takeup_programmes", ()):
+        if not reform or p in ctx.changed_programmes:
+            _takeup_block(ctx, a, sim, b, p)
     for c in ("net_market", "disposable", "after_philanthropy"):
         j = rank_pos.get(c)
         if j is not None:
@@ -762,6 +773,38 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
         b.rep_add(a, L.recipients(s, name), b.pw * mask)
     if rank_j is not None:
         rank.acc.add_extra(rank.binned, [amount], first=rank_j)
+
+
+def _takeup_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str) -> None:
+    """Take-up of one programme (issue 13), by cell x hukou: persons entitled, persons receiving, entitlement and
+    unmet entitlement (yuan), over the entitled rows only (a few per cent). Household programmes (dibao) count the
+    persons of the household, split by their hukou type as the household's amounts are; person programmes
+    (tekun) count persons."""
+    s = a.system
+    ent = np.asarray(sim.calc(L.TAKEUP_PROGRAMMES[name]), dtype=np.float64)
+    rows = np.flatnonzero(ent > 0.0)
+    if rows.size == 0:
+        return
+    paid = np.asarray(sim.calc(L.TAKEUP_PAID[name]), dtype=np.float64)[rows]
+    e = ent[rows]
+    got = paid > 0.0
+    if sim.system.variables[L.TAKEUP_PROGRAMMES[name]].entity is PERSON:
+        w = b.person("w")[rows]
+        slot = b.person("slot")[rows]
+        for stat, v in (("entitled", w), ("recipients", w * got), ("entitlement", w * e),
+                        ("unmet", w * (e - paid))):
+            j = ctx.columns.split(L.takeup(s, name, stat))
+            a.cellsh[:, :, j] += np.bincount(slot, weights=v, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
+        return
+    cell = b.cell[rows]
+    share_u = b.share_u[rows]
+    pw = b.pw[rows]
+    w = b.w[rows]
+    for stat, v in (("entitled", pw), ("recipients", pw * got), ("entitlement", w * e), ("unmet", w * (e - paid))):
+        j = ctx.columns.split(L.takeup(s, name, stat))
+        vu = v * share_u
+        a.cellsh[:, 0, j] += np.bincount(cell, weights=vu, minlength=N_CELLS)
+        a.cellsh[:, 1, j] += np.bincount(cell, weights=v - vu, minlength=N_CELLS)
 
 
 def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: dict[str, Any],

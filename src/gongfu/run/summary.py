@@ -389,10 +389,40 @@ def summarize(agg: Any, system: str, lines: list[Any], meta: Mapping[str, Any]) 
         "scorecard": scorecard(sums, system, groups, persons, households, agg.layout),
         "scorecard_targets": scorecard_targets(),
         "bounds": bounds,
+        "takeup": takeup(agg, sums, system),
     }
     result["meta"]["exactness"] = _exactness_summary(ex.bound)
     result["uncertainty"] = results_uncertainty(agg, system, result)
     return result
+
+
+TAKEUP_GROUPINGS = ("province", "area", "hukou_type")
+
+
+def _takeup_row(entitled: float, recipients: float, entitlement: float, unmet: float) -> dict[str, Any]:
+    return {"entitled_persons": _f(entitled), "recipients": _f(recipients),
+            "takeup_rate": _ratio(recipients, entitled), "entitlement": _f(entitlement),
+            "unmet_entitlement": _f(unmet)}
+
+
+def takeup(agg: Any, sums: Sums, system: str) -> dict[str, Any]:
+    """Take-up of the programmes whose rules separate entitlement from take-up (issue 13): persons entitled
+    (living in an entitled household for dibao), recipients among them, the take-up rate, the entitlement and the
+    unmet entitlement (entitled − paid, yuan per year), nationally and by province, area of residence and hukou
+    type. Rests on the take-up of the population (docs/population.md: fitted to official recipient counts)."""
+    out: dict[str, Any] = {}
+    info = agg.layout["programme_info"]
+    for p in agg.layout.get("takeup_programmes", ()):
+        cols = {k: L.takeup(system, p, k) for k in L.TAKEUP_STATS}  # type: ignore[arg-type]
+        row = _takeup_row(*(sums.national(c) for c in cols.values()))
+        by_group: dict[str, Any] = {}
+        for grouping in TAKEUP_GROUPINGS:
+            vals = [sums.by(grouping, c) for c in cols.values()]
+            by_group[grouping] = {key: _takeup_row(*(float(v[k]) for v in vals))
+                                  for k, key in enumerate(sums.keys[grouping]) if vals[0][k] > 0}
+        out[p] = {"label": info[p]["label"], **row, "by_group": by_group,
+                  "entitlement_variable": L.TAKEUP_PROGRAMMES[p]}
+    return out
 
 
 def _exactness_summary(bound: dict[str, float]) -> dict[str, Any]:

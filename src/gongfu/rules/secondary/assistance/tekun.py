@@ -64,16 +64,24 @@ def tekun_recipient(tekun_eligible, tekun_takeup):
 
 
 @variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=OPINION,
-          label={"en": "Tekun basic-living support (person)", "zh": "特困人员基本生活费（个人）"})
-def tekun_person(tekun_recipient, tekun_local_dibao_standard, dibao_counted_income,
-                 multiplier=P("assistance.tekun.basic_living_multiplier"),
-                 deducts_own_income=P("assistance.tekun.deducts_own_income")):
+          label={"en": "Tekun basic-living support the person is entitled to", "zh": "特困人员应享基本生活费（个人）"})
+def tekun_entitlement_person(tekun_eligible, tekun_local_dibao_standard, dibao_counted_income,
+                             multiplier=P("assistance.tekun.basic_living_multiplier"),
+                             deducts_own_income=P("assistance.tekun.deducts_own_income")):
     """Basic-living standard = multiplier (1.3) × local dibao standard × 12, paid in full (or less the
-    person's own income when `deducts_own_income` is on)."""
+    person's own income when `deducts_own_income` is on), for every eligible person whether or not they claim
+    (the entitlement; `tekun_person` is what is paid)."""
     amount = multiplier * 12.0 * tekun_local_dibao_standard
     if deducts_own_income:
         amount = np.maximum(amount - np.maximum(dibao_counted_income, 0.0), 0.0)
-    return np.where(tekun_recipient, amount, 0.0)
+    return np.where(tekun_eligible, amount, 0.0)
+
+
+@variable(entity=PERSON, unit="CNY/year", tier="secondary", reference=OPINION,
+          label={"en": "Tekun basic-living support (person)", "zh": "特困人员基本生活费（个人）"})
+def tekun_person(tekun_recipient, tekun_entitlement_person):
+    """The entitlement of the persons who claim (`tekun_recipient`: eligible and taking it up)."""
+    return np.where(tekun_recipient, tekun_entitlement_person, 0.0)
 
 
 @variable(entity=HOUSEHOLD, unit="CNY/year", role="benefit", tier="secondary", reference=OPINION,
