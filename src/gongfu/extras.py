@@ -6,7 +6,8 @@ extra     what it enables                           packages (pyproject.toml)
 ========  ========================================  ==============================================
 dask      ``--dask ADDRESS|local`` (Dask backend)   dask, distributed
 report    ``--report DIR`` (HTML, PNG, CSV tables)  matplotlib, jinja2, pandas
-import    ``gongfu population import`` (CSV/Stata)  pandas, pyreadstat
+import    ``gongfu population import``, reading     pandas, pyreadstat, openpyxl
+          Stata/SPSS/.xlsx registries
 serve     ``gongfu serve`` (HTTP API, web page)     fastapi, uvicorn
 all       all of the above
 ========  ========================================  ==============================================
@@ -27,7 +28,7 @@ from .engine.errors import GongfuError
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "dask": ("the Dask backend (--dask)", ("dask", "distributed")),
     "report": ("the report (--report)", ("matplotlib", "jinja2", "pandas")),
-    "import": ("gongfu population import", ("pandas", "pyreadstat")),
+    "import": ("gongfu population import", ("pandas", "pyreadstat", "openpyxl")),
     "serve": ("gongfu serve", ("fastapi", "uvicorn")),
 }
 

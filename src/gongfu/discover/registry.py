@@ -151,9 +151,14 @@ def _chunks_of(path: Path, chunk_rows: int) -> Iterator[Any]:
         try:
             import openpyxl  # noqa: F401
         except ImportError:
-            raise RegistryError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl), or save the sheet "
-                                "as CSV") from None
-        yield pd.read_excel(path, dtype=str)
+            raise RegistryError(f"{path}: reading .xlsx needs openpyxl (pip install 'gongfu[import]'), or save "
+                                "the sheet as CSV") from None
+        try:
+            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        except Exception as exc:  # zipfile.BadZipFile, KeyError, ValueError …: one line naming the file
+            raise RegistryError(f"{path}: not a readable Excel .xlsx workbook ({type(exc).__name__}: {exc}); "
+                                "save the sheet again as .xlsx, or as CSV") from None
+        yield frame
     else:
         raise RegistryError(f"{path}: unsupported file type {ext!r} (use .csv, .parquet, .dta, .sav or .xlsx)")
 
