@@ -231,13 +231,15 @@ DECILE_REPLICATES = "rephist.chg"  # dense table (bins x R): reform change by co
 
 
 def replicate_columns(system: System, programmes: Sequence[str], lines: Sequence[tuple[str, float]],
-                      disposable: bool, reform: bool) -> list[str]:
+                      disposable: bool, reform: bool, takeup_programmes: Sequence[str] = ()) -> list[str]:
     """The headline columns summed per replicate for one system: persons (baseline), every programme's amount and
-    recipients, the headcount at every absolute line (when disposable income is computed), and for the reform the
-    change columns (winners, losers, the change itself)."""
+    recipients, the take-up columns of `takeup_programmes` (national take-up figures), the headcount at every
+    absolute line (when disposable income is computed), and for the reform the change columns (winners, losers,
+    the change itself)."""
     out = [population("persons")] if system == "b" else []
     for p in programmes:
         out += [programme(system, p), recipients(system, p)]
+    out += [takeup(system, p, k) for p in takeup_programmes for k in TAKEUP_STATS]
     if system == "b":
         out += [group_persons(g) for g in PERSON_GROUPS]
     if disposable:

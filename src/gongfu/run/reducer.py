@@ -195,11 +195,14 @@ class Context:
         (the rest is the baseline's)."""
         n = max(0, int(self.config.replicates))
         reform = self.reform is not None
-        columns = {"b": L.replicate_columns("b", self.programmes, self.config.lines, True, reform)} if n else {}
+        takeup = self.takeup_programmes()
+        columns = ({"b": L.replicate_columns("b", self.programmes, self.config.lines, True, reform, takeup)}
+                   if n else {})
         hist = ["b"] if n else []
         if n and reform:
             disposable = "disposable" in self.changed_concepts
-            columns["r"] = L.replicate_columns("r", self.changed_programmes, self.config.lines, disposable, True)
+            columns["r"] = L.replicate_columns("r", self.changed_programmes, self.config.lines, disposable, True,
+                                               [p for p in takeup if p in self.changed_programmes])
             if disposable:
                 hist.append("r")
         return {"n": n, "seed": int(self.config.replicate_seed), "method": METHOD,
@@ -777,8 +780,9 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
 
 def _takeup_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str) -> None:
     """Take-up of one programme (issue 13), by cell x hukou: persons entitled, persons receiving, entitlement and
-    unmet entitlement (yuan), over the entitled rows only (a few per cent). Household programmes (dibao) count the
-    persons of the household, split by their hukou type as the household's amounts are; person programmes
+    unmet entitlement (yuan), over the entitled rows only (a few per cent), and their national sums under each
+    replicate weight (`rep_add`: the standard errors of `uncertainty.takeup`). Household programmes (dibao) count
+    the persons of the household, split by their hukou type as the household's amounts are; person programmes
     (tekun) count persons."""
     s = a.system
     ent = np.asarray(sim.calc(L.TAKEUP_PROGRAMMES[name]), dtype=np.float64)
@@ -795,6 +799,7 @@ def _takeup_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name
                         ("unmet", w * (e - paid))):
             j = ctx.columns.split(L.takeup(s, name, stat))
             a.cellsh[:, :, j] += np.bincount(slot, weights=v, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
+            b.rep_add(a, L.takeup(s, name, stat), v, b.index[rows])
         return
     cell = b.cell[rows]
     share_u = b.share_u[rows]
@@ -805,6 +810,7 @@ def _takeup_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name
         vu = v * share_u
         a.cellsh[:, 0, j] += np.bincount(cell, weights=vu, minlength=N_CELLS)
         a.cellsh[:, 1, j] += np.bincount(cell, weights=v - vu, minlength=N_CELLS)
+        b.rep_add(a, L.takeup(s, name, stat), v, rows)
 
 
 def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: dict[str, Any],

@@ -7,7 +7,8 @@ that same dict to ``{"se": ..., "ci95": [lo, hi]}``; list items are addressed by
 first decile). The point estimate is the figure at that path (the interval is centred on it); the standard error
 is the spread of the figure recomputed under each replicate weight. Keys (docs/ARCHITECTURE.md, "Run results"):
 
-* results: ``gini``, ``programmes.<p>.total``, ``programmes.<p>.recipients``, ``poverty.<line>.headcount``;
+* results: ``gini``, ``programmes.<p>.total``, ``programmes.<p>.recipients``, ``poverty.<line>.headcount``,
+  ``takeup.<p>.<figure>`` (entitled_persons, recipients, takeup_rate, entitlement, unmet_entitlement; issue 13);
 * compare: ``net_cost``, ``change.gini``, ``change.programmes.<p>.total`` (programmes the reform changes),
   ``change.poverty.<line>.headcount``, ``winners_losers.<share>``, ``deciles.<i>.mean_change``; the compare dict's
   ``baseline`` and ``reform`` carry their own ``uncertainty``.
@@ -104,6 +105,8 @@ def results_uncertainty(agg: Any, system: str, results: dict[str, Any], reps: Re
     for p, fig in results.get("programmes", {}).items():
         _put(out, f"programmes.{p}.total", fig.get("total"), reps.sum(L.programme(system, p)))
         _put(out, f"programmes.{p}.recipients", fig.get("recipients"), reps.sum(L.recipients(system, p)))
+    for p, fig in results.get("takeup", {}).items():
+        _takeup(out, f"takeup.{p}", fig, {k: reps.sum(L.takeup(system, p, k)) for k in L.TAKEUP_STATS})
     persons = reps.sum(L.population("persons"))
     for name, line in results.get("poverty", {}).items():
         if line.get("kind") == "relative":
@@ -113,6 +116,21 @@ def results_uncertainty(agg: Any, system: str, results: dict[str, Any], reps: Re
         _put(out, f"poverty.{name}.headcount", line.get("headcount"), values)
     pgroups.results_uncertainty(reps, system, results, out, _put)
     return out
+
+
+#: take-up figure of the results (`summary.takeup`) -> its column (`layout.takeup`)
+TAKEUP_FIGURES = {"entitled_persons": "entitled", "recipients": "recipients", "entitlement": "entitlement",
+                  "unmet_entitlement": "unmet"}
+
+
+def _takeup(out: dict[str, Any], prefix: str, fig: dict[str, Any], sums: dict[str, np.ndarray | None]) -> None:
+    """SE and interval of a programme's national take-up figures: the sums from their replicate sums, the take-up
+    rate from the replicate ratio recipients / entitled persons (a replicate with nobody entitled leaves it out)."""
+    for key, stat in TAKEUP_FIGURES.items():
+        _put(out, f"{prefix}.{key}", fig.get(key), sums[stat])
+    rate = _ratio(sums["recipients"], sums["entitled"])
+    if rate is not None and np.all(np.isfinite(rate)):
+        _put(out, f"{prefix}.takeup_rate", fig.get("takeup_rate"), rate)
 
 
 def _fraction(agg: Any, name: str, line: dict[str, Any]) -> float:
