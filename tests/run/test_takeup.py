@@ -124,6 +124,11 @@ def test_compare_carries_takeup_uncertainty_for_both_systems(source):
             e = unc[f"takeup.dibao.{fig}"]
             lo, hi = e["ci95"]
             assert e["se"] > 0 and lo < c[side]["takeup"]["dibao"][fig] < hi, (side, fig)
+    # the reform's change of each figure (the replicate differences; the rate's: difference of the two ratios)
+    for fig in FIGURES:
+        e = c["uncertainty"][f"change.takeup.dibao.{fig}"]
+        lo, hi = e["ci95"]
+        assert e["se"] > 0 and lo <= c["change"]["takeup"]["dibao"][fig] <= hi, fig
     # the reform changes who is entitled: its own replicate sums, not the baseline's
     assert (c["reform"]["uncertainty"]["takeup.dibao.entitled_persons"]["se"]
             != c["baseline"]["uncertainty"]["takeup.dibao.entitled_persons"]["se"])

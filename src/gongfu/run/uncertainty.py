@@ -9,7 +9,8 @@ is the spread of the figure recomputed under each replicate weight. Keys (docs/A
 
 * results: ``gini``, ``programmes.<p>.total``, ``programmes.<p>.recipients``, ``poverty.<line>.headcount``,
   ``takeup.<p>.<figure>`` (entitled_persons, recipients, takeup_rate, entitlement, unmet_entitlement; issue 13);
-* compare: ``net_cost``, ``change.gini``, ``change.programmes.<p>.total`` (programmes the reform changes),
+* compare: ``net_cost``, ``change.gini``, ``change.programmes.<p>.total`` and ``change.takeup.<p>.<figure>``
+  (programmes the reform changes),
   ``change.poverty.<line>.headcount``, ``winners_losers.<share>``, ``deciles.<i>.mean_change``; the compare dict's
   ``baseline`` and ``reform`` carry their own ``uncertainty``.
 
@@ -123,12 +124,15 @@ TAKEUP_FIGURES = {"entitled_persons": "entitled", "recipients": "recipients", "e
                   "unmet_entitlement": "unmet"}
 
 
-def _takeup(out: dict[str, Any], prefix: str, fig: dict[str, Any], sums: dict[str, np.ndarray | None]) -> None:
+def _takeup(out: dict[str, Any], prefix: str, fig: dict[str, Any], sums: dict[str, np.ndarray | None],
+            rate: np.ndarray | None = None) -> None:
     """SE and interval of a programme's national take-up figures: the sums from their replicate sums, the take-up
-    rate from the replicate ratio recipients / entitled persons (a replicate with nobody entitled leaves it out)."""
+    rate from the replicate ratio recipients / entitled persons (or the replicate values `rate`: a reform's
+    change of the rate); a replicate with nobody entitled leaves the rate out."""
     for key, stat in TAKEUP_FIGURES.items():
         _put(out, f"{prefix}.{key}", fig.get(key), sums[stat])
-    rate = _ratio(sums["recipients"], sums["entitled"])
+    if rate is None:
+        rate = _ratio(sums["recipients"], sums["entitled"])
     if rate is not None and np.all(np.isfinite(rate)):
         _put(out, f"{prefix}.takeup_rate", fig.get("takeup_rate"), rate)
 
@@ -161,6 +165,14 @@ def compare_uncertainty(agg: Any, cmp: dict[str, Any]) -> dict[str, Any]:
         if p in layout.get("changed", {}).get("programmes", []):
             _put(out, f"change.programmes.{p}.total", change.get("programmes", {}).get(p, {}).get("total"), d)
     _put(out, "net_cost", cmp.get("net_cost"), cost)
+    for p in layout.get("takeup_programmes", ()):
+        if p in layout.get("changed", {}).get("programmes", []):
+            sb = {k: reps.sum(L.takeup("b", p, k)) for k in L.TAKEUP_STATS}
+            sr = {k: reps.sum(L.takeup("r", p, k)) for k in L.TAKEUP_STATS}
+            d = {k: None if sb[k] is None or sr[k] is None else sr[k] - sb[k] for k in L.TAKEUP_STATS}
+            rb, rr = _ratio(sb["recipients"], sb["entitled"]), _ratio(sr["recipients"], sr["entitled"])
+            _takeup(out, f"change.takeup.{p}", change.get("takeup", {}).get(p, {}), d,
+                    None if rb is None or rr is None else rr - rb)
     _put(out, "change.gini", change.get("gini"), reps.gini("r") - reps.gini("b"))
     for name, line in cmp.get("reform", {}).get("poverty", {}).items():
         b_unc = cmp.get("baseline", {}).get("uncertainty", {})
