@@ -556,7 +556,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
     if years is not None:
-        _compare_window(base, new, years, options, as_json, report)
+        _compare_window(base, new, years, options, as_json, report, lang)
         return
     _check_report(report)
     with run_progress(lang) as on_progress:
@@ -572,15 +572,16 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
 
 
 def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as_json: bool,
-                    report: Path | None) -> None:
-    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py)."""
-    if report is not None:
-        raise GongfuError("--report is not available with --years yet (give --year for a report)")
+                    report: Path | None, lang: str = "en") -> None:
+    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py); `--report DIR` writes its
+    year-by-year report (report/window.py), checked before the run and written atomically after it."""
     window = workflow.parse_years(years)
     options = {k: v for k, v in options.items() if k != "year"}
+    _check_report(report)
     with progress_bar("gongfu window", "partitions", err) as on_progress:
         result = workflow.run_window(base, new, window, on_progress=on_progress, **options)
     _warn_projected(result.get("law") or {})
+    _write_report(result, report, lang)
     if as_json:
         _print_json(result)
         return

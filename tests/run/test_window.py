@@ -85,3 +85,39 @@ def test_backward_year_deflates_incomes_and_reweights_by_area():
     assert p2["wage_income"] == pytest.approx(pp["wage_income"] * f["average_wage"])
     # shared/data: urban 92071万 (2022) over 94350万 (2024); rural (141175-92071)万 over 46478万
     assert h2["weight"] == pytest.approx([10 * 92071 / 94350, 10 * (141175 - 92071) / 46478])
+
+
+def test_cli_window_report_table_equals_json_zh_headers_projected(tmp_path):
+    """`compare --years --report DIR`: a year-by-year table equal to the window JSON, Chinese headers in the zh
+    report, projected years marked (issue 14)."""
+    pd = pytest.importorskip("pandas")
+    runner = CliRunner()
+    args = ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households", "120",
+            "--workers", "1", "--seed", "3"]
+    r = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    out = tmp_path / "rep"
+    r = runner.invoke(app, [*args, "--report", str(out), "--lang", "zh"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "tables" / "window_by_year.csv")
+    assert list(table["year"]) == data["years"] == YEARS
+    assert list(table["law"]) == ["known", "projected"]
+    for (_, row), js in zip(table.iterrows(), data["by_year"], strict=True):
+        assert row["net_cost"] == pytest.approx(js["net_cost"], rel=1e-12)
+        assert row["net_cost_2025_prices"] == pytest.approx(js["net_cost_2025_prices"], rel=1e-12)
+        assert [row["net_cost_ci95_low"], row["net_cost_ci95_high"]] == pytest.approx(js["net_cost_ci95"])
+        assert row["gini_change"] == pytest.approx(js["gini"]["change"])
+        line = row["poverty_line"]
+        assert row["poverty_change"] == pytest.approx(js["poverty"][line]["change"], abs=1e-15)
+        assert row["recipients"] == pytest.approx(js["programmes"][row["programme"]]["recipients_reform"])
+    assert pd.read_parquet(out / "tables" / "window_by_year.parquet")["net_cost"].tolist() == list(table["net_cost"])
+    assert (out / "charts" / "window_net_cost.png").stat().st_size > 1000
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for header in ("年份", "净成本(2025年价格)", "95%下限", "基尼系数变化", "贫困率变化", "受益人数(改革后)"):
+        assert f">{header}" in html
+    assert ">预测<" in html and ">已知<" in html and "预测年份(2026)" in html
+    # a second run into the same report directory replaces it; a foreign file refuses before the run
+    (out / "mine.txt").write_text("x")
+    r = runner.invoke(app, [*args, "--report", str(out)])
+    assert r.exit_code == 2 and "did not write" in r.stderr and r.stdout == ""

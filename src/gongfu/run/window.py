@@ -142,17 +142,20 @@ def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
         unc = cmp.get("uncertainty") or {}
         se = (unc.get("net_cost") or {}).get("se")
         change = cmp.get("change") or {}
-        progs = {k: v for k, v in (change.get("programmes") or {}).items()
-                 if v.get("total") or v.get("recipients")}
+        reform_progs = (cmp.get("reform") or {}).get("programmes") or {}
+        progs = {k: dict(v, recipients_reform=(reform_progs.get(k) or {}).get("recipients"))
+                 for k, v in (change.get("programmes") or {}).items() if v.get("total") or v.get("recipients")}
         row = {"year": year, "net_cost": cmp["net_cost"], "net_cost_2025_prices": cmp["net_cost"] / p,
                "price_index_2025": p, "net_cost_ci95": (unc.get("net_cost") or {}).get("ci95"),
                "gini": {"baseline": cmp["baseline"]["gini"], "reform": cmp["reform"]["gini"],
                         "change": change.get("gini"), "change_ci95": (unc.get("change.gini") or {}).get("ci95")},
                "programmes": progs,
-               "poverty": {k: {"baseline": cmp["baseline"]["poverty"][k]["headcount"],
+               "poverty": {k: {"label": cmp["baseline"]["poverty"][k].get("label"),
+                               "baseline": cmp["baseline"]["poverty"][k]["headcount"],
                                "change": (v or {}).get("headcount"),
                                "change_ci95": (unc.get(f"change.poverty.{k}.headcount") or {}).get("ci95")}
-                           for k, v in (change.get("poverty") or {}).items() if k in cmp["baseline"]["poverty"]},
+                           for k, v in ((k, (change.get("poverty") or {}).get(k)) for k in cmp["baseline"]["poverty"])
+                           if k in (change.get("poverty") or {})},
                "law": cmp.get("law")}
         rows.append(row)
         total += cmp["net_cost"]

@@ -1,0 +1,121 @@
+"""The year-by-year view of a budget window (`compare --years`, issue 14): rows, the report table, the chart.
+
+Input is the window dict of `workflow.run_window` (`years`, `by_year`, `total`, `law`, `meta`). Every figure is
+taken from it as it is (nothing recomputed); the 2025-price interval is the nominal one divided by the year's
+price index (`price_index_2025`), as the cost itself is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import labels as L
+from .tables import ReportTable
+
+COLUMNS = ("year", "law", "net_cost", "net_cost_ci95_low", "net_cost_ci95_high", "net_cost_2025_prices",
+           "net_cost_2025_prices_ci95_low", "net_cost_2025_prices_ci95_high", "programme", "recipients",
+           "gini_change", "gini_change_ci95_low", "gini_change_ci95_high", "poverty_line", "poverty_change",
+           "poverty_change_ci95_low", "poverty_change_ci95_high")
+
+
+def is_window(data: Any) -> bool:
+    """A window dict has `years`, `by_year` and `total` (workflow.run_window)."""
+    return isinstance(data, dict) and {"years", "by_year", "total"} <= set(data)
+
+
+def _ci(ci: Any, scale: float = 1.0) -> tuple[float | None, float | None]:
+    return (ci[0] / scale, ci[1] / scale) if ci else (None, None)
+
+
+def main_programme(data: dict[str, Any]) -> str | None:
+    """The programme whose total changes most over the window (its recipients are shown by year)."""
+    sums: dict[str, float] = {}
+    for row in data["by_year"]:
+        for var, v in (row.get("programmes") or {}).items():
+            sums[var] = sums.get(var, 0.0) + abs(v.get("total") or 0.0)
+    return max(sums, key=sums.__getitem__) if sums else None
+
+
+def headline_line(data: dict[str, Any]) -> str | None:
+    """The poverty line shown by year: the first one of the first year (the results' headline line)."""
+    first = (data["by_year"][0].get("poverty") or {}) if data["by_year"] else {}
+    return next(iter(first), None)
+
+
+def window_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dict per year, keyed by COLUMNS; `law` is "projected" or "known"."""
+    prog, line = main_programme(data), headline_line(data)
+    rows = []
+    for r in data["by_year"]:
+        p = r.get("price_index_2025") or 1.0
+        lo, hi = _ci(r.get("net_cost_ci95"))
+        lo25, hi25 = _ci(r.get("net_cost_ci95"), p)
+        glo, ghi = _ci(r["gini"].get("change_ci95"))
+        pov = (r.get("poverty") or {}).get(line) or {}
+        plo, phi = _ci(pov.get("change_ci95"))
+        rows.append({"year": r["year"], "law": "projected" if (r.get("law") or {}).get("projected") else "known",
+                     "net_cost": r["net_cost"], "net_cost_ci95_low": lo, "net_cost_ci95_high": hi,
+                     "net_cost_2025_prices": r["net_cost_2025_prices"], "net_cost_2025_prices_ci95_low": lo25,
+                     "net_cost_2025_prices_ci95_high": hi25, "programme": prog,
+                     "recipients": ((r.get("programmes") or {}).get(prog) or {}).get("recipients_reform"),
+                     "gini_change": r["gini"].get("change"), "gini_change_ci95_low": glo,
+                     "gini_change_ci95_high": ghi, "poverty_line": line, "poverty_change": pov.get("change"),
+                     "poverty_change_ci95_low": plo, "poverty_change_ci95_high": phi})
+    return rows
+
+
+def headers(lang: str) -> list[str]:
+    """The table's column headers in the language."""
+    t = lambda k: L.t(k, lang)  # noqa: E731
+    yuan = f" ({L.money_unit(lang)})"
+    return [t("window.year"), t("window.law"), t("window.net_cost") + yuan, t("window.ci_low"),
+            t("window.ci_high"), t("window.net_cost_2025") + yuan, t("window.ci_low"), t("window.ci_high"),
+            t("window.programme"), t("window.recipients"), t("window.gini_change"), t("window.ci_low"),
+            t("window.ci_high"), t("window.poverty_line"), t("window.poverty_change"), t("window.ci_low"),
+            t("window.ci_high")]
+
+
+def window_table(data: dict[str, Any], lang: str) -> ReportTable:
+    """The report's year-by-year table (CSV/Parquet columns: COLUMNS, raw yuan and shares; law known/projected)."""
+    money = lambda v: L.money(v, lang, unit=False)  # noqa: E731
+    law = lambda v: L.t(f"window.{v}", lang)  # noqa: E731
+    text = lambda v: "—" if v is None else str(v)  # noqa: E731
+    people = lambda v: L.people(v, lang)  # noqa: E731
+    gini = lambda v: L.num(v, 4, signed=True)  # noqa: E731
+    pct = lambda v: L.pct(v, signed=True, digits=2)  # noqa: E731
+    formats = [str, law, money, money, money, money, money, money, text, people, gini, gini, gini, text, pct, pct,
+               pct]
+    rows = [[row[c] for c in COLUMNS] for row in window_rows(data)]
+    return ReportTable("window_by_year", list(COLUMNS), headers(lang), rows, formats)
+
+
+def projected_note(data: dict[str, Any], lang: str) -> str | None:
+    """The note on projected years (None when every year's law is known)."""
+    years = [str(r["year"]) for r in data["by_year"] if (r.get("law") or {}).get("projected")]
+    if not years:
+        return None
+    last = next(r["law"].get("last_known_year") for r in data["by_year"] if (r.get("law") or {}).get("projected"))
+    return L.t("window.projected_note", lang).format(years=", ".join(years), last=last)
+
+
+def cost_chart(charts: Any, data: dict[str, Any]) -> bytes:
+    """Net cost by year (bn yuan / 亿元) with 95% interval bars; projected years hatched and marked."""
+    scale = 1e8 if charts.lang == "zh" else 1e9
+    fig = charts._figure(7.5, 4.2)
+    ax = fig.add_subplot()
+    rows = window_rows(data)
+    for i, r in enumerate(rows):
+        v = r["net_cost"] / scale
+        projected = r["law"] == "projected"
+        ax.bar(i, v, color="#9db4d6" if projected else "#2b5c9e", hatch="//" if projected else None,
+               edgecolor="#2b5c9e")
+        if r["net_cost_ci95_low"] is not None:
+            ax.errorbar(i, v, yerr=[[v - r["net_cost_ci95_low"] / scale], [r["net_cost_ci95_high"] / scale - v]],
+                        color="black", capsize=4, lw=1)
+    names = [f"{r['year']}" + ("*" if r["law"] == "projected" else "") for r in rows]
+    ax.set_xticks(range(len(rows)), names)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(charts.t("window.axis"))
+    ax.set_title(charts.t("window.chart"), fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    return charts._png(fig)
