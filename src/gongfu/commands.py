@@ -585,18 +585,12 @@ def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as
     if as_json:
         _print_json(result)
         return
-    table = Table(title="Budget window (yuan per year)", title_justify="left")
-    for col in ("year", "net cost", "95% interval", "in 2025 prices", "Gini change", "law"):
-        table.add_column(col, justify="right")
-    for row in result["by_year"]:
-        ci = row.get("net_cost_ci95")
-        table.add_row(str(row["year"]), L.money(row["net_cost"], "en"),
-                      f"{L.money(ci[0], 'en')} – {L.money(ci[1], 'en')}" if ci else "",
-                      L.money(row["net_cost_2025_prices"], "en"), L.num(row["gini"]["change"], 4, signed=True),
-                      "projected" if row["law"]["projected"] else "known")
-    tot = result["total"]
-    table.add_row("total", L.money(tot["net_cost"], "en"), "", L.money(tot["net_cost_2025_prices"], "en"), "", "")
-    console.print(table)
+    from .report.window import cli_table, projected_note
+
+    console.print(cli_table(result, lang))
+    note = projected_note(result, lang)
+    if note:
+        console.print(f"[yellow]{escape(note)}[/yellow]", highlight=False)
 
 
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:

@@ -121,3 +121,25 @@ def test_cli_window_report_table_equals_json_zh_headers_projected(tmp_path):
     (out / "mine.txt").write_text("x")
     r = runner.invoke(app, [*args, "--report", str(out)])
     assert r.exit_code == 2 and "did not write" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("year", "net cost", "2025 prices", "projected", "known", "total",
+                                                  "Projected years (2026)")),
+                                         ("zh", ("年份", "净成本", "2025年价格", "预测", "已知", "合计",
+                                                  "预测年份(2026)"))])
+def test_cli_window_table_in_language_with_projected_note(lang, words):
+    """`compare --years` (not JSON) prints the report's year-by-year rows in the language, with the projected-year
+    note; the figures are those of the JSON."""
+    runner = CliRunner()
+    args = ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households", "62",
+            "--workers", "1", "--lang", lang]
+    r = runner.invoke(app, args, catch_exceptions=False, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    for word in words:
+        assert word in r.stdout, word
+    data = json.loads(runner.invoke(app, [*args, "--json"], catch_exceptions=False).stdout)
+    from gongfu.report import labels as L
+
+    for row in data["by_year"]:
+        assert L.money(row["net_cost"], lang, unit=False) in r.stdout
+        assert L.money(row["net_cost_2025_prices"], lang, unit=False) in r.stdout

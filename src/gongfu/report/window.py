@@ -119,3 +119,33 @@ def cost_chart(charts: Any, data: dict[str, Any]) -> bytes:
     ax.set_title(charts.t("window.chart"), fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     return charts._png(fig)
+
+
+def cli_table(result: dict[str, Any], lang: str = "en") -> Any:
+    """The CLI table of `compare --years` (a rich Table): the report's rows (`window_rows`) in the language."""
+    from rich.table import Table
+
+    t = lambda k: L.t(k, lang)  # noqa: E731
+    rows = window_rows(result)
+    prog = rows[0]["programme"] if rows else None
+    line = rows[0]["poverty_line"] if rows else None
+    line_info = (result["by_year"][0].get("poverty") or {}).get(line) if rows else None
+    unit = L.money_unit(lang)
+    table = Table(title=f"{t('window.title')} ({unit})", title_justify="left")
+    cols = [t("window.year"), t("window.law"), t("window.net_cost"), t("window.ci"), t("window.net_cost_2025"),
+            t("window.recipients") + (f": {prog}" if prog else ""), t("window.gini_change"),
+            t("window.poverty_change") + (f": {L.line_label(line, line_info, lang)}" if line else "")]
+    for col in cols:
+        table.add_column(col, justify="right")
+    money = lambda v: L.money(v, lang, unit=False)  # noqa: E731
+    for row in rows:
+        ci = (f"{money(row['net_cost_ci95_low'])} – {money(row['net_cost_ci95_high'])}"
+              if row["net_cost_ci95_low"] is not None else "")
+        law = t(f"window.{row['law']}")
+        table.add_row(str(row["year"]), f"[yellow]{law}[/yellow]" if row["law"] == "projected" else law,
+                      money(row["net_cost"]), ci, money(row["net_cost_2025_prices"]),
+                      L.people(row["recipients"], lang), L.num(row["gini_change"], 4, signed=True),
+                      L.pct(row["poverty_change"], signed=True, digits=2))
+    tot = result["total"]
+    table.add_row(t("window.total"), "", money(tot["net_cost"]), "", money(tot["net_cost_2025_prices"]), "", "", "")
+    return table
