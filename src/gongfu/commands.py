@@ -585,12 +585,13 @@ def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as
     if as_json:
         _print_json(result)
         return
-    from .report.window import cli_table, projected_note
+    from .report.window import cli_table, projected_note, scorecard_note
 
     console.print(cli_table(result, lang))
     note = projected_note(result, lang)
     if note:
         console.print(f"[yellow]{escape(note)}[/yellow]", highlight=False)
+    console.print(f"[dim]{escape(scorecard_note(result, lang))}[/dim]", highlight=False)
 
 
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:

@@ -117,6 +117,11 @@ TEXT: dict[str, dict[str, str]] = {
               "uprating rules and the indices' projections are assumptions (parameters/uprating.yaml).",
         "zh": "预测年份({years}):超出最后一个有明确日期的法规年份({last});其参数按调整规则计算,"
               "指数的预测为假设(parameters/uprating.yaml)。"},
+    "window.area": {"en": "area", "zh": "地区"},
+    "window.indicator": {"en": "indicator", "zh": "指标"},
+    "window.target": {"en": "target", "zh": "目标"},
+    "window.met": {"en": "met", "zh": "达标"},
+    "window.scorecard": {"en": "Zhejiang scorecard by year", "zh": "逐年浙江共同富裕评分卡"},
     "window.se_note": {
         "en": "The total's standard error is bounded by the sum of the yearly ones (the years share one sample, "
               "so their errors are correlated).",

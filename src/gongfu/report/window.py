@@ -149,3 +149,43 @@ def cli_table(result: dict[str, Any], lang: str = "en") -> Any:
     tot = result["total"]
     table.add_row(t("window.total"), "", money(tot["net_cost"]), "", money(tot["net_cost_2025_prices"]), "", "", "")
     return table
+
+
+SCORE_COLUMNS = ("year", "area", "indicator", "comparison", "target", "baseline", "baseline_met", "reform",
+                 "reform_met")
+
+
+def scorecard_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """The Zhejiang scorecard of each window year with targets in the data (run/scorecard.year_scorecard)."""
+    out = []
+    for r in data["by_year"]:
+        card = r.get("scorecard")
+        if not card:
+            continue
+        for area, indicators in card["rows"].items():
+            for key, e in indicators.items():
+                out.append([r["year"], area, key, e["comparison"], e["target"], e.get("baseline"),
+                            e.get("baseline_met"), e.get("reform"), e.get("reform_met")])
+    return out
+
+
+def scorecard_table(data: dict[str, Any], lang: str) -> ReportTable:
+    """The report's table of `scorecard_rows` (indicators by their identifiers)."""
+    t = lambda k: L.t(k, lang)  # noqa: E731
+    met = lambda v: "—" if v is None else (("是" if v else "否") if lang == "zh" else ("yes" if v else "no"))  # noqa: E731
+    val = lambda v: L.num(v, 3)  # noqa: E731
+    heads = [t("window.year"), t("window.area"), t("window.indicator"), "", t("window.target"), t("baseline"),
+             t("window.met"), t("reform"), t("window.met")]
+    return ReportTable("window_scorecard", list(SCORE_COLUMNS), heads, scorecard_rows(data),
+                       [str, str, str, str, val, val, met, val, met])
+
+
+def scorecard_note(data: dict[str, Any], lang: str) -> str:
+    """Which years have Zhejiang targets in the data (English from run/scorecard.py; a Chinese summary)."""
+    if lang != "zh":
+        return str(data.get("scorecard_note") or "")
+    have = [str(r["year"]) for r in data["by_year"] if r.get("scorecard")]
+    text = f"浙江评分卡:{'、'.join(have)}年(数据中有该年目标)" if have else "窗口内各年在数据中均无浙江目标"
+    if "2027" in have:
+        text += ";2027年数据中仅有人均可支配收入(>85000元)和城乡收入比(<1.9)两项目标,无家庭收入组占比目标"
+    return text

@@ -320,6 +320,9 @@ class _Builder:
         note = W.projected_note(data, lang)
         if note:
             s.notes.append(note)
+        if W.scorecard_rows(data):
+            self.table(s, W.scorecard_table(data, lang), self.t("window.scorecard"))
+        s.notes.append(W.scorecard_note(data, lang))
         s.notes.append(self.t("window.prices_note"))
         if tot.get("note"):
             s.notes.append(self.t("window.se_note"))

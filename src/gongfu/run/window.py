@@ -22,6 +22,7 @@ from .compare import compare_state
 from .disclosure import small_groups, suppress_comparison, suppress_results
 from .lines import poverty_lines
 from .reducer import RunConfig, reduce_partition
+from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
 from .summary import summarize
 from .sums import Sums
@@ -156,7 +157,7 @@ def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
                                "change_ci95": (unc.get(f"change.poverty.{k}.headcount") or {}).get("ci95")}
                            for k, v in ((k, (change.get("poverty") or {}).get(k)) for k in cmp["baseline"]["poverty"])
                            if k in (change.get("poverty") or {})},
-               "law": cmp.get("law")}
+               "law": cmp.get("law"), "scorecard": year_scorecard(cmp, year)}
         rows.append(row)
         total += cmp["net_cost"]
         total_real += cmp["net_cost"] / p
@@ -164,6 +165,7 @@ def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
             var_total += se
             var_real += se / p
     return {"years": [r["year"] for r in rows], "by_year": rows,
+            "scorecard_note": window_scorecard_note([r["year"] for r in rows]),
             "total": {"net_cost": total, "net_cost_2025_prices": total_real,
                       "net_cost_se_bound": var_total or None, "net_cost_2025_prices_se_bound": var_real or None,
                       "note": "se_bound: the sum of the yearly standard errors (an upper bound: the years share "
