@@ -556,7 +556,7 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
     base = workflow.resolve(baseline, "BASELINE", files=True)
     new = workflow.resolve(reform, "REFORM", files=True, rule_files=trust_rules or ())
     if years is not None:
-        _compare_window(base, new, years, options, as_json, report)
+        _compare_window(base, new, years, options, as_json, report, lang)
         return
     _check_report(report)
     with run_progress(lang) as on_progress:
@@ -572,30 +572,26 @@ def compare(baseline: Annotated[str, typer.Argument(help="`baseline` (the law in
 
 
 def _compare_window(base: Any, new: Any, years: str, options: dict[str, Any], as_json: bool,
-                    report: Path | None) -> None:
-    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py)."""
-    if report is not None:
-        raise GongfuError("--report is not available with --years yet (give --year for a report)")
+                    report: Path | None, lang: str = "en") -> None:
+    """`compare --years FIRST:LAST`: the costing of a budget window (run/window.py); `--report DIR` writes its
+    year-by-year report (report/window.py), checked before the run and written atomically after it."""
     window = workflow.parse_years(years)
     options = {k: v for k, v in options.items() if k != "year"}
+    _check_report(report)
     with progress_bar("gongfu window", "partitions", err) as on_progress:
         result = workflow.run_window(base, new, window, on_progress=on_progress, **options)
     _warn_projected(result.get("law") or {})
+    _write_report(result, report, lang)
     if as_json:
         _print_json(result)
         return
-    table = Table(title="Budget window (yuan per year)", title_justify="left")
-    for col in ("year", "net cost", "95% interval", "in 2025 prices", "Gini change", "law"):
-        table.add_column(col, justify="right")
-    for row in result["by_year"]:
-        ci = row.get("net_cost_ci95")
-        table.add_row(str(row["year"]), L.money(row["net_cost"], "en"),
-                      f"{L.money(ci[0], 'en')} – {L.money(ci[1], 'en')}" if ci else "",
-                      L.money(row["net_cost_2025_prices"], "en"), L.num(row["gini"]["change"], 4, signed=True),
-                      "projected" if row["law"]["projected"] else "known")
-    tot = result["total"]
-    table.add_row("total", L.money(tot["net_cost"], "en"), "", L.money(tot["net_cost_2025_prices"], "en"), "", "")
-    console.print(table)
+    from .report.window import cli_table, projected_note, scorecard_note
+
+    console.print(cli_table(result, lang))
+    note = projected_note(result, lang)
+    if note:
+        console.print(f"[yellow]{escape(note)}[/yellow]", highlight=False)
+    console.print(f"[dim]{escape(scorecard_note(result, lang))}[/dim]", highlight=False)
 
 
 def scenarios(lang: Lang = "en", as_json: JsonOpt = False) -> None:

@@ -85,3 +85,96 @@ def test_backward_year_deflates_incomes_and_reweights_by_area():
     assert p2["wage_income"] == pytest.approx(pp["wage_income"] * f["average_wage"])
     # shared/data: urban 92071万 (2022) over 94350万 (2024); rural (141175-92071)万 over 46478万
     assert h2["weight"] == pytest.approx([10 * 92071 / 94350, 10 * (141175 - 92071) / 46478])
+
+
+def test_cli_window_report_table_equals_json_zh_headers_projected(tmp_path):
+    """`compare --years --report DIR`: a year-by-year table equal to the window JSON, Chinese headers in the zh
+    report, projected years marked (issue 14)."""
+    pd = pytest.importorskip("pandas")
+    runner = CliRunner()
+    args = ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households", "120",
+            "--workers", "1", "--seed", "3"]
+    r = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    out = tmp_path / "rep"
+    r = runner.invoke(app, [*args, "--report", str(out), "--lang", "zh"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "tables" / "window_by_year.csv")
+    assert list(table["year"]) == data["years"] == YEARS
+    assert list(table["law"]) == ["known", "projected"]
+    for (_, row), js in zip(table.iterrows(), data["by_year"], strict=True):
+        assert row["net_cost"] == pytest.approx(js["net_cost"], rel=1e-12)
+        assert row["net_cost_2025_prices"] == pytest.approx(js["net_cost_2025_prices"], rel=1e-12)
+        assert [row["net_cost_ci95_low"], row["net_cost_ci95_high"]] == pytest.approx(js["net_cost_ci95"])
+        assert row["gini_change"] == pytest.approx(js["gini"]["change"])
+        line = row["poverty_line"]
+        assert row["poverty_change"] == pytest.approx(js["poverty"][line]["change"], abs=1e-15)
+        assert row["recipients"] == pytest.approx(js["programmes"][row["programme"]]["recipients_reform"])
+    assert pd.read_parquet(out / "tables" / "window_by_year.parquet")["net_cost"].tolist() == list(table["net_cost"])
+    assert (out / "charts" / "window_net_cost.png").stat().st_size > 1000
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for header in ("年份", "净成本(2025年价格)", "95%下限", "基尼系数变化", "贫困率变化", "受益人数(改革后)"):
+        assert f">{header}" in html
+    assert ">预测<" in html and ">已知<" in html and "预测年份(2026)" in html
+    card = pd.read_csv(out / "tables" / "window_scorecard.csv")  # 2025 has targets, 2026 none
+    assert set(card["year"]) == {2025}
+    zj = card[(card["area"] == "zhejiang") & (card["indicator"] == "per_capita_disposable_income")].iloc[0]
+    assert zj["baseline"] == pytest.approx(
+        data["by_year"][0]["scorecard"]["rows"]["zhejiang"]["per_capita_disposable_income"]["baseline"])
+    assert "浙江评分卡:2025年" in html
+    # a second run into the same report directory replaces it; a foreign file refuses before the run
+    (out / "mine.txt").write_text("x")
+    r = runner.invoke(app, [*args, "--report", str(out)])
+    assert r.exit_code == 2 and "did not write" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("year", "net cost", "2025 prices", "projected", "known", "total",
+                                                  "Projected years (2026)")),
+                                         ("zh", ("年份", "净成本", "2025年价格", "预测", "已知", "合计",
+                                                  "预测年份(2026)"))])
+def test_cli_window_table_in_language_with_projected_note(lang, words):
+    """`compare --years` (not JSON) prints the report's year-by-year rows in the language, with the projected-year
+    note; the figures are those of the JSON."""
+    runner = CliRunner()
+    args = ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households", "62",
+            "--workers", "1", "--lang", lang]
+    r = runner.invoke(app, args, catch_exceptions=False, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    for word in words:
+        assert word in r.stdout, word
+    data = json.loads(runner.invoke(app, [*args, "--json"], catch_exceptions=False).stdout)
+    from gongfu.report import labels as L
+
+    for row in data["by_year"]:
+        assert L.money(row["net_cost"], lang, unit=False) in r.stdout
+        assert L.money(row["net_cost_2025_prices"], lang, unit=False) in r.stdout
+
+
+def test_window_scorecard_uses_each_years_targets():
+    """The Zhejiang scorecard of a window year: 2025 against the plan's four targets, 2027 against the two 2027
+    targets in the data (>85,000 yuan, ratio <1.9), other years none; values are the run's own scorecard."""
+    from gongfu.run.scorecard import window_scorecard_note, year_scorecard
+
+    def card(income, ratio):
+        row = {"per_capita_disposable_income": {"value": income}, "urban_rural_income_ratio": {"value": ratio},
+               "households_disposable_income_100k_500k_share": {"value": 0.5},
+               "households_disposable_income_200k_600k_share": {"value": 0.2}}
+        return {"scorecard": {"national": row, "zhejiang": row}}
+
+    cmp = {"baseline": card(80000.0, 1.95), "reform": card(85000.0, 1.85)}
+    assert year_scorecard(cmp, 2026) is None
+    y25 = year_scorecard(cmp, 2025)["rows"]["zhejiang"]
+    assert set(y25) == {"per_capita_disposable_income", "urban_rural_income_ratio",
+                        "households_disposable_income_100k_500k_share", "households_disposable_income_200k_600k_share"}
+    assert y25["per_capita_disposable_income"]["target"] == 75000 and y25["per_capita_disposable_income"]["baseline_met"]
+    y27 = year_scorecard(cmp, 2027)
+    inc = y27["rows"]["national"]["per_capita_disposable_income"]
+    assert set(y27["rows"]["national"]) == {"per_capita_disposable_income", "urban_rural_income_ratio"}
+    assert inc["target"] == 85000 and inc["comparison"] == ">"
+    assert inc["baseline_met"] is False and inc["reform_met"] is False  # 85,000 is not above 85,000
+    ratio = y27["rows"]["zhejiang"]["urban_rural_income_ratio"]
+    assert (ratio["baseline_met"], ratio["reform_met"]) == (False, True)
+    assert "households_disposable_income_100k_500k_share" in y27["not_in_data"]
+    note = window_scorecard_note([2025, 2026, 2027])
+    assert "2025, 2027" in note and "household-band shares have none" in note

@@ -90,6 +90,47 @@ TEXT: dict[str, dict[str, str]] = {
     "households": {"en": "Households", "zh": "户数"},
     "tables_note": {"en": "Every table is also written as CSV and Parquet in tables/.",
                     "zh": "所有表格也以 CSV 和 Parquet 格式保存在 tables/ 目录。"},
+    # a budget window (compare --years, issue 14)
+    "title_window": {"en": "gongfu budget window", "zh": "共富多年度预算窗口"},
+    "years": {"en": "Year by year", "zh": "逐年结果"},
+    "window.year": {"en": "year", "zh": "年份"},
+    "window.law": {"en": "law", "zh": "法规"},
+    "window.known": {"en": "known", "zh": "已知"},
+    "window.projected": {"en": "projected", "zh": "预测"},
+    "window.net_cost": {"en": "net cost", "zh": "净成本"},
+    "window.ci_low": {"en": "95% low", "zh": "95%下限"},
+    "window.ci_high": {"en": "95% high", "zh": "95%上限"},
+    "window.ci": {"en": "95% interval", "zh": "95%区间"},
+    "window.net_cost_2025": {"en": "net cost, 2025 prices", "zh": "净成本(2025年价格)"},
+    "window.programme": {"en": "programme", "zh": "项目"},
+    "window.recipients": {"en": "recipients (reform)", "zh": "受益人数(改革后)"},
+    "window.gini_change": {"en": "Gini change", "zh": "基尼系数变化"},
+    "window.poverty_line": {"en": "poverty line", "zh": "贫困线"},
+    "window.poverty_change": {"en": "poverty change", "zh": "贫困率变化"},
+    "window.total": {"en": "total", "zh": "合计"},
+    "window.title": {"en": "Budget window", "zh": "预算窗口"},
+    "window.chart": {"en": "Net cost by year, with 95% intervals (hatched: projected law)",
+                     "zh": "逐年净成本及95%区间(斜线:预测年份)"},
+    "window.axis": {"en": "net cost (bn yuan)", "zh": "净成本(亿元)"},
+    "window.projected_note": {
+        "en": "Projected years ({years}): past the last dated law ({last}); their parameters are computed by the "
+              "uprating rules and the indices' projections are assumptions (parameters/uprating.yaml).",
+        "zh": "预测年份({years}):超出最后一个有明确日期的法规年份({last});其参数按调整规则计算,"
+              "指数的预测为假设(parameters/uprating.yaml)。"},
+    "window.area": {"en": "area", "zh": "地区"},
+    "window.indicator": {"en": "indicator", "zh": "指标"},
+    "window.target": {"en": "target", "zh": "目标"},
+    "window.met": {"en": "met", "zh": "达标"},
+    "window.scorecard": {"en": "Zhejiang scorecard by year", "zh": "逐年浙江共同富裕评分卡"},
+    "window.se_note": {
+        "en": "The total's standard error is bounded by the sum of the yearly ones (the years share one sample, "
+              "so their errors are correlated).",
+        "zh": "合计的标准误以各年标准误之和为上限(各年份使用同一样本,误差相关)。"},
+    "window.prices_note": {
+        "en": "2025 prices: nominal cost divided by the CPI level relative to 2025 (NBS, then the projection "
+              "assumption). Intervals are sampling intervals (replicate weights); the years share one sample.",
+        "zh": "2025年价格:名义成本除以相对2025年的CPI水平(国家统计局数据,其后为预测假设)。"
+              "区间为抽样区间(重复权重);各年份使用同一样本。"},
 }
 
 CONCEPTS = {

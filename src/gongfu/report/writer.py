@@ -27,6 +27,7 @@ from ..engine.errors import GongfuError
 from ..extras import require
 from . import labels as L
 from . import tables as T
+from . import window as W
 from .charts import Charts
 from .template import TEMPLATE
 
@@ -36,6 +37,8 @@ require("pandas", "report")  # the tables' CSV and Parquet files (tables.ReportT
 MARKER = ".gongfu-report"
 SECTION_IDS = ("headline", "lorenz", "deciles", "winners-losers", "provinces", "waterfall", "inequality",
                "incidence", "scorecard", "validation", "reproducibility")
+#: the sections of a budget window's report (`compare --years`, issue 14)
+WINDOW_SECTION_IDS = ("years", "reproducibility")
 
 
 @dataclass
@@ -54,6 +57,9 @@ class _Builder:
         if lang not in L.LANGS:
             raise GongfuError(f"lang must be en or zh (got {lang!r})")
         self.lang = lang
+        self.window = W.is_window(data)
+        if self.window:  # a budget window: its own sections (build_window)
+            data = {"baseline": {}, "reform": {}, "change": {}, "window": data}
         self.compare = T.is_compare(data)
         self.base = data["baseline"] if self.compare else data
         self.reform = data["reform"] if self.compare else None
@@ -300,7 +306,59 @@ class _Builder:
         s.notes.append(self.t("tables_note"))
         return s
 
+    def years(self) -> Section:
+        """A budget window year by year: net cost (nominal, 2025 prices) with 95% intervals, recipients, Gini and
+        poverty changes, known or projected law; a chart of the cost by year (issue 14)."""
+        data, lang = self.data["window"], self.lang
+        s = Section("years", self.t("years"))
+        tot = data["total"]
+        s.cards = [{"label": f"{self.t('window.net_cost')} ({self.t('window.total')})",
+                    "value": L.money(tot["net_cost"], lang),
+                    "sub": f"{self.t('window.net_cost_2025')}: {L.money(tot['net_cost_2025_prices'], lang)}"}]
+        self.chart(s, "window_net_cost", W.cost_chart(self.charts, data), self.t("window.chart"))
+        self.table(s, W.window_table(data, lang), self.t("years"))
+        note = W.projected_note(data, lang)
+        if note:
+            s.notes.append(note)
+        if W.scorecard_rows(data):
+            self.table(s, W.scorecard_table(data, lang), self.t("window.scorecard"))
+        s.notes.append(W.scorecard_note(data, lang))
+        s.notes.append(self.t("window.prices_note"))
+        if tot.get("note"):
+            s.notes.append(self.t("window.se_note"))
+        return s
+
+    def window_repro(self) -> Section:
+        s = Section("reproducibility", self.t("reproducibility"))
+        meta = self.data["window"].get("meta") or {}
+        s.repro.append((self.t("repro.report"),
+                        f"gongfu {__version__}, {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"))
+        s.repro.append((self.t("repro.parameters_now"), parameters_hash()))
+        for k, v in meta.items():
+            if v is not None:
+                s.repro.append((k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)))
+        s.notes.append(self.t("tables_note"))
+        return s
+
+    def build_window(self) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
+        data = self.data["window"]
+        sections = [self.years(), self.window_repro()]
+        reform = (data.get("meta") or {}).get("reform") or {}
+        label = reform.get("label") or {}
+        name = label.get(self.lang) or label.get("en") or (data.get("meta") or {}).get("system") or "reform"
+        years = data["years"]
+        title = f"{self.t('title_window')}: {name}"
+        subtitle = f"{years[0]}–{years[-1]} · {self.t('baseline')} → {name}"
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        html = env.from_string(TEMPLATE).render(
+            lang=self.lang, title=title, subtitle=subtitle, sections=sections, version=__version__,
+            font_note=self.t("no_cjk_font") if self.charts.fallback else "",
+            footer=f"{self.t('generated_by')} {__version__}")
+        return html, self.pngs, self.files
+
     def build(self) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
+        if self.window:
+            return self.build_window()
         sections = [self.headline(), self.lorenz(), self.deciles(), self.winners_losers(), self.provinces(),
                     self.waterfall(), self.inequality(), self.incidence(), self.scorecard(), self.validation(),
                     self.reproducibility()]
@@ -479,4 +537,4 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["check_report_dir", "write_report", "render_html", "parameters_hash", "SECTION_IDS"]
+__all__ = ["check_report_dir", "write_report", "render_html", "parameters_hash", "SECTION_IDS", "WINDOW_SECTION_IDS"]

@@ -104,3 +104,65 @@ def _area_means(sums: Sums, system: str) -> list[tuple[float, float]]:
         u = y[2 * i + 1] / w[2 * i + 1] if w[2 * i + 1] > 0 else 0.0
         out.append((u, r))
     return out
+
+
+SCORECARD_ROWS = ("national", "zhejiang")
+
+
+def _later_targets() -> dict[int, dict[str, tuple[str, float]]]:
+    """Targets of years after 2025 (zhejiang_targets.yaml, targets_by_year; 2027: two targets only)."""
+    name = "zhejiang_targets.yaml"
+    d = load(name)
+    out: dict[int, dict[str, tuple[str, float]]] = {}
+    for year, targets in (d.get("targets_by_year") or {}).items():
+        out[int(year)] = {}
+        for key in targets:
+            comparison = node(d, name, "targets_by_year", year, key, "comparison")
+            if comparison not in (">=", ">", "<"):
+                raise DataError(f"{name}: targets_by_year.{year}.{key}.comparison must be '>=', '>' or '<', not "
+                                f"{comparison!r}")
+            out[int(year)][key] = (comparison, float(figure(d, name, "targets_by_year", year, key)))
+    return out
+
+
+TARGETS_BY_YEAR: dict[int, dict[str, tuple[str, float]]] = {2025: ZHEJIANG_TARGETS, **_later_targets()}
+
+
+def _met(comparison: str, value: float | None, target: float) -> bool | None:
+    if value is None:
+        return None
+    return value >= target if comparison == ">=" else value > target if comparison == ">" else value < target
+
+
+def year_scorecard(cmp: Mapping[str, Any], year: int) -> dict[str, Any] | None:
+    """The scorecard of one year of a budget window against that year's Zhejiang targets (2025: the plan's four
+    measurable targets; 2027: the two in the data), baseline and reform, the nation and Zhejiang; None for a year
+    with no target in the data. The values are the run's own scorecard values (`scorecard` above)."""
+    targets = TARGETS_BY_YEAR.get(year)
+    if not targets:
+        return None
+    out: dict[str, Any] = {"year": year, "rows": {}}
+    for system in ("baseline", "reform"):
+        card = (cmp.get(system) or {}).get("scorecard") or {}
+        for row in SCORECARD_ROWS:
+            for key, (comparison, target) in targets.items():
+                value = ((card.get(row) or {}).get(key) or {}).get("value")
+                out["rows"].setdefault(row, {}).setdefault(key, {"target": target, "comparison": comparison})
+                out["rows"][row][key][system] = value
+                out["rows"][row][key][f"{system}_met"] = _met(comparison, value, target)
+    out["not_in_data"] = sorted(set(ZHEJIANG_TARGETS) - set(targets))
+    return out
+
+
+def window_scorecard_note(years: list[int]) -> str:
+    """Which years of a window have Zhejiang targets in the data (and that the others have none)."""
+    have = [y for y in years if y in TARGETS_BY_YEAR]
+    missing = [y for y in (2025, 2027) if y in years and y not in TARGETS_BY_YEAR]
+    text = (f"Zhejiang scorecard for {', '.join(map(str, have))} (targets of those years in gongfu/data/"
+            "zhejiang_targets.yaml)" if have else "no year of the window has Zhejiang targets in the data")
+    if 2027 in TARGETS_BY_YEAR and 2027 in years:
+        text += ("; 2027: only per-capita disposable income (>85,000 yuan) and the urban-rural ratio (<1.9) have "
+                 "targets in the data, the household-band shares have none")
+    if missing:
+        text += f"; no targets in the data for {', '.join(map(str, missing))}"
+    return text

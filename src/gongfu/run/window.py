@@ -22,6 +22,7 @@ from .compare import compare_state
 from .disclosure import small_groups, suppress_comparison, suppress_results
 from .lines import poverty_lines
 from .reducer import RunConfig, reduce_partition
+from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
 from .summary import summarize
 from .sums import Sums
@@ -142,18 +143,21 @@ def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
         unc = cmp.get("uncertainty") or {}
         se = (unc.get("net_cost") or {}).get("se")
         change = cmp.get("change") or {}
-        progs = {k: v for k, v in (change.get("programmes") or {}).items()
-                 if v.get("total") or v.get("recipients")}
+        reform_progs = (cmp.get("reform") or {}).get("programmes") or {}
+        progs = {k: dict(v, recipients_reform=(reform_progs.get(k) or {}).get("recipients"))
+                 for k, v in (change.get("programmes") or {}).items() if v.get("total") or v.get("recipients")}
         row = {"year": year, "net_cost": cmp["net_cost"], "net_cost_2025_prices": cmp["net_cost"] / p,
                "price_index_2025": p, "net_cost_ci95": (unc.get("net_cost") or {}).get("ci95"),
                "gini": {"baseline": cmp["baseline"]["gini"], "reform": cmp["reform"]["gini"],
                         "change": change.get("gini"), "change_ci95": (unc.get("change.gini") or {}).get("ci95")},
                "programmes": progs,
-               "poverty": {k: {"baseline": cmp["baseline"]["poverty"][k]["headcount"],
+               "poverty": {k: {"label": cmp["baseline"]["poverty"][k].get("label"),
+                               "baseline": cmp["baseline"]["poverty"][k]["headcount"],
                                "change": (v or {}).get("headcount"),
                                "change_ci95": (unc.get(f"change.poverty.{k}.headcount") or {}).get("ci95")}
-                           for k, v in (change.get("poverty") or {}).items() if k in cmp["baseline"]["poverty"]},
-               "law": cmp.get("law")}
+                           for k, v in ((k, (change.get("poverty") or {}).get(k)) for k in cmp["baseline"]["poverty"])
+                           if k in (change.get("poverty") or {})},
+               "law": cmp.get("law"), "scorecard": year_scorecard(cmp, year)}
         rows.append(row)
         total += cmp["net_cost"]
         total_real += cmp["net_cost"] / p
@@ -161,6 +165,7 @@ def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
             var_total += se
             var_real += se / p
     return {"years": [r["year"] for r in rows], "by_year": rows,
+            "scorecard_note": window_scorecard_note([r["year"] for r in rows]),
             "total": {"net_cost": total, "net_cost_2025_prices": total_real,
                       "net_cost_se_bound": var_total or None, "net_cost_2025_prices_se_bound": var_real or None,
                       "note": "se_bound: the sum of the yearly standard errors (an upper bound: the years share "
