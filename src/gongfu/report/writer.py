@@ -349,6 +349,11 @@ class _Builder:
         years = data["years"]
         title = f"{self.t('title_window')}: {name}"
         subtitle = f"{years[0]}–{years[-1]} · {self.t('baseline')} → {name}"
+        return self.render(title, subtitle, sections)
+
+    def render(self, title: str, subtitle: str, sections: list[Section]
+               ) -> tuple[str, dict[str, bytes], list[T.ReportTable]]:
+        """The report page of `sections`, with its charts and tables."""
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
         html = env.from_string(TEMPLATE).render(
             lang=self.lang, title=title, subtitle=subtitle, sections=sections, version=__version__,
@@ -369,12 +374,7 @@ class _Builder:
         else:
             title = self.t("title")
             subtitle = f"{self.base.get('year')} · {_system_name(self.base, self.lang)}"
-        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-        html = env.from_string(TEMPLATE).render(
-            lang=self.lang, title=title, subtitle=subtitle, sections=sections, version=__version__,
-            font_note=self.t("no_cjk_font") if self.charts.fallback else "",
-            footer=f"{self.t('generated_by')} {__version__}")
-        return html, self.pngs, self.files
+        return self.render(title, subtitle, sections)
 
 
 def _system_name(res: dict, lang: str) -> str:

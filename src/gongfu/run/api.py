@@ -351,6 +351,11 @@ def simulate_with_reform(reform: Any, population: str | Path | Source | None = N
         raise ValueError("simulate_with_reform needs a reform")
     spec = _spec(population, households, seed, year, reform, workers, dask, checkpoint_dir, on_progress, **options)
     state, info = execute(spec)
+    return comparison(spec, state, info)
+
+
+def comparison(spec: RunSpec, state: RunAggregate, info: dict[str, Any]) -> dict[str, Any]:
+    """The compare dict of a one-pass state: baseline and reform summaries, small cells suppressed when asked."""
     lines = poverty_lines(spec.config.year)
     base = baseline_summary(state, lines, _meta(spec, state, info, "b"))
     ref = summarize(state, "r", lines, _meta(spec, state, info, "r"))

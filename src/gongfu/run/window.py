@@ -16,16 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .aggregate import RunAggregate
-from .api import _meta, _spec, baseline_summary
+from .api import _spec
 from .backends import _bounded, default_workers, process_pool, task_for
-from .compare import compare_state
-from .disclosure import small_groups, suppress_comparison, suppress_results
-from .lines import poverty_lines
 from .reducer import RunConfig, reduce_partition
 from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
-from .summary import summarize
-from .sums import Sums
 
 PRICE_BASE_YEAR = 2025
 
@@ -116,20 +111,9 @@ def compare_window(reform: Any, years: Sequence[int], population: Any = None, ho
 
 def _comparison(spec: Any, state: RunAggregate, info: dict[str, Any]) -> dict[str, Any]:
     """As `run.api.simulate_with_reform` after its pass: baseline and reform summaries, the compare dict."""
-    lines = poverty_lines(spec.config.year)
-    base = baseline_summary(state, lines, _meta(spec, state, info, "b"))
-    ref = summarize(state, "r", lines, _meta(spec, state, info, "r"))
-    if not spec.min_cell_count:
-        return compare_state(state, base, ref)
-    sums = Sums(state)
-    small = small_groups(sums, spec.min_cell_count)
-    for results in (base, ref):
-        suppress_results(results, small, spec.min_cell_count)
-    cmp = compare_state(state, base, ref)
-    from . import layout as L
+    from .api import comparison
 
-    suppress_comparison(cmp, small, spec.min_cell_count, sums.national(L.ROWS))
-    return cmp
+    return comparison(spec, state, info)
 
 
 def window_summary(by_year: dict[int, dict[str, Any]]) -> dict[str, Any]:
