@@ -32,6 +32,7 @@ from gongfu.discover import registry as R
 from gongfu.discover.households import to_block
 from gongfu.discover.statuses import evaluate
 from gongfu.discover.summary import Summary, province_key
+from gongfu.population.io import replace_directory
 
 COLUMNS = ("household_id", "programme", "status", "entitlement", "received", "difference", "reason", "assumed")
 MARKER = "discover.json"
@@ -107,13 +108,8 @@ def staging(out: Path) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
+        check_out(out)  # again: the directory may have changed during the run
+        replace_directory(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -473,6 +473,27 @@ def _remove_stale(parent: Path, name: str) -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
+def replace_directory(tmp: Path, out: Path) -> None:
+    """Put the finished directory `tmp` in the place of `out`: in one atomic swap where the system can exchange two
+    directories, else by two renames; the old `out`, if any, is removed only afterwards."""
+    if out.exists():
+        if _exchange(tmp, out):  # tmp now holds the old directory
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, out)
+    if FSYNC:
+        fd = os.open(out.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
@@ -533,25 +554,10 @@ def staging(out: str | Path) -> Iterator[Path]:
         raise write_error(out, exc) from None
     try:
         yield tmp
-        if out.exists():
-            why = _owned(out)  # again: the directory may have changed while we were building
-            if why:
-                raise PopulationFileError(why)
-            if _exchange(tmp, out):  # tmp now holds the old population
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                old = parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-                os.rename(out, old)
-                os.rename(tmp, out)
-                shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-        if FSYNC:
-            fd = os.open(parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        why = _owned(out) if out.exists() else None  # again: the directory may have changed while we built
+        if why:
+            raise PopulationFileError(why)
+        replace_directory(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise write_error(out, exc) from None
