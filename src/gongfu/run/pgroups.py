@@ -85,17 +85,25 @@ def reduce_population(a: Any, counts: np.ndarray, w: np.ndarray, plain: Callable
 def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.ndarray, rows: np.ndarray,
                    cell: np.ndarray, rep_add: Callable[..., None], replicated: bool) -> None:
     """FGT terms at every absolute line per group, by cell, over the households `rows` (those below the highest
-    line; `x` per-capita disposable income of those rows, `cell` their cells)."""
+    line; `x` per-capita disposable income of those rows, `cell` their cells). All terms and groups of a line are
+    summed in one `np.bincount` over (cell, term, group): each sum runs over its own rows in row order, as one
+    `np.bincount` per column would."""
     cols = ctx.columns
     s = a.system
+    n_g = len(PERSON_GROUPS)
+    n_t = len(L.FGT_TERMS)
     wn = w[rows, None] * counts[rows]  # weighted members of each group
+    flat = (cell[:, None] * (n_t * n_g) + np.arange(n_t * n_g)).ravel()
     for name, z in ctx.config.lines:
-        for key, v in zip(L.FGT_TERMS, fgt_terms(x, z), strict=True):
+        terms = np.stack(fgt_terms(x, z), axis=1)  # (rows, term)
+        v = terms[:, :, None] * wn[:, None, :]  # (rows, term, group)
+        sums = np.bincount(flat, weights=v.ravel(), minlength=N_CELLS * n_t * n_g).reshape(N_CELLS, n_t * n_g)
+        js = [cols.plain(L.group_poverty(s, name, key, g)) for key in L.FGT_TERMS for g in PERSON_GROUPS]
+        a.cells[:, js] += sums
+        if replicated:
+            h = L.FGT_TERMS.index("h")
             for k, g in enumerate(PERSON_GROUPS):
-                col = L.group_poverty(s, name, key, g)
-                a.cells[:, cols.plain(col)] += np.bincount(cell, weights=wn[:, k] * v, minlength=N_CELLS)
-                if key == "h" and replicated:
-                    rep_add(a, col, wn[:, k] * v, rows)
+                rep_add(a, L.group_poverty(s, name, "h", g), np.ascontiguousarray(v[:, h, k]), rows)
 
 
 def accumulator(config: dict[str, int]) -> BinAccumulator:

@@ -35,7 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multiplier_counts
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multipliers
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -411,17 +411,30 @@ class _Block:
         self.seg = Segments(cell)
         self._person: dict[str, np.ndarray] = {}
         self.M: np.ndarray | None = None  # replicate multipliers as float64 (R x households), replicate-major
+        self.MT: np.ndarray | None = None  # the same, household-major (households x R): gathered by rows
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
         self.rep_hist: np.ndarray | None = None  # the baseline's replicate histogram of this block (K x R x bins)
         self._pending: list[tuple[int, np.ndarray]] = []
+        self._sparse: dict[int, tuple[np.ndarray, list[tuple[int, np.ndarray]]]] = {}
         self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
+
+    def set_replicates(self, ids: np.ndarray, n: int, seed: int) -> None:
+        """The replicate multipliers of the block's households (`analysis.replicates.multipliers`)."""
+        self.MT = multipliers(ids, n, seed)
+        self.M = np.ascontiguousarray(self.MT.T)
+
+    def gather(self, rows: np.ndarray) -> np.ndarray:
+        """(R x rows) multipliers of household `rows` (which may repeat)."""
+        assert self.MT is not None
+        return np.ascontiguousarray(self.MT[rows].T)
 
     def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None) -> None:
         """Sum a household column (or the values `v` on household `rows`, which may repeat: persons) under each
-        replicate weight. Full-length columns, and columns on a quarter of the households or more (scattered to
-        full length), are summed together in `flush` (one matrix product); the others from their rows'
-        multipliers (numpy's sum). Which way depends only on the column, so a system's sums are the same whether it is the
-        baseline of a run or the reform of a one-pass comparison."""
+        replicate weight, in `flush`. Full-length columns, and columns on an eighth of the households or more
+        (scattered to full length), are summed together (one matrix product); the others over their rows only,
+        with every column given the same `rows` array in one product over those rows' multipliers. Which way
+        depends only on the column's rows, so a system's sums are the same whether it is the baseline of a run
+        or the reform of a one-pass comparison."""
         if self.M is None:
             return
         j = a.rep_index.get(col)
@@ -429,28 +442,34 @@ class _Block:
             return
         if rows is None:
             self._pending.append((j, v))
-        elif 4 * rows.size >= self.n_hh:
+        elif 8 * rows.size >= self.n_hh:
             self._pending.append((j, np.bincount(rows, weights=v, minlength=self.n_hh)))
-        elif rows.size:  # (no BLAS: numpy's own sum, the same on any thread)
-            a.rep[j] += (np.take(self.M, rows, axis=1) * v).sum(axis=1)
+        elif rows.size:
+            self._sparse.setdefault(id(rows), (rows, []))[1].append((j, v))
 
     def flush(self, a: SystemAccumulators) -> None:
-        """Replicate sums of the pending full-length columns: matrix products of `FLUSH_ROWS` columns at a time
-        (the last batch padded with zeros). A BLAS product's rounding of one row can depend on how many rows it
-        is given and where the row sits among them; in batches of a fixed size it does not (measured), so a
-        column's sums do not depend on which other columns a system has (one BLAS thread: `reduce_partition`)."""
-        if self._pending:
-            k = len(self._pending)
-            V = np.zeros((-(-k // FLUSH_ROWS) * FLUSH_ROWS, self.n_hh))
-            for i, (_, v) in enumerate(self._pending):
-                V[i] = v
-            # one BLAS thread, set under a lock (threads of a Dask worker reduce partitions side by side): BLAS
-            # threads of two worker processes would fight over the cores, and the sums must not depend on threads
-            with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
-                out = np.concatenate([V[i:i + FLUSH_ROWS] @ self.M.T for i in range(0, V.shape[0], FLUSH_ROWS)])
-            a.rep[[j for j, _ in self._pending]] += out[:k]
-            self._pending = []
-
+        """Replicate sums of the pending columns: matrix products of `FLUSH_ROWS` columns at a time (the last
+        batch padded with zeros), over all households (full-length columns) or over the rows a group of sparse
+        columns shares (their multipliers gathered once). A BLAS product's rounding of one row can depend on how
+        many rows it is given and where the row sits among them; in batches of a fixed size it does not
+        (measured), so a column's sums do not depend on which other columns a system has (one BLAS thread:
+        `reduce_partition`)."""
+        if not self._pending and not self._sparse:
+            return
+        groups = [(self.MT, self._pending)] if self._pending else []
+        groups += [(self.MT[rows], items) for rows, items in self._sparse.values()]
+        # one BLAS thread, set under a lock (threads of a Dask worker reduce partitions side by side): BLAS
+        # threads of two worker processes would fight over the cores, and the sums must not depend on threads
+        with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
+            for G, items in groups:
+                k = len(items)
+                V = np.zeros((-(-k // FLUSH_ROWS) * FLUSH_ROWS, G.shape[0]))
+                for i, (_, v) in enumerate(items):
+                    V[i] = v
+                out = np.concatenate([V[i:i + FLUSH_ROWS] @ G for i in range(0, V.shape[0], FLUSH_ROWS)])
+                np.add.at(a.rep, [j for j, _ in items], out[:k])
+        self._pending = []
+        self._sparse = {}
 
     def person(self, key: str) -> np.ndarray:
         """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""
@@ -511,7 +530,7 @@ def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, ce
     b = _Block(sim, cell)
     reps = ctx.layout["replicates"]
     if reps["n"]:
-        b.M = multiplier_counts(ids, reps["n"], reps["seed"]).astype(np.float64)
+        b.set_replicates(ids, reps["n"], reps["seed"])
     base_vals = _system_block(ctx, acc["b"], sim, b, None)
     b.flush(acc["b"])
     if ctx.reform is not None:
@@ -678,7 +697,7 @@ def _replicate_hist(ctx: Context, a: SystemAccumulators, b: _Block, x: np.ndarra
             if 2 * rows.size < idx.size:
                 hist = b.rep_hist.copy()
                 bins = np.flatnonzero(touched)
-                part = _block_hist(idx[rows], [c[rows] for c in columns], np.take(b.M, rows, axis=1), n_bins)
+                part = _block_hist(idx[rows], [c[rows] for c in columns], b.gather(rows), n_bins)
                 hist[:, :, bins] = part[:, :, bins]
         if hist is None:
             hist = _block_hist(idx, columns, b.M, n_bins)
@@ -844,7 +863,7 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
             b.rep_add(a, col, v, ch)
         if a.rep_dec is not None:
             n_bins = a.rep_dec.shape[0]
-            a.rep_dec += _block_hist(b.rep_idx[ch], [pw * dd], np.take(b.M, ch, axis=1), n_bins)[0].T
+            a.rep_dec += _block_hist(b.rep_idx[ch], [pw * dd], b.gather(ch), n_bins)[0].T
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
