@@ -94,13 +94,13 @@ def test_checkpoint_dir_of_another_run_is_an_error(six, tmp_path):
 SCRIPT = textwrap.dedent("""
     import sys
     from gongfu.run import GeneratedSource, simulate
-    simulate(GeneratedSource(4000, seed=5), workers=1, checkpoint_dir=sys.argv[1],
+    simulate(GeneratedSource(4000, seed=5, max_households=4000), workers=1, checkpoint_dir=sys.argv[1],
              checkpoint_every=0.5)
 """)
 
 
 def test_sigkill_mid_run_then_resume_is_identical(tmp_path):
-    source = GeneratedSource(4000, seed=5)
+    source = GeneratedSource(4000, seed=5, max_households=4000)  # the plan's 31 partitions, one task each
     total = len(source.refs())
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env,

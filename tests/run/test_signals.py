@@ -32,7 +32,7 @@ class Slow(GeneratedSource):
     def load(self, ref):
         time.sleep(600)
 
-simulate(population=Slow(2_000, seed=1), workers=2)
+simulate(population=Slow(2_000, seed=1, max_households=2_000), workers=2)  # 31 tasks
 """
 BUILD = """
 import sys, time

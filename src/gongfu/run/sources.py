@@ -75,9 +75,43 @@ class Source(abc.ABC):
         """What the run metadata records about the population."""
 
 
+#: consecutive partitions of the plan are run together (one task) until they hold this many households: a
+#: default sample of 200,000 households is 31 provinces, most of a few thousand households, and a task's fixed
+#: costs (the exact conversion of its state, its merge, the engine's per-block work) are paid once per group
+MIN_TASK_HOUSEHOLDS = 32_768
+
+
+def group_sizes(sizes: Sequence[int], min_households: int = MIN_TASK_HOUSEHOLDS) -> list[list[int]]:
+    """Indices of consecutive partitions grouped into tasks of at least `min_households` households (the last group
+    may hold fewer); a pure function of the partitions' sizes, so a run's results do not depend on its workers."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    n = 0
+    for i, size in enumerate(sizes):
+        current.append(i)
+        n += int(size)
+        if n >= min_households:
+            groups.append(current)
+            current, n = [], 0
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _concatenate(parts: Sequence[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One (households, persons) table of consecutive partitions (household ids ascend across the plan)."""
+    if len(parts) == 1:
+        return parts[0]
+    return tuple({k: np.concatenate([p[t][k] for p in parts]) for k in parts[0][t]}  # type: ignore[return-value]
+                 for t in (0, 1))
+
+
 class GeneratedSource(Source):
     """The synthetic population of `gongfu.population`: `households` households from `seed`, generated
-    partition by partition inside the workers (nothing is written to disk)."""
+    partition by partition inside the workers (nothing is written to disk). Without `max_households`, small
+    consecutive partitions of the plan run as one task (`group_specs`); with it, every partition of the plan is
+    its own task."""
 
     kind = "generated"
 
@@ -87,18 +121,22 @@ class GeneratedSource(Source):
         self.households, self.seed = int(households), int(seed)
         self.max_households = int(max_households or DEFAULT_MAX_HOUSEHOLDS)
         self.specs = plan_partitions(self.households, self.seed, max_households=self.max_households)
+        grouped = group_sizes([s.n_households for s in self.specs]) if max_households is None else None
+        self.groups = [tuple(self.specs[i] for i in g) for g in grouped] if grouped else [(s,) for s in self.specs]
 
     def refs(self) -> list[PartitionRef]:
-        return [PartitionRef(s.partition_id, s.name, s.n_households, s) for s in self.specs]
+        return [PartitionRef(i, g[0].name if len(g) == 1 else f"{g[0].name}..{g[-1].name}",
+                             sum(s.n_households for s in g), g) for i, g in enumerate(self.groups)]
 
     def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         from gongfu.population.partition import generate_partition
 
-        return generate_partition(ref.spec)
+        return _concatenate([generate_partition(s) for s in ref.spec])
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([s.to_dict() for s in self.specs], sort_keys=True).encode())
+        h.update(json.dumps([[s.partition_id for s in g] for g in self.groups]).encode())
         g = hashlib.sha256(b"population")
         g.update(_hash_files(PACKAGE / "population", GENERATOR_FILES).encode())
         h.update(g.hexdigest().encode())
@@ -111,8 +149,8 @@ class GeneratedSource(Source):
 
 class WarmGeneratedSource(GeneratedSource):
     """A generated population kept in memory once generated (a server's default sample, reform after reform):
-    the same partitions, description and fingerprint as `GeneratedSource`, so the same results. The partitions
-    are generated in this process when the source is made (`warm_source`), so worker processes forked later
+    the same tasks, description and fingerprint as `GeneratedSource`, so the same results. The tasks' tables
+    are made in this process when the source is made (`warm_source`), so worker processes forked later
     inherit them instead of generating them again; they are kept in a module table, not in the object, so a
     task pickled for a worker carries only the plan."""
 
@@ -120,10 +158,8 @@ class WarmGeneratedSource(GeneratedSource):
         super().__init__(households, seed, max_households)
         self.key = (self.households, self.seed, self.max_households)
         if self.key not in _WARM:
-            from gongfu.population.partition import generate_partition
-
             _WARM.clear()  # one warm sample at a time (200,000 households: ~150 MB)
-            _WARM[self.key] = {s.partition_id: generate_partition(s) for s in self.specs}
+            _WARM[self.key] = {ref.partition_id: super(WarmGeneratedSource, self).load(ref) for ref in self.refs()}
         self._fingerprint = super().fingerprint()
 
     def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -158,24 +194,37 @@ class ParquetSource(Source):
         self.directory = Path(directory)
         self.manifest = open_population(self.directory)
         self.entries = list(self.manifest["partitions"])
+        # small consecutive partitions run as one task, as those of a generated population (`group_sizes`): a
+        # population built from a seed gives exactly the results of the same population generated on the fly
+        self.groups = group_sizes([int(e["households"]) for e in self.entries])
 
     def refs(self) -> list[PartitionRef]:
-        return [PartitionRef(int(e["partition_id"]), Path(e["households_file"]).stem, int(e["households"]),
-                             (str(self.directory / e["households_file"]), int(e["households"]), int(e["persons"])))
-                for e in self.entries]
+        refs = []
+        for g in self.groups:
+            entries = [self.entries[i] for i in g]
+            label = Path(entries[0]["households_file"]).stem
+            if len(entries) > 1:
+                label += ".." + Path(entries[-1]["households_file"]).stem
+            refs.append(PartitionRef(int(entries[0]["partition_id"]), label, sum(int(e["households"]) for e in entries),
+                                     tuple((str(self.directory / e["households_file"]), int(e["households"]),
+                                            int(e["persons"])) for e in entries)))
+        return refs
 
     def load(self, ref: PartitionRef) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         from gongfu.population.io import check_rows, read_partition
 
-        path, households, persons = ref.spec
-        h, p = read_partition(path)
-        check_rows(Path(path), {"households": households, "persons": persons}, h, p)
-        return h, p
+        parts = []
+        for path, households, persons in ref.spec:
+            h, p = read_partition(path)
+            check_rows(Path(path), {"households": households, "persons": persons}, h, p)
+            parts.append((h, p))
+        return _concatenate(parts)
 
     def fingerprint(self) -> str:
         """Manifest content plus the size and modification time of every file it lists."""
         h = hashlib.sha256()
         h.update(json.dumps(self.manifest, sort_keys=True).encode())
+        h.update(json.dumps(self.groups).encode())
         for e in self.entries:
             for key in ("households_file", "persons_file"):
                 f = self.directory / e[key]
