@@ -466,9 +466,10 @@ HouseholdsOpt = Annotated[int | None, typer.Option("--households", min=MIN_HOUSE
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed of the generated sample.")]
 YearOpt = Annotated[int, typer.Option("--year", min=2000, max=2100, help="Law in force on 1 January of this year.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes.")]
-DaskOpt = Annotated[str | None, typer.Option("--dask", help="Dask scheduler ADDRESS, or `local` for a local cluster.")]
+DaskOpt = Annotated[str | None, typer.Option("--dask", help="Dask scheduler ADDRESS, or `local` for a local cluster "
+                                             "(also with --years).")]
 CheckpointOpt = Annotated[Path | None, typer.Option("--checkpoint", help="Checkpoint directory: a killed run "
-                                                    "resumes from here.")]
+                                                    "(or --years window) resumes from here.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as one JSON object.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write the HTML report (and PNG, CSV, Parquet) "
                                                 "into this directory.")]

@@ -408,10 +408,6 @@ def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = 
         check_year(year, name="--years", system=system)
     kwargs = _runner_options(**options)
     kwargs.pop("year", None)
-    for unsupported in ("dask", "checkpoint_dir"):
-        if kwargs.pop(unsupported, None) is not None:
-            raise FieldError(("body", unsupported), f"--years: {unsupported.replace('_dir', '')} is not supported "
-                                                     "for a window of years (local processes only)")
     with _user_errors():
         by_year = compare_window(new, list(years), **kwargs)
     out = window_summary(by_year)
@@ -420,7 +416,8 @@ def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = 
     out["law"] = next((r["law"] for r in reversed(out["by_year"]) if r["law"]["projected"]), out["by_year"][-1]["law"])
     first = by_year[min(by_year)]
     out["meta"] = {k: first["reform"]["meta"].get(k) for k in ("gongfu_version", "created", "system", "reform",
-                                                                "population", "partitions", "workers")}
+                                                                "population", "partitions", "workers",
+                                                                "backend", "run")}
     out["meta"]["method"] = ("each partition evaluated for every year before the next is read (run/window.py); "
                              "other years' population: incomes moved by the indices, backward years reweighted by "
                              "area (population/ageing.py); no demographic projection")

@@ -180,3 +180,93 @@ def test_window_scorecard_uses_each_years_targets():
     assert "households_disposable_income_100k_500k_share" in y27["not_in_data"]
     note = window_scorecard_note([2025, 2026, 2027])
     assert "2025, 2027" in note and "household-band shares have none" in note
+
+
+# -------------------------------------------------------------------------- Dask and checkpoints (issue 14 §3) --
+
+WINDOW_KW = {"households": 3000, "seed": 7, "replicates": 4}
+
+
+@pytest.fixture(scope="module")
+def window_local(reform):
+    return compare_window(reform, YEARS, workers=1, **WINDOW_KW)
+
+
+def _figures(by_year):
+    """The JSON of every year's comparison without what legitimately differs between runs (meta)."""
+    return json.dumps({y: _strip(c) for y, c in by_year.items()}, sort_keys=True, allow_nan=False)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_window_on_dask_equals_local(reform, window_local):
+    dask = compare_window(reform, YEARS, workers=2, dask="local", dask_processes=False, **WINDOW_KW)
+    assert all(dask[y]["reform"]["meta"]["backend"] == "dask" for y in YEARS)
+    assert window_local[YEARS[0]]["reform"]["meta"]["backend"] == "local"
+    assert _figures(dask) == _figures(window_local)
+    assert len(window_local[YEARS[0]]["reform"]["meta"]["run"]["fingerprint"]) == 64
+
+
+def test_window_interrupted_and_resumed_equals_uninterrupted(reform, window_local, tmp_path):
+    from gongfu.run.api import InjectedFailure
+
+    n = window_local[YEARS[0]]["reform"]["meta"]["partitions"]
+    assert n >= 4
+    with pytest.raises(InjectedFailure):
+        compare_window(reform, YEARS, workers=1, checkpoint_dir=tmp_path, fail_after=3, checkpoint_every=1e9,
+                       **WINDOW_KW)
+    assert len(list((tmp_path / "parts").glob("part-*.ckpt"))) == 3  # one file per partition, all its years
+    resumed = compare_window(reform, YEARS, workers=1, checkpoint_dir=tmp_path, **WINDOW_KW)
+    for y in YEARS:
+        run = resumed[y]["reform"]["meta"]["run"]
+        assert (run["resumed_partitions"], run["computed_partitions"]) == (3, n - 3)
+    assert _figures(resumed) == _figures(window_local)
+    again = compare_window(reform, YEARS, workers=2, checkpoint_dir=tmp_path, **WINDOW_KW)  # nothing left to do
+    assert again[YEARS[1]]["reform"]["meta"]["run"]["computed_partitions"] == 0
+    assert _figures(again) == _figures(window_local)
+
+
+def test_window_checkpoint_of_another_run_is_refused(reform, tmp_path):
+    from gongfu.run import CheckpointMismatch
+    from gongfu.run.api import InjectedFailure, simulate_with_reform
+
+    kw = {"households": 400, "seed": 5, "workers": 1, "replicates": 0}
+    with pytest.raises(InjectedFailure):
+        compare_window(reform, YEARS, checkpoint_dir=tmp_path, fail_after=1, **kw)
+    with pytest.raises(CheckpointMismatch, match="window"):  # other years
+        compare_window(reform, [2025, 2026, 2027], checkpoint_dir=tmp_path, **kw)
+    with pytest.raises(CheckpointMismatch, match="reform"):
+        compare_window(workflow.resolve("dibao_plus_20pct"), YEARS, checkpoint_dir=tmp_path, **kw)
+    with pytest.raises(CheckpointMismatch):  # a single-year run into a window's directory
+        simulate_with_reform(reform, year=2025, checkpoint_dir=tmp_path, **kw)
+    runner = CliRunner()  # the CLI: one line, exit code 2, nothing computed
+    r = runner.invoke(app, ["compare", "baseline", "resident_pension_300", "--years", "2025:2027", "--households",
+                            "400", "--seed", "5", "--workers", "1", "--checkpoint", str(tmp_path), "--json"])
+    assert r.exit_code == 2 and "different run" in r.stderr and "--checkpoint" in r.stderr and r.stdout == ""
+
+
+def test_cli_window_with_checkpoint_resumes(tmp_path):
+    """`compare --years --checkpoint DIR` runs (no refusal) and a second start recomputes nothing, same JSON."""
+    runner = CliRunner()
+    args = ["compare", "baseline", "resident_pension_300", "--years", "2025:2026", "--households", "62",
+            "--workers", "1", "--checkpoint", str(tmp_path), "--json"]
+    first = runner.invoke(app, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, args, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert b["meta"]["run"]["computed_partitions"] == 0 and a["meta"]["run"]["computed_partitions"] > 0
+    assert a["by_year"] == b["by_year"] and a["total"] == b["total"]
+
+
+def test_area_factors_read_the_yearly_targets_only_for_backward_years(monkeypatch):
+    """Projected years need no official population figures: targets_years.yaml is not read for them (it was read
+    for every partition and year); a backward year's factors are those of the file, read once."""
+    from gongfu.population import ageing
+
+    expected = ageing.area_factors(2022)
+    monkeypatch.setattr(ageing, "_targets_years", lambda: (_ for _ in ()).throw(AssertionError("read")))
+    assert ageing.area_factors(2024) is None and ageing.area_factors(2027) is None
+    with pytest.raises(AssertionError, match="read"):
+        ageing.area_factors(2022)
+    monkeypatch.undo()
+    assert ageing.area_factors(2022) == expected and expected[0] != 1.0

@@ -13,6 +13,7 @@ urbanisation or household size exists in shared/data for later years: missing, s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,13 +56,21 @@ def income_factors(year: int, tree: Any = None) -> dict[str, float] | None:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _targets_years() -> dict[str, Any]:
+    """targets_years.yaml, read once per process (it was parsed again for every partition and year: 40 ms each)."""
+    import yaml
+
+    return yaml.safe_load(Path(__file__).with_name("targets_years.yaml").read_text(encoding="utf-8"))
+
+
 def area_factors(year: int) -> tuple[float, float] | None:
     """(rural, urban) multipliers of household weights for a backward year: that year's official rural and urban
     population over 2024's (targets_years.yaml); None when the year has no figures (2024 onwards)."""
-    import yaml
-
-    data = yaml.safe_load(Path(__file__).with_name("targets_years.yaml").read_text(encoding="utf-8"))
-    mine = data.get(str(year)) if year < BASE_YEAR else None
+    if year >= BASE_YEAR:  # no need to read the figures (every partition of every projected year asks)
+        return None
+    data = _targets_years()
+    mine = data.get(str(year))
     if not mine:
         return None
     base = data["base_2024"]

@@ -86,6 +86,14 @@ def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, ad
              workers: int, processes: bool = True) -> Iterator[RunAggregate]:
     """The same tasks on a Dask distributed cluster: `address` of a scheduler, or "local" for a LocalCluster
     of `workers` single-threaded workers (`processes=False` runs them as threads of this process)."""
+    return dask_stream(lambda ref: task_for(source, ref, config), run_task, refs, address, workers, processes)
+
+
+def dask_stream(make_task: Callable[[PartitionRef], Any], function: Callable[[Any], Any],
+                refs: Sequence[PartitionRef], address: str, workers: int, processes: bool = True
+                ) -> Iterator[Any]:
+    """`function(make_task(ref))` for every ref on a Dask cluster (see `run_dask`), at most 2 x threads in
+    flight, results yielded as they finish (a budget window runs its per-partition task this way: run/window.py)."""
     distributed = require("distributed", "dask")
     Client, LocalCluster, as_completed = distributed.Client, distributed.LocalCluster, distributed.as_completed
 
@@ -104,7 +112,7 @@ def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, ad
         in_flight = 0
         while todo and in_flight < limit:
             ref = todo.pop()
-            futures.add(client.submit(run_task, task_for(source, ref, config), pure=False,
+            futures.add(client.submit(function, make_task(ref), pure=False,
                                       key=f"gongfu-partition-{ref.partition_id}-{os.getpid()}-{id(futures)}"))
             in_flight += 1
         for fut in futures:
@@ -114,7 +122,7 @@ def run_dask(source: Source, refs: Sequence[PartitionRef], config: RunConfig, ad
             yield state
             if todo:
                 ref = todo.pop()
-                futures.add(client.submit(run_task, task_for(source, ref, config), pure=False,
+                futures.add(client.submit(function, make_task(ref), pure=False,
                                           key=f"gongfu-partition-{ref.partition_id}-{os.getpid()}-{id(futures)}"))
                 in_flight += 1
     finally:

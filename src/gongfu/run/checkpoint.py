@@ -13,6 +13,9 @@ another version) is ignored -- reported and recomputed -- never read. Folding is
 replaced first and names the partitions it holds; part files of partitions it already holds are then deleted,
 and if the run is killed before that, they are recognised and ignored on resume (never counted twice).
 
+A budget window (run/window.py) uses the same layout with one file per partition holding its states of every
+year of the window (`YearStates`), written once all its years are done; its fingerprint also covers the years.
+
 The fingerprint covers the year, the law and engine code, the reform, the population (seed, partition plan and
 generator code, or the Parquet files), and the analysis settings. A checkpoint directory of another run is a
 clear error, not a silent mix.
@@ -78,8 +81,9 @@ def unframe(data: bytes) -> bytes | None:
     return payload
 
 
-def read_state(path: Path) -> RunAggregate | None:
-    """A checkpointed state, or None (with a warning) when the file is damaged."""
+def read_state(path: Path, kind: Any = RunAggregate) -> Any:
+    """A checkpointed state (a `kind`: `RunAggregate`, or a window's `YearStates`), or None (with a warning) when
+    the file is damaged."""
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -90,16 +94,19 @@ def read_state(path: Path) -> RunAggregate | None:
                       RuntimeWarning, stacklevel=2)
         return None
     try:
-        return RunAggregate.from_bytes(payload)
+        return kind.from_bytes(payload)
     except (AggregateError, ValueError, OSError) as exc:
         warnings.warn(f"checkpoint {path} cannot be read ({exc}): ignored", RuntimeWarning, stacklevel=2)
         return None
 
 
 class CheckpointStore:
-    """Records finished partitions of one run and restores them on resume."""
+    """Records finished partitions of one run and restores them on resume. `kind`: the class of a partition's
+    state (`RunAggregate`; a budget window records one `run.window.YearStates` per partition: its states of
+    every year, written together once all its years are done)."""
 
-    def __init__(self, directory: str | Path, fingerprint: str, details: dict[str, Any]):
+    def __init__(self, directory: str | Path, fingerprint: str, details: dict[str, Any], kind: Any = RunAggregate):
+        self.kind = kind
         self.dir = Path(directory)
         self.parts = self.dir / "parts"
         self.fingerprint = fingerprint
@@ -128,18 +135,18 @@ class CheckpointStore:
     def part_path(self, partition_id: int) -> Path:
         return self.parts / f"part-{int(partition_id):06d}.ckpt"
 
-    def load(self) -> RunAggregate | None:
+    def load(self) -> Any:
         """The merged state of every intact checkpointed partition (None if there is none)."""
         state: RunAggregate | None = None
         merged = self.dir / "merged.ckpt"
         if merged.exists():
-            state = read_state(merged)
+            state = read_state(merged, self.kind)
             if state is None:
                 self.ignored.append(str(merged))
             elif state.layout.get("fingerprint") not in (None, self.fingerprint):
                 raise CheckpointMismatch(f"{merged} belongs to a different run")
         for f in sorted(self.parts.glob("part-*.ckpt")):
-            part = read_state(f)
+            part = read_state(f, self.kind)
             if part is None:
                 self.ignored.append(str(f))
                 f.unlink(missing_ok=True)
@@ -150,12 +157,12 @@ class CheckpointStore:
             state = part if state is None else state.merge(part)
         return state
 
-    def record(self, part: RunAggregate) -> None:
+    def record(self, part: Any) -> None:
         """Record one finished partition (atomic)."""
         (pid,) = part.partitions
         write_atomic(self.part_path(pid), frame(part.to_bytes()))
 
-    def consolidate(self, state: RunAggregate) -> None:
+    def consolidate(self, state: Any) -> None:
         """Fold the recorded partitions into merged.ckpt (atomic), then drop their part files."""
         write_atomic(self.dir / "merged.ckpt", frame(state.to_bytes()))
         for pid in state.partitions:

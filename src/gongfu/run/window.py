@@ -4,20 +4,32 @@ Each partition is read (or generated) once and evaluated for every year of the w
 read; a worker keeps one context per year (reducer.KEPT_CONTEXTS). Year Y's state is exactly the state of a
 single-year run of Y (the same partitions, the same `reduce_partition`), so a window's year equals `compare
 --year Y`. The cost by year is also given in 2025 prices (the CPI of parameters/uprating.yaml: NBS figures, then
-the projection assumption), and in total. Local processes only (no Dask, no checkpoints).
+the projection assumption), and in total.
+
+A window runs like one year (run/api.py `execute`): on local processes or on Dask (`dask`: a scheduler address
+or "local"; the task is the same -- one partition, every year -- and returns the partition's states by year), and
+with checkpoints (`checkpoint_dir`): a partition's states of every year are recorded together once all its years
+are done (`YearStates`, one file per partition, run/checkpoint.py), so a window started again skips the finished
+partitions. The checkpoint's fingerprint covers the years, the reform and everything a single year's covers: a
+directory of another window (other years, reform, population ...) or of a single-year run is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .aggregate import RunAggregate
-from .api import _spec
-from .backends import _bounded, default_workers, process_pool, task_for
+import numpy as np
+
+from .aggregate import AggregateError, RunAggregate
+from .api import InjectedFailure, ProcessTreeMemory, RunSpec, _spec, fingerprint_details
+from .backends import _bounded, dask_stream, process_pool, task_for
+from .checkpoint import CheckpointStore
 from .reducer import RunConfig, reduce_partition
 from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
@@ -32,6 +44,43 @@ class WindowTask:
     source: Any
     ref: PartitionRef
     configs: tuple[RunConfig, ...]
+
+
+class YearStates:
+    """The states of a window, one per year, of the same partitions: merged year by year; one checkpoint file
+    holds them all (a partition is recorded once every year of it is done)."""
+
+    def __init__(self, states: Sequence[RunAggregate]):
+        self.states = tuple(states)
+        if not self.states or any(s.partitions != self.states[0].partitions for s in self.states):
+            raise AggregateError("a window's states must cover the same partitions in every year")
+
+    @property
+    def partitions(self) -> frozenset[int]:
+        return frozenset(self.states[0].partitions)
+
+    @property
+    def layout(self) -> dict[str, Any]:
+        return self.states[0].layout
+
+    def merge(self, other: YearStates) -> YearStates:
+        if len(other.states) != len(self.states):
+            raise AggregateError("window states of different numbers of years")
+        return YearStates([a.merge(b) for a, b in zip(self.states, other.states, strict=True)])
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, **{f"year{k:03d}": np.frombuffer(s.to_bytes(), dtype=np.uint8)
+                         for k, s in enumerate(self.states)})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> YearStates:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            names = sorted(z.files)
+            if not names or names != [f"year{k:03d}" for k in range(len(names))]:
+                raise AggregateError("not a window's states")
+            return cls([RunAggregate.from_bytes(z[n].tobytes()) for n in names])
 
 
 def run_window_task(task: WindowTask) -> list[RunAggregate]:
@@ -72,39 +121,99 @@ def price_index(year: int, base: int = PRICE_BASE_YEAR) -> float:
     return level if year >= base else 1.0 / level
 
 
-def compare_window(reform: Any, years: Sequence[int], population: Any = None, households: int | None = None,
-                   seed: int = 0, workers: int | None = None,
-                   on_progress: Callable[[int, int], None] | None = None, **options: Any) -> dict[str, Any]:
-    """{year: compare dict} for the law in force against `reform`, every year of `years`, in one pass over the
-    population (see the module docstring)."""
-    years = list(years)
-    specs = [_spec(population, households, seed, y, reform, workers, None, None, None, **dict(options))
-             for y in years]
-    source = specs[0].source
+def run_window_dask(source: Source, refs: Sequence[PartitionRef], configs: tuple[RunConfig, ...], address: str,
+                    workers: int, processes: bool = True) -> Iterator[list[RunAggregate]]:
+    """The same per-partition task on a Dask cluster (backends.dask_stream: `address` or "local")."""
+    return dask_stream(lambda ref: _window_task(source, ref, configs), run_window_task, refs, address, workers,
+                       processes)
+
+
+def window_fingerprint(specs: Sequence[RunSpec]) -> tuple[str, dict[str, Any]]:
+    """The fingerprint of a window's checkpoints and what it is made of: every year's single-run details (law
+    and engine, run code, reform, population, analysis) and the years, in order."""
+    by_year = [fingerprint_details(s) for s in specs]
+    details: dict[str, Any] = {"window": [d["year"] for d in by_year]}
+    for key in by_year[0]:
+        if key == "year":
+            continue
+        values = [d[key] for d in by_year]
+        details[key] = values[0] if all(v == values[0] for v in values) else values
+    return hashlib.sha256(repr(sorted(details.items())).encode()).hexdigest(), details
+
+
+def execute_window(specs: Sequence[RunSpec]) -> tuple[list[RunAggregate], dict[str, Any]]:
+    """Every partition not already checkpointed, for every year (as `run.api.execute` for one year): the merged
+    state of each year and the run information."""
+    first = specs[0]
+    source = first.source
     refs = source.refs()
     configs = tuple(s.config for s in specs)
-    n_workers = int(workers or default_workers())
-    states: list[RunAggregate | None] = [None] * len(years)
+    fingerprint, details = window_fingerprint(specs)
+    store = (CheckpointStore(first.checkpoint_dir, fingerprint, details, kind=YearStates)
+             if first.checkpoint_dir else None)
+    state: YearStates | None = store.load() if store is not None else None
+    resumed = sorted(state.partitions) if state is not None else []
+    if state is not None and not state.partitions <= {r.partition_id for r in refs}:
+        raise ValueError("checkpointed partitions are not in this window's plan")
+    todo = [r for r in refs if state is None or r.partition_id not in state.partitions]
+    report = first.on_progress
+    if report is not None:
+        report(len(refs) - len(todo), len(refs))
+    memory = ProcessTreeMemory(children=bool(first.dask) or first.workers > 1)
     t0 = time.perf_counter()
-    if on_progress is not None:
-        on_progress(0, len(refs))
-    stream = run_window_local(source, refs, configs, n_workers)
-    persons = 0
+    persons_done = new = 0
+    last_fold = time.monotonic()
+    if first.dask:
+        stream = run_window_dask(source, todo, configs, first.dask, first.workers, first.dask_processes)
+    else:
+        stream = run_window_local(source, todo, configs, first.workers)
     with contextlib.closing(stream):
-        for done, parts in enumerate(stream, start=1):
-            for k, part in enumerate(parts):
-                states[k] = part if states[k] is None else states[k].merge(part)
-            persons += parts[0].counts["persons"]
-            if on_progress is not None:
-                on_progress(done, len(refs))
+        for parts in stream:
+            part = YearStates(parts)
+            if store is not None:
+                store.record(part)
+            state = part if state is None else state.merge(part)
+            new += 1
+            persons_done += parts[0].counts["persons"]
+            memory.sample()
+            if report is not None:
+                report(len(refs) - len(todo) + new, len(refs))
+            if first.fail_after is not None and new >= first.fail_after:
+                raise InjectedFailure(f"injected failure after {new} partitions")
+            if store is not None and time.monotonic() - last_fold > first.checkpoint_every:
+                store.consolidate(state)
+                last_fold = time.monotonic()
+    if state is None:
+        raise ValueError("the population has no partitions")
+    if store is not None and new:
+        store.consolidate(state)
     elapsed = time.perf_counter() - t0
+    memory.sample(force=True)
+    info = {"fingerprint": fingerprint, "resumed_partitions": len(resumed), "computed_partitions": new,
+            "ignored_checkpoints": list(store.ignored) if store is not None else [], "seconds": elapsed,
+            "persons_computed": persons_done,
+            "persons_per_s": persons_done / elapsed if elapsed > 0 and persons_done else None,
+            "peak_rss_mb": memory.peak_total, "peak_worker_rss_mb": memory.peak_worker}
+    return list(state.states), info
+
+
+def compare_window(reform: Any, years: Sequence[int], population: Any = None, households: int | None = None,
+                   seed: int = 0, workers: int | None = None, dask: str | None = None,
+                   checkpoint_dir: Any = None, on_progress: Callable[[int, int], None] | None = None,
+                   **options: Any) -> dict[int, dict[str, Any]]:
+    """{year: compare dict} for the law in force against `reform`, every year of `years`, in one pass over the
+    population (see the module docstring). `dask`: a scheduler address or "local"; `checkpoint_dir`: record
+    finished partitions (all their years) there and resume from them; options as `run.simulate_with_reform`
+    (`fail_after`: testing, raise after recording this many new partitions)."""
+    years = list(years)
+    if not years:
+        raise ValueError("a window needs at least one year")
+    specs = [_spec(population, households, seed, y, reform, workers, dask, checkpoint_dir, on_progress,
+                   **dict(options)) for y in years]
+    states, run_info = execute_window(specs)
     out: dict[int, dict[str, Any]] = {}
     for year, spec, state in zip(years, specs, states, strict=True):
-        if state is None:
-            raise ValueError("the population has no partitions")
-        info = {"fingerprint": None, "resumed_partitions": 0, "computed_partitions": len(state.partitions),
-                "ignored_checkpoints": [], "seconds": elapsed, "persons_per_s": None, "peak_rss_mb": None,
-                "peak_worker_rss_mb": None, "details": {"population": source.fingerprint()}}
+        info = dict(run_info, details=fingerprint_details(spec))
         out[year] = _comparison(spec, state, info)
     return out
 
