@@ -27,5 +27,15 @@ def test_check_year_2023_reports_that_years_figures():
 
 
 def test_check_year_without_figures_is_an_error():
-    r = runner.invoke(app, ["population", "check", "--households", "300", "--year", "2027", "--no-engine"])
-    assert r.exit_code == 2 and "no official figures of 2027" in r.stderr
+    r = runner.invoke(app, ["population", "check", "--households", "300", "--year", "2031", "--no-engine"])
+    assert r.exit_code == 2 and "no official figures of 2031" in r.stderr
+
+
+def test_check_projected_year_reports_its_demography():
+    """2027: the projected demography (targets_years.yaml) beside the reweighted population."""
+    r = runner.invoke(app, ["population", "check", "--households", "3000", "--year", "2027", "--no-engine", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    assert set(rows) == {"population_total", "share_urban", "share_age_60_plus"}
+    assert rows["share_age_60_plus"]["target"] == 0.244 and rows["share_age_60_plus"]["status"] == "info"
+    assert abs(rows["share_age_60_plus"]["achieved"] - 0.244) < 0.01  # reweighted (the 2024 population: 0.22)

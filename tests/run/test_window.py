@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from gongfu import workflow
 from gongfu.cli import app
-from gongfu.population.ageing import income_factors, project_population
+from gongfu.population.ageing import DESIGN, income_factors, project_population, raking_constants
 from gongfu.run.api import VOLATILE_META
 from gongfu.run.window import compare_window, price_index, simulate_windows_separately, window_summary
 
@@ -76,15 +76,21 @@ def test_cli_window_json_and_errors():
         assert r.exit_code == 2 and fragment in r.stderr and r.stdout == ""
 
 
-def test_backward_year_deflates_incomes_and_reweights_by_area():
+def test_backward_year_deflates_incomes_and_reweights_by_raking():
     f = income_factors(2022)
     assert f["income"] == pytest.approx(1 / (1.063 * 1.053)) and f["average_wage"] == pytest.approx(1 / (1.058 * 1.028))
     hh = {"household_id": np.array([1, 2]), "area": np.array([1, 0], dtype=np.int8), "weight": np.array([10.0, 10.0])}
-    pp = {"household_id": np.array([1, 2]), "wage_income": np.array([1000.0, 500.0])}
+    pp = {"household_id": np.array([1, 2]), "wage_income": np.array([1000.0, 500.0]), "age": np.array([40, 70])}
     h2, p2 = project_population(hh, pp, 2022)
     assert p2["wage_income"] == pytest.approx(pp["wage_income"] * f["average_wage"])
-    # shared/data: urban 92071万 (2022) over 94350万 (2024); rural (141175-92071)万 over 46478万
-    assert h2["weight"] == pytest.approx([10 * 92071 / 94350, 10 * (141175 - 92071) / 46478])
+    # weights: the raking factors of 2022 (population/ageing.py; tests/population/test_ageing.py checks the margins):
+    # an urban one-person household of 40 and a rural one of 70 (1 person, 60+, 65+, size 1)
+    cols, lam = raking_constants(2022)
+    lam = dict(zip((DESIGN[j] for j in cols), lam, strict=True))
+    size1 = lam["persons"] + lam["households_size_1"]
+    old = size1 + lam["persons_age_60_plus"] + lam["persons_age_65_plus"]
+    assert h2["weight"] == pytest.approx([10 * np.exp(size1 + lam["persons_urban"]), 10 * np.exp(old)])
+    assert hh["weight"][0] == 10.0  # inputs untouched
 
 
 def test_cli_window_report_table_equals_json_zh_headers_projected(tmp_path):

@@ -1,20 +1,34 @@
-"""The population of another year (issue 14): incomes moved by the same dated indices as the law.
+"""The population of another year (issue 14): incomes moved by the same dated indices as the law, and
+households reweighted to that year's demography (static ageing).
 
-The synthetic population is calibrated to 2024 figures (docs/population.md) and is used as it is for 2024 and
-2025 (as before). A *projected* year Y (past the last dated law K, `engine.uprating.coverage`) reads it with its
-money amounts moved from K to Y: wage-type incomes by the growth of the average wage, every other amount by the
-growth of per-capita disposable income (`parameters/uprating.yaml`: NBS figures, then the projection
-assumptions), so that the projected law (dibao standards, contribution bases …) meets incomes of the same year.
-A *backward* year (2022, 2023) moves them back from 2024 by the NBS growth of the years between, and reweights
-households by area of residence to that year's official urban and rural population (targets_years.yaml, from
-shared/data): static ageing by area only — the age structure is NOT reweighted (and no cited projection of age,
-urbanisation or household size exists in shared/data for later years: missing, said in docs/law.md).
+The synthetic population is calibrated to 2024 figures (docs/population.md) and is used as it is for 2024. Money
+amounts: a *projected* year Y (past the last dated law K, `engine.uprating.coverage`) reads them moved from K to
+Y: wage-type incomes by the growth of the average wage, every other amount by the growth of per-capita disposable
+income (`parameters/uprating.yaml`: NBS figures, then the projection assumptions), so that the projected law
+(dibao standards, contribution bases ...) meets incomes of the same year. A *backward* year (2022, 2023) moves them
+back from 2024 by the NBS growth of the years between. 2025 (known law) keeps the 2024 amounts.
+
+Weights: every year other than 2024 with figures in targets_years.yaml (2022, 2023: NBS; 2026-2030: paths from
+the NBS 2025 figures to official goals, status derived/fallback, sources in the file) is reweighted by *raking*
+(the static ageing of PolicyEngine and EUROMOD): each household's weight is multiplied by ``exp(x_h . lambda_Y)``, where x_h counts the household's persons, urban persons, persons aged 0-15, 60+ and 65+
+and its size class (1, 2, 3, 4, 5+ persons), and lambda_Y are national constants solved ONCE on a fixed reference
+sample (REFERENCE_HOUSEHOLDS households of seed REFERENCE_SEED, the plan's own national design) so that the
+weighted totals of the reference hit that year's margins: the total population (its change from 2024), the urban
+share and the age shares the year has (`reweight` in the YAML), and the 2024 distribution of households by size
+(held: no cited projection of household size). A household's factor therefore depends on nothing but its own
+characteristics and national constants: results are identical however the population is partitioned. Limits: a
+sample other than the reference meets the margins up to its sampling error (the reference meets them to 1e-9);
+raking moves weights, not people (no births, deaths, moves or household formation); what is not a margin (the
+0-15 and 65+ shares of projected years, incomes by age, provinces) follows from the reweighted households; the
+projected margins are straight lines between cited anchors, not demographic projections (docs/population.md,
+"Other years"). 2025 has NBS figures but keeps the 2024 weights (`keep_2024_weights`: the default year of every
+run, whose results and reference tests are made on the 2024 population; reweighting it is a maintainers' choice).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,51 +70,182 @@ def income_factors(year: int, tree: Any = None) -> dict[str, float] | None:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _targets_years() -> dict[str, Any]:
-    """targets_years.yaml, read once per process (it was parsed again for every partition and year: 40 ms each)."""
+class TargetsYearsError(ValueError):
+    """targets_years.yaml has a row without value, unit or origin, a share outside (0, 1) or an unknown margin."""
+
+
+#: the reference sample on which the raking constants are solved (a national constant of the method)
+REFERENCE_HOUSEHOLDS = 40_000
+REFERENCE_SEED = 20240101
+#: the calibration margins a year may have (targets_years.yaml `reweight`), and the size classes held at 2024
+MARGINS = ("population_total", "share_urban", "share_age_0_15", "share_age_60_plus", "share_age_65_plus")
+SIZE_CLASSES = (1, 2, 3, 4, 5)  # the last is 5 or more persons
+#: columns of the household design (one row per household)
+DESIGN = ("persons", "persons_urban", "persons_age_0_15", "persons_age_60_plus", "persons_age_65_plus",
+          *(f"households_size_{k}" for k in SIZE_CLASSES))
+_MARGIN_COLUMN = {"population_total": "persons", "share_urban": "persons_urban",
+                  "share_age_0_15": "persons_age_0_15", "share_age_60_plus": "persons_age_60_plus",
+                  "share_age_65_plus": "persons_age_65_plus"}
+
+
+@lru_cache(maxsize=1)
+def load_years() -> dict[str, Any]:
+    """targets_years.yaml, checked: every row of every year has a numeric value, a unit and where it comes from
+    (`from`), a share lies in (0, 1), a status (when given) is found/derived/fallback, and `reweight` names only
+    known margins. A TargetsYearsError otherwise."""
     import yaml
 
-    return yaml.safe_load(Path(__file__).with_name("targets_years.yaml").read_text(encoding="utf-8"))
+    return check_years(yaml.safe_load(Path(__file__).with_name("targets_years.yaml").read_text(encoding="utf-8")))
 
 
-def area_factors(year: int) -> tuple[float, float] | None:
-    """(rural, urban) multipliers of household weights for a backward year: that year's official rural and urban
-    population over 2024's (targets_years.yaml); None when the year has no figures (2024 onwards)."""
-    if year >= BASE_YEAR:  # no need to read the figures (every partition of every projected year asks)
-        return None
-    data = _targets_years()
+def check_years(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (the contents of targets_years.yaml) when valid (load_years), else a TargetsYearsError."""
+    if not isinstance(data.get("base_2024"), Mapping) or "population_total" not in data["base_2024"]:
+        raise TargetsYearsError("targets_years.yaml: base_2024.population_total is needed (the base of the totals)")
+    keep = data.get("keep_2024_weights", [])
+    if not all(isinstance(y, int) and str(y) in data for y in keep):
+        raise TargetsYearsError(f"targets_years.yaml keep_2024_weights: {keep} must be years that have figures")
+    bad = [m for m in data.get("reweight", []) if m not in MARGINS]
+    if bad:
+        raise TargetsYearsError(f"targets_years.yaml reweight: unknown margins {bad} (known: {', '.join(MARGINS)})")
+    for key, rows in data.items():
+        if not (key.isdigit() or key == "base_2024"):
+            continue
+        for name, row in rows.items():
+            where = f"targets_years.yaml {key}.{name}"
+            if not isinstance(row, Mapping) or not isinstance(row.get("value"), (int, float)):
+                raise TargetsYearsError(f"{where}: no numeric value")
+            if not row.get("unit") or not (row.get("from") or row.get("source")):
+                raise TargetsYearsError(f"{where}: a row needs a unit and where it comes from (from/source)")
+            if row.get("status", "found") not in ("found", "derived", "fallback"):
+                raise TargetsYearsError(f"{where}: status must be found, derived or fallback")
+            if name.startswith("share_") and not 0.0 < float(row["value"]) < 1.0:
+                raise TargetsYearsError(f"{where}: a share must lie in (0, 1), not {row['value']}")
+        if key.isdigit() and "population_total" not in rows:
+            raise TargetsYearsError(f"targets_years.yaml {key}: population_total is needed (held or official)")
+    return data
+
+
+def years_with_figures() -> list[int]:
+    """The years other than 2024 that have figures (and are reweighted)."""
+    return sorted(int(k) for k in load_years() if k.isdigit())
+
+
+def household_design(households: Mapping[str, Any], persons: Mapping[str, Any]) -> np.ndarray:
+    """(n_households, len(DESIGN)) counts of each household (households sorted by household_id, persons grouped
+    by household, as everywhere in gongfu): its persons, urban persons, persons aged 0-15, 60+, 65+, and one-hot
+    its size class. A pure function of each household's own rows."""
+    hid = np.asarray(households["household_id"])
+    n = len(hid)
+    hidx = np.searchsorted(hid, np.asarray(persons["household_id"]))
+    age = np.asarray(persons["age"])
+    size = np.bincount(hidx, minlength=n).astype(np.float64)
+    cols = [size, size * (np.asarray(households["area"]) == 1),
+            np.bincount(hidx, weights=age <= 15, minlength=n), np.bincount(hidx, weights=age >= 60, minlength=n),
+            np.bincount(hidx, weights=age >= 65, minlength=n)]
+    cls = np.clip(size, 1, SIZE_CLASSES[-1])
+    cols += [(cls == k).astype(np.float64) for k in SIZE_CLASSES]
+    return np.stack(cols, axis=1)
+
+
+def rake(design: np.ndarray, weights: np.ndarray, totals: np.ndarray, tol: float = 1e-12,
+         max_iter: int = 100) -> np.ndarray:
+    """lambda such that sum_h w_h exp(x_h . lambda) x_h = totals (raking / exponential calibration, Deville and
+    Saerndal 1992), by Newton's method on the convex dual; a ValueError when the totals cannot be reached."""
+    scale = np.maximum(np.abs(totals), 1e-300)
+    x = design / scale * weights.sum()  # columns scaled to comparable sizes
+    t = totals / scale * weights.sum()
+    lam = np.zeros(design.shape[1])
+    for _ in range(max_iter):
+        e = weights * np.exp(np.clip(x @ lam, -50.0, 50.0))
+        g = x.T @ e - t
+        if np.max(np.abs(g / t)) < tol:
+            return lam / scale * weights.sum()
+        hess = x.T @ (e[:, None] * x)
+        lam -= np.linalg.lstsq(hess, g, rcond=None)[0]
+    raise ValueError("raking did not converge: the year's margins cannot be reached by reweighting")
+
+
+@lru_cache(maxsize=1)
+def _reference() -> tuple[np.ndarray, np.ndarray]:
+    """(design, 2024 weights) of the reference sample (about 0.5 s, once per process)."""
+    from gongfu.population.io import concat
+    from gongfu.population.partition import generate_partition, plan_partitions
+
+    parts = [generate_partition(s) for s in plan_partitions(REFERENCE_HOUSEHOLDS, REFERENCE_SEED)]
+    h, p = concat([x[0] for x in parts]), concat([x[1] for x in parts])
+    return household_design(h, p), np.asarray(h["weight"], dtype=np.float64)
+
+
+def year_margins(year: int, reference_totals: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """(design columns, target totals) of `year` given the reference's 2024 totals of DESIGN: the total scaled by
+    that year's official total over 2024's, each share of the year times that total, households by size held at
+    the 2024 distribution (scaled with the total). A ValueError for a year without figures."""
+    data = load_years()
     mine = data.get(str(year))
-    if not mine:
+    if year == BASE_YEAR or not mine:
+        have = ", ".join(str(y) for y in years_with_figures())
+        raise ValueError(f"no demographic figures of {year} in targets_years.yaml (years: {have}; 2024 is the "
+                         "calibration year, not reweighted)")
+    ratio = float(mine["population_total"]["value"]) / float(data["base_2024"]["population_total"]["value"])
+    total = reference_totals[0] * ratio
+    cols, values = [0], [total]
+    for name in data.get("reweight", []):
+        if name != "population_total" and name in mine:
+            cols.append(DESIGN.index(_MARGIN_COLUMN[name]))
+            values.append(float(mine[name]["value"]) * total)
+    for k in SIZE_CLASSES:
+        j = DESIGN.index(f"households_size_{k}")
+        cols.append(j)
+        values.append(reference_totals[j] * ratio)
+    return cols, np.array(values)
+
+
+@lru_cache(maxsize=16)
+def raking_constants(year: int) -> tuple[tuple[int, ...], tuple[float, ...]] | None:
+    """(design columns, lambda) of `year`, solved once on the reference sample; None for 2024 (not reweighted).
+    A ValueError for a year without figures."""
+    if year == BASE_YEAR:
         return None
-    base = data["base_2024"]
+    design, w = _reference()
+    cols, totals = year_margins(year, design.T @ w)
+    lam = rake(design[:, cols], w, totals)
+    return tuple(cols), tuple(float(v) for v in lam)
 
-    def totals(d: Mapping[str, Any]) -> tuple[float, float]:
-        total, urban = float(d["population_total"]["value"]), float(d["population_urban"]["value"])
-        return total - urban, urban
 
-    (r, u), (r0, u0) = totals(mine), totals(base)
-    return r / r0, u / u0
+def weight_factors(households: Mapping[str, Any], persons: Mapping[str, Any], year: int) -> np.ndarray | None:
+    """Each household's weight multiplier for `year`, ``exp(x_h . lambda_year)`` (household_design,
+    raking_constants), or None for 2024 and the years of `keep_2024_weights` (2025: not reweighted); a ValueError
+    for a year without figures. The sum runs
+    column by column, elementwise, so that a household's factor is bitwise the same in any partition."""
+    if year == BASE_YEAR or year in load_years().get("keep_2024_weights", []):
+        return None
+    cols, lam = raking_constants(year)
+    x = household_design(households, persons)
+    z = np.zeros(x.shape[0])
+    for j, v in zip(cols, lam, strict=True):
+        z += x[:, j] * v
+    return np.exp(z)
 
 
 def project_population(households: Mapping[str, Any], persons: Mapping[str, Any], year: int
                        ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The population of `year`: the same tables, money columns scaled by `income_factors` (new arrays; the
-    given ones are not changed). A year of known law returns the tables unchanged."""
+    """The population of `year`: the same tables, money columns scaled by `income_factors` and household weights
+    by `weight_factors` (new arrays; the given ones are not changed). 2024 returns the tables unchanged."""
+    if year != BASE_YEAR and str(year) not in load_years():
+        have = ", ".join(str(y) for y in years_with_figures())
+        raise ValueError(f"no population for {year}: targets_years.yaml has the demography of {have} (and 2024, the "
+                         "calibration year)")
     factors = income_factors(year)
-    if factors is None:
-        return dict(households), dict(persons)
-    out = []
-    for table in (households, persons):
-        moved = dict(table)
-        for name in WAGE_LIKE + OTHER:
-            if name in moved:
-                f = factors["average_wage" if name in WAGE_LIKE else "income"]
-                moved[name] = np.asarray(moved[name], dtype=np.float64) * f
-        out.append(moved)
-    by_area = area_factors(year)
-    if by_area is not None and "weight" in out[0] and "area" in out[0]:
-        area = np.asarray(out[0]["area"])
-        out[0]["weight"] = np.asarray(out[0]["weight"], dtype=np.float64) * np.where(area == 1, by_area[1],
-                                                                                      by_area[0])
+    out = [dict(households), dict(persons)]
+    if factors is not None:
+        for table in out:
+            for name in WAGE_LIKE + OTHER:
+                if name in table:
+                    f = factors["average_wage" if name in WAGE_LIKE else "income"]
+                    table[name] = np.asarray(table[name], dtype=np.float64) * f
+    if "weight" in out[0] and "area" in out[0] and "age" in out[1]:
+        g = weight_factors(households, persons, year)
+        if g is not None:
+            out[0]["weight"] = np.asarray(out[0]["weight"], dtype=np.float64) * g
     return out[0], out[1]

@@ -127,6 +127,7 @@ def measure(h: dict[str, np.ndarray], p: dict[str, np.ndarray],
     s = {
         "population_total": persons,
         "population_urban": wp[urban_p].sum(),
+        "share_urban": wp[urban_p].sum() / persons,
         "mean_household_size": persons / wh.sum(),
         "share_age_0_15": wp[age <= 15].sum() / persons,
         "share_age_16_59": wp[(age >= 16) & (age <= 59)].sum() / persons,
@@ -367,18 +368,27 @@ def failures(rows: list[Row], include_missing: bool = True) -> list[Row]:
 
 def year_targets(year: int) -> dict[str, Any] | None:
     """The official figures of `year` for `population check --year` (issue 14): None for 2024 (targets.yaml, the
-    calibration targets), a {name: {value, unit, tol, from}} of targets_years.yaml for another year, or a
-    ValueError naming the years that have figures."""
+    calibration targets), a {name: {value, unit, tol, from}} of targets_years.yaml for another year (checked by
+    `ageing.load_years`), or a ValueError naming the years that have figures."""
     if year == 2024:
         return None
-    from pathlib import Path
+    from gongfu.population.ageing import load_years, years_with_figures
 
-    import yaml
-
-    data = yaml.safe_load((Path(__file__).with_name("targets_years.yaml")).read_text(encoding="utf-8"))
-    found = data.get(str(year))
+    found = load_years().get(str(year))
     if not found:
-        have = ", ".join(sorted(list(data) + ["2024"]))
-        raise ValueError(f"--year {year}: no official figures of {year} in shared/data/china (years with figures: "
-                         f"{have}); a projected year has none")
+        have = ", ".join(str(y) for y in sorted([*years_with_figures(), 2024]))
+        raise ValueError(f"--year {year}: no official figures of {year} in targets_years.yaml (years with figures: "
+                         f"{have})")
     return found
+
+
+def check_year(h: dict[str, np.ndarray], p: dict[str, np.ndarray], eng: dict[str, np.ndarray] | None,
+               targets: dict[str, Any], groups: int = GROUPS) -> list[Row]:
+    """Rows of another year: each figure of `targets` (year_targets) that the measures cover, beside the value
+    of the population of that year (reweighted, population/ageing.py), with random-group SEs."""
+    achieved = measure(h, p, eng)
+    se = random_group_se(h, p, eng, groups) if groups > 1 else {}
+    nan = float("nan")
+    return [Row(name, float(spec["value"]), float(achieved.get(name, nan)), spec.get("tol"),
+                float(se.get(name, 0.0)), spec.get("unit", ""))
+            for name, spec in targets.items() if np.ndim(achieved.get(name, nan)) == 0]

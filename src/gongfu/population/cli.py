@@ -96,8 +96,9 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
     files_only: bool = typer.Option(False, "--files-only",
                                     help="With --population: only verify the files (sizes, rows, sha256)."),
-    year: int = typer.Option(2024, "--year", help="Report the official figures of this year (2022, 2023: "
-                             "informational; 2024: the calibration targets) beside the population of that year."),
+    year: int = typer.Option(2024, "--year", help="Report the figures of this year beside the population of that year "
+                             "(2024: the calibration targets; 2022-2023, 2025-2030: that year's demography, which the "
+                             "population is reweighted to, and its incomes; informational)."),
 ) -> None:
     """Print every target beside the achieved value and relative error; exit 1 when a target misses.
 
@@ -135,12 +136,12 @@ def check(
 
         h, p = project_population(h, p, year)
     eng = engine_outputs(h, p, year=year) if engine else None
-    rows = do_check(h, p, eng)
-    if targets is not None:  # another year: its own official figures, informational (tol: null)
-        import dataclasses
+    if targets is None:
+        rows = do_check(h, p, eng)
+    else:  # another year: its own figures (demography reweighted to them), informational (tol: null)
+        from gongfu.population.check import check_year
 
-        rows = [dataclasses.replace(r, target=float(targets[r.name]["value"]), tol=targets[r.name]["tol"])
-                for r in rows if r.group == "national" and r.name in targets]
+        rows = check_year(h, p, eng, targets)
     if not engine:
         rows = [r for r in rows if np.isfinite(r.achieved)]
     bad = failures(rows)
