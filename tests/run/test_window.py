@@ -190,7 +190,7 @@ def test_window_scorecard_uses_each_years_targets():
 
 # -------------------------------------------------------------------------- Dask and checkpoints (issue 14 §3) --
 
-WINDOW_KW = {"households": 3000, "seed": 7, "replicates": 4}
+WINDOW_KW = {"households": 3000, "max_households": 3000, "seed": 7, "replicates": 4}
 
 
 @pytest.fixture(scope="module")
@@ -262,17 +262,3 @@ def test_cli_window_with_checkpoint_resumes(tmp_path):
     a, b = json.loads(first.stdout), json.loads(second.stdout)
     assert b["meta"]["run"]["computed_partitions"] == 0 and a["meta"]["run"]["computed_partitions"] > 0
     assert a["by_year"] == b["by_year"] and a["total"] == b["total"]
-
-
-def test_area_factors_read_the_yearly_targets_only_for_backward_years(monkeypatch):
-    """Projected years need no official population figures: targets_years.yaml is not read for them (it was read
-    for every partition and year); a backward year's factors are those of the file, read once."""
-    from gongfu.population import ageing
-
-    expected = ageing.area_factors(2022)
-    monkeypatch.setattr(ageing, "_targets_years", lambda: (_ for _ in ()).throw(AssertionError("read")))
-    assert ageing.area_factors(2024) is None and ageing.area_factors(2027) is None
-    with pytest.raises(AssertionError, match="read"):
-        ageing.area_factors(2022)
-    monkeypatch.undo()
-    assert ageing.area_factors(2022) == expected and expected[0] != 1.0
