@@ -188,34 +188,43 @@ def high_low_ratio(b: Bins) -> Bounds:
 
 def fgt(b: Bins, line: float, alpha: float = 0.0) -> Bounds:
     """Bounds on FGT(alpha) at poverty line z: (1/W) sum w max(1 - x/z, 0)^alpha, poor meaning x < z."""
-    z = float(line)
-    if not (np.isfinite(z) and z > 0) or alpha < 0:
+    return fgt_lines(b, [line], alpha)[0]
+
+
+def fgt_lines(b: Bins, lines: list[float], alpha: float = 0.0) -> list[Bounds]:
+    """`fgt` at each of several lines, in one correctly rounded product (the same numbers as one call per line:
+    the bins a line leaves out hold nobody poor and add exact zeros)."""
+    zs = [float(z) for z in lines]
+    if not all(np.isfinite(z) and z > 0 for z in zs) or alpha < 0:
         raise ValueError("line must be positive and finite, alpha non-negative")
-
-    def g(x: FloatArray) -> FloatArray:
-        gap = np.maximum(1.0 - x / z, 0.0)
-        return (x < z).astype(np.float64) if alpha == 0 else np.where(x < z, gap**alpha, 0.0)
-
     W = b.weight.sum()
     # Bins are in increasing value order; a bin with lo >= z holds nobody poor, both of its bounds are exactly
     # 0 and leaving it out changes no sum (and saves most of the work for a low line).
-    cut = int(np.searchsorted(b.lo, z, side="left"))
+    cut = max(int(np.searchsorted(b.lo, z, side="left")) for z in zs)
     lo_b, hi_b, mean_b = b.lo[:cut], b.hi[:cut], b.mean[:cut]
     span = hi_b - lo_b
     a = np.where(span > 0, (hi_b - mean_b) / np.where(span > 0, span, 1.0), 1.0)
-    chord = a * g(lo_b) + (1.0 - a) * g(hi_b)
-    jensen = g(mean_b)
-    if alpha >= 1:  # g convex everywhere
-        lower_b, upper_b = jensen, chord
-    else:  # g concave on (-inf, z], monotone across z
-        below = hi_b <= z
-        lower_b = np.where(below, chord, g(hi_b))
-        upper_b = np.where(below, jensen, g(lo_b))
+    rows = []
+    for z in zs:
+        def g(x: FloatArray, z: float = z) -> FloatArray:
+            gap = np.maximum(1.0 - x / z, 0.0)
+            return (x < z).astype(np.float64) if alpha == 0 else np.where(x < z, gap**alpha, 0.0)
+
+        chord = a * g(lo_b) + (1.0 - a) * g(hi_b)
+        jensen = g(mean_b)
+        if alpha >= 1:  # g convex everywhere
+            rows += [jensen, chord]
+        else:  # g concave on (-inf, z], monotone across z
+            below = hi_b <= z
+            rows += [np.where(below, chord, g(hi_b)), np.where(below, jensen, g(lo_b))]
     fp = 4.0 * (b.weight.size + 2) * _EPS
-    sums = row_dots(np.stack([lower_b, upper_b]), b.weight[:cut])  # correctly rounded, see _common.dot
-    lo = max(float(sums[0] / W) - fp, 0.0)
-    hi = float(sums[1] / W) + fp
-    return Bounds((lo + hi) / 2.0, lo, hi)
+    sums = row_dots(np.stack(rows), b.weight[:cut])  # correctly rounded, see _common.dot
+    out = []
+    for k in range(len(zs)):
+        lo = max(float(sums[2 * k] / W) - fp, 0.0)
+        hi = float(sums[2 * k + 1] / W) + fp
+        out.append(Bounds((lo + hi) / 2.0, lo, hi))
+    return out
 
 
 def fgt_relative(b: Bins, fraction: float = 0.5, alpha: float = 0.0) -> Bounds:
@@ -224,9 +233,8 @@ def fgt_relative(b: Bins, fraction: float = 0.5, alpha: float = 0.0) -> Bounds:
     m = median(b)
     if not m.lower > 0:
         raise ValueError("median is not bounded away from zero; a relative line is undefined")
-    lo = fgt(b, fraction * m.lower, alpha).lower
-    hi = fgt(b, fraction * m.upper, alpha).upper
-    return Bounds(fgt(b, fraction * m.estimate, alpha).estimate, lo, hi)
+    b_lo, b_hi, b_est = fgt_lines(b, [fraction * m.lower, fraction * m.upper, fraction * m.estimate], alpha)
+    return Bounds(b_est.estimate, b_lo.lower, b_hi.upper)
 
 
 def _fractions(p: ArrayLike) -> FloatArray:

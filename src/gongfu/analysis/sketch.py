@@ -462,6 +462,10 @@ class DistributionSketch:
         """`bounds.fgt` of this sketch's bins."""
         return bounds.fgt(self._bins(), line, alpha)
 
+    def fgt_lines(self, lines: list[float], alpha: float = 0.0) -> list[Bounds]:
+        """`bounds.fgt_lines` of this sketch's bins."""
+        return bounds.fgt_lines(self._bins(), lines, alpha)
+
     def fgt_relative(self, fraction: float = 0.5, alpha: float = 0.0) -> Bounds:
         """`bounds.fgt_relative` of this sketch's bins."""
         return bounds.fgt_relative(self._bins(), fraction, alpha)

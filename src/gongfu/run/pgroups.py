@@ -159,9 +159,9 @@ def relative_by_group(agg: Any, system: str, fraction: float, z: float, med: Any
         n = float(sk.total_weight)
         row: dict[str, Any] = {"persons": _f(n)}
         for key, alpha in (("headcount", 0.0), ("gap", 1.0), ("severity", 2.0)):
-            lo = float(sk.fgt(fraction * float(med.lower), alpha).lower)
-            hi = float(sk.fgt(fraction * float(med.upper), alpha).upper)
-            est = min(max(float(sk.fgt(z, alpha).estimate), lo), hi)
+            b_lo, b_hi, b = sk.fgt_lines([fraction * float(med.lower), fraction * float(med.upper), z], alpha)
+            lo, hi = float(b_lo.lower), float(b_hi.upper)
+            est = min(max(float(b.estimate), lo), hi)
             ex.note(f"poverty.relative.{key}_by_group", Bounds(est, lo, hi))
             row[key] = _f(est)
             row[f"{key}_bounds"] = [_f(lo), _f(hi)]

@@ -216,9 +216,8 @@ def poverty(agg: Any, sums: Sums, system: str, lines: list[Any], gsk: dict[str, 
             for grouping, sks in gsk.items():
                 vals = {}
                 for key, s in sks.items():
-                    lo = s.fgt(f * float(med.lower), 0.0).lower
-                    hi = s.fgt(f * float(med.upper), 0.0).upper
-                    b = s.fgt(z, 0.0)
+                    b_lo, b_hi, b = s.fgt_lines([f * float(med.lower), f * float(med.upper), z], 0.0)
+                    lo, hi = b_lo.lower, b_hi.upper
                     est = min(max(float(b.estimate), lo), hi)
                     ex.note("poverty.relative.headcount_by_group", Bounds(est, lo, hi))
                     vals[key] = _f(est)
