@@ -63,8 +63,10 @@ def households_for(scale: str | int) -> int:
     return max(62, round(full * int(scale) / FULL_PERSONS))
 
 
-def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_dir: str | None) -> dict[str, Any]:
-    """One configuration in this process: returns the measurement (and a digest of the results)."""
+def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_dir: str | None,
+        replicates: int | None = None) -> dict[str, Any]:
+    """One configuration in this process: returns the measurement (and a digest of the results). `replicates`:
+    the replicate weights of the standard errors (None: the runner's default, 40; 0: none, as before issue 11)."""
     import hashlib
 
     from gongfu.run import VOLATILE_META, compare
@@ -72,12 +74,16 @@ def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_
     households = households_for(scale)
     kwargs: dict[str, Any] = {"households": households, "seed": seed, "workers": workers,
                               "checkpoint_dir": checkpoint_dir}
+    if replicates is not None:
+        kwargs["replicates"] = int(replicates)
     if mode == "dask":
         kwargs.update(dask="local", dask_processes=True)
     with TreeMemory() as mem:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), os.times()
         cmp = compare(reform=reform, **kwargs)
-        wall = time.perf_counter() - t0
+        wall, c1 = time.perf_counter() - t0, os.times()
+    # CPU seconds of this process and of its finished children (the local pool's workers; not Dask's)
+    cpu = sum(getattr(c1, k) - getattr(c0, k) for k in ("user", "system", "children_user", "children_system"))
     meta = cmp["baseline"]["meta"]
 
     def strip(d: Any) -> Any:
@@ -92,6 +98,7 @@ def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_
         "benchmark": "national", "scale": scale, "mode": mode, "workers": workers, "reform": reform,
         "households": households, "persons": persons, "partitions": meta["partitions"],
         "seconds_wall": round(wall, 3), "seconds_run": round(meta["timing"]["seconds"], 3),
+        "cpu_seconds": round(cpu, 2), "replicates": replicates, "load_average": os.getloadavg(),
         "persons_per_s": persons / wall, "peak_rss_mb": round(mem.peak_total, 1),
         "peak_worker_rss_mb": round(mem.peak_worker, 1), "results_sha256": digest,
         "gini_baseline": cmp["baseline"]["gini"], "gini_reform": cmp["reform"]["gini"],
@@ -150,10 +157,12 @@ def main() -> None:
     p.add_argument("--reform", default="dibao_plus_20pct")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--checkpoint-dir", default=None)
+    p.add_argument("--replicates", type=int, default=None,
+                   help="replicate weights for the standard errors (default: the runner's, 40; 0: none)")
     p.add_argument("--full-dask", action="store_true", help="also run the 1:1 scale on Dask")
     ns = p.parse_args()
     if ns.one:
-        result = one(ns.scale, ns.mode, ns.workers, ns.reform, ns.seed, ns.checkpoint_dir)
+        result = one(ns.scale, ns.mode, ns.workers, ns.reform, ns.seed, ns.checkpoint_dir, ns.replicates)
         sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
         return
     out = run({"scales": ns.scales.split(",") if ns.scales else None,
