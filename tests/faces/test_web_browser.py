@@ -384,6 +384,195 @@ def test_a_link_with_a_wrong_household_shows_the_servers_message(browser, server
         page.close()
 
 
+# ---------------------------------------------------------------------------------------------- years
+OPTIONS_JS = "(id) => [...document.querySelector(id).options].map((o) => [o.value, o.text])"
+
+
+def choose(page: Page, select: str, value: str) -> None:
+    page.js(f"(() => {{ const s = document.querySelector({json.dumps(select)}); s.value = {json.dumps(value)};"
+            " s.dispatchEvent(new Event('change', {bubbles: true})); })()")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_year_selector_offers_exactly_the_modelled_years(browser, server, lang):
+    """The year is a select of the years GET /years models (no free number a user could push past the law), each
+    projected year labelled as such in the page's language, the default year chosen; the scenario tab and the
+    cost-by-year window offer the same years."""
+    years = httpx.get(f"{server}/years").json()
+    assert [r["year"] for r in years["years"]] == list(range(2022, 2031))  # the law's coverage today
+    suffix = " (projected)" if lang == "en" else "（预测）"
+    expected = [[str(r["year"]), f"{r['year']}{suffix}" if r["projected"] else str(r["year"])] for r in years["years"]]
+    page = open_page(browser, link(server, lang=lang), 1400, chart=False)
+    try:
+        assert page.js("document.querySelector('#year').tagName") == "SELECT"
+        for select in ("#year", "#sc-year", "#win-from", "#win-to"):
+            assert page.js(f"({OPTIONS_JS})({json.dumps(select)})") == expected, select
+        assert ["2027", f"2027{suffix}"] in expected and ["2025", "2025"] in expected
+        assert page.js("document.querySelector('#year').value") == str(years["default_year"])
+        assert page.js("state.lastBody.year") == years["default_year"]
+        assert page.js("[document.querySelector('#win-from').value, document.querySelector('#win-to').value]") == [
+            str(years["default_year"]), str(years["horizon"])]
+        # the window's defaults pass the form's own checks (5,000 households was off the input's step once)
+        assert page.js("document.querySelector('#win-form').checkValidity()") is True
+        # the labels follow the language switch
+        page.js("document.querySelector('#lang').click()")
+        other = " (projected)" if lang == "zh" else "（预测）"
+        assert page.js(f"({OPTIONS_JS})('#year')")[5] == ["2027", f"2027{other}"]
+        assert not exceptions(browser, page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_choosing_a_projected_year_sends_it_says_so_and_the_link_keeps_it(browser, server, lang):
+    """Choosing 2027 computes the household for 2027 (the request's year and the API's answer), shows the
+    projected-law note, and writes year=2027 into the link; that link, opened anew, restores 2027."""
+    page = open_page(browser, link(server, lang=lang), 1400, chart=False)
+    try:
+        assert page.js("document.querySelector('#hh-law-note').hidden") is True
+        choose(page, "#year", "2027")
+        note = page.wait("state.lastCalc && state.lastCalc.year === 2027 && !document.querySelector('#hh-law-note').hidden"
+                         " && document.querySelector('#hh-law-note').textContent", 30, "the 2027 figures")
+        assert page.js("state.lastBody.year") == 2027
+        assert "2027" in note and "2025" in note and (("推算" in note) if lang == "zh" else ("projected" in note))
+        assert page.js("document.querySelector('#sc-year').value") == "2027"  # one year for the page
+        url = page.js("location.href")
+        before = page.js("document.querySelector('#hh-table').innerText")
+    finally:
+        page.close()
+    assert "year=2027" in url
+    hh = json.loads(base64.urlsafe_b64decode(re.search(r"hh=([\w-]+)", url)[1] + "=="))
+    assert hh["year"] == 2027
+    again = open_page(browser, url, 1400, chart=False)
+    try:
+        assert again.js("document.querySelector('#year').value") == "2027"
+        again.wait("state.lastCalc && state.lastCalc.year === 2027", 30, "the 2027 figures")
+        assert again.js("document.querySelector('#hh-table').innerText") == before
+        assert again.js("document.querySelector('#hh-law-note').hidden") is False
+    finally:
+        again.close()
+
+
+def test_the_year_in_a_short_link_is_restored_and_a_bad_one_named(browser, server):
+    """`#lang=zh&year=2028` (no household): the example household computed for 2028; `year=2019` (not modelled)
+    and `year=abc`: a message naming the year, and the default year computed."""
+    page = open_page(browser, link(server, lang="zh", year="2028"), 390, chart=False)
+    try:
+        page.wait("state.lastCalc && state.lastCalc.year === 2028", 30, "the 2028 figures")
+        assert page.js("document.querySelector('#year').value") == "2028"
+        assert page.js("document.querySelector('#year').selectedOptions[0].text") == "2028（预测）"
+        assert page.js("document.querySelector('#link-error').hidden") is True
+        assert page.js("document.documentElement.scrollWidth") <= 390
+    finally:
+        page.close()
+    for bad in ("2019", "abc"):
+        page = open_page(browser, link(server, lang="en", year=bad), 390, chart=False)
+        try:
+            text = page.js("document.querySelector('#link-error').textContent")
+            assert text.startswith("This link could not be read: ") and f'year "{bad}" is not modelled (2022–2030)' in text
+            page.wait("state.lastCalc && state.lastCalc.year === 2025", 30, "the default year's figures")
+            assert page.js("document.querySelector('#year').value") == "2025"
+            assert not exceptions(browser, page)
+        finally:
+            page.close()
+
+
+WINDOW = {"reform": "dibao_plus_20pct", "years": "2025:2027", "households": 600, "seed": 7}
+
+
+def run_window_on_page(page: Page, window: dict) -> None:
+    first, last = window["years"].split(":")
+    page.js("document.querySelector('.tab[data-tab=scenario]').click()")
+    page.js(f"""(() => {{
+        const reform = document.querySelector('#sc-reform');
+        reform.value = {json.dumps(window['reform'])};
+        reform.dispatchEvent(new Event('change'));
+        document.querySelector('#sc-seed').value = '{window['seed']}';
+        document.querySelector('#win-from').value = '{first}';
+        document.querySelector('#win-to').value = '{last}';
+        document.querySelector('#win-households').value = '{window['households']}';
+        document.querySelector('#win-form').requestSubmit();
+    }})()""")
+    page.wait("!document.querySelector('#win-results').hidden || !document.querySelector('#win-error').hidden", 240,
+              "the cost by year")
+    assert page.js("document.querySelector('#win-error').hidden"), page.js("document.querySelector('#win-error').textContent")
+
+
+def test_cost_by_year_shows_the_windows_figures_and_flags_projected_years(browser, server):
+    """The cost-by-year table holds POST /compare/window's net cost and interval for each year, projected years
+    marked in the table and hatched in the chart, and the total."""
+    api = httpx.post(f"{server}/compare/window", json=WINDOW, timeout=300)
+    assert api.status_code == 200, api.text
+    api = api.json()
+    page = open_page(browser, link(server, lang="en"), 1400, chart=False)
+    try:
+        run_window_on_page(page, WINDOW)
+        rows = page.js("[...document.querySelectorAll('#win-table tbody tr')].map((tr) => [tr.className, "
+                       "[...tr.cells].map((c) => c.textContent)])")
+        assert [r[1][0] for r in rows] == ["2025", "2026", "2027", "Total"]
+        for (cls, cells), year in zip(rows, api["by_year"], strict=False):
+            assert number(cells[1].removesuffix(" bn yuan")) == pytest.approx(year["net_cost"] / 1e9, abs=0.05)
+            lo, hi = (number(x.removesuffix(" bn yuan")) for x in cells[2].split(" – "))
+            assert cells[2].count("bn yuan") == 1
+            assert (lo, hi) == pytest.approx([c / 1e9 for c in year["net_cost_ci95"]], abs=0.05)
+            assert cells[5] == ("projected" if year["law"]["projected"] else "known")
+            assert ("projected" in cls) == year["law"]["projected"]
+        assert [r["law"]["projected"] for r in api["by_year"]] == [False, True, True]
+        assert number(rows[3][1][1].removesuffix(" bn yuan")) == pytest.approx(api["total"]["net_cost"] / 1e9, abs=0.05)
+        bars = page.js("[...document.querySelectorAll('#win-chart rect.bar')].map((r) => [r.dataset.year, "
+                       "r.classList.contains('projected')])")
+        assert bars == [["2025", False], ["2026", True], ["2027", True]]
+        note = page.js("document.querySelector('#win-law-note').textContent")
+        assert "2026–2027" in note and "2025" in note
+        assert not exceptions(browser, page)
+    finally:
+        page.close()
+
+
+def test_a_scenario_run_uses_the_chosen_year(browser, server):
+    """The scenario tab's year (one year with the household's) is sent to POST /compare: a run in 2027 answers
+    for 2027 and the results say that the year is projected."""
+    page = open_page(browser, link(server, lang="zh", year="2027"), 1400, chart=False)
+    try:
+        page.js("document.querySelector('.tab[data-tab=scenario]').click()")
+        assert page.js("document.querySelector('#sc-year').value") == "2027"
+        page.js("document.querySelector('#sc-households').value = '200'; document.querySelector('#run').click()")
+        page.wait("state.lastCompare || !document.querySelector('#sc-error').hidden", 240, "the run")
+        assert page.js("document.querySelector('#sc-error').hidden"), page.js("document.querySelector('#sc-error').textContent")
+        assert page.js("[state.lastCompare.law.year, state.lastCompare.law.projected]") == [2027, True]
+        note = page.js("document.querySelector('#sc-law-note').hidden ? '' : document.querySelector('#sc-law-note').textContent")
+        assert "2027" in note and "推算" in note
+        assert page.js("document.querySelector('#sc-meta').textContent").startswith("2027 年（预测）。")
+        assert not exceptions(browser, page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [1400, 390])
+def test_screenshots_of_the_years(browser, server, tmp_path, lang, width):
+    """Screenshots to be looked at (GONGFU_SCREENS=DIR keeps them): the household in 2027 with its projected-law
+    note (years_household_{lang}_{width}.png) and the scenario tab's cost by year (years_window_{lang}_{width}.png)."""
+    page = open_page(browser, link(server, lang=lang, year="2027"), width)
+    try:
+        assert page.js("document.documentElement.scrollWidth") <= width
+        shots = [page.screenshot(tmp_path / f"years_household_{lang}_{width}.png")]
+        run_window_on_page(page, WINDOW | {"years": "2025:2030"})
+        assert page.js("document.documentElement.scrollWidth") <= width
+        squeezed = [(t, c, n) for t, c, n in page.js(LINES_JS) if c / n < 2]
+        assert squeezed == [], squeezed[:5]
+        shots.append(page.screenshot(tmp_path / f"years_window_{lang}_{width}.png"))
+    finally:
+        page.close()
+    keep = os.environ.get("GONGFU_SCREENS")
+    for path in shots:
+        png = path.read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == width
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, Path(keep) / path.name)
+
+
 # ---------------------------------------------------------------------------------------------- screenshots
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("width", [1400, 390])

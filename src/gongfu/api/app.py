@@ -41,6 +41,7 @@ from .models import (
     SweepRequest,
     SweepResponse,
     VariableInfo,
+    WindowRequest,
 )
 from .runs import QueueFull
 
@@ -225,6 +226,24 @@ async def compare(body: Annotated[CompareRequest, Body()]) -> Response:
     job = await run_in_threadpool(service.compare_job, body.baseline, body.reform, body.households, body.seed,
                                   body.year)
     return Response(await service.RUNS.run(*job), media_type="application/json")
+
+
+@app.post("/compare/window", tags=["runs"], response_class=JSONResponse, responses=RUN_RESPONSES,
+          summary="A reform's cost year by year over a window of years, on a small sample (≤ 20,000 households)")
+async def compare_window(body: Annotated[WindowRequest, Body()]) -> Response:
+    """As `gongfu compare baseline REFORM --years FIRST:LAST --json`: for each year the net cost (nominal and in
+    2025 prices, with its 95% interval), the Gini change, the programmes and the year's `law` (whether it is
+    projected); and the totals. One sample, each partition computed for every year in turn; queued as /simulate."""
+    job = await run_in_threadpool(service.window_job, body.reform, body.years, body.households, body.seed)
+    return Response(await service.RUNS.run(*job), media_type="application/json")
+
+
+@app.get("/years", tags=["law"])
+def years() -> dict[str, Any]:
+    """The years the law covers (as `gongfu years --json`): `first_year`, `last_known_year`, `horizon`, the
+    parameters projected by their uprating rules, `default_year`, and `years` — each modelled year with
+    `projected`. Any other year is refused with 422."""
+    return service.years()
 
 
 @app.get("/codes", tags=["law"])

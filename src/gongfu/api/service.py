@@ -190,6 +190,22 @@ def codes() -> dict[str, Any]:
                if k in ("last_known_year", "horizon")}}
 
 
+@functools.cache
+def years() -> dict[str, Any]:
+    """The years the law covers, for a year selector: `first_year`, `last_known_year`, `horizon` and
+    `projected_parameters` as `gongfu years --json`, plus `default_year` (a request without `year`) and `years`:
+    each modelled year with `projected` (true past the last dated value of some parameter, whose uprating rule
+    then computes it: engine/uprating.py). Any other year is refused (422)."""
+    from .models import DEFAULT_YEAR
+
+    status = workflow.law_status(law_coverage()[0])
+    first, horizon = status["first_year"], status["horizon"]
+    rows = [{"year": y, "projected": bool(workflow.law_status(y)["projected"])} for y in range(first, horizon + 1)]
+    return jsonable({"first_year": first, "last_known_year": status["last_known_year"], "horizon": horizon,
+                     "default_year": DEFAULT_YEAR, "years": rows,
+                     "projected_parameters": workflow.law_status(horizon)["parameters"]})
+
+
 # ---------------------------------------------------------------------------------------------- runs
 #: encoded run results (the JSON bytes sent), bounded by memory; `RUNS` queues the runs (see api/runs.py)
 _RUNS = ByteCache(DEFAULT_CACHE_MB * 1024 * 1024)
@@ -225,6 +241,35 @@ def compare_job(baseline: str | dict, reform: str | dict, households: int, seed:
         raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
     return _job(["compare", baseline, reform, households, seed, year],
                 lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
+
+
+def window_years(text: str) -> list[int]:
+    """"2025:2030" -> [2025, …, 2030]: at most WINDOW_MAX_YEARS years, each covered by the law, or a FieldError on
+    `years`."""
+    from .models import WINDOW_MAX_YEARS
+
+    try:
+        chosen = workflow.parse_years(text, name="years")
+    except FieldError as exc:
+        raise FieldError(("body", "years"), str(exc)) from None
+    if len(chosen) > WINDOW_MAX_YEARS:
+        raise FieldError(("body", "years"), f"years: at most {WINDOW_MAX_YEARS} years over HTTP (got {len(chosen)}); "
+                                            "run `gongfu compare baseline REFORM --years FIRST:LAST` for more")
+    return chosen
+
+
+def window_job(reform: str | dict, years_text: str, households: int, seed: int) -> Job:
+    """The reform against the law in force over a window of years on one generated sample (gongfu.run.window),
+    checked before any queueing: the costing by year (95% intervals, `law` of each year) and in total."""
+    chosen = window_years(years_text)
+    new = workflow.resolve(reform, "reform")
+    if new is None:
+        raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
+    system = workflow.reformed_system(new)
+    for year in chosen:
+        check_year(year, loc=("body", "years"), name="years", system=system)
+    return _job(["window", reform, chosen, households, seed],
+                lambda: workflow.run_window(None, new, chosen, households=households, seed=seed))
 
 
 def simulate(reform: str | dict | None, households: int, seed: int, year: int) -> dict[str, Any]:

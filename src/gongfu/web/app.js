@@ -47,6 +47,17 @@ const UI = {
     projected: (y, last, n) => `${y} is past the last year with dated law (${last}): ${n} parameter(s) are projected by their uprating rules, whose growth indices are assumptions.`,
     ranges_title: "Where each programme is paid or charged along the chart", programme: "Programme",
     up_to: "at most", cliffs: "Cliffs: earning one step more lowers disposable income", no_cliffs: "No cliffs: disposable income never falls as earnings rise.",
+    year_projected: (y) => `${y} (projected)`,
+    link_year: (y, first, last) => `year "${y}" is not modelled (${first}–${last})`,
+    window_title: "Cost by year", window_from: "From", window_to: "To", window_run: "Cost by year",
+    window_hint: "The scenario chosen above against the law in force, year by year on one small sample: each household is computed once a year (15–30 s for 5,000 households over six years on two cores).",
+    window_running: "Running every year… (a few seconds per year)", window_year: "Year", window_cost: "Net cost",
+    window_real: "In 2025 prices", window_gini: "Gini change", window_law: "Law", law_known: "known", law_projected: "projected", law_projected_short: "proj.",
+    window_total: "Total", window_axis: "Net cost (bn yuan per year)",
+    window_projected: (ys, last) => `${ys} are past the last year with dated law (${last}): their parameters are projected by uprating rules whose growth indices are assumptions (lighter, hatched bars).`,
+    window_meta: (h, seed) => `Sample: ${h} households, seed ${seed}, weighted to the whole country; the same households every year, reweighted to each year's demography and with incomes moved by the indices. Lines on the bars: 95% intervals (sampling uncertainty).`,
+    window_order: "the last year is before the first",
+    sc_year: (y, p) => `Year ${y}${p ? " (projected)" : ""}`,
   },
   zh: {
     title: "共富 — 中国税收与转移支付模拟", api_docs: "API 文档", tab_household: "家庭计算器", tab_scenario: "改革方案",
@@ -85,6 +96,17 @@ const UI = {
     projected: (y, last, n) => `${y} 年晚于有法定数值的最后一年(${last} 年):${n} 个参数按其调整规则推算,所用增长指数为假设。`,
     ranges_title: "图中各项目的发放或征收区间", programme: "项目", up_to: "最多",
     cliffs: "断崖:收入再增加一步,可支配收入反而减少", no_cliffs: "无断崖:可支配收入不随收入增加而减少。",
+    year_projected: (y) => `${y}（预测）`,
+    link_year: (y, first, last) => `年份“${y}”不在模型范围内(${first}–${last} 年)`,
+    window_title: "逐年成本", window_from: "起始年", window_to: "终止年", window_run: "计算逐年成本",
+    window_hint: "上面所选方案与现行政策的逐年对比,使用同一个小样本:每户每年计算一次(5,000 户、六年在双核机器上约 15–30 秒)。",
+    window_running: "正在逐年运行…(每年数秒)", window_year: "年份", window_cost: "净成本",
+    window_real: "按2025年价格", window_gini: "基尼系数变化", window_law: "政策参数", law_known: "已知", law_projected: "预测", law_projected_short: "预测",
+    window_total: "合计", window_axis: "净成本(亿元/年)",
+    window_projected: (ys, last) => `${ys} 年晚于有法定数值的最后一年(${last} 年):参数按调整规则推算,所用增长指数为假设(图中浅色斜线柱)。`,
+    window_meta: (h, seed) => `样本:${h} 户,随机种子 ${seed},加权推算至全国;每年使用同一批样本户,按当年人口结构重新加权,收入按指数调整。柱上竖线:95%区间(抽样不确定性)。`,
+    window_order: "终止年早于起始年",
+    sc_year: (y, p) => `${y} 年${p ? "（预测）" : ""}`,
   },
 };
 
@@ -98,7 +120,8 @@ const FORM_PERSON = ["name", "age", "sex", "hukou_province", "hukou_type", "empl
   "self_employment_income", "agricultural_income", "disability_grade"];
 
 const state = { lang: localStorage.getItem("gongfu.lang") || "en", codes: null, vars: {}, scenarios: [],
-  examples: [], lastCalc: null, lastBody: null, lastExplain: null, lastCompare: null, extraHousehold: {} };
+  examples: [], lastCalc: null, lastBody: null, lastExplain: null, lastCompare: null, lastWindow: null,
+  extraHousehold: {}, years: null };
 
 const $ = (sel) => document.querySelector(sel);
 const tr = (key) => (UI[state.lang][key] ?? UI.en[key] ?? key);
@@ -168,13 +191,50 @@ function applyLang() {
   fillProvinceSelect($("#province"));
   document.querySelectorAll("#persons tbody tr").forEach(refreshPersonRow);
   fillReformSelects();
+  fillYearSelects();
   fillExamples();
   if (state.lastCalc) renderCalc(state.lastCalc);
   if (state.lastBody) fillSweepControls();
   if (state.lastSweep) renderSweep(state.lastSweep);
   if (state.lastExplain) renderExplain(state.lastExplain);
   if (state.lastCompare) renderCompare(state.lastCompare);
+  if (state.lastWindow) renderWindow(state.lastWindow);
   describeScenario();
+}
+
+// ---------------------------------------------------------------- years (GET /years)
+// The years the law covers, each with `projected`: the year selects offer exactly these (any other year is a 422).
+const defaultYear = () => state.years?.default_year ?? 2025;
+const modelled = (y) => (state.years?.years || []).some((r) => r.year === Number(y));
+function yearLabel(y) {
+  const row = (state.years?.years || []).find((r) => r.year === Number(y));
+  return row?.projected ? UI[state.lang].year_projected(y) : String(y);
+}
+
+function fillYearSelects() {
+  if (!state.years) return;
+  document.querySelectorAll(".year-select").forEach((select) => {
+    const current = select.value;
+    select.innerHTML = "";
+    for (const r of state.years.years) {
+      select.append(el("option", { value: r.year, "data-projected": r.projected ? "1" : null }, yearLabel(r.year)));
+    }
+    if (current && modelled(current)) select.value = current;
+  });
+}
+
+// the household's and the scenario's year are one choice of the page
+function setYear(y) {
+  for (const id of ["#year", "#sc-year"]) $(id).value = String(y);
+}
+
+// a year past the last dated law: say that figures rest on projected parameters (the API's `law`)
+function lawNote(box, law, year) {
+  box.hidden = !law?.projected;
+  if (!law?.projected) return;
+  const names = (law.parameters || []).map((x) => x.parameter);
+  box.textContent = UI[state.lang].projected(law.year ?? year, law.last_known_year ?? "—", names.length);
+  box.title = names.join(", ");
 }
 
 // ---------------------------------------------------------------- form
@@ -250,14 +310,14 @@ function readForm() {
     });
     persons.push(p);
   }
-  const body = { year: Number($("#year").value) || 2025, household, persons };
+  const body = { year: Number($("#year").value) || defaultYear(), household, persons };
   const reform = $("#hh-reform").value;
   if (reform && reform !== "baseline") body.reform = reform;
   return body;
 }
 
 function loadHousehold(hh) {
-  $("#year").value = hh.year ?? 2025;
+  setYear(hh.year ?? defaultYear());
   const { province, area, tenure, ...rest } = hh.household;
   state.extraHousehold = rest;
   $("#province").value = province;
@@ -327,13 +387,7 @@ function renderCalc(res) {
       el("div", { class: "value" }, explainLink(n, fmt(h[n]))), el("div", { class: "sub" }, sub)));
   }
   // a year past the last dated law: say that figures rest on projected parameters (the API's `law`)
-  const law = res.law;
-  $("#hh-law-note").hidden = !law?.projected;
-  if (law?.projected) {
-    const names = (law.parameters || []).map((x) => x.parameter);
-    $("#hh-law-note").textContent = UI[state.lang].projected(law.year ?? res.year, law.last_known_year ?? "—", names.length);
-    $("#hh-law-note").title = names.join(", ");
-  }
+  lawNote($("#hh-law-note"), res.law, res.year);
   $("#hh-reform-note").hidden = !withReform;
   if (withReform) $("#hh-reform-note").textContent = `${tr("col_reform")}: ${reformTitle(res)}`;
   const table = $("#hh-table");
@@ -735,6 +789,7 @@ function writeUrl() {
   if (state.restoring) return;
   const q = new URLSearchParams();
   q.set("lang", state.lang);
+  if ($("#year").value) q.set("year", $("#year").value);
   if ($("#scenario").classList.contains("active")) {
     q.set("tab", "scenario");
     if ($("#sc-reform").value) q.set("scenario", $("#sc-reform").value);
@@ -775,6 +830,11 @@ function readLink() {
       if (!ok) throw new Error("shape");
       link.hh = hh;
     } catch { link.problems.push(() => tr("link_hh")); }
+  }
+  if (q.has("year")) {
+    const y = q.get("year").slice(0, 20);
+    if (/^\d{4}$/.test(y) && modelled(y)) link.year = Number(y);
+    else link.problems.push(() => UI[state.lang].link_year(y, state.years?.first_year ?? "—", state.years?.horizon ?? "—"));
   }
   for (const k of ["reform", "vary", "person", "tab", "scenario", "households", "run", "explain"]) {
     if (q.has(k)) link[k] = q.get(k).slice(0, 200);
@@ -861,8 +921,9 @@ function renderCompare(c) {
     kpi(tr("gain"), pct(wl.gain_over_1pct), "", "pos"),
     kpi(tr("lose"), pct(wl.lose_over_1pct), "", wl.lose_over_1pct > 0 ? "neg" : ""),
   );
+  lawNote($("#sc-law-note"), c.law, c.year);
   const pop = b.meta?.population || {};
-  $("#sc-meta").textContent = UI[state.lang].sample_note(fmt(pop.households_sampled), fmt(pop.persons_sampled),
+  $("#sc-meta").textContent = (c.law?.year ? `${UI[state.lang].sc_year(c.law.year, c.law.projected)}${state.lang === "zh" ? "。" : ". "}` : "") + UI[state.lang].sample_note(fmt(pop.households_sampled), fmt(pop.persons_sampled),
     `gongfu ${b.meta?.gongfu_version || ""}, ${tr("seed").toLowerCase()} ${pop.seed ?? "—"}`)
     + (c.uncertainty && c.uncertainty.net_cost ? " " + tr("ci_note") : "");
   $("#deciles-chart").innerHTML = decileChart(c.deciles || []);
@@ -919,7 +980,7 @@ function decileChart(rows) {
 
 async function runScenario() {
   const body = { reform: $("#sc-reform").value, households: Number($("#sc-households").value) || 200000,
-    seed: Number($("#sc-seed").value) || 0 };
+    seed: Number($("#sc-seed").value) || 0, year: Number($("#sc-year").value) || defaultYear() };
   $("#sc-error").hidden = true;
   $("#sc-busy").hidden = false;
   $("#run").disabled = true;
@@ -932,12 +993,111 @@ async function runScenario() {
   } finally { $("#sc-busy").hidden = true; $("#run").disabled = false; }
 }
 
+// ---------------------------------------------------------------- cost by year (POST /compare/window)
+async function runWindow(ev) {
+  ev?.preventDefault?.();
+  const first = Number($("#win-from").value), last = Number($("#win-to").value);
+  $("#win-error").hidden = true;
+  if (last < first) {
+    $("#win-error").textContent = `${tr("error")}: ${tr("window_order")}`;
+    $("#win-error").hidden = false;
+    return;
+  }
+  const body = { reform: $("#sc-reform").value, years: `${first}:${last}`,
+    households: Number($("#win-households").value) || 5000, seed: Number($("#sc-seed").value) || 0 };
+  $("#win-busy").hidden = false;
+  $("#win-run").disabled = true;
+  try {
+    state.lastWindow = await api("/compare/window", body);
+    state.lastWindow.reformKey = body.reform;
+    renderWindow(state.lastWindow);
+  } catch (e) {
+    $("#win-error").textContent = `${tr("error")}: ${e.message}`;
+    $("#win-error").hidden = false;
+  } finally { $("#win-busy").hidden = true; $("#win-run").disabled = false; }
+}
+
+function renderWindow(w) {
+  $("#win-results").hidden = false;
+  const rows = w.by_year || [];
+  const projected = rows.filter((r) => r.law?.projected).map((r) => r.year);
+  const note = $("#win-law-note");
+  note.hidden = !projected.length;
+  if (projected.length) {
+    const ys = projected.length > 1 ? `${projected[0]}–${projected[projected.length - 1]}` : String(projected[0]);
+    note.textContent = UI[state.lang].window_projected(ys, rows.find((r) => r.law)?.law.last_known_year ?? "—");
+  }
+  $("#win-chart").innerHTML = windowChart(rows);
+  const t = $("#win-table");
+  t.innerHTML = "";
+  t.append(el("thead", {}, el("tr", {}, ...["window_year", "window_cost", "ci95", "window_real", "window_gini", "window_law"]
+    .map((k) => el("th", {}, tr(k))))));
+  const tb = el("tbody");
+  // "50.8 – 122.9 bn yuan": the unit once
+  const unit = state.lang === "zh" ? 1e8 : 1e9;
+  const ci = (r) => (Array.isArray(r.net_cost_ci95) ? `${fmt(r.net_cost_ci95[0] / unit, 1)} – ${money(r.net_cost_ci95[1])}` : "—");
+  for (const r of rows) {
+    const proj = !!r.law?.projected;
+    tb.append(el("tr", { class: proj ? "projected" : "", "data-year": r.year },
+      el("td", {}, String(r.year)), el("td", {}, money(r.net_cost)), el("td", { class: "ci" }, ci(r)),
+      el("td", {}, money(r.net_cost_2025_prices)),
+      el("td", {}, typeof r.gini?.change === "number" ? signed(r.gini.change, 4) : "—"),
+      el("td", { class: proj ? "law projected" : "law" }, tr(proj ? "law_projected" : "law_known"))));
+  }
+  const tot = w.total || {};
+  tb.append(el("tr", { class: "total" }, el("td", {}, tr("window_total")), el("td", {}, money(tot.net_cost)), el("td", {}, ""),
+    el("td", {}, money(tot.net_cost_2025_prices)), el("td", {}, ""), el("td", {}, "")));
+  t.append(tb);
+  const pop = w.meta?.population || {};
+  const s = state.scenarios.find((x) => x.key === w.reformKey);
+  $("#win-meta").textContent = `${s ? scenarioName(s) : w.reformKey || ""} · ${UI[state.lang].window_meta(fmt(pop.households_sampled), pop.seed ?? "—")}`;
+}
+
+// bars of the net cost by year with their 95% interval; projected years lighter and hatched
+function windowChart(rows) {
+  if (!rows.length) return "";
+  const box = $("#win-chart").clientWidth || 760;
+  const W = Math.max(320, Math.min(760, box)), H = W < 500 ? 240 : 280, L = W < 500 ? 52 : 64, R = 10, T = 16, B = 44;
+  const unit = state.lang === "zh" ? 1e8 : 1e9;
+  const vals = rows.flatMap((r) => [r.net_cost, ...(Array.isArray(r.net_cost_ci95) ? r.net_cost_ci95 : [])]).map((v) => v / unit);
+  const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
+  const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
+  const span = max - min || 1;
+  const y = (v) => T + (max - v) / span * (H - T - B);
+  const bw = (W - L - R) / rows.length;
+  let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(tr("window_title"))}">`;
+  svg += `<defs><pattern id="win-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">`
+    + `<rect width="6" height="6" fill="#e9b8b3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5"/></pattern></defs>`;
+  for (let v = min; v <= max + step / 2; v += step) {
+    svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eceef2"/>`;
+    svg += `<text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#5a6472">${esc(fmt(v, step < 1 ? 1 : 0))}</text>`;
+  }
+  rows.forEach((r, i) => {
+    const v = r.net_cost / unit, proj = !!r.law?.projected;
+    const x = L + i * bw + bw * 0.2, w = bw * 0.6, top = Math.min(y(v), y(0)), h = Math.abs(y(v) - y(0));
+    svg += `<rect class="bar${proj ? " projected" : ""}" data-year="${r.year}" x="${x}" y="${top}" width="${w}" height="${Math.max(h, 0.5)}" `
+      + `fill="${proj ? "url(#win-hatch)" : "#8c1c13"}" stroke="${proj ? "#b5544b" : "none"}"><title>${esc(`${yearLabel(r.year)}: ${money(r.net_cost)}`)}</title></rect>`;
+    if (Array.isArray(r.net_cost_ci95)) {
+      const [lo, hi] = r.net_cost_ci95.map((c) => y(c / unit)), cx = x + w / 2;
+      svg += `<path d="M${cx} ${lo}V${hi}M${cx - 5} ${lo}H${cx + 5}M${cx - 5} ${hi}H${cx + 5}" stroke="#1d2733" stroke-width="1.3" fill="none"/>`;
+    }
+    svg += `<text x="${x + w / 2}" y="${H - B + 16}" font-size="12" text-anchor="middle">${r.year}</text>`;
+    // "projected" under the year where it fits beside its neighbours (about 6 px a character), else "proj."
+    const word = bw > [...tr("law_projected")].length * (state.lang === "zh" ? 11 : 6) + 8 ? tr("law_projected") : tr("law_projected_short");
+    if (proj) svg += `<text x="${x + w / 2}" y="${H - B + 30}" font-size="10" text-anchor="middle" fill="#5a6472">${esc(word)}</text>`;
+  });
+  svg += `<line x1="${L}" x2="${W - R}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`;
+  svg += `<text x="12" y="${(T + H - B) / 2}" font-size="11.5" text-anchor="middle" fill="#5a6472" transform="rotate(-90 12 ${(T + H - B) / 2})">${esc(tr("window_axis"))}</text>`;
+  return svg + "</svg>";
+}
+
 // ---------------------------------------------------------------- start
 function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.tab === name));
   document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("active", p.id === name));
   if (name === "household" && state.chart) state.chart.resize();
   if (name === "scenario" && state.lastCompare) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
+  if (name === "scenario" && state.lastWindow) $("#win-chart").innerHTML = windowChart(state.lastWindow.by_year || []);
   writeUrl();
 }
 
@@ -972,11 +1132,13 @@ async function restore(link) {
     try { loadHousehold(link.hh); } catch { /* the server names what the form could not show */ }
     $("#example").value = "";
     const body = { ...link.hh };
+    if (link.year !== undefined) { body.year = link.year; setYear(link.year); }
     if (reform && reform !== "baseline") body.reform = reform;
     await calculate(null, body, tr("link_calc"));
   } else if (state.examples.length) {
     $("#example").value = "0";
     loadHousehold(state.examples[0].household);
+    if (link.year !== undefined) setYear(link.year);
     await calculate();
   }
   if (link.tab === "scenario") {
@@ -990,11 +1152,15 @@ async function restore(link) {
 
 async function start() {
   state.restoring = true;
-  const link = readLink();
-  const [codes, vars, scenarios, examples] = await Promise.all([api("/codes"), api("/variables"), api("/scenarios"), api("/examples")]);
+  const [codes, vars, scenarios, examples, years] = await Promise.all([api("/codes"), api("/variables"), api("/scenarios"),
+    api("/examples"), api("/years")]);
   state.codes = codes;
-  if (codes.first_year) $("#year").min = codes.first_year;
-  if (codes.horizon) $("#year").max = codes.horizon;
+  state.years = years;
+  const link = readLink();
+  fillYearSelects();
+  setYear(defaultYear());
+  $("#win-from").value = String(defaultYear());
+  $("#win-to").value = String(years.horizon);
   for (const v of vars) state.vars[v.name] = v;
   state.scenarios = scenarios;
   state.examples = examples;
@@ -1009,6 +1175,10 @@ async function start() {
   $("#add-person").addEventListener("click", () => $("#persons tbody").append(personRow({ age: 30 })));
   $("#hh-form").addEventListener("submit", calculate);
   $("#hh-reform").addEventListener("change", () => calculate());
+  for (const id of ["#year", "#sc-year"]) {
+    $(id).addEventListener("change", (e) => { setYear(e.target.value); calculate(); });
+  }
+  $("#win-form").addEventListener("submit", runWindow);
   $("#example").addEventListener("change", (e) => { if (e.target.value !== "") { loadHousehold(state.examples[Number(e.target.value)].household); calculate(); } });
   $("#sc-reform").addEventListener("change", () => { describeScenario(); writeUrl(); });
   $("#sc-households").addEventListener("change", () => writeUrl());
@@ -1019,6 +1189,7 @@ async function start() {
   window.addEventListener("resize", () => {
     state.chart?.resize();
     if (state.lastCompare && $("#scenario").classList.contains("active")) $("#deciles-chart").innerHTML = decileChart(state.lastCompare.deciles || []);
+    if (state.lastWindow && $("#scenario").classList.contains("active")) $("#win-chart").innerHTML = windowChart(state.lastWindow.by_year || []);
   });
   window.addEventListener("hashchange", () => location.reload());  // a link pasted into this tab
   applyLang();
