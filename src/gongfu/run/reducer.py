@@ -35,7 +35,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, multipliers
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -46,15 +46,15 @@ from gongfu.exact import to_limbs_many
 
 from . import pgroups
 from .aggregate import RunAggregate
-from .binning import BinAccumulator, Binned, bin_index, sketch_n_bins
+from .binning import BinAccumulator, Binned, bin_index, elementwise, sketch_n_bins
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
+from .repsums import ReplicateSums, block_hist, replicate_hist
 
 PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
 #: variables that describe the population: a reform must not change them (weights and groups stay fixed)
 STRUCTURE = ("weight", "household_size", "province", "area", "hukou_type")
 
 #: columns per matrix product of the replicate sums (`_Block.flush`)
-FLUSH_ROWS = 16
 
 FINE = {"sub_bins": 1024, "min_exponent": 0, "max_exponent": 32}
 GROUP = {"sub_bins": 256, "min_exponent": 0, "max_exponent": 32}
@@ -372,22 +372,9 @@ def _cells(households: dict[str, np.ndarray], name: str) -> np.ndarray:
     return CODE_TO_INDEX[province].astype(np.int64) * 2 + area
 
 
-_BLAS: list[Any] = []
-#: the replicate sums' matrix products run one at a time per process, each on one BLAS thread (`_Block.flush`)
-_BLAS_LOCK = threading.Lock()
-
-
-def _blas_controller() -> Any:
-    """The process's `threadpoolctl.ThreadpoolController` (built once: it inspects the loaded libraries)."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0]
-
-
-class _Block:
-    """System-independent arrays of one block (household level, and person level where programmes need it)."""
+class _Block(ReplicateSums):
+    """System-independent arrays of one block (household level, and person level where programmes need it), and
+    their replicate sums (`ReplicateSums`)."""
 
     def __init__(self, sim: Any, cell: np.ndarray):
         m = sim.members
@@ -410,66 +397,8 @@ class _Block:
         self.cell = cell
         self.seg = Segments(cell)
         self._person: dict[str, np.ndarray] = {}
-        self.M: np.ndarray | None = None  # replicate multipliers as float64 (R x households), replicate-major
-        self.MT: np.ndarray | None = None  # the same, household-major (households x R): gathered by rows
-        self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
-        self.rep_hist: np.ndarray | None = None  # the baseline's replicate histogram of this block (K x R x bins)
-        self._pending: list[tuple[int, np.ndarray]] = []
-        self._sparse: dict[int, tuple[np.ndarray, list[tuple[int, np.ndarray]]]] = {}
+        ReplicateSums.__init__(self, self.n_hh)
         self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
-
-    def set_replicates(self, ids: np.ndarray, n: int, seed: int) -> None:
-        """The replicate multipliers of the block's households (`analysis.replicates.multipliers`)."""
-        self.MT = multipliers(ids, n, seed)
-        self.M = np.ascontiguousarray(self.MT.T)
-
-    def gather(self, rows: np.ndarray) -> np.ndarray:
-        """(R x rows) multipliers of household `rows` (which may repeat)."""
-        assert self.MT is not None
-        return np.ascontiguousarray(self.MT[rows].T)
-
-    def rep_add(self, a: SystemAccumulators, col: str, v: np.ndarray, rows: np.ndarray | None = None) -> None:
-        """Sum a household column (or the values `v` on household `rows`, which may repeat: persons) under each
-        replicate weight, in `flush`. Full-length columns, and columns on an eighth of the households or more
-        (scattered to full length), are summed together (one matrix product); the others over their rows only,
-        with every column given the same `rows` array in one product over those rows' multipliers. Which way
-        depends only on the column's rows, so a system's sums are the same whether it is the baseline of a run
-        or the reform of a one-pass comparison."""
-        if self.M is None:
-            return
-        j = a.rep_index.get(col)
-        if j is None:
-            return
-        if rows is None:
-            self._pending.append((j, v))
-        elif 8 * rows.size >= self.n_hh:
-            self._pending.append((j, np.bincount(rows, weights=v, minlength=self.n_hh)))
-        elif rows.size:
-            self._sparse.setdefault(id(rows), (rows, []))[1].append((j, v))
-
-    def flush(self, a: SystemAccumulators) -> None:
-        """Replicate sums of the pending columns: matrix products of `FLUSH_ROWS` columns at a time (the last
-        batch padded with zeros), over all households (full-length columns) or over the rows a group of sparse
-        columns shares (their multipliers gathered once). A BLAS product's rounding of one row can depend on how
-        many rows it is given and where the row sits among them; in batches of a fixed size it does not
-        (measured), so a column's sums do not depend on which other columns a system has (one BLAS thread:
-        `reduce_partition`)."""
-        if not self._pending and not self._sparse:
-            return
-        groups = [(self.MT, self._pending)] if self._pending else []
-        groups += [(self.MT[rows], items) for rows, items in self._sparse.values()]
-        # one BLAS thread, set under a lock (threads of a Dask worker reduce partitions side by side): BLAS
-        # threads of two worker processes would fight over the cores, and the sums must not depend on threads
-        with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
-            for G, items in groups:
-                k = len(items)
-                V = np.zeros((-(-k // FLUSH_ROWS) * FLUSH_ROWS, G.shape[0]))
-                for i, (_, v) in enumerate(items):
-                    V[i] = v
-                out = np.concatenate([V[i:i + FLUSH_ROWS] @ G for i in range(0, V.shape[0], FLUSH_ROWS)])
-                np.add.at(a.rep, [j for j, _ in items], out[:k])
-        self._pending = []
-        self._sparse = {}
 
     def person(self, key: str) -> np.ndarray:
         """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""
@@ -487,26 +416,15 @@ class _Block:
         return out
 
 
-def _elementwise(f: Any, x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """f(x) for a function f of each value alone. With `like` = (f of an array x0, rows where x != x0), only
-    the differing rows are evaluated again (f of the same number is the same number)."""
-    if like is None or like[1].size * 2 > x.size:
-        return f(x)
-    out = like[0].copy()
-    if like[1].size:
-        out[like[1]] = f(x[like[1]])
-    return out
-
-
 def _log_positive(x: np.ndarray, like: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """ln x where x > 0, 0 elsewhere (see `_elementwise` for `like`)."""
-    return _elementwise(lambda v: np.log(np.where(v > 0, v, 1.0)), x, like)
+    """ln x where x > 0, 0 elsewhere (see `binning.elementwise` for `like`)."""
+    return elementwise(lambda v: np.log(np.where(v > 0, v, 1.0)), x, like)
 
 
 def _binned_like(x: np.ndarray, config: dict[str, int], ref: tuple[Binned, np.ndarray] | None) -> Binned:
     """The bins of x in the layout `config`; `ref` = (bins of an array equal to x outside rows `diff`, diff)."""
     like = None if ref is None else (ref[0].idx, ref[1])
-    return Binned(_elementwise(lambda v: bin_index(v, config), x, like))
+    return Binned(elementwise(lambda v: bin_index(v, config), x, like))
 
 
 class _Rank:
@@ -628,7 +546,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
                         b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows)
             pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.M is not None)
         if b.M is not None and a.rep_hist is not None:
-            _replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
+            replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
             inside = (eq >= lo) & (eq <= hi)
@@ -672,48 +590,6 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             amount = totals[c] if c in totals else base["totals"][c]
             rank.acc.add_extra(rank.binned, [b.w * amount], first=j)
     return {"pc": pc, "idx": idx, "gidx": gidx, "totals": totals, "logs": logs}
-
-
-def _replicate_hist(ctx: Context, a: SystemAccumulators, b: _Block, x: np.ndarray, base: dict[str, Any] | None,
-                    diff: np.ndarray | None) -> None:
-    """Per-replicate coarse histogram of per-capita disposable income (the reform's in full too, so that it is the
-    same as a run of the reformed law on its own; only the bins of the rows whose income changed are looked up
-    again, and only the bins those rows leave or enter are summed again: every other bin holds the same rows with
-    the same values as the baseline's, and each bin's sum depends on its own rows only -- `_block_hist`)."""
-    config = ctx.layout["replicates"]["hist_config"]
-    n_bins = a.rep_hist.shape[0]
-    columns = [b.pw, b.pw * x]
-    if base is None:
-        b.rep_idx = bin_index(x, config)
-        hist = b.rep_hist = _block_hist(b.rep_idx, columns, b.M, n_bins)
-    else:
-        idx = _elementwise(lambda v: bin_index(v, config), x, None if diff is None else (b.rep_idx, diff))
-        hist = None
-        if diff is not None and b.rep_hist is not None:
-            touched = np.zeros(n_bins, dtype=bool)
-            touched[b.rep_idx[diff]] = True
-            touched[idx[diff]] = True
-            rows = np.flatnonzero(touched[idx])
-            if 2 * rows.size < idx.size:
-                hist = b.rep_hist.copy()
-                bins = np.flatnonzero(touched)
-                part = _block_hist(idx[rows], [c[rows] for c in columns], b.gather(rows), n_bins)
-                hist[:, :, bins] = part[:, :, bins]
-        if hist is None:
-            hist = _block_hist(idx, columns, b.M, n_bins)
-    a.rep_hist += hist.transpose(2, 1, 0)
-
-
-def _block_hist(idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray, n_bins: int) -> np.ndarray:
-    """(columns, R, bins): sum over rows of column[row] x M[r, row] into the bin of each row, per replicate
-    (`np.bincount`: each bin's sum runs over its own rows in row order, so it depends on those rows only)."""
-    out = np.empty((len(columns), M.shape[0], n_bins))
-    tmp = np.empty(idx.size)
-    for k, v in enumerate(columns):
-        for r in range(M.shape[0]):
-            np.multiply(v, M[r], out=tmp)
-            out[k, r] = np.bincount(idx, weights=tmp, minlength=n_bins)
-    return out
 
 
 def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name: str, rank: _Rank,
@@ -863,7 +739,7 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
             b.rep_add(a, col, v, ch)
         if a.rep_dec is not None:
             n_bins = a.rep_dec.shape[0]
-            a.rep_dec += _block_hist(b.rep_idx[ch], [pw * dd], b.gather(ch), n_bins)[0].T
+            a.rep_dec += block_hist(b.rep_idx[ch], [pw * dd], b.gather(ch), n_bins)[0].T
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
