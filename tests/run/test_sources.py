@@ -60,3 +60,31 @@ def test_warm_generated_sample_gives_the_same_results_and_is_kept(monkeypatch):
     assert sources._WARM == {} and len(parts) == 1  # the 31 provinces of 1,500 households: one task
     assert canonical(warm) == canonical(cold) == canonical(again)
     assert warm["baseline"]["meta"]["population"] == cold["baseline"]["meta"]["population"]
+
+
+def test_a_warm_sample_keeps_its_pool_and_gives_the_same_results(monkeypatch):
+    """With a warm sample, the process pool survives between runs (no process start-up, warm heaps: the reform
+    latency of a server), is made again when the sample changes, and gives the results of a fresh pool."""
+    import psutil
+
+    from gongfu import workflow
+    from gongfu.run import backends, sources
+
+    monkeypatch.setattr(workflow, "WARM_HOUSEHOLDS", 0)
+    cold = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4, workers=2)
+    workflow.keep_samples_warm(2000)
+    try:
+        first = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
+                                        workers=2)
+        pids = {c.pid for c in psutil.Process().children()}
+        second = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
+                                         workers=2)
+        assert {c.pid for c in psutil.Process().children()} == pids and len(pids) == 2  # the same two workers
+        other = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1200, seed=4,
+                                        workers=2)
+        assert not pids & {c.pid for c in psutil.Process().children()}  # another sample: a new pool
+    finally:
+        backends.drop_kept_pool()
+        sources._WARM.clear()
+    assert canonical(first) == canonical(cold) == canonical(second)
+    assert other["baseline"]["meta"]["population"]["households_planned"] == 1200

@@ -10,10 +10,12 @@ The local pool is `gongfu.processes.process_pool`: its workers end with their pa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,13 +60,64 @@ def default_workers() -> int:
 
 def run_local(source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
               ) -> Iterator[RunAggregate]:
-    """In-process for one worker, else a process pool (fork where available: workers inherit the loaded law)."""
+    """In-process for one worker, else a process pool (fork where available: workers inherit the loaded law).
+    A warm sample (a server's, `sources.WarmGeneratedSource`) keeps its pool between runs (`_kept_pool`)."""
     if workers <= 1:
         for ref in refs:
             yield run_task(task_for(source, ref, config))
         return
+    key = getattr(source, "key", None)
+    if key is not None:
+        yield from _run_kept(key, source, refs, config, workers)
+        return
     with process_pool(workers) as pool:
         yield from _bounded(lambda ref: pool.submit(run_task, task_for(source, ref, config)), refs, 2 * workers)
+
+
+#: the pool kept for a warm sample: (sample key, workers, the `process_pool` context, the pool)
+_KEPT: list[Any] = []
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept_pool(key: Any, workers: int) -> ProcessPoolExecutor:
+    """The process pool kept for the warm sample `key` with `workers` workers, made on first use (after the sample
+    is in memory, so that forked workers inherit it) and made again when the sample or the workers change. Its
+    workers keep their law, contexts and warm heaps between runs: a reform on the warm default sample pays no
+    process start-up and no first-touch of fresh memory. They end with this process (`processes.worker_init`)."""
+    if _KEPT and (_KEPT[0] != key or _KEPT[1] != workers):
+        drop_kept_pool()
+    if not _KEPT:
+        ctx = process_pool(workers)
+        pool = ctx.__enter__()
+        _KEPT.extend([key, workers, ctx, pool])
+    return _KEPT[3]
+
+
+def drop_kept_pool(kill: bool = False) -> None:
+    """End the kept pool (killing its workers with `kill`, e.g. after an error or an interrupt in a run)."""
+    if not _KEPT:
+        return
+    _, _, ctx, pool = _KEPT
+    _KEPT.clear()
+    if kill:
+        kill_workers(pool)
+        pool.shutdown(wait=False)
+    else:
+        pool.shutdown(wait=True)
+    with contextlib.suppress(Exception):
+        ctx.__exit__(None, None, None)
+
+
+def _run_kept(key: Any, source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
+              ) -> Iterator[RunAggregate]:
+    with _KEPT_LOCK:  # one run at a time on the kept pool (the API runs one at a time anyway)
+        pool = _kept_pool(key, workers)
+        try:
+            yield from _bounded(lambda ref: pool.submit(run_task, task_for(source, ref, config)), refs,
+                                2 * workers)
+        except BaseException:  # an error, an interrupt or a consumer that stops early: the workers go at once
+            drop_kept_pool(kill=True)
+            raise
 
 
 def _bounded(submit: Callable[[PartitionRef], Future], refs: Sequence[PartitionRef], limit: int
