@@ -131,12 +131,12 @@ def test_2024_is_not_reweighted(sample):
     assert raking_constants(2024) is None
 
 
-def test_2025_keeps_the_2024_weights_but_has_its_figures(sample):
-    """2025 (keep_2024_weights): the default year of every run keeps the 2024 population; its NBS figures are
-    reported by the check, and its constants exist for when it is reweighted."""
+def test_2025_is_reweighted_to_its_figures(sample):
+    """2025, the default year, is raked to its NBS figures (60+ 23.0%) like every year other than 2024; the
+    constants cover the total, urban, 0-15, 60+, 65+ and the size classes."""
     h, p = sample
-    assert 2025 in load_years()["keep_2024_weights"]
-    assert project_population(h, p, 2025)[0]["weight"] is h["weight"]
+    assert 2025 not in load_years()["keep_2024_weights"]
+    assert project_population(h, p, 2025)[0]["weight"] is not h["weight"]
     assert year_targets(2025)["share_age_60_plus"]["value"] == 0.230
     assert len(raking_constants(2025)[1]) == 5 + len(ageing.SIZE_CLASSES)  # total, urban, 0-15, 60+, 65+, sizes
 

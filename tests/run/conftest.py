@@ -31,6 +31,15 @@ def population() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return households, persons
 
 
+def at_year(population: tuple[dict[str, np.ndarray], dict[str, np.ndarray]], year: int = 2025
+            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The population as a run of `year` sees it (`population.ageing.project_population`: weights raked to that
+    year's demography, money moved by the indices): what reference computations must start from."""
+    from gongfu.population.ageing import project_population
+
+    return project_population(*population, year)
+
+
 @pytest.fixture(scope="session")
 def source(population) -> ArraySource:
     return ArraySource.split(*population, 4)

@@ -12,6 +12,8 @@ from gongfu.engine import load_system
 from gongfu.reforms import load_scenario
 from gongfu.run import compare
 
+from .conftest import at_year
+
 LOSERS = "iit_basic_deduction_3500"  # a lower basic deduction: taxpayers lose
 
 
@@ -45,7 +47,7 @@ def test_the_five_shares_add_up_to_one_everywhere(both, name):
 
 
 def test_the_five_shares_are_the_shares_counted_household_by_household(both, population):
-    households, persons = population
+    households, persons = at_year(population)
     base = load_system()
     reformed = load_scenario(LOSERS).apply(base)
     xb = base.simulation(households, persons, 2025).calc("per_capita_disposable_income")

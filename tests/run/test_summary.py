@@ -14,7 +14,7 @@ from gongfu.reforms import load_scenario
 from gongfu.run import compare, simulate
 from gongfu.run.lines import poverty_lines
 
-from .conftest import REFORM, canonical
+from .conftest import REFORM, at_year, canonical
 
 REL = 1e-9  # exact figures: float64 rounding only
 
@@ -22,7 +22,7 @@ REL = 1e-9  # exact figures: float64 rounding only
 @pytest.fixture(scope="module")
 def exact(population):
     """Household-level arrays from one whole-population simulation (baseline and reform)."""
-    households, persons = population
+    households, persons = at_year(population)
     base = load_system()
     reformed = load_scenario(REFORM).apply(base)
     out = {}

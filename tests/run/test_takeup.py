@@ -11,6 +11,8 @@ import pytest
 from gongfu.engine import load_system
 from gongfu.run import ArraySource, compare, simulate
 
+from .conftest import at_year
+
 
 @pytest.fixture(scope="module")
 def results(source):
@@ -27,7 +29,7 @@ def test_takeup_figures_agree_with_the_rules(results, population):
                                                    rel=1e-9)
     assert 0 < d["takeup_rate"] < 1 and d["takeup_rate"] == pytest.approx(d["recipients"] / d["entitled_persons"])
     # the same figures straight from the engine on the whole population
-    h, p = population
+    h, p = at_year(population)
     sim = load_system().simulation(households=h, persons=p, year=2025)
     ent = sim.calc("dibao_entitlement")
     assert np.all(np.diff(h["household_id"]) > 0)
@@ -102,9 +104,9 @@ def test_takeup_replicate_sums_and_rate_se_from_the_replicate_ratio(population):
     from gongfu.run import run_state
     from gongfu.run.uncertainty import Replicates
 
-    h, p = population
-    state, _, _ = run_state(ArraySource.split(h, p, 3), workers=1, replicates=60, replicate_seed=5)
+    state, _, _ = run_state(ArraySource.split(*population, 3), workers=1, replicates=60, replicate_seed=5)
     reps = Replicates(state)
+    h, p = at_year(population)
     sim = load_system().simulation(households=h, persons=p, year=2025)
     entitled = sim.calc("dibao_entitlement") > 0
     persons = h["weight"] * sim.calc("household_size") * entitled
@@ -112,7 +114,7 @@ def test_takeup_replicate_sums_and_rate_se_from_the_replicate_ratio(population):
     M = multipliers(h["household_id"], 60, seed=5)
     ent_r, got_r = reps.sum(L.takeup("b", "dibao", "entitled")), reps.sum(L.takeup("b", "dibao", "recipients"))
     assert np.allclose(ent_r, persons @ M, rtol=1e-9) and np.allclose(got_r, got @ M, rtol=1e-9)
-    unc = simulate(ArraySource.split(h, p, 3), workers=1, replicates=60, replicate_seed=5)["uncertainty"]
+    unc = simulate(ArraySource.split(*population, 3), workers=1, replicates=60, replicate_seed=5)["uncertainty"]
     assert unc["takeup.dibao.takeup_rate"]["se"] == pytest.approx(standard_error(got_r / ent_r), rel=1e-9)
 
 

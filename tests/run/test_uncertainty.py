@@ -15,7 +15,7 @@ from gongfu.engine import load_system
 from gongfu.run import ArraySource, compare, run_state, simulate
 from gongfu.run.uncertainty import Replicates
 
-from .conftest import REFORM, canonical
+from .conftest import REFORM, at_year, canonical
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_streamed_replicate_sums_equal_direct_sums_and_the_analytic_se(populatio
     source = ArraySource.split(households, persons, 3)
     state, _, _ = run_state(source, workers=1, replicates=400, replicate_seed=9)
     reps = Replicates(state).sum(L.programme("b", "dibao"))
-    sim = load_system().simulation(households, persons, 2025)
+    sim = load_system().simulation(*at_year(population), 2025)
     wt = sim.calc("weight") * sim.calc("dibao")
     direct = wt @ multipliers(households["household_id"], 400, seed=9)
     assert np.allclose(reps, direct, rtol=1e-9)

@@ -21,8 +21,8 @@ sample other than the reference meets the margins up to its sampling error (the 
 raking moves weights, not people (no births, deaths, moves or household formation); what is not a margin (the
 0-15 and 65+ shares of projected years, incomes by age, provinces) follows from the reweighted households; the
 projected margins are straight lines between cited anchors, not demographic projections (docs/population.md,
-"Other years"). 2025 has NBS figures but keeps the 2024 weights (`keep_2024_weights`: the default year of every
-run, whose results and reference tests are made on the 2024 population; reweighting it is a maintainers' choice).
+"Other years"). 2025, the default year, is reweighted to its NBS figures like the other years with figures;
+`keep_2024_weights` in the YAML can list years that should keep the 2024 weights (none today).
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def raking_constants(year: int) -> tuple[tuple[int, ...], tuple[float, ...]] | N
 
 def weight_factors(households: Mapping[str, Any], persons: Mapping[str, Any], year: int) -> np.ndarray | None:
     """Each household's weight multiplier for `year`, ``exp(x_h . lambda_year)`` (household_design,
-    raking_constants), or None for 2024 and the years of `keep_2024_weights` (2025: not reweighted); a ValueError
+    raking_constants), or None for 2024 and the years of `keep_2024_weights` (none today); a ValueError
     for a year without figures. The sum runs
     column by column, elementwise, so that a household's factor is bitwise the same in any partition."""
     if year == BASE_YEAR or year in load_years().get("keep_2024_weights", []):
