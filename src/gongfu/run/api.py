@@ -25,7 +25,7 @@ from .compare import compare_results, compare_state
 from .disclosure import default_min_count, small_groups, suppress_comparison, suppress_results
 from .lines import absolute_lines, poverty_lines
 from .reducer import RunConfig
-from .sources import DEFAULT_HOUSEHOLDS, Source, code_fingerprint, resolve_source
+from .sources import DEFAULT_HOUSEHOLDS, PartitionRef, Source, code_fingerprint, resolve_source
 from .summary import summarize
 from .sums import Sums
 
@@ -173,14 +173,30 @@ class InjectedFailure(RuntimeError):
 
 def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
     """Run every partition not already checkpointed; return the merged state and run information."""
-    refs = spec.source.refs()
     details = fingerprint_details(spec)
     fingerprint = hashlib.sha256(repr(sorted(details.items())).encode()).hexdigest()
-    store = CheckpointStore(spec.checkpoint_dir, fingerprint, details) if spec.checkpoint_dir else None
+
+    def stream(todo: list[PartitionRef]) -> Iterator[RunAggregate]:
+        if spec.dask:
+            return run_dask(spec.source, todo, spec.config, spec.dask, spec.workers, spec.dask_processes)
+        return run_local(spec.source, todo, spec.config, spec.workers)
+
+    state, info = stream_partitions(spec, fingerprint, details, RunAggregate, stream)
+    return state, {**info, "details": details}
+
+
+def stream_partitions(spec: RunSpec, fingerprint: str, details: dict[str, Any], kind: Any,
+                      stream: Callable[[list[PartitionRef]], Iterator[Any]],
+                      wrap: Callable[[Any], Any] = lambda part: part) -> tuple[Any, dict[str, Any]]:
+    """The partitions of `spec.source` not already in its checkpoint (`kind` of state: `RunAggregate`, or a
+    window's `YearStates`), streamed by `stream(todo)` and merged as they come (each result `wrap`ped into a
+    state), recorded and folded into the checkpoint; progress, the `fail_after` test hook and memory as for any
+    run. Returns the merged state and the run information."""
+    refs = spec.source.refs()
+    store = CheckpointStore(spec.checkpoint_dir, fingerprint, details, kind=kind) if spec.checkpoint_dir else None
     state = store.load() if store is not None else None
     resumed = sorted(state.partitions) if state is not None else []
-    known = {r.partition_id for r in refs}
-    if state is not None and not state.partitions <= known:
+    if state is not None and not state.partitions <= {r.partition_id for r in refs}:
         raise ValueError("checkpointed partitions are not in this run's plan")
     todo = [r for r in refs if state is None or r.partition_id not in state.partitions]
     report = spec.on_progress
@@ -188,16 +204,12 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
         report(len(refs) - len(todo), len(refs))
     memory = ProcessTreeMemory(children=bool(spec.dask) or spec.workers > 1)
     t0 = time.perf_counter()
-    persons_done = 0
-    new = 0
+    persons_done = new = 0
     last_fold = time.monotonic()
-    if spec.dask:
-        stream: Iterator[RunAggregate] = run_dask(spec.source, todo, spec.config, spec.dask, spec.workers,
-                                                  spec.dask_processes)
-    else:
-        stream = run_local(spec.source, todo, spec.config, spec.workers)
-    with contextlib.closing(stream):  # an error or a signal in this loop ends the workers at once, not at exit
-        for part in stream:
+    parts = stream(todo)
+    with contextlib.closing(parts):  # an error or a signal in this loop ends the workers at once, not at exit
+        for result in parts:
+            part = wrap(result)
             if store is not None:
                 store.record(part)
             state = part if state is None else state.merge(part)
@@ -221,8 +233,7 @@ def execute(spec: RunSpec) -> tuple[RunAggregate, dict[str, Any]]:
             "ignored_checkpoints": list(store.ignored) if store is not None else [],
             "seconds": elapsed, "persons_computed": persons_done,
             "persons_per_s": persons_done / elapsed if elapsed > 0 and persons_done else None,
-            "peak_rss_mb": memory.peak_total, "peak_worker_rss_mb": memory.peak_worker,
-            "details": details}
+            "peak_rss_mb": memory.peak_total, "peak_worker_rss_mb": memory.peak_worker}
     return state, info
 
 

@@ -16,10 +16,8 @@ directory of another window (other years, reform, population ...) or of a single
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +25,8 @@ from typing import Any
 import numpy as np
 
 from .aggregate import AggregateError, RunAggregate
-from .api import InjectedFailure, ProcessTreeMemory, RunSpec, _spec, fingerprint_details
+from .api import RunSpec, _spec, fingerprint_details, stream_partitions
 from .backends import _bounded, dask_stream, process_pool, task_for
-from .checkpoint import CheckpointStore
 from .reducer import RunConfig, reduce_partition
 from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
@@ -58,6 +55,11 @@ class YearStates:
     @property
     def partitions(self) -> frozenset[int]:
         return frozenset(self.states[0].partitions)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Households and persons of the partitions (the same in every year)."""
+        return self.states[0].counts
 
     @property
     def layout(self) -> dict[str, Any]:
@@ -142,58 +144,18 @@ def window_fingerprint(specs: Sequence[RunSpec]) -> tuple[str, dict[str, Any]]:
 
 
 def execute_window(specs: Sequence[RunSpec]) -> tuple[list[RunAggregate], dict[str, Any]]:
-    """Every partition not already checkpointed, for every year (as `run.api.execute` for one year): the merged
-    state of each year and the run information."""
+    """Every partition not already checkpointed, for every year (as `run.api.execute` for one year, through the
+    same `stream_partitions`): the merged state of each year and the run information."""
     first = specs[0]
-    source = first.source
-    refs = source.refs()
     configs = tuple(s.config for s in specs)
     fingerprint, details = window_fingerprint(specs)
-    store = (CheckpointStore(first.checkpoint_dir, fingerprint, details, kind=YearStates)
-             if first.checkpoint_dir else None)
-    state: YearStates | None = store.load() if store is not None else None
-    resumed = sorted(state.partitions) if state is not None else []
-    if state is not None and not state.partitions <= {r.partition_id for r in refs}:
-        raise ValueError("checkpointed partitions are not in this window's plan")
-    todo = [r for r in refs if state is None or r.partition_id not in state.partitions]
-    report = first.on_progress
-    if report is not None:
-        report(len(refs) - len(todo), len(refs))
-    memory = ProcessTreeMemory(children=bool(first.dask) or first.workers > 1)
-    t0 = time.perf_counter()
-    persons_done = new = 0
-    last_fold = time.monotonic()
-    if first.dask:
-        stream = run_window_dask(source, todo, configs, first.dask, first.workers, first.dask_processes)
-    else:
-        stream = run_window_local(source, todo, configs, first.workers)
-    with contextlib.closing(stream):
-        for parts in stream:
-            part = YearStates(parts)
-            if store is not None:
-                store.record(part)
-            state = part if state is None else state.merge(part)
-            new += 1
-            persons_done += parts[0].counts["persons"]
-            memory.sample()
-            if report is not None:
-                report(len(refs) - len(todo) + new, len(refs))
-            if first.fail_after is not None and new >= first.fail_after:
-                raise InjectedFailure(f"injected failure after {new} partitions")
-            if store is not None and time.monotonic() - last_fold > first.checkpoint_every:
-                store.consolidate(state)
-                last_fold = time.monotonic()
-    if state is None:
-        raise ValueError("the population has no partitions")
-    if store is not None and new:
-        store.consolidate(state)
-    elapsed = time.perf_counter() - t0
-    memory.sample(force=True)
-    info = {"fingerprint": fingerprint, "resumed_partitions": len(resumed), "computed_partitions": new,
-            "ignored_checkpoints": list(store.ignored) if store is not None else [], "seconds": elapsed,
-            "persons_computed": persons_done,
-            "persons_per_s": persons_done / elapsed if elapsed > 0 and persons_done else None,
-            "peak_rss_mb": memory.peak_total, "peak_worker_rss_mb": memory.peak_worker}
+
+    def stream(todo: list[PartitionRef]) -> Iterator[list[RunAggregate]]:
+        if first.dask:
+            return run_window_dask(first.source, todo, configs, first.dask, first.workers, first.dask_processes)
+        return run_window_local(first.source, todo, configs, first.workers)
+
+    state, info = stream_partitions(first, fingerprint, details, YearStates, stream, wrap=YearStates)
     return list(state.states), info
 
 
