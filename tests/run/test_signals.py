@@ -46,8 +46,11 @@ GONE_WITHIN = 20.0  # seconds: generous for a loaded 2-core machine; a kept work
 
 
 def _start(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    # SIGINT back to its default in the child: a suite started in the background of a shell without job control
+    # inherits SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt
     proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": SRC, **(env or {})}, cwd=tempfile.gettempdir(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
