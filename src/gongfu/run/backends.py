@@ -60,18 +60,26 @@ def default_workers() -> int:
 
 def run_local(source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
               ) -> Iterator[RunAggregate]:
-    """In-process for one worker, else a process pool (fork where available: workers inherit the loaded law).
-    A warm sample (a server's, `sources.WarmGeneratedSource`) keeps its pool between runs (`_kept_pool`)."""
+    """The partitions' states on this machine (`local_stream`)."""
+    return local_stream(source, lambda ref: task_for(source, ref, config), run_task, refs, workers)
+
+
+def local_stream(source: Source, make_task: Callable[[PartitionRef], Any], function: Callable[[Any], Any],
+                 refs: Sequence[PartitionRef], workers: int) -> Iterator[Any]:
+    """`function(make_task(ref))` for every ref, yielded as they finish: in this process for one worker, else on
+    a process pool (fork where available: workers inherit the loaded law), at most 2 x workers in flight. A warm
+    sample (a server's, `sources.WarmGeneratedSource`) keeps its pool between runs (`_kept_pool`). A budget
+    window runs its per-partition task this way (run/window.py), as `dask_stream` does on Dask."""
     if workers <= 1:
         for ref in refs:
-            yield run_task(task_for(source, ref, config))
+            yield function(make_task(ref))
         return
     key = getattr(source, "key", None)
     if key is not None:
-        yield from _run_kept(key, source, refs, config, workers)
+        yield from _run_kept(key, make_task, function, refs, workers)
         return
     with process_pool(workers) as pool:
-        yield from _bounded(lambda ref: pool.submit(run_task, task_for(source, ref, config)), refs, 2 * workers)
+        yield from _bounded(lambda ref: pool.submit(function, make_task(ref)), refs, 2 * workers)
 
 
 #: the pool kept for a warm sample: (sample key, workers, the `process_pool` context, the pool)
@@ -108,13 +116,12 @@ def drop_kept_pool(kill: bool = False) -> None:
         ctx.__exit__(None, None, None)
 
 
-def _run_kept(key: Any, source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
-              ) -> Iterator[RunAggregate]:
+def _run_kept(key: Any, make_task: Callable[[PartitionRef], Any], function: Callable[[Any], Any],
+              refs: Sequence[PartitionRef], workers: int) -> Iterator[Any]:
     with _KEPT_LOCK:  # one run at a time on the kept pool (the API runs one at a time anyway)
         pool = _kept_pool(key, workers)
         try:
-            yield from _bounded(lambda ref: pool.submit(run_task, task_for(source, ref, config)), refs,
-                                2 * workers)
+            yield from _bounded(lambda ref: pool.submit(function, make_task(ref)), refs, 2 * workers)
         except BaseException:  # an error, an interrupt or a consumer that stops early: the workers go at once
             drop_kept_pool(kill=True)
             raise

@@ -26,7 +26,7 @@ import numpy as np
 
 from .aggregate import AggregateError, RunAggregate
 from .api import RunSpec, _spec, fingerprint_details, stream_partitions
-from .backends import _bounded, dask_stream, process_pool, task_for
+from .backends import dask_stream, local_stream, task_for
 from .reducer import RunConfig, reduce_partition
 from .scorecard import window_scorecard_note, year_scorecard
 from .sources import PartitionRef, Source
@@ -99,13 +99,8 @@ def _window_task(source: Source, ref: PartitionRef, configs: tuple[RunConfig, ..
 
 def run_window_local(source: Source, refs: Sequence[PartitionRef], configs: tuple[RunConfig, ...], workers: int
                      ) -> Iterator[list[RunAggregate]]:
-    if workers <= 1:
-        for ref in refs:
-            yield run_window_task(_window_task(source, ref, configs))
-        return
-    with process_pool(workers) as pool:
-        yield from _bounded(lambda ref: pool.submit(run_window_task, _window_task(source, ref, configs)), refs,
-                            2 * workers)
+    """The same per-partition task on this machine (backends.local_stream, as a single-year run)."""
+    return local_stream(source, lambda ref: _window_task(source, ref, configs), run_window_task, refs, workers)
 
 
 def price_index(year: int, base: int = PRICE_BASE_YEAR) -> float:
