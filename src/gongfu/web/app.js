@@ -948,22 +948,29 @@ function niceStep(raw) {
   return [1, 2, 2.5, 5, 10].map((m) => m * p).find((x) => x >= raw);
 }
 
+// the vertical scale of a bar chart from 0 and its values in round steps: y(v) in pixels, and the gridlines with
+// their labels (`digits` of a label, from the step)
+function barScale(vals, W, H, L, R, T, B, digits = () => 0) {
+  const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
+  const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
+  const span = max - min || 1;
+  const y = (v) => T + (max - v) / span * (H - T - B);
+  let grid = "";
+  for (let v = min; v <= max + step / 2; v += step) {
+    grid += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eceef2"/>`;
+    grid += `<text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#5a6472">${esc(fmt(v, digits(step)))}</text>`;
+  }
+  return { y, grid };
+}
+
 function decileChart(rows) {
   if (!rows.length) return "";
   // drawn at the width of its box (a phone's too), so that its text keeps its size
   const box = $("#deciles-chart").clientWidth || 760;
   const W = Math.max(340, Math.min(760, box)), H = W < 500 ? 280 : 320, L = W < 500 ? 56 : 70, R = W < 500 ? 8 : 20, T = 20, B = 60;
-  const vals = rows.map((d) => d.mean_change);
-  const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
-  const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
-  const span = max - min || 1;
-  const y = (v) => T + (max - v) / span * (H - T - B);
+  const { y, grid } = barScale(rows.map((d) => d.mean_change), W, H, L, R, T, B);
   const bw = (W - L - R) / rows.length;
-  let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(tr("deciles"))}">`;
-  for (let v = min; v <= max + step / 2; v += step) {
-    svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eceef2"/>`;
-    svg += `<text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#5a6472">${esc(fmt(v))}</text>`;
-  }
+  let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(tr("deciles"))}">` + grid;
   rows.forEach((d, i) => {
     const x = L + i * bw + bw * 0.15, h = Math.abs(y(d.mean_change) - y(0));
     const top = d.mean_change >= 0 ? y(d.mean_change) : y(0);
@@ -1060,18 +1067,12 @@ function windowChart(rows) {
   const W = Math.max(320, Math.min(760, box)), H = W < 500 ? 240 : 280, L = W < 500 ? 52 : 64, R = 10, T = 16, B = 44;
   const unit = state.lang === "zh" ? 1e8 : 1e9;
   const vals = rows.flatMap((r) => [r.net_cost, ...(Array.isArray(r.net_cost_ci95) ? r.net_cost_ci95 : [])]).map((v) => v / unit);
-  const step = niceStep((Math.max(0, ...vals) - Math.min(0, ...vals)) / 5 || 1);
-  const max = Math.ceil(Math.max(0, ...vals) / step) * step, min = Math.floor(Math.min(0, ...vals) / step) * step;
-  const span = max - min || 1;
-  const y = (v) => T + (max - v) / span * (H - T - B);
+  const { y, grid } = barScale(vals, W, H, L, R, T, B, (step) => (step < 1 ? 1 : 0));
   const bw = (W - L - R) / rows.length;
   let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(tr("window_title"))}">`;
   svg += `<defs><pattern id="win-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">`
-    + `<rect width="6" height="6" fill="#e9b8b3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5"/></pattern></defs>`;
-  for (let v = min; v <= max + step / 2; v += step) {
-    svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eceef2"/>`;
-    svg += `<text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#5a6472">${esc(fmt(v, step < 1 ? 1 : 0))}</text>`;
-  }
+    + `<rect width="6" height="6" fill="#e9b8b3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5"/></pattern></defs>`
+    + grid;
   rows.forEach((r, i) => {
     const v = r.net_cost / unit, proj = !!r.law?.projected;
     const x = L + i * bw + bw * 0.2, w = bw * 0.6, top = Math.min(y(v), y(0)), h = Math.abs(y(v) - y(0));
