@@ -419,6 +419,6 @@ def run_window(baseline: Any = None, reform: Any = None, years: Sequence[int] = 
                                                                 "population", "partitions", "workers",
                                                                 "backend", "run")}
     out["meta"]["method"] = ("each partition evaluated for every year before the next is read (run/window.py); "
-                             "other years' population: incomes moved by the indices, backward years reweighted by "
-                             "area (population/ageing.py); no demographic projection")
+                             "other years' population: incomes moved by the indices, households reweighted to each "
+                             "year's demography (population/ageing.py)")
     return out

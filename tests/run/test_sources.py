@@ -40,6 +40,14 @@ def test_budget_targeting_spends_the_budget():
     assert cmp["change"]["income"]["after_philanthropy"]["gini"] < 0
 
 
+def _dibao(households: int = 1500, workers: int = 1) -> dict:
+    """compare(dibao_plus_20pct) on seed 4 through the faces' workflow (warm or cold as the test set it)."""
+    from gongfu import workflow
+
+    return workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=households, seed=4,
+                                   workers=workers)
+
+
 def test_warm_generated_sample_gives_the_same_results_and_is_kept(monkeypatch):
     """A server's warm sample (kept in memory between runs) gives exactly the results of generating it again, meta
     included; the API turns it on through `workflow.keep_samples_warm`, and the partitions are generated once."""
@@ -47,14 +55,12 @@ def test_warm_generated_sample_gives_the_same_results_and_is_kept(monkeypatch):
     from gongfu.run import sources
 
     monkeypatch.setattr(workflow, "WARM_HOUSEHOLDS", 0)
-    cold = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4, workers=1)
+    cold = _dibao()
     workflow.keep_samples_warm(2000)
     try:
-        warm = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
-                                       workers=1)
+        warm = _dibao()
         parts = sources._WARM[(1500, 4, sources.GeneratedSource(1500, 4).max_households)]
-        again = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
-                                        workers=2)
+        again = _dibao(workers=2)
     finally:
         sources._WARM.clear()
     assert sources._WARM == {} and len(parts) == 1  # the 31 provinces of 1,500 households: one task
@@ -71,17 +77,14 @@ def test_a_warm_sample_keeps_its_pool_and_gives_the_same_results(monkeypatch):
     from gongfu.run import backends, sources
 
     monkeypatch.setattr(workflow, "WARM_HOUSEHOLDS", 0)
-    cold = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4, workers=2)
+    cold = _dibao(workers=2)
     workflow.keep_samples_warm(2000)
     try:
-        first = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
-                                        workers=2)
+        first = _dibao(workers=2)
         pids = {c.pid for c in psutil.Process().children()}
-        second = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1500, seed=4,
-                                         workers=2)
+        second = _dibao(workers=2)
         assert {c.pid for c in psutil.Process().children()} == pids and len(pids) == 2  # the same two workers
-        other = workflow.run_comparison(None, workflow.resolve("dibao_plus_20pct"), households=1200, seed=4,
-                                        workers=2)
+        other = _dibao(households=1200, workers=2)
         assert not pids & {c.pid for c in psutil.Process().children()}  # another sample: a new pool
     finally:
         backends.drop_kept_pool()

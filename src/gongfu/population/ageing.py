@@ -10,8 +10,8 @@ back from 2024 by the NBS growth of the years between. 2025 (known law) keeps th
 
 Weights: every year other than 2024 with figures in targets_years.yaml (2022, 2023: NBS; 2026-2030: paths from
 the NBS 2025 figures to official goals, status derived/fallback, sources in the file) is reweighted by *raking*
-(the static ageing of PolicyEngine and EUROMOD): each household's weight is multiplied by ``exp(x_h . lambda_Y)``, where x_h counts the household's persons, urban persons, persons aged 0-15, 60+ and 65+
-and its size class (1, 2, 3, 4, 5+ persons), and lambda_Y are national constants solved ONCE on a fixed reference
+(the static ageing of PolicyEngine and EUROMOD): each household's weight is multiplied by ``exp(x_h . lambda_Y)``,
+where x_h counts the household's persons, urban persons, persons aged 0-15, 60+ and 65+ and its size class (1, 2, 3, 4, 5+ persons), and lambda_Y are national constants solved ONCE on a fixed reference
 sample (REFERENCE_HOUSEHOLDS households of seed REFERENCE_SEED, the plan's own national design) so that the
 weighted totals of the reference hit that year's margins: the total population (its change from 2024), the urban
 share and the age shares the year has (`reweight` in the YAML), and the 2024 distribution of households by size
@@ -215,9 +215,9 @@ def raking_constants(year: int) -> tuple[tuple[int, ...], tuple[float, ...]] | N
 
 def weight_factors(households: Mapping[str, Any], persons: Mapping[str, Any], year: int) -> np.ndarray | None:
     """Each household's weight multiplier for `year`, ``exp(x_h . lambda_year)`` (household_design,
-    raking_constants), or None for 2024 and the years of `keep_2024_weights` (none today); a ValueError
-    for a year without figures. The sum runs
-    column by column, elementwise, so that a household's factor is bitwise the same in any partition."""
+    raking_constants), or None for 2024 and the years of `keep_2024_weights` (none today); a ValueError for a year
+    without figures. The sum runs column by column, elementwise, so that a household's factor is bitwise the same
+    in any partition."""
     if year == BASE_YEAR or year in load_years().get("keep_2024_weights", []):
         return None
     cols, lam = raking_constants(year)
