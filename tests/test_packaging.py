@@ -66,7 +66,7 @@ def test_extras_table_matches_pyproject():
         assert declared == {canonicalize_name(p) for p in packages}, extra
     assert optional["all"] == [f"gongfu[{','.join(EXTRAS)}]"]
     core = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["dependencies"]}
-    assert core == {"numpy", "pyarrow", "pyyaml", "pydantic", "typer", "rich", "psutil", "threadpoolctl"}
+    assert core == {"numpy", "pyarrow", "pyyaml", "pydantic", "typer", "rich", "psutil"}
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ projected margins are straight lines between cited anchors, not demographic proj
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -131,21 +131,35 @@ def years_with_figures() -> list[int]:
     return sorted(int(k) for k in load_years() if k.isdigit())
 
 
-def household_design(households: Mapping[str, Any], persons: Mapping[str, Any]) -> np.ndarray:
+def household_design(households: Mapping[str, Any], persons: Mapping[str, Any],
+                     columns: Sequence[int] | None = None) -> np.ndarray:
     """(n_households, len(DESIGN)) counts of each household (households sorted by household_id, persons grouped
     by household, as everywhere in gongfu): its persons, urban persons, persons aged 0-15, 60+, 65+, and one-hot
-    its size class. A pure function of each household's own rows."""
-    hid = np.asarray(households["household_id"])
-    n = len(hid)
-    hidx = np.searchsorted(hid, np.asarray(persons["household_id"]))
+    its size class; only the DESIGN `columns` given (all by default). A pure function of each household's own
+    rows; a ValueError when the persons are not grouped by the households."""
+    n = len(np.asarray(households["household_id"]))
+    p_hid = np.asarray(persons["household_id"])
+    new = np.empty(p_hid.size, dtype=bool)  # a person whose household differs from the previous person's
+    new[:1] = True
+    np.not_equal(p_hid[1:], p_hid[:-1], out=new[1:])
+    hidx = np.cumsum(new) - 1
+    if (hidx[-1] + 1 if hidx.size else 0) != n:
+        raise ValueError("persons must be grouped by household, in the order of the households table")
     age = np.asarray(persons["age"])
-    size = np.bincount(hidx, minlength=n).astype(np.float64)
-    cols = [size, size * (np.asarray(households["area"]) == 1),
-            np.bincount(hidx, weights=age <= 15, minlength=n), np.bincount(hidx, weights=age >= 60, minlength=n),
-            np.bincount(hidx, weights=age >= 65, minlength=n)]
+    # members by age band 0-15, 16-59, 60-64, 65+ (whole numbers: their float sums are exact)
+    band = np.searchsorted(np.array([16, 60, 65]), age, side="right")
+    by_band = np.bincount(hidx * 4 + band, minlength=4 * n).reshape(n, 4).astype(np.float64)
+    size = by_band.sum(axis=1)
     cls = np.clip(size, 1, SIZE_CLASSES[-1])
-    cols += [(cls == k).astype(np.float64) for k in SIZE_CLASSES]
-    return np.stack(cols, axis=1)
+    make = {0: lambda: size, 1: lambda: size * (np.asarray(households["area"]) == 1),
+            2: lambda: by_band[:, 0], 3: lambda: by_band[:, 2] + by_band[:, 3], 4: lambda: by_band[:, 3]}
+    for j, k in enumerate(SIZE_CLASSES):
+        make[5 + j] = lambda k=k: (cls == k).astype(np.float64)
+    columns = range(len(DESIGN)) if columns is None else columns
+    out = np.empty((n, len(columns)))
+    for i, j in enumerate(columns):
+        out[:, i] = make[j]()
+    return out
 
 
 def rake(design: np.ndarray, weights: np.ndarray, totals: np.ndarray, tol: float = 1e-12,
@@ -221,10 +235,10 @@ def weight_factors(households: Mapping[str, Any], persons: Mapping[str, Any], ye
     if year == BASE_YEAR or year in load_years().get("keep_2024_weights", []):
         return None
     cols, lam = raking_constants(year)
-    x = household_design(households, persons)
+    x = household_design(households, persons, cols)
     z = np.zeros(x.shape[0])
-    for j, v in zip(cols, lam, strict=True):
-        z += x[:, j] * v
+    for i, v in enumerate(lam):
+        z += x[:, i] * v
     return np.exp(z)
 
 

@@ -12,11 +12,12 @@ once, while its arrays are hot in cache, into per-partition float64 accumulators
 * into the bins of `DistributionSketch`es (binning.py): national per-capita income of each concept, per-capita
   disposable income by cell and by hukou type, programme amounts by bin of market income (concentration and
   Kakwani indices), reform changes by bin of baseline income (deciles of gains in the same pass).
-* under R replicate weights (w x a multiplier hashed from the household id, analysis/replicates.py),
-  nationally: the headline columns (persons, programme amounts and recipients, headcounts at the absolute lines,
-  winners and losers) as R sums each -- one matrix product per block for the columns over every household, the
-  rows only for the others -- and a coarse histogram of per-capita disposable income per replicate (and of the
-  reform's changes by bin of baseline income), for the standard errors of `uncertainty` (run/uncertainty.py).
+* under R replicate weights (w x a multiplier that depends on the household through its pair's group and
+  its parity, analysis/replicates.py), nationally: the headline columns (persons, programme amounts and
+  recipients, headcounts at the absolute lines, winners and losers) summed by replicate key over each column's
+  own rows, and a coarse histogram of per-capita disposable income by key (and of the reform's changes by bin
+  of baseline income), turned into R replicate sums at the end of the partition, for the standard errors of
+  `uncertainty` (run/uncertainty.py).
 
 At the end of the partition the float sums are converted exactly to fixed-point limbs, so partitions merge
 exactly (aggregate.py). Everything person-based is computed on households with person weights
@@ -35,7 +36,7 @@ import numpy as np
 
 import gongfu.run.layout as L
 from gongfu.analysis.reductions import change_flags, fgt_terms, theil_terms
-from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED
+from gongfu.analysis.replicates import HIST, METHOD, N_REPLICATES, SEED, n_groups
 from gongfu.analysis.sketch import DistributionSketch
 from gongfu.engine import PERSON, TaxBenefitSystem, load_system
 from gongfu.engine.enums import HukouType
@@ -48,13 +49,11 @@ from . import pgroups
 from .aggregate import RunAggregate
 from .binning import BinAccumulator, Binned, bin_index, elementwise, sketch_n_bins
 from .layout import CONCEPT_VARIABLES, CONCEPTS, DECILE_COLUMNS, N_CELLS, Columns
-from .repsums import ReplicateSums, block_hist, replicate_hist
+from .repsums import ReplicateSums, expand_state, replicate_hist
 
 PROGRAMME_ROLES = ("tax", "contribution", "benefit", "charity")
 #: variables that describe the population: a reform must not change them (weights and groups stay fixed)
 STRUCTURE = ("weight", "household_size", "province", "area", "hukou_type")
-
-#: columns per matrix product of the replicate sums (`_Block.flush`)
 
 FINE = {"sub_bins": 1024, "min_exponent": 0, "max_exponent": 32}
 GROUP = {"sub_bins": 256, "min_exponent": 0, "max_exponent": 32}
@@ -282,10 +281,12 @@ class SystemAccumulators:
         self.n_rep = int(reps["n"])
         names = reps["columns"].get(system, [])
         self.rep_index = {n: j for j, n in enumerate(names)}
-        self.rep = np.zeros((len(names), self.n_rep))
+        keys = 2 * n_groups(self.n_rep) if self.n_rep else 0
+        # sums by replicate key (`repsums`), turned into replicate sums at the end of a partition (`_finish`)
+        self.rep = np.zeros((len(names), keys))
         n_bins = sketch_n_bins(reps["hist_config"])
-        self.rep_hist = np.zeros((n_bins, self.n_rep, 2)) if system in reps["hist"] else None
-        self.rep_dec = np.zeros((n_bins, self.n_rep)) if reform and self.n_rep else None
+        self.rep_hist = np.zeros((2, n_bins, keys)) if system in reps["hist"] else None
+        self.rep_dec = np.zeros((1, n_bins, keys)) if reform and self.n_rep else None
 
     def reset(self) -> None:
         for acc in (*self.fine.values(), self.rank, self.cell, self.hukou, self.pgroup):
@@ -450,12 +451,10 @@ def _reduce_block(ctx: Context, acc: dict[str, SystemAccumulators], sim: Any, ce
     if reps["n"]:
         b.set_replicates(ids, reps["n"], reps["seed"])
     base_vals = _system_block(ctx, acc["b"], sim, b, None)
-    b.flush(acc["b"])
     if ctx.reform is not None:
         rsim = sim.branch(ctx.reform)
         reform_vals = _system_block(ctx, acc["r"], rsim, b, base_vals)
         _changes(ctx, acc, b, base_vals, reform_vals)
-        b.flush(acc["r"])
 
 
 def _concepts(sim: Any, b: _Block, names: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -544,8 +543,8 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
                     a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
                     if key == "h":
                         b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows)
-            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.M is not None)
-        if b.M is not None and a.rep_hist is not None:
+            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.replicated)
+        if b.replicated and a.rep_hist is not None:
             replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
         for name, lo, hi in ctx.config.bands:
@@ -629,7 +628,7 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             a.cells[:, jr] += np.bincount(cell, weights=recipients, minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
-            if b.M is not None:
+            if b.replicated:
                 if sparse:
                     hh = b.index[rows]
                     b.rep_add(a, L.programme(s, name), amount, hh)
@@ -652,7 +651,7 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             a.cells[:, jr] += np.bincount(cell, weights=b.pw[rows], minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
-            if b.M is not None:
+            if b.replicated:
                 b.rep_add(a, L.programme(s, name), amount, rows)
                 b.rep_add(a, L.recipients(s, name), b.pw[rows], rows)
         if rank_j is not None:
@@ -734,12 +733,11 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
                                                                               ("gain1", "gain5", "lose1", "lose5")),
                pw, pw * flags["gain"]]  # (in the order of DECILE_COLUMNS)
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
-    if b.M is not None:
+    if b.replicated:
         for col, v in cols.items():
             b.rep_add(a, col, v, ch)
         if a.rep_dec is not None:
-            n_bins = a.rep_dec.shape[0]
-            a.rep_dec += block_hist(b.rep_idx[ch], [pw * dd], b.gather(ch), n_bins)[0].T
+            a.rep_dec += b.key_hist(b.rep_idx[ch], [pw * dd], a.rep_dec.shape[1], rows=ch)
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,
@@ -779,13 +777,15 @@ def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int,
     sketches = [x for x in sketches if x[2] is not None]
     floats += [x[2][2] for x in sketches] + [x[2] for x in sparse]
     replicated: list[tuple[str, np.ndarray]] = []
-    if ctx.layout["replicates"]["n"]:
+    reps = ctx.layout["replicates"]
+    if reps["n"]:
+        n, seed = reps["n"], reps["seed"]
         for s, a in acc.items():
-            replicated.append((L.replicate_table(s), a.rep))
+            replicated.append((L.replicate_table(s), expand_state(a.rep, n, seed)))
             if a.rep_hist is not None:
-                replicated.append((L.replicate_hist(s), a.rep_hist))
+                replicated.append((L.replicate_hist(s), expand_state(a.rep_hist, n, seed, hist=True)))
             if a.rep_dec is not None:
-                replicated.append((L.DECILE_REPLICATES, a.rep_dec))
+                replicated.append((L.DECILE_REPLICATES, expand_state(a.rep_dec, n, seed)[0]))
         floats += [x[1] for x in replicated]
     limbs = to_limbs_many(floats)
     for (name, _), lb in zip(replicated, limbs[len(limbs) - len(replicated):], strict=True):

@@ -1,143 +1,84 @@
 """Replicate sums of one block (analysis/replicates.py): every headline column of a system summed under the R
 replicate weights w x m_r, and the per-replicate coarse histograms of per-capita disposable income.
 
-Columns over every household (or an eighth of them or more, scattered to full length) are summed together, one
-matrix product per batch of `FLUSH_ROWS` columns; the others over their own rows only, the columns that share one
-rows array in one product over those rows' multipliers. The products run on one BLAS thread, in batches of a
-fixed size, so that a column's sums depend neither on the threads nor on which other columns a system has.
+A replicate's multiplier depends on a household only through its key (its pair's group and its parity,
+`analysis.replicates.group_keys`), so a partition sums each column by key (one `np.bincount` over the column's
+own rows, in row order: a column's sums depend on nothing else) and turns the sums by key into replicate sums once,
+at the end of the partition (`expand_state`).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
-from gongfu.analysis.replicates import multipliers
+from gongfu.analysis.replicates import expand, group_keys, n_groups
 
 from .binning import bin_index, elementwise
 
-#: columns per matrix product (the last batch padded with zeros)
-FLUSH_ROWS = 16
-
-_BLAS: list[Any] = []
-#: the replicate sums' matrix products run one at a time per process, each on one BLAS thread (`_Block.flush`)
-_BLAS_LOCK = threading.Lock()
-
-
-def _blas_controller() -> Any:
-    """The process's `threadpoolctl.ThreadpoolController` (built once: it inspects the loaded libraries)."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0]
-
 
 class ReplicateSums:
-    """The replicate multipliers of a block's households and the replicate sums waiting for `flush`."""
+    """The replicate keys of a block's households (None without replicates)."""
 
     def __init__(self, n_hh: int):
         self.n_hh = n_hh
-        self.M: np.ndarray | None = None  # replicate multipliers as float64 (R x households), replicate-major
-        self.MT: np.ndarray | None = None  # the same, household-major (households x R): gathered by rows
+        self.key: np.ndarray | None = None  # each household's key 2 g + parity, in [0, n_keys)
+        self.n_keys = 0
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
-        self.rep_hist: np.ndarray | None = None  # the baseline's replicate histogram of this block (K x R x bins)
-        self._pending: list[tuple[int, np.ndarray]] = []
-        self._sparse: dict[int, tuple[np.ndarray, list[tuple[int, np.ndarray]]]] = {}
+
+    @property
+    def replicated(self) -> bool:
+        return self.key is not None
 
     def set_replicates(self, ids: np.ndarray, n: int, seed: int) -> None:
-        """The replicate multipliers of the block's households (`analysis.replicates.multipliers`)."""
-        self.MT = multipliers(ids, n, seed)
-        self.M = np.ascontiguousarray(self.MT.T)
-
-    def gather(self, rows: np.ndarray) -> np.ndarray:
-        """(R x rows) multipliers of household `rows` (which may repeat)."""
-        assert self.MT is not None
-        return np.ascontiguousarray(self.MT[rows].T)
+        """The replicate keys of the block's households (`analysis.replicates.group_keys`)."""
+        self.key = group_keys(ids, n, seed)
+        self.n_keys = 2 * n_groups(n)
 
     def rep_add(self, a: Any, col: str, v: np.ndarray, rows: np.ndarray | None = None) -> None:
-        """Sum a household column (or the values `v` on household `rows`, which may repeat: persons) under each
-        replicate weight, in `flush`. Full-length columns, and columns on an eighth of the households or more
-        (scattered to full length), are summed together (one matrix product); the others over their rows only,
-        with every column given the same `rows` array in one product over those rows' multipliers. Which way
-        depends only on the column's rows, so a system's sums are the same whether it is the baseline of a run
-        or the reform of a one-pass comparison."""
-        if self.M is None:
+        """Add a household column (or the values `v` on household `rows`, which may repeat: persons) to the sums
+        by key of replicate column `col` (nothing if the system does not replicate it)."""
+        if self.key is None:
             return
         j = a.rep_index.get(col)
         if j is None:
             return
-        if rows is None:
-            self._pending.append((j, v))
-        elif 8 * rows.size >= self.n_hh:
-            self._pending.append((j, np.bincount(rows, weights=v, minlength=self.n_hh)))
-        elif rows.size:
-            self._sparse.setdefault(id(rows), (rows, []))[1].append((j, v))
+        key = self.key if rows is None else self.key[rows]
+        a.rep[j] += np.bincount(key, weights=v, minlength=self.n_keys)
 
-    def flush(self, a: Any) -> None:
-        """Replicate sums of the pending columns: matrix products of `FLUSH_ROWS` columns at a time (the last
-        batch padded with zeros), over all households (full-length columns) or over the rows a group of sparse
-        columns shares (their multipliers gathered once). A BLAS product's rounding of one row can depend on how
-        many rows it is given and where the row sits among them; in batches of a fixed size it does not
-        (measured), so a column's sums do not depend on which other columns a system has (one BLAS thread:
-        `reduce_partition`)."""
-        if not self._pending and not self._sparse:
-            return
-        groups = [(self.MT, self._pending)] if self._pending else []
-        groups += [(self.MT[rows], items) for rows, items in self._sparse.values()]
-        # one BLAS thread, set under a lock (threads of a Dask worker reduce partitions side by side): BLAS
-        # threads of two worker processes would fight over the cores, and the sums must not depend on threads
-        with _BLAS_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
-            for G, items in groups:
-                k = len(items)
-                V = np.zeros((-(-k // FLUSH_ROWS) * FLUSH_ROWS, G.shape[0]))
-                for i, (_, v) in enumerate(items):
-                    V[i] = v
-                out = np.concatenate([V[i:i + FLUSH_ROWS] @ G for i in range(0, V.shape[0], FLUSH_ROWS)])
-                np.add.at(a.rep, [j for j, _ in items], out[:k])
-        self._pending = []
-        self._sparse = {}
+    def key_hist(self, idx: np.ndarray, columns: list[np.ndarray], n_bins: int,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+        """(columns, bins, keys): each column summed by (bin `idx`, key) over the block's households (or `rows`)."""
+        assert self.key is not None
+        key = self.key if rows is None else self.key[rows]
+        cell = idx.astype(np.int64) * self.n_keys + key
+        size = n_bins * self.n_keys
+        return np.stack([np.bincount(cell, weights=v, minlength=size) for v in columns]).reshape(
+            len(columns), n_bins, self.n_keys)
 
 
 def replicate_hist(ctx: Any, a: Any, b: ReplicateSums, x: np.ndarray, base: dict[str, Any] | None,
-                    diff: np.ndarray | None) -> None:
-    """Per-replicate coarse histogram of per-capita disposable income (the reform's in full too, so that it is the
-    same as a run of the reformed law on its own; only the bins of the rows whose income changed are looked up
-    again, and only the bins those rows leave or enter are summed again: every other bin holds the same rows with
-    the same values as the baseline's, and each bin's sum depends on its own rows only -- `_block_hist`)."""
+                   diff: np.ndarray | None) -> None:
+    """Coarse histogram of per-capita disposable income (persons, and their income) by key, from which every
+    replicate's histogram follows (`expand_state`); the reform's in full too, so that it is the same as a run of
+    the reformed law on its own (only the bins of the rows whose income changed are looked up again)."""
     config = ctx.layout["replicates"]["hist_config"]
-    n_bins = a.rep_hist.shape[0]
-    columns = [b.pw, b.pw * x]
     if base is None:
-        b.rep_idx = bin_index(x, config)
-        hist = b.rep_hist = block_hist(b.rep_idx, columns, b.M, n_bins)
+        idx = b.rep_idx = bin_index(x, config)
     else:
         idx = elementwise(lambda v: bin_index(v, config), x, None if diff is None else (b.rep_idx, diff))
-        hist = None
-        if diff is not None and b.rep_hist is not None:
-            touched = np.zeros(n_bins, dtype=bool)
-            touched[b.rep_idx[diff]] = True
-            touched[idx[diff]] = True
-            rows = np.flatnonzero(touched[idx])
-            if 2 * rows.size < idx.size:
-                hist = b.rep_hist.copy()
-                bins = np.flatnonzero(touched)
-                part = block_hist(idx[rows], [c[rows] for c in columns], b.gather(rows), n_bins)
-                hist[:, :, bins] = part[:, :, bins]
-        if hist is None:
-            hist = block_hist(idx, columns, b.M, n_bins)
-    a.rep_hist += hist.transpose(2, 1, 0)
+    a.rep_hist += b.key_hist(idx, [b.pw, b.pw * x], a.rep_hist.shape[1])
 
 
-def block_hist(idx: np.ndarray, columns: list[np.ndarray], M: np.ndarray, n_bins: int) -> np.ndarray:
-    """(columns, R, bins): sum over rows of column[row] x M[r, row] into the bin of each row, per replicate
-    (`np.bincount`: each bin's sum runs over its own rows in row order, so it depends on those rows only)."""
-    out = np.empty((len(columns), M.shape[0], n_bins))
-    tmp = np.empty(idx.size)
-    for k, v in enumerate(columns):
-        for r in range(M.shape[0]):
-            np.multiply(v, M[r], out=tmp)
-            out[k, r] = np.bincount(idx, weights=tmp, minlength=n_bins)
-    return out
+def expand_state(by_key: np.ndarray | None, n: int, seed: int, hist: bool = False) -> np.ndarray | None:
+    """Replicate sums from a partition's sums by key: (columns, keys) -> (columns, R); a histogram by key
+    (2, bins, keys) -> (bins, R, 2) (the state's layout: `layout.replicate_hist`)."""
+    if by_key is None:
+        return None
+    flat = by_key.reshape(-1, by_key.shape[-1])
+    used = np.flatnonzero(flat.any(axis=1))  # (most bins of a histogram are empty)
+    out = np.zeros((flat.shape[0], n))
+    out[used] = expand(flat[used], n, seed)
+    out = out.reshape(*by_key.shape[:-1], n)
+    return np.ascontiguousarray(out.transpose(1, 2, 0)) if hist else out

@@ -29,13 +29,24 @@ class PartitionRef:
     spec: Any = field(compare=False)
 
 
+#: the last hash of each file, by (path, modification time, size): a run hashes the same files again and again
+_FILE_HASHES: dict[tuple[str, int, int], bytes] = {}
+
+
 def _hash_files(root: Path, patterns: Sequence[str]) -> str:
+    """Hash of the names and contents of the files under `root` matching `patterns` (a file's own hash is kept
+    while its modification time and size stay the same)."""
     h = hashlib.sha256()
     for pattern in patterns:
         for f in sorted(root.glob(pattern)):
             if f.is_file() and "__pycache__" not in f.parts:
+                st = f.stat()
+                key = (str(f), st.st_mtime_ns, st.st_size)
+                digest = _FILE_HASHES.get(key)
+                if digest is None:
+                    digest = _FILE_HASHES[key] = hashlib.sha256(f.read_bytes()).digest()
                 h.update(str(f.relative_to(root)).encode())
-                h.update(f.read_bytes())
+                h.update(digest)
     return h.hexdigest()
 
 
