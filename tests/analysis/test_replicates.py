@@ -69,6 +69,12 @@ def test_replicate_variance_of_a_total_is_the_grouped_paired_estimator_exactly()
     assert math.isclose(reps.mean(), y.sum(), rel_tol=1e-12)
     by_key = np.bincount(key, weights=y, minlength=78)
     assert np.allclose(expand(by_key, 40, seed=3), reps, rtol=1e-12)
+    # each row of `expand` depends on that row only, bit for bit (a partition's replicate sums must not depend on
+    # which other columns it has)
+    many = np.random.default_rng(5).lognormal(10.0, 3.0, (500, 78))
+    whole = expand(many, 40, seed=3)
+    assert np.array_equal(np.concatenate([expand(many[i:i + 7], 40, seed=3) for i in range(0, 500, 7)]), whole)
+    assert np.array_equal(expand(many[::-1], 40, seed=3)[::-1], whole)
     # without a Hadamard matrix of order R (here 30): random signs, R groups, still the same sums both ways
     assert n_groups(30) == 30
     assert np.allclose(expand(np.bincount(group_keys(ids, 30, 3), weights=y, minlength=60), 30, 3),

@@ -178,12 +178,14 @@ def multipliers(ids: np.ndarray, n_replicates: int = N_REPLICATES, seed: int = S
 def expand(by_key: FloatArray, n_replicates: int = N_REPLICATES, seed: int = SEED) -> FloatArray:
     """Replicate sums from sums by key (last axis 2G, `group_keys`): (..., 2G) -> (..., R), each
     ``T + sum_g S[g, r] (E_g - O_g)`` with T the sum over all keys. Each output row depends on its own input row
-    only (no BLAS: the same rounding whatever else is expanded with it)."""
+    only (no BLAS: the same rounding whatever else is expanded with it; a matrix product's is not)."""
     S = signs(n_replicates, seed)
     D = by_key[..., 0::2] - by_key[..., 1::2]  # even minus odd households of each group
     out = np.repeat(by_key.sum(axis=-1)[..., None], S.shape[1], axis=-1)
+    term = np.empty_like(out)
     for g in range(S.shape[0]):
-        out += D[..., g:g + 1] * S[g]
+        np.multiply(D[..., g:g + 1], S[g], out=term)
+        out += term
     return out
 
 

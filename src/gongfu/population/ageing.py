@@ -156,7 +156,7 @@ def household_design(households: Mapping[str, Any], persons: Mapping[str, Any],
     for j, k in enumerate(SIZE_CLASSES):
         make[5 + j] = lambda k=k: (cls == k).astype(np.float64)
     columns = range(len(DESIGN)) if columns is None else columns
-    out = np.empty((n, len(columns)))
+    out = np.empty((n, len(columns)), order="F")  # column by column: each column contiguous
     for i, j in enumerate(columns):
         out[:, i] = make[j]()
     return out
@@ -188,7 +188,7 @@ def _reference() -> tuple[np.ndarray, np.ndarray]:
 
     parts = [generate_partition(s) for s in plan_partitions(REFERENCE_HOUSEHOLDS, REFERENCE_SEED)]
     h, p = concat([x[0] for x in parts]), concat([x[1] for x in parts])
-    return household_design(h, p), np.asarray(h["weight"], dtype=np.float64)
+    return np.ascontiguousarray(household_design(h, p)), np.asarray(h["weight"], dtype=np.float64)
 
 
 def year_margins(year: int, reference_totals: np.ndarray) -> tuple[list[int], np.ndarray]:

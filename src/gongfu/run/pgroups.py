@@ -93,17 +93,20 @@ def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.nd
     n_g = len(PERSON_GROUPS)
     n_t = len(L.FGT_TERMS)
     wn = w[rows, None] * counts[rows]  # weighted members of each group
-    flat = (cell[:, None] * (n_t * n_g) + np.arange(n_t * n_g)).ravel()
+    top = max((z for _, z in ctx.config.lines), default=0.0)
     for name, z in ctx.config.lines:
-        terms = np.stack(fgt_terms(x, z), axis=1)  # (rows, term)
-        v = terms[:, :, None] * wn[:, None, :]  # (rows, term, group)
+        # the rows below this line (the others' terms are exact zeros: the same sums without them)
+        sub = np.flatnonzero(x < z) if z < top else slice(None)
+        terms = np.stack(fgt_terms(x[sub], z), axis=1)  # (rows, term)
+        v = terms[:, :, None] * wn[sub, None, :]  # (rows, term, group)
+        flat = (cell[sub, None] * (n_t * n_g) + np.arange(n_t * n_g)).ravel()
         sums = np.bincount(flat, weights=v.ravel(), minlength=N_CELLS * n_t * n_g).reshape(N_CELLS, n_t * n_g)
         js = [cols.plain(L.group_poverty(s, name, key, g)) for key in L.FGT_TERMS for g in PERSON_GROUPS]
         a.cells[:, js] += sums
         if replicated:
             h = L.FGT_TERMS.index("h")
             for k, g in enumerate(PERSON_GROUPS):
-                rep_add(a, L.group_poverty(s, name, "h", g), np.ascontiguousarray(v[:, h, k]), rows)
+                rep_add(a, L.group_poverty(s, name, "h", g), np.ascontiguousarray(v[:, h, k]), rows[sub])
 
 
 def accumulator(config: dict[str, int]) -> BinAccumulator:

@@ -537,12 +537,15 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
             xs, pu, cell = x[rows], b.pw_u[rows], b.cell[rows]
             pr = b.pw_r[rows]
             for name, z in ctx.config.lines:
-                for key, v in zip(L.FGT_TERMS, fgt_terms(xs, z), strict=True):
+                # the rows below this line (the others' terms are exact zeros: the same sums without them)
+                k = np.flatnonzero(xs < z) if z < top else slice(None)
+                cell_k, pu_k, pr_k = cell[k], pu[k], pr[k]
+                for key, v in zip(L.FGT_TERMS, fgt_terms(xs[k], z), strict=True):
                     j = cols.split(L.poverty(s, name, key))
-                    a.cellsh[:, 0, j] += np.bincount(cell, weights=pu * v, minlength=N_CELLS)
-                    a.cellsh[:, 1, j] += np.bincount(cell, weights=pr * v, minlength=N_CELLS)
+                    a.cellsh[:, 0, j] += np.bincount(cell_k, weights=pu_k * v, minlength=N_CELLS)
+                    a.cellsh[:, 1, j] += np.bincount(cell_k, weights=pr_k * v, minlength=N_CELLS)
                     if key == "h":
-                        b.rep_add(a, L.poverty(s, name, "h"), (pu + pr) * v, rows)
+                        b.rep_add(a, L.poverty(s, name, "h"), (pu_k + pr_k) * v, rows[k])
             pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.replicated)
         if b.replicated and a.rep_hist is not None:
             replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
