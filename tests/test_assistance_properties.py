@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
@@ -61,11 +62,47 @@ def _simulate(population: list[dict], year: int = 2025, system=None, **person_ov
     return system.simulation(households=households, persons=persons, year=year)
 
 
+def _without_tekun(population: list[dict]) -> list[dict]:
+    """The same households with every person having a legal supporter (so nobody is tekun): a person whose income
+    takes them out of tekun joins the household's dibao unit, which can raise its dibao (see
+    `test_a_person_leaving_tekun_joins_the_dibao_unit`); the monotonicity of dibao itself is for the unit as it is."""
+    return [{**h, "persons": [{**p, "has_obligated_supporter": True} for p in h["persons"]]} for h in population]
+
+
+def test_a_person_leaving_tekun_joins_the_dibao_unit():
+    """Hand-computed case (found by the property below before it excluded tekun): a Beijing-hukou infant and a
+    Hebei-hukou infant, both without a supporter, live in a rural Beijing household. With no income both are
+    tekun (特困人员认定办法 第五、六条: no work capacity, own income below the local dibao standard of their own
+    hukou), so the dibao unit is empty and dibao is 0. If the Hebei infant receives 6,604 yuan of wages (6,204
+    counted: less 400 yuan of contributions, held at the baseline's), that is above 12 x the Hebei rural standard, so they leave tekun and join the dibao unit, which takes the head's (Beijing rural) standard:
+    dibao = 12 x Beijing rural standard - 6,204 > 0. Dibao rises with income here, and so can dibao + tekun in a
+    household whose members hold different hukou (the tekun test uses the person's own standard, dibao the
+    head's)."""
+    person = {"age": 0, "disability_grade": 0, "hukou_type": 0, "employment_status": 0, "pension_scheme": 0,
+              "has_obligated_supporter": False, "wage_income": 0.0, "agricultural_income": 0.0,
+              "self_employment_income": 0.0, "interest_income": 0.0}
+    population = [{"province": 11, "area": 0, "persons": [{**person, "hukou_province": 11},
+                                                          {**person, "hukou_province": 13}]}]
+    base = _simulate(population)
+    fixed = {"individual_income_tax": base.calc("individual_income_tax"),
+             "social_insurance_contributions": base.calc("social_insurance_contributions")}
+    base = _simulate(population, **fixed)
+    assert list(base.calc("tekun_recipient")) == [True, True] and base.calc("dibao")[0] == 0.0
+    richer = _simulate(population, wage_income=np.array([0.0, 6604.0]), **fixed)
+    hebei, beijing = (12.0 * float(base.calc("tekun_local_dibao_standard")[k]) for k in (1, 0))
+    counted = float(richer.calc("dibao_counted_income")[1])
+    assert counted >= hebei and list(richer.calc("tekun_recipient")) == [True, False]
+    assert richer.calc("dibao_unit_size")[0] == 1
+    assert math.isclose(richer.calc("dibao")[0], beijing - counted) and beijing - counted > 0
+
+
 @settings(max_examples=40, deadline=None)
 @given(population_st, st.integers(0, 1000), st.floats(0, 50000, allow_nan=False))
 def test_more_farm_income_never_raises_dibao(population, pick, extra):
     """Raising one person's farm income (employment status and pension scheme held fixed) never raises any
-    household's dibao (社会救助暂行办法 第九条: dibao tops income up to the standard)."""
+    household's dibao (社会救助暂行办法 第九条: dibao tops income up to the standard), the dibao unit held fixed
+    (nobody tekun: `_without_tekun`)."""
+    population = _without_tekun(population)
     base = _simulate(population)
     farm = base.calc("agricultural_income").copy()
     farm[pick % len(farm)] += extra
@@ -76,7 +113,9 @@ def test_more_farm_income_never_raises_dibao(population, pick, extra):
 @settings(max_examples=40, deadline=None)
 @given(population_st, st.integers(0, 1000), st.floats(0, 50000, allow_nan=False))
 def test_more_wages_never_raise_dibao_with_taxes_and_contributions_given(population, pick, extra):
-    """With taxes and contributions held fixed, more wages never raise dibao."""
+    """With taxes and contributions held fixed, more wages never raise dibao (the dibao unit held fixed: nobody
+    tekun, `_without_tekun`)."""
+    population = _without_tekun(population)
     base = _simulate(population)
     fixed = {"individual_income_tax": base.calc("individual_income_tax"),
              "social_insurance_contributions": base.calc("social_insurance_contributions")}
