@@ -631,15 +631,10 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             a.cells[:, jr] += np.bincount(cell, weights=recipients, minlength=N_CELLS)
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
-            if b.replicated:
-                if sparse:
-                    hh = b.index[rows]
-                    b.rep_add(a, L.programme(s, name), amount, hh)
-                    b.rep_add(a, L.recipients(s, name), recipients, hh)
-                else:
-                    b.rep_add(a, L.programme(s, name), np.bincount(b.index, weights=amount, minlength=b.n_hh))
-                    b.rep_add(a, L.recipients(s, name), np.bincount(b.index, weights=recipients,
-                                                                    minlength=b.n_hh))
+            if b.replicated:  # by the household of each person summed
+                hh = b.index[rows] if sparse else b.index
+                b.rep_add(a, L.programme(s, name), amount, hh)
+                b.rep_add(a, L.recipients(s, name), recipients, hh)
         if ranked is not None:
             rank.acc.add_extra(ranked, [amount], first=rank_j)
         return
