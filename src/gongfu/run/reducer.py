@@ -398,7 +398,7 @@ class _Block(ReplicateSums):
         self.cell = cell
         self.seg = Segments(cell)
         self._person: dict[str, np.ndarray] = {}
-        ReplicateSums.__init__(self, self.n_hh)
+        ReplicateSums.__init__(self)
         self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
 
     def person(self, key: str) -> np.ndarray:

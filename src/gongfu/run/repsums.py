@@ -21,8 +21,7 @@ from .binning import bin_index, elementwise
 class ReplicateSums:
     """The replicate keys of a block's households (None without replicates)."""
 
-    def __init__(self, n_hh: int):
-        self.n_hh = n_hh
+    def __init__(self) -> None:
         self.key: np.ndarray | None = None  # each household's key 2 g + parity, in [0, n_keys)
         self.n_keys = 0
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
