@@ -145,6 +145,13 @@ class ScenarioInfo(BaseModel):
     rules: list[str]
 
 
+def _at_most(value: int, limit: int, what: str, command: str) -> int:
+    """`value` if it is at most `limit`, else a ValueError naming the CLI `command` for larger samples."""
+    if value > limit:
+        raise ValueError(f"at most {limit:,} {what} (got {value:,}); run `{command}` for larger samples")
+    return value
+
+
 class RunRequest(BaseModel):
     """A run on a small generated sample of households (bounded; use the CLI for large runs)."""
 
@@ -159,10 +166,7 @@ class RunRequest(BaseModel):
     @field_validator("households")
     @classmethod
     def _bounded(cls, value: int) -> int:
-        if value > MAX_HOUSEHOLDS:
-            raise ValueError(f"at most {MAX_HOUSEHOLDS:,} households over HTTP (got {value:,}); "
-                             "run `gongfu simulate --households N` for larger samples")
-        return value
+        return _at_most(value, MAX_HOUSEHOLDS, "households over HTTP", "gongfu simulate --households N")
 
 
 class CompareRequest(RunRequest):
@@ -188,7 +192,5 @@ class WindowRequest(BaseModel):
     @field_validator("households")
     @classmethod
     def _window_households(cls, value: int) -> int:
-        if value > WINDOW_MAX_HOUSEHOLDS:
-            raise ValueError(f"at most {WINDOW_MAX_HOUSEHOLDS:,} households for a window over HTTP (got {value:,}); "
-                             "run `gongfu compare baseline REFORM --years FIRST:LAST` for larger samples")
-        return value
+        return _at_most(value, WINDOW_MAX_HOUSEHOLDS, "households for a window over HTTP",
+                        "gongfu compare baseline REFORM --years FIRST:LAST")

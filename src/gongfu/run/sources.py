@@ -112,10 +112,11 @@ def group_sizes(sizes: Sequence[int], min_households: int = MIN_TASK_HOUSEHOLDS)
 def _concatenate(parts: Sequence[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """One (households, persons) table of consecutive partitions (household ids ascend across the plan)."""
+    from gongfu.population.io import concat
+
     if len(parts) == 1:
         return parts[0]
-    return tuple({k: np.concatenate([p[t][k] for p in parts]) for k in parts[0][t]}  # type: ignore[return-value]
-                 for t in (0, 1))
+    return concat([p[0] for p in parts]), concat([p[1] for p in parts])
 
 
 class GeneratedSource(Source):
