@@ -137,3 +137,25 @@ def test_small_person_groups_are_suppressed_on_imported_microdata(tmp_path):
         assert not any(".by_group.age_group.working_age" in k for k in res["uncertainty"])
     shown = simulate(tmp_path / "pop", workers=1, min_cell_count=0)
     assert all("working_age" in line["by_group"]["age_group"] for line in shown["poverty"].values())
+
+
+def test_member_counts_are_the_person_masks_summed_by_household(population):
+    """`member_counts` (integer counts in one pass) equals each group's definition (`person_masks`) summed over
+    every household's members, on a generated population with left-behind children and disabilities."""
+    from gongfu.engine.chunked import blocks
+    from gongfu.run.layout import PERSON_GROUPS
+    from gongfu.run.pgroups import member_counts, person_masks
+
+    sim, _, _ = next(blocks(load_system(), *population, 2025, block=10**9))
+    index, n = sim.members.index, sim.members.n_households
+    role = np.asarray(sim.calc("role"))
+    has_child = np.bincount(index, weights=role == Role.child, minlength=n) > 0
+    rural = np.asarray(sim.calc("area")) == Area.rural
+    masks = person_masks(sim.calc("age"), sim.calc("sex"), sim.calc("disability_grade"), role, rural[index],
+                         has_child[index])
+    counts = member_counts(sim, index, n)
+    assert counts.shape == (len(PERSON_GROUPS), n) and counts.flags.c_contiguous
+    for k, g in enumerate(PERSON_GROUPS):
+        assert np.array_equal(counts[k], np.bincount(index, weights=masks[g], minlength=n)), g
+    assert counts[PERSON_GROUPS.index("left_behind_children")].sum() > 0
+    assert counts[PERSON_GROUPS.index("disability")].sum() > 0

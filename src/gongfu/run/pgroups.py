@@ -58,16 +58,28 @@ def person_masks(age: np.ndarray, sex: np.ndarray, disability_grade: np.ndarray,
 
 
 def member_counts(sim: Any, index: np.ndarray, n_hh: int) -> np.ndarray:
-    """(households, groups) number of each household's members in each group of `layout.PERSON_GROUPS`."""
+    """(groups, households): number of each household's members in each group of `layout.PERSON_GROUPS` (the
+    groups of `person_masks`), one contiguous row per group."""
+    index = np.asarray(index, dtype=np.int64)
+    age = np.asarray(sim.calc("age"))
     role = np.asarray(sim.calc("role"))
-    has_child = np.bincount(index, weights=(role == Role.child), minlength=n_hh) > 0
+    child = age <= CHILD_MAX_AGE
+    band = (~child).astype(np.int64) + (age > WORKING_MAX_AGE)  # 0 children, 1 working age, 2 elderly
+    female = (np.asarray(sim.calc("sex")) == Sex.female).astype(np.int64)
+    has_child = np.bincount(index[role == Role.child], minlength=n_hh) > 0
     rural = np.asarray(sim.calc("area")) == Area.rural
-    masks = person_masks(sim.calc("age"), sim.calc("sex"), sim.calc("disability_grade"), role, rural[index],
-                         has_child[index])
-    out = np.empty((n_hh, len(PERSON_GROUPS)))
-    for k, g in enumerate(PERSON_GROUPS):
-        out[:, k] = np.bincount(index, weights=masks[g], minlength=n_hh)
+    left_behind = child & (role == Role.grandchild)
+    left_behind[left_behind] = (rural & ~has_child)[index[left_behind]]
+    out = np.empty((len(PERSON_GROUPS), n_hh))
+    out[0:3] = np.bincount(band * n_hh + index, minlength=3 * n_hh).reshape(3, n_hh)
+    out[3:5] = np.bincount(female * n_hh + index, minlength=2 * n_hh).reshape(2, n_hh)
+    out[5] = np.bincount(index[left_behind], minlength=n_hh)
+    out[6] = np.bincount(index[np.asarray(sim.calc("disability_grade")) > 0], minlength=n_hh)
     return out
+
+
+if PERSON_GROUPS != ("children", "working_age", "elderly", "male", "female", "left_behind_children", "disability"):
+    raise ImportError(f"member_counts counts its rows in another order than layout.PERSON_GROUPS {PERSON_GROUPS}")
 
 
 # ---------------------------------------------------------------------------------------------- reducing --
@@ -77,9 +89,10 @@ def reduce_population(a: Any, counts: np.ndarray, w: np.ndarray, plain: Callable
                       rep_add: Callable[..., None]) -> None:
     """Weighted and unweighted persons of each group by cell (baseline pass), and their replicate sums."""
     for k, g in enumerate(PERSON_GROUPS):
-        plain(L.group_persons(g), w * counts[:, k])
-        plain(L.group_rows(g), counts[:, k])
-        rep_add(a, L.group_persons(g), w * counts[:, k])
+        wk = w * counts[k]
+        plain(L.group_persons(g), wk)
+        plain(L.group_rows(g), counts[k])
+        rep_add(a, L.group_persons(g), wk)
 
 
 def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.ndarray, rows: np.ndarray,
@@ -92,7 +105,7 @@ def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.nd
     s = a.system
     n_g = len(PERSON_GROUPS)
     n_t = len(L.FGT_TERMS)
-    wn = w[rows, None] * counts[rows]  # weighted members of each group
+    wn = w[rows, None] * counts[:, rows].T  # weighted members of each group (rows, group)
     top = max((z for _, z in ctx.config.lines), default=0.0)
     for name, z in ctx.config.lines:
         # the rows below this line (the others' terms are exact zeros: the same sums without them)
@@ -116,10 +129,15 @@ def accumulator(config: dict[str, int]) -> BinAccumulator:
 def reduce_sketch(acc: BinAccumulator, counts: np.ndarray, w: np.ndarray, idx: np.ndarray, x: np.ndarray) -> None:
     """Per-capita disposable income of the members of each group into that group's sketch bins."""
     for k in range(len(PERSON_GROUPS)):
-        rows = np.flatnonzero(counts[:, k] > 0)
-        if rows.size:
-            wk = w[rows] * counts[rows, k]
-            acc.add(idx[rows], x[rows], [wk], group=k, products=[wk * x[rows]])
+        ck = counts[k]
+        rows = np.flatnonzero(ck)
+        if rows.size == ck.size:  # every household has members in the group
+            wk = w * ck
+            acc.add(idx, x, [wk], group=k, products=[wk * x])
+        elif rows.size:
+            xk = x[rows]
+            wk = w[rows] * ck[rows]
+            acc.add(idx[rows], xk, [wk], group=k, products=[wk * xk])
 
 
 def sketch_states(acc: BinAccumulator, system: str) -> list[tuple[str, dict[str, int], tuple]]:
