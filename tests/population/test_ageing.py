@@ -170,3 +170,17 @@ def test_targets_years_file_is_checked():
     ]:
         with pytest.raises(TargetsYearsError, match=fragment):
             check_years(bad)
+
+
+def test_weight_factors_are_exp_of_the_design_times_the_raking_constants(sample):
+    """A household's factor is exp(x_h . lambda) with x_h its row of `household_design` (the sum taken column
+    by column in the order of the raking constants)."""
+    from gongfu.population.ageing import household_design, raking_constants, weight_factors
+
+    h, p = sample
+    cols, lam = raking_constants(2025)
+    x = household_design(h, p, cols)
+    z = np.zeros(x.shape[0])
+    for i, v in enumerate(lam):
+        z += x[:, i] * v
+    assert np.array_equal(weight_factors(h, p, 2025), np.exp(z))

@@ -27,7 +27,7 @@ projected margins are straight lines between cited anchors, not demographic proj
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,16 @@ def household_design(households: Mapping[str, Any], persons: Mapping[str, Any],
     by household, as everywhere in gongfu): its persons, urban persons, persons aged 0-15, 60+, 65+, and one-hot
     its size class; only the DESIGN `columns` given (all by default). A pure function of each household's own
     rows; a ValueError when the persons are not grouped by the households."""
+    make = _design_columns(households, persons)
+    columns = range(len(DESIGN)) if columns is None else columns
+    out = np.empty((len(np.asarray(households["household_id"])), len(columns)), order="F")
+    for i, j in enumerate(columns):  # column by column: each column contiguous
+        out[:, i] = make(j)
+    return out
+
+
+def _design_columns(households: Mapping[str, Any], persons: Mapping[str, Any]) -> Callable[[int], np.ndarray]:
+    """A function of j giving column j of `household_design` (float64, one row per household)."""
     n = len(np.asarray(households["household_id"]))
     p_hid = np.asarray(persons["household_id"])
     new = np.empty(p_hid.size, dtype=bool)  # a person whose household differs from the previous person's
@@ -155,11 +165,7 @@ def household_design(households: Mapping[str, Any], persons: Mapping[str, Any],
             2: lambda: by_band[:, 0], 3: lambda: by_band[:, 2] + by_band[:, 3], 4: lambda: by_band[:, 3]}
     for j, k in enumerate(SIZE_CLASSES):
         make[5 + j] = lambda k=k: (cls == k).astype(np.float64)
-    columns = range(len(DESIGN)) if columns is None else columns
-    out = np.empty((n, len(columns)), order="F")  # column by column: each column contiguous
-    for i, j in enumerate(columns):
-        out[:, i] = make[j]()
-    return out
+    return lambda j: make[j]()
 
 
 def rake(design: np.ndarray, weights: np.ndarray, totals: np.ndarray, tol: float = 1e-12,
@@ -235,10 +241,10 @@ def weight_factors(households: Mapping[str, Any], persons: Mapping[str, Any], ye
     if year == BASE_YEAR or year in load_years().get("keep_2024_weights", []):
         return None
     cols, lam = raking_constants(year)
-    x = household_design(households, persons, cols)
-    z = np.zeros(x.shape[0])
-    for i, v in enumerate(lam):
-        z += x[:, i] * v
+    column = _design_columns(households, persons)
+    z = np.zeros(len(np.asarray(households["household_id"])))
+    for j, v in zip(cols, lam, strict=True):
+        z += column(j) * v
     return np.exp(z)
 
 
