@@ -91,3 +91,28 @@ def test_a_warm_sample_keeps_its_pool_and_gives_the_same_results(monkeypatch):
         sources._WARM.clear()
     assert canonical(first) == canonical(cold) == canonical(second)
     assert other["baseline"]["meta"]["population"]["households_planned"] == 1200
+
+
+def test_kept_baselines_give_the_states_of_a_fresh_computation(population, monkeypatch):
+    """A warm sample's worker keeps each partition's baseline simulations (reducer `keep`): under other reforms
+    the partition's state is exactly that of computing everything again, and the baseline is not built twice."""
+    from gongfu.run import reducer
+    from gongfu.run.api import resolve_reform
+    from gongfu.run.reducer import RunConfig, reduce_partition
+
+    built = []
+    original = reducer._baseline_blocks
+    monkeypatch.setattr(reducer, "_baseline_blocks", lambda *a, **k: built.append(k["keep"]) or original(*a, **k))
+    reducer.drop_kept_baselines()
+    try:
+        for name in ("dibao_plus_20pct", "iit_top_rate_50", "dibao_plus_20pct"):
+            info = resolve_reform(name)
+            config = RunConfig(reform=info.reform, reform_digest=info.sha256)
+            kept = reduce_partition(*population, config, 5, keep=("sample", 1))
+            fresh = reduce_partition(*population, config, 5)
+            assert kept == fresh and kept.digest() == fresh.digest()
+        assert built == [True, False, False, False]  # kept once, then only the fresh computations
+        reduce_partition(*population, RunConfig(year=2024), 5, keep=("sample", 1))  # another year: built again
+        assert built[-1] is True and set(reducer._KEPT_BASELINES["parts"]) == {5}
+    finally:
+        reducer.drop_kept_baselines()

@@ -342,20 +342,21 @@ def household_starts(household_ids: np.ndarray, person_household_ids: np.ndarray
 
 
 def reduce_partition(households: dict[str, np.ndarray], persons: dict[str, np.ndarray], config: RunConfig,
-                     partition_id: int, name: str = "") -> RunAggregate:
-    """The exact mergeable state of one partition under the baseline (and the reform, in the same pass)."""
-    from gongfu.engine.chunked import blocks
-    from gongfu.population.ageing import project_population
+                     partition_id: int, name: str = "", keep: Any = None) -> RunAggregate:
+    """The exact mergeable state of one partition under the baseline (and the reform, in the same pass).
 
-    households, persons = project_population(households, persons, config.year)  # a projected year's incomes
+    `keep`: a key of a sample kept in memory between runs (a server's warm sample, `sources.WarmGeneratedSource`):
+    the partition's baseline simulations are then kept in this worker (`_kept_blocks`), so a later run under the
+    same baseline law and year computes only what a reform changes. Results are the same (the cached values are
+    the ones a new simulation computes)."""
     ctx = context(config)
     acc = ctx.accumulators()
     name = name or str(partition_id)
-    hid = np.asarray(households["household_id"])
-    starts = household_starts(hid, np.asarray(persons["household_id"]), name)
-    n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
-    cell_all = _cells(households, name)
-    for sim, rows, _ in blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts):
+    kept = _kept_blocks(keep, config, ctx, partition_id, households, persons, name)
+    if kept is None:
+        kept = _baseline_blocks(ctx, config, households, persons, name, keep=False)
+    hid, cell_all, n_hh, n_p, sims = kept
+    for sim, rows in sims:
         _reduce_block(ctx, acc, sim, cell_all[rows], hid[rows])
     return _finish(ctx, acc, partition_id, n_hh, n_p)
 
@@ -736,6 +737,50 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
             b.rep_add(a, col, v, ch)
         if a.rep_dec is not None:
             a.rep_dec += b.key_hist(b.rep_idx[ch], [pw * dd], a.rep_dec.shape[1], rows=ch)
+
+
+def _baseline_blocks(ctx: Context, config: RunConfig, households: dict[str, np.ndarray],
+                     persons: dict[str, np.ndarray], name: str, keep: bool) -> tuple[Any, ...]:
+    """(household ids, cells, households, persons, block simulations) of a partition in the run's year; the
+    simulations as a list when kept (`keep`), else made one block at a time as they are reduced."""
+    from gongfu.engine.chunked import blocks
+    from gongfu.population.ageing import project_population
+
+    households, persons = project_population(households, persons, config.year)  # a projected year's incomes
+    hid = np.asarray(households["household_id"])
+    starts = household_starts(hid, np.asarray(persons["household_id"]), name)
+    n_hh, n_p = hid.size, int(np.asarray(persons["household_id"]).size)
+    cell_all = _cells(households, name)
+    sims = ((sim, rows) for sim, rows, _ in
+            blocks(ctx.base, households, persons, config.year, max(1, int(config.block)), starts))
+    return hid, cell_all, n_hh, n_p, (list(sims) if keep else sims)
+
+
+#: baseline simulations of a warm sample's partitions kept by this worker: {"key": (sample, year, block, law),
+#: "parts": {partition id: (ids, cells, households, persons, [(simulation, rows)])}} -- one sample, year and
+#: baseline law at a time (200,000 households: about 0.5 GB over the workers)
+_KEPT_BASELINES: dict[str, Any] = {}
+
+
+def _kept_blocks(keep: Any, config: RunConfig, ctx: Context, partition_id: int, households: dict[str, np.ndarray],
+                 persons: dict[str, np.ndarray], name: str) -> tuple[Any, ...] | None:
+    """The kept baseline blocks of a warm sample's partition (made and kept on first use); None without `keep`."""
+    if keep is None:
+        return None
+    law = config.system_digest if config.system is not None else id(ctx.base)
+    key = (keep, config.year, int(config.block), law)
+    if _KEPT_BASELINES.get("key") != key:
+        _KEPT_BASELINES.clear()
+        _KEPT_BASELINES.update(key=key, parts={})
+    parts = _KEPT_BASELINES["parts"]
+    if partition_id not in parts:
+        parts[partition_id] = _baseline_blocks(ctx, config, households, persons, name, keep=True)
+    return parts[partition_id]
+
+
+def drop_kept_baselines() -> None:
+    """Forget the kept baseline simulations (`reduce_partition`'s `keep`)."""
+    _KEPT_BASELINES.clear()
 
 
 def _finish(ctx: Context, acc: dict[str, SystemAccumulators], partition_id: int, n_hh: int,

@@ -164,7 +164,10 @@ class WarmGeneratedSource(GeneratedSource):
     the same tasks, description and fingerprint as `GeneratedSource`, so the same results. The tasks' tables
     are made in this process when the source is made (`warm_source`), so worker processes forked later
     inherit them instead of generating them again; they are kept in a module table, not in the object, so a
-    task pickled for a worker carries only the plan."""
+    task pickled for a worker carries only the plan. Workers keep the baseline simulations of its partitions too
+    (`reducer.reduce_partition`'s `keep`), so a reform after the first run computes only what it changes."""
+
+    warm = True
 
     def __init__(self, households: int, seed: int = 0, max_households: int | None = None):
         super().__init__(households, seed, max_households)
