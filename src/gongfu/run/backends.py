@@ -21,6 +21,7 @@ from typing import Any
 
 from ..extras import require
 from ..processes import Terminated, kill_workers, process_pool  # noqa: F401  (Terminated: re-export)
+from . import transfer
 from .aggregate import RunAggregate
 from .reducer import RunConfig, reduce_partition
 from .sources import PartitionRef, Source
@@ -47,8 +48,8 @@ def task_for(source: Source, ref: PartitionRef, config: RunConfig) -> Task:
 def run_task(task: Task) -> RunAggregate:
     """Load and reduce one partition (runs in the worker)."""
     households, persons = task.source.load(task.ref)
-    state = reduce_partition(households, persons, task.config, task.ref.partition_id, task.ref.label)
-    return state
+    keep = getattr(task.source, "key", None) if getattr(task.source, "warm", False) else None
+    return reduce_partition(households, persons, task.config, task.ref.partition_id, task.ref.label, keep=keep)
 
 
 def default_workers() -> int:
@@ -78,8 +79,24 @@ def local_stream(source: Source, make_task: Callable[[PartitionRef], Any], funct
     if key is not None:
         yield from _run_kept(key, make_task, function, refs, workers)
         return
-    with process_pool(workers) as pool:
-        yield from _bounded(lambda ref: pool.submit(function, make_task(ref)), refs, 2 * workers)
+    token = transfer.new_token()
+    try:
+        with process_pool(workers) as pool:
+            yield from _pool_stream(pool, function, make_task, refs, 2 * workers, token)
+    finally:
+        transfer.cleanup(token)
+
+
+def _pool_stream(pool: ProcessPoolExecutor, function: Callable[[Any], Any], make: Callable[[Any], Any],
+                 items: Sequence[Any], limit: int, token: str) -> Iterator[Any]:
+    """`function(make(item))` for every item on `pool`, as they finish; partition states come back through
+    shared memory (`transfer`), other results through the pool's pipe."""
+    if function is not run_task:
+        yield from _bounded(lambda item: pool.submit(function, make(item)), items, limit)
+        return
+    transfer.cleanup_orphans()
+    for result in _bounded(lambda item: pool.submit(transfer.run_shipped, token, function, make(item)), items, limit):
+        yield transfer.receive(result)
 
 
 #: the pool kept for a warm sample: (sample key, workers, the `process_pool` context, the pool)
@@ -119,12 +136,33 @@ def drop_kept_pool(kill: bool = False) -> None:
 def _run_kept(key: Any, make_task: Callable[[PartitionRef], Any], function: Callable[[Any], Any],
               refs: Sequence[PartitionRef], workers: int) -> Iterator[Any]:
     with _KEPT_LOCK:  # one run at a time on the kept pool (the API runs one at a time anyway)
+        if function is run_task and not (_KEPT and _KEPT[0] == key and _KEPT[1] == workers):
+            _warm_baselines(make_task, refs)  # before the pool forks: its workers inherit them
         pool = _kept_pool(key, workers)
+        token = transfer.new_token()
         try:
-            yield from _bounded(lambda ref: pool.submit(function, make_task(ref)), refs, 2 * workers)
+            yield from _pool_stream(pool, function, make_task, refs, 2 * workers, token)
         except BaseException:  # an error, an interrupt or a consumer that stops early: the workers go at once
             drop_kept_pool(kill=True)
             raise
+        finally:
+            transfer.cleanup(token)
+
+
+def _warm_baselines(make_task: Callable[[PartitionRef], Any], refs: Sequence[PartitionRef]) -> None:
+    """Compute and keep, in this process, the baseline simulations of a warm sample's partitions under the
+    first run's law and year (`reducer.reduce_partition`'s `keep`), so that every worker forked afterwards
+    starts with all of them: a reform after the first run then computes only what it changes, whichever
+    worker gets which partition. (Without fork, each worker keeps those it computes.)"""
+    from dataclasses import replace
+
+    for ref in refs:
+        task = make_task(ref)
+        if not getattr(task.source, "warm", False):
+            return
+        households, persons = task.source.load(task.ref)
+        baseline = replace(task.config, reform=None, reform_digest=None)
+        reduce_partition(households, persons, baseline, task.ref.partition_id, task.ref.label, keep=task.source.key)
 
 
 def _bounded(submit: Callable[[PartitionRef], Future], refs: Sequence[PartitionRef], limit: int
