@@ -65,8 +65,9 @@ def ship(state: Any, token: str, directory: Path = SHM_DIR) -> Any:
     try:
         with open(path, "wb") as f:
             for (_, _, _, start), a in zip(header, chunks, strict=True):
-                f.seek(start)
-                f.write(memoryview(a).cast("B"))
+                if a.nbytes:  # (an empty array has nothing to write, and no byte view)
+                    f.seek(start)
+                    f.write(memoryview(a.reshape(-1)).cast("B"))
             f.truncate(offset)
     except OSError:
         path.unlink(missing_ok=True)
