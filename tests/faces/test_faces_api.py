@@ -172,3 +172,40 @@ def test_web_page_and_its_assets_are_served_without_cdn():
     assert "https://" not in js
     examples = client.get("/examples").json()
     assert examples and all(client.post("/calc", json=x["household"]).status_code == 200 for x in examples)
+
+
+def test_a_scenario_needing_a_larger_sample_runs_on_it_by_default(monkeypatch):
+    """Library scenarios whose net cost has a relative SE above 2% on 200,000 households name their own sample
+    (`sample_households`): a request without `households` runs on it, may ask up to it, and no further; every
+    other request keeps the 200,000 default and bound, and a client's own reform cannot raise it."""
+    seen = []
+
+    def fake(base, new, households, seed, year):
+        seen.append(households)
+        return {"households": households}
+
+    monkeypatch.setattr("gongfu.workflow.run_comparison", fake)
+    monkeypatch.setattr("gongfu.workflow.run_simulation", lambda spec, households, seed, year: fake(0, 0, households,
+                                                                                                   seed, year))
+    listed = {s["key"]: s.get("sample_households") for s in client.get("/scenarios").json()}
+    assert listed["zhejiang_package"] == 1_300_000 and listed["minimum_wage_plus_10pct"] == 300_000
+    assert listed["dibao_plus_20pct"] is None
+    for body, expected in (({"reform": "zhejiang_package"}, 1_300_000),
+                           ({"reform": "minimum_wage_plus_10pct", "seed": 7}, 300_000),
+                           ({"reform": "dibao_plus_20pct"}, 200_000),
+                           ({"reform": "zhejiang_package", "households": 250_000}, 250_000)):
+        r = client.post("/compare", json=body)
+        assert r.status_code == 200, r.text
+        assert seen[-1] == expected
+    r = client.post("/simulate", json={"reform": "zhejiang_package"})
+    assert r.status_code == 200 and seen[-1] == 1_300_000
+    loc, msg = _loc_msg(client.post("/compare", json={"reform": "zhejiang_package", "households": 1_300_001}))
+    assert loc == ["body", "households"] and "1,300,000" in msg and "this scenario" in msg
+    loc, msg = _loc_msg(client.post("/compare", json={"reform": "dibao_plus_20pct", "households": 250_000}))
+    assert loc == ["body", "households"] and "200,000" in msg
+    own = {"name": "mine", "from": 2025, "parameters": {"assistance.dibao.standard": {"multiply": 1.2}},
+           "sample_households": 1_000_000}
+    r = client.post("/compare", json={"reform": own})
+    assert r.status_code == 200 and seen[-1] == 200_000
+    loc, msg = _loc_msg(client.post("/compare", json={"reform": own, "households": 1_000_000}))
+    assert loc == ["body", "households"] and "200,000" in msg

@@ -405,3 +405,15 @@ def test_a_reform_that_loads_never_prints_nan(system, tmp_path):
     result = CliRunner().invoke(app, ["calc", str(example), "--reform", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+
+
+@pytest.mark.parametrize("value", [0, 61, 2_000_001, 1.5, "many", True])
+def test_sample_households_must_be_a_whole_number_in_range(value):
+    from gongfu.reforms.loader import parse_reform
+
+    data = {"name": "x", "from": 2025, "parameters": {"assistance.dibao.standard": {"multiply": 1.2}},
+            "sample_households": value}
+    with pytest.raises(ReformError, match="sample_households: a whole number of households from 62 to 2,000,000"):
+        parse_reform(data)
+    data["sample_households"] = 300_000
+    assert parse_reform(data).sample_households == 300_000

@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 MAX_HOUSEHOLDS = 200_000
 MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
-DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: library net costs to a relative SE <= 2% (docs/reforms.md)
+DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: most library net costs to a relative SE <= 2% (docs/reforms.md)
+#: a library scenario whose net cost needs more households for a relative SE <= 2% names its own sample size
+#: (`sample_households` in its file): the default, and the bound, of a request for it (api/service.py sample_size)
+SCENARIO_MAX_HOUSEHOLDS = 2_000_000
 
 MAX_SEED = 2**32 - 1
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -143,6 +146,8 @@ class ScenarioInfo(BaseModel):
     parameters: list[str]
     new_parameters: list[str]
     rules: list[str]
+    sample_households: int | None = Field(None, description="Households the API samples for this scenario by default "
+                                          "(where 200,000 leave its net cost with a relative SE above 2%).")
 
 
 def _at_most(value: int, limit: int, what: str, command: str) -> int:
@@ -158,15 +163,20 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reform: ReformSpec | None = Field(None, description=REFORM_HELP)
-    households: int = Field(DEFAULT_HOUSEHOLDS, ge=MIN_HOUSEHOLDS,
-                            description=f"Households sampled ({MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}).")
+    households: int | None = Field(
+        None, ge=MIN_HOUSEHOLDS,
+        description=f"Households sampled ({MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}; default {DEFAULT_HOUSEHOLDS:,}). A "
+                    "library scenario whose net cost needs a larger sample for a relative SE <= 2% runs by default on "
+                    "its own `sample_households` (GET /scenarios), and may be asked for up to that size.")
     seed: int = Field(20250101, ge=0, le=MAX_SEED, description=f"Seed of the generated population (0 to {MAX_SEED:,}).")
     year: int = Field(DEFAULT_YEAR, ge=MIN_YEAR, le=MAX_YEAR)
 
     @field_validator("households")
     @classmethod
-    def _bounded(cls, value: int) -> int:
-        return _at_most(value, MAX_HOUSEHOLDS, "households over HTTP", "gongfu simulate --households N")
+    def _bounded(cls, value: int | None) -> int | None:
+        # the bound of a scenario with its own sample size is checked with the scenario (api/service.py)
+        return None if value is None else _at_most(value, SCENARIO_MAX_HOUSEHOLDS, "households over HTTP",
+                                                   "gongfu simulate --households N")
 
 
 class CompareRequest(RunRequest):

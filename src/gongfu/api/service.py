@@ -223,22 +223,44 @@ def _job(key_parts: list[Any], make: Callable[[], dict[str, Any]]) -> Job:
     return json.dumps(key_parts, sort_keys=True, default=str), encoded
 
 
-def simulate_job(reform: str | dict | None, households: int, seed: int, year: int) -> Job:
+def sample_size(households: int | None, *specs: Any) -> int:
+    """The households of a run over HTTP: those asked for, or by default `DEFAULT_HOUSEHOLDS` -- or, for a library
+    scenario whose net cost needs more for a relative SE <= 2%, its own `sample_households` (docs/reforms.md). At
+    most `MAX_HOUSEHOLDS`, or that scenario's own size; a FieldError on `households` beyond."""
+    from ..reforms import Reform
+    from .models import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLDS
+
+    own = max((int(s.sample_households) for s in specs
+               if isinstance(s, Reform) and s.key and s.file and s.sample_households), default=0)
+    if households is None:
+        return max(DEFAULT_HOUSEHOLDS, own)
+    limit = max(MAX_HOUSEHOLDS, own)
+    if households > limit:
+        which = " for this scenario" if own > MAX_HOUSEHOLDS else ""
+        raise FieldError(("body", "households"), f"households: at most {limit:,} households over HTTP{which} (got "
+                                                 f"{households:,}); run `gongfu simulate --households N` for larger "
+                                                 "samples")
+    return households
+
+
+def simulate_job(reform: str | dict | None, households: int | None, seed: int, year: int) -> Job:
     """One bounded run on a generated sample, checked (a bad reform or year is a 422 before any queueing)."""
     check_year(year)
     spec = workflow.resolve(reform, "reform")
+    households = sample_size(households, spec)
     check_year(year, system=workflow.reformed_system(spec))  # a validated Reform: a bad reform is a 422, not a failed run
     return _job(["simulate", reform, households, seed, year],
                 lambda: workflow.run_simulation(spec, households=households, seed=seed, year=year))
 
 
-def compare_job(baseline: str | dict, reform: str | dict, households: int, seed: int, year: int) -> Job:
+def compare_job(baseline: str | dict, reform: str | dict, households: int | None, seed: int, year: int) -> Job:
     """Baseline (or a first reform) against a reform, on the same generated sample, checked."""
     check_year(year)
     base = workflow.resolve(baseline, "baseline")
     new = workflow.resolve(reform, "reform")
     if new is None:
         raise FieldError(("body", "reform"), "reform: give a scenario key or a reform object, not 'baseline'")
+    households = sample_size(households, base, new)
     return _job(["compare", baseline, reform, households, seed, year],
                 lambda: workflow.run_comparison(base, new, households=households, seed=seed, year=year))
 

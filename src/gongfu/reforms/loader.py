@@ -38,7 +38,10 @@ from gongfu.engine.yamlio import load_yaml
 from .changes import as_date
 from .reform import Reform, check_rule
 
-TOP_KEYS = ("name", "description", "source", "from", "parameters", "new_parameters", "rules", "targeting", "notes")
+TOP_KEYS = ("name", "description", "source", "from", "parameters", "new_parameters", "rules", "targeting", "notes",
+            "sample_households")
+#: bounds of `sample_households` (the HTTP API runs a library scenario on up to that many households)
+SAMPLE_HOUSEHOLDS_RANGE = (62, 2_000_000)
 SOURCE_KEYS = ("title", "author", "year", "url", "article", "publisher", "note", "accessed")
 TARGETING_KEYS = ("budget", "note")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -98,12 +101,17 @@ def parse_reform(data: Any, source: str = "<reform>", key: str | None = None) ->
     targeting = data.get("targeting")
     if targeting is not None:
         _check_targeting(targeting, at("targeting"))
+    sample = data.get("sample_households")
+    lo, hi = SAMPLE_HOUSEHOLDS_RANGE
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or not lo <= sample <= hi):
+        raise ReformError(f"{at('sample_households')}sample_households: a whole number of households from {lo} to "
+                          f"{hi:,} (the sample the HTTP API and web page run this scenario on), not {sample!r}")
     if not changes and not new and not rules:
         raise ReformError(f"{where(source, getattr(data, 'line', 1))}the reform changes nothing: give `parameters`, "
                           "`new_parameters` or `rules`")
     return Reform(name=data["name"], parameter_changes=changes, new_parameters=new, rules=tuple(rules), start=start,
                   description=data.get("description", ""), source=source_value, key=key,
-                  targeting=targeting, notes=data.get("notes"), file=source, lines=lines)
+                  targeting=targeting, notes=data.get("notes"), file=source, lines=lines, sample_households=sample)
 
 
 def _check_text(value: Any, at: str, key: str) -> None:
