@@ -44,6 +44,17 @@ def _die_with_parent() -> bool:
         return False
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(WATCH_INTERVAL)

@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 
 from gongfu.engine.geography import BY_CODE
 from gongfu.population.synth import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from gongfu.processes import process_alive
 
 MANIFEST = "manifest.json"
 FSYNC = os.environ.get("GONGFU_FSYNC", "") not in ("", "0")
@@ -455,21 +456,11 @@ def _owned(out: Path) -> str | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_stale(parent: Path, name: str) -> None:
     """Remove the hidden staging directories of `name` left by builds that were killed (their process is gone)."""
     for d in parent.glob(f".{glob.escape(name)}.*-*-*"):
         m = _STAGING.fullmatch(d.name)
-        if m and m["name"] == name and d.is_dir() and not _alive(int(m["pid"])):
+        if m and m["name"] == name and d.is_dir() and not process_alive(int(m["pid"])):
             shutil.rmtree(d, ignore_errors=True)
 
 

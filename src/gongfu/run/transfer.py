@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..processes import process_alive
 from .aggregate import AggregateError, RunAggregate
 
 SHM_DIR = Path("/dev/shm")
@@ -112,18 +113,8 @@ def cleanup_orphans(directory: Path = SHM_DIR) -> None:
             pid = int(path.name[len(PREFIX):].split("-", 1)[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not process_alive(pid):
             path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def run_shipped(token: str, function: Any, task: Any) -> Any:
