@@ -741,8 +741,9 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
 
 def _baseline_blocks(ctx: Context, config: RunConfig, households: dict[str, np.ndarray],
                      persons: dict[str, np.ndarray], name: str, keep: bool) -> tuple[Any, ...]:
-    """(household ids, cells, households, persons, block simulations) of a partition in the run's year; the
-    simulations as a list when kept (`keep`), else made one block at a time as they are reduced."""
+    """(household ids, cells, number of households, number of persons, block simulations with their household
+    rows) of a partition in the run's year; the simulations as a list when kept (`keep`), else made one block at a
+    time as they are reduced."""
     from gongfu.engine.chunked import blocks
     from gongfu.population.ageing import project_population
 
@@ -757,8 +758,8 @@ def _baseline_blocks(ctx: Context, config: RunConfig, households: dict[str, np.n
 
 
 #: baseline simulations of a warm sample's partitions kept by this worker: {"key": (sample, year, block, law),
-#: "parts": {partition id: (ids, cells, households, persons, [(simulation, rows)])}} -- one sample, year and
-#: baseline law at a time (200,000 households: about 0.5 GB over the workers)
+#: "parts": {partition id: `_baseline_blocks` (with the list of simulations)}} -- one sample, year and baseline law
+#: at a time (200,000 households: about 0.3 GB, computed before the pool forks and shared by its workers)
 _KEPT_BASELINES: dict[str, Any] = {}
 
 
