@@ -52,6 +52,25 @@ def test_without_shared_memory_the_state_travels_as_it_is(state, tmp_path):
     assert transfer.ship("not a state", "tok", directory=tmp_path) == "not a state"
 
 
+def test_a_full_shared_memory_falls_back_to_the_pipe_and_leaves_nothing(state, tmp_path, monkeypatch):
+    real = os.fdopen
+
+    def full(fd, *args, **kwargs):
+        f = real(fd, *args, **kwargs)
+        f.write = lambda data: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+        return f
+
+    monkeypatch.setattr(os, "fdopen", full)
+    assert transfer.ship(state, "tok", directory=tmp_path) is state
+    assert _files(tmp_path) == []
+
+
+def test_a_state_file_is_readable_by_its_user_only(state, tmp_path):
+    handle = transfer.ship(state, "tok", directory=tmp_path)
+    assert os.stat(handle.path).st_mode & 0o777 == 0o600
+    transfer.receive(handle)
+
+
 def test_a_truncated_or_missing_file_is_an_error_naming_it(state, tmp_path):
     handle = transfer.ship(state, "tok", directory=tmp_path)
     with open(handle.path, "r+b") as f:

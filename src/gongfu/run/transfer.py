@@ -15,6 +15,7 @@ travels through the pipe as before. Dask keeps its own transport.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -63,15 +64,15 @@ def ship(state: Any, token: str, directory: Path = SHM_DIR) -> Any:
         chunks.append(a)
         offset += -(-a.nbytes // ALIGN) * ALIGN
     path = directory / f"{PREFIX}{os.getppid()}-{token}-{uuid.uuid4().hex}"
-    try:
-        with open(path, "wb") as f:
+    try:  # readable by this user only; a new file (never through a link someone else put there)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
             for (_, _, _, start), a in zip(header, chunks, strict=True):
                 if a.nbytes:  # (an empty array has nothing to write, and no byte view)
                     f.seek(start)
                     f.write(memoryview(a.reshape(-1)).cast("B"))
             f.truncate(offset)
-    except OSError:
-        path.unlink(missing_ok=True)
+    except OSError:  # e.g. /dev/shm full (64 MB in a default Docker container): the pipe instead
+        _unlink(path)
         return state
     return Shipped(str(path), tuple(header), offset)
 
@@ -101,7 +102,7 @@ def receive(item: Any) -> Any:
 def cleanup(token: str, directory: Path = SHM_DIR) -> None:
     """Remove the files a run (`token`) of this process left (those its consumer never read)."""
     for path in directory.glob(f"{PREFIX}{os.getpid()}-{token}-*") if usable(directory) else ():
-        path.unlink(missing_ok=True)
+        _unlink(path)
 
 
 def cleanup_orphans(directory: Path = SHM_DIR) -> None:
@@ -114,7 +115,12 @@ def cleanup_orphans(directory: Path = SHM_DIR) -> None:
         except ValueError:
             continue
         if pid != os.getpid() and not process_alive(pid):
-            path.unlink(missing_ok=True)
+            _unlink(path)  # (another user's file stays: not ours to remove)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def run_shipped(token: str, function: Any, task: Any) -> Any:
