@@ -186,11 +186,11 @@ def pack(limbs: IntArray) -> NDArray[np.uint32]:
                           axis=-1)
 
 
-def unpack(packed: np.ndarray) -> IntArray:
-    """int64 limbs of `pack`ed limbs (int64 limbs are returned as a copy)."""
+def unpack(packed: np.ndarray, copy: bool = True) -> IntArray:
+    """int64 limbs of `pack`ed limbs (int64 limbs are returned as a copy, or as they are with ``copy=False``)."""
     p = np.asarray(packed)
     if p.dtype == np.int64:  # unpacked form
-        return p.copy()
+        return p.copy() if copy else p
     if p.dtype != np.uint32:
         raise LimbError(f"limbs of dtype {p.dtype}")
     low = p[..., :-1].astype(np.int64)

@@ -298,7 +298,9 @@ class RunAggregate:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> RunAggregate:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], owned: bool = False) -> RunAggregate:
+        """The state of `to_arrays`; with `owned` (arrays made for this state alone, writeable, e.g. read from a
+        file), int64 limbs are used as they are instead of copied."""
         try:
             meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode("utf-8"))
             out = cls(meta["layout"])
@@ -308,16 +310,16 @@ class RunAggregate:
             for name, sm in meta["sketches"].items():
                 out.sketch_states[name] = DistributionSketch.from_bins(
                     sm, sm["count"], np.asarray(arrays[f"sk/{name}/bins"], dtype=np.int64),
-                    unpack(arrays[f"sk/{name}/limbs"]),
+                    unpack(arrays[f"sk/{name}/limbs"], copy=not owned),
                     np.asarray(arrays[f"sk/{name}/bin_min"], dtype=np.float64),
                     np.asarray(arrays[f"sk/{name}/bin_max"], dtype=np.float64))
             for key, value in arrays.items():
                 if key.startswith("dense/"):
-                    out.dense[key[6:]] = unpack(value)
+                    out.dense[key[6:]] = unpack(value, copy=not owned)
                 elif key.startswith("sp/") and key.endswith("/codes"):
                     name = key[3:-6]
                     out.sparse[name] = (np.array(value, dtype=np.int64),
-                                        unpack(arrays[f"sp/{name}/limbs"]))
+                                        unpack(arrays[f"sp/{name}/limbs"], copy=not owned))
         except (KeyError, ValueError, TypeError) as exc:
             raise AggregateError(f"not a run state ({type(exc).__name__}: {exc})") from exc
         return out

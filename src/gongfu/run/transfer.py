@@ -96,7 +96,7 @@ def receive(item: Any) -> Any:
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
         arrays[name] = buf[start:start + n].view(dt).reshape(shape)
-    return RunAggregate.from_arrays(arrays)
+    return RunAggregate.from_arrays(arrays, owned=True)  # (views of `buf`, read for this state alone)
 
 
 def cleanup(token: str, directory: Path = SHM_DIR) -> None:
