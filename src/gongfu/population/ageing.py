@@ -158,11 +158,11 @@ def _design_columns(households: Mapping[str, Any], persons: Mapping[str, Any]) -
     age = np.asarray(persons["age"])
     # members by age band 0-15, 16-59, 60-64, 65+ (whole numbers: their float sums are exact)
     band = (age >= 16).astype(np.int64) + (age >= 60) + (age >= 65)  # (searchsorted casts every int16: 35x slower)
-    by_band = np.bincount(hidx * 4 + band, minlength=4 * n).reshape(n, 4).astype(np.float64)
-    size = by_band.sum(axis=1)
+    by_band = np.bincount(band * n + hidx, minlength=4 * n).reshape(4, n).astype(np.float64)  # one row a band
+    size = by_band[0] + by_band[1] + by_band[2] + by_band[3]
     cls = np.clip(size, 1, SIZE_CLASSES[-1])
     make = {0: lambda: size, 1: lambda: size * (np.asarray(households["area"]) == 1),
-            2: lambda: by_band[:, 0], 3: lambda: by_band[:, 2] + by_band[:, 3], 4: lambda: by_band[:, 3]}
+            2: lambda: by_band[0], 3: lambda: by_band[2] + by_band[3], 4: lambda: by_band[3]}
     for j, k in enumerate(SIZE_CLASSES):
         make[5 + j] = lambda k=k: (cls == k).astype(np.float64)
     return lambda j: make[j]()
