@@ -209,7 +209,8 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"description": "The run queue is full: retry after the `Retry-After` header's seconds"}}
 
 
-@app.post("/simulate", tags=["runs"], summary="A run on a small generated sample (≤ 200,000 households)",
+@app.post("/simulate", tags=["runs"],
+          summary="A run on a generated sample (≤ 200,000 households, or a library scenario's own sample size)",
           response_class=JSONResponse, responses=RUN_RESPONSES)
 async def simulate(body: Annotated[RunRequest, Body()]) -> Response:
     """Results of one run (docs/ARCHITECTURE.md, "Run results"), weighted to the whole country. Runs are queued
