@@ -189,7 +189,8 @@ def test_a_scenario_needing_a_larger_sample_runs_on_it_by_default(monkeypatch):
                                                                                                    seed, year))
     listed = {s["key"]: s.get("sample_households") for s in client.get("/scenarios").json()}
     assert listed["zhejiang_package"] == 1_300_000 and listed["minimum_wage_plus_10pct"] == 300_000
-    assert listed["dibao_plus_20pct"] is None
+    assert listed["iit_top_rate_50"] == 300_000 and listed["hukou_residence"] == 300_000
+    assert listed["dibao_plus_20pct"] is None and listed["childcare_subsidy_under_6"] is None
     for body, expected in (({"reform": "zhejiang_package"}, 1_300_000),
                            ({"reform": "minimum_wage_plus_10pct", "seed": 7}, 300_000),
                            ({"reform": "dibao_plus_20pct"}, 200_000),
