@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from ..reforms.loader import SAMPLE_HOUSEHOLDS_RANGE
+
 MAX_HOUSEHOLDS = 200_000
 MIN_HOUSEHOLDS = 62  # one household per province and area (gongfu.population.partition)
 DEFAULT_HOUSEHOLDS = 200_000  # = MAX_HOUSEHOLDS: most library net costs to a relative SE <= 2% (docs/reforms.md)
 #: a library scenario whose net cost needs more households for a relative SE <= 2% names its own sample size
 #: (`sample_households` in its file): the default, and the bound, of a request for it (api/service.py sample_size)
-SCENARIO_MAX_HOUSEHOLDS = 2_000_000
+SCENARIO_MAX_HOUSEHOLDS = SAMPLE_HOUSEHOLDS_RANGE[1]
 
 MAX_SEED = 2**32 - 1
 MIN_YEAR, MAX_YEAR = 2000, 2100

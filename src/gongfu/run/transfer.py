@@ -88,7 +88,7 @@ def receive(item: Any) -> Any:
     except OSError as exc:
         raise AggregateError(f"the state of a partition could not be read back from {path}: {exc}") from exc
     finally:
-        path.unlink(missing_ok=True)
+        _unlink(path)
     if buf.size != item.size:
         raise AggregateError(f"the state file {path} holds {buf.size} bytes, not {item.size}")
     arrays = {}
