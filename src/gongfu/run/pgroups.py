@@ -22,6 +22,7 @@ Definitions (the same as the population's calibration, population/check.py):
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -96,47 +97,96 @@ def reduce_population(a: Any, counts: np.ndarray, w: np.ndarray, plain: Callable
 
 
 def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.ndarray, rows: np.ndarray,
-                   cell: np.ndarray, rep_add: Callable[..., None], replicated: bool) -> None:
+                   cell: np.ndarray, rep_add_columns: Callable[..., None], replicated: bool) -> None:
     """FGT terms at every absolute line per group, by cell, over the households `rows` (those below the highest
-    line; `x` per-capita disposable income of those rows, `cell` their cells). All terms and groups of a line are
-    summed in one `np.bincount` over (cell, term, group): each sum runs over its own rows in row order, as one
-    `np.bincount` per column would."""
+    line; `x` per-capita disposable income of those rows, `cell` their cells). Each (cell, term, group) sum runs
+    over its own rows in row order (as one `np.bincount` per column would): by cell run where every cell's rows
+    are one run (the usual block: partitions are made by cell), else in one `np.bincount` over (cell, term,
+    group)."""
     cols = ctx.columns
     s = a.system
     n_g = len(PERSON_GROUPS)
     n_t = len(L.FGT_TERMS)
+    h = L.FGT_TERMS.index("h")
     wn = w[rows, None] * counts[:, rows].T  # weighted members of each group (rows, group)
     top = max((z for _, z in ctx.config.lines), default=0.0)
+    runs = _cell_runs(cell)
+    scratch = _scratch(rows.size * n_t * n_g)
     for name, z in ctx.config.lines:
         # the rows below this line (the others' terms are exact zeros: the same sums without them)
         sub = np.flatnonzero(x < z) if z < top else slice(None)
         terms = np.stack(fgt_terms(x[sub], z), axis=1)  # (rows, term)
-        v = terms[:, :, None] * wn[sub, None, :]  # (rows, term, group)
-        flat = (cell[sub, None] * (n_t * n_g) + np.arange(n_t * n_g)).ravel()
-        sums = np.bincount(flat, weights=v.ravel(), minlength=N_CELLS * n_t * n_g).reshape(N_CELLS, n_t * n_g)
-        js = [cols.plain(L.group_poverty(s, name, key, g)) for key in L.FGT_TERMS for g in PERSON_GROUPS]
-        a.cells[:, js] += sums
+        n = terms.shape[0]
+        v = np.multiply(terms[:, :, None], wn[sub, None, :], out=scratch[:n * n_t * n_g].reshape(n, n_t, n_g))
+        js = np.array([cols.plain(L.group_poverty(s, name, key, g)) for key in L.FGT_TERMS for g in PERSON_GROUPS])
+        flat = v.reshape(n, n_t * n_g)
+        if runs is not None:
+            c = cell[sub]
+            for lo, hi in _runs_of(c):  # np.add.reduce over axis 0 adds the rows in order, column by column
+                a.cells[c[lo], js] += np.add.reduce(flat[lo:hi], axis=0)
+        else:
+            index = (cell[sub, None] * (n_t * n_g) + np.arange(n_t * n_g)).ravel()
+            a.cells[:, js] += np.bincount(index, weights=flat.ravel(),
+                                          minlength=N_CELLS * n_t * n_g).reshape(N_CELLS, n_t * n_g)
         if replicated:
-            h = L.FGT_TERMS.index("h")
-            for k, g in enumerate(PERSON_GROUPS):
-                rep_add(a, L.group_poverty(s, name, "h", g), np.ascontiguousarray(v[:, h, k]), rows[sub])
+            rep_add_columns(a, [L.group_poverty(s, name, "h", g) for g in PERSON_GROUPS], v[:, h, :],
+                            rows[sub])
+
+
+_SCRATCH = threading.local()  # (Dask may run partitions in threads of one process)
+
+
+def _scratch(n: int) -> np.ndarray:
+    """A float64 work array of at least n elements, this thread's, reused from block to block (a new one of
+    this size each time costs its page faults)."""
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _SCRATCH.buf = np.empty(max(n, 2 * (0 if buf is None else buf.size)))
+    return buf
+
+
+def _cell_runs(cell: np.ndarray) -> np.ndarray | None:
+    """Start of each run of equal cells, when every cell's rows form a single run (else None)."""
+    if cell.size == 0:
+        return None
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    return starts if np.unique(cell[starts]).size == starts.size else None
+
+
+def _runs_of(cell: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of equal values of `cell`."""
+    if cell.size == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]).tolist()
+    return list(zip(starts, starts[1:] + [int(cell.size)], strict=True))
 
 
 def accumulator(config: dict[str, int]) -> BinAccumulator:
     return BinAccumulator(config, n_groups=len(PERSON_GROUPS))
 
 
-def reduce_sketch(acc: BinAccumulator, counts: np.ndarray, w: np.ndarray, idx: np.ndarray, x: np.ndarray) -> None:
-    """Per-capita disposable income of the members of each group into that group's sketch bins."""
+def sketch_rows(counts: np.ndarray, w: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """(rows, person weights of those rows) of each group's sketch: the households with members in the group
+    (None: all of them), weighted by household weight x members; the same for every system of a block."""
+    out: list[tuple[np.ndarray | None, np.ndarray]] = []
     for k in range(len(PERSON_GROUPS)):
         ck = counts[k]
         rows = np.flatnonzero(ck > 0)  # (on a bool array: 7x faster than on the float counts)
         if rows.size == ck.size:  # every household has members in the group
-            wk = w * ck
+            out.append((None, w * ck))
+        else:
+            out.append((rows, w[rows] * ck[rows]))
+    return out
+
+
+def reduce_sketch(acc: BinAccumulator, groups: list[tuple[np.ndarray | None, np.ndarray]], idx: np.ndarray,
+                  x: np.ndarray) -> None:
+    """Per-capita disposable income of the members of each group into that group's sketch bins (`sketch_rows`)."""
+    for k, (rows, wk) in enumerate(groups):
+        if rows is None:
             acc.add(idx, x, [wk], group=k, products=[wk * x])
         elif rows.size:
             xk = x[rows]
-            wk = w[rows] * ck[rows]
             acc.add(idx[rows], xk, [wk], group=k, products=[wk * xk])
 
 

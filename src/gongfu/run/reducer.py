@@ -401,6 +401,13 @@ class _Block(ReplicateSums):
         self._person: dict[str, np.ndarray] = {}
         ReplicateSums.__init__(self)
         self.pg = pgroups.member_counts(sim, self.index, self.n_hh)  # members of each person group
+        self._pg_rows: list[tuple[np.ndarray | None, np.ndarray]] | None = None
+
+    def pg_rows(self) -> list[tuple[np.ndarray | None, np.ndarray]]:
+        """Rows and person weights of each person group's sketch (`pgroups.sketch_rows`), made once a block."""
+        if self._pg_rows is None:
+            self._pg_rows = pgroups.sketch_rows(self.pg, self.w)
+        return self._pg_rows
 
     def person(self, key: str) -> np.ndarray:
         """Person-level weight ("w"), cell ("cell") and cell x hukou slot ("slot": 2 cell + 0 urban / 1 rural)."""
@@ -547,7 +554,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
                     a.cellsh[:, 1, j] += np.bincount(cell_k, weights=pr_k * v, minlength=N_CELLS)
                     if key == "h":
                         b.rep_add(a, L.poverty(s, name, "h"), (pu_k + pr_k) * v, rows[k])
-            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add, b.replicated)
+            pgroups.reduce_poverty(ctx, a, b.pg, b.w, xs, rows, cell, b.rep_add_columns, b.replicated)
         if b.replicated and a.rep_hist is not None:
             replicate_hist(ctx, a, b, x, base, diff.get("disposable"))
         eq = 3.0 * x  # NBS: a typical three-person household (per-capita equivalence)
@@ -569,7 +576,7 @@ def _system_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block,
         pwx, pux, prx = products["disposable"]
         a.cell.add(gidx.idx, x, [b.pw], groups=b.cell, products=[pwx])
         a.hukou.add(gidx, x, [b.pw_u, b.pw_r], products=[pux, prx])
-        pgroups.reduce_sketch(a.pgroup, b.pg, b.w, gidx.idx, x)
+        pgroups.reduce_sketch(a.pgroup, b.pg_rows(), gidx.idx, x)
     # programmes, and everything ranked by market income
     rank_cols = ctx.layout["rank"][s]
     if reform and a.rank_on_base:

@@ -46,6 +46,17 @@ class ReplicateSums:
         key = self.key if rows is None else self.key[rows]
         a.rep[j] += np.bincount(key, weights=v, minlength=self.n_keys)
 
+    def rep_add_columns(self, a: Any, cols: list[str], values: np.ndarray, rows: np.ndarray) -> None:
+        """`rep_add` of several columns on the same household `rows`: column k of `values` (rows, columns) to
+        the sums by key of `cols[k]` (the keys of the rows looked up once)."""
+        if self.key is None:
+            return
+        key = self.key[rows]
+        for k, col in enumerate(cols):
+            j = a.rep_index.get(col)
+            if j is not None:
+                a.rep[j] += np.bincount(key, weights=values[:, k], minlength=self.n_keys)
+
     def key_hist(self, idx: np.ndarray, columns: list[np.ndarray], n_bins: int,
                  rows: np.ndarray | None = None) -> np.ndarray:
         """(columns, bins, keys): each column summed by (bin `idx`, key) over the block's households (or `rows`)."""
