@@ -138,3 +138,23 @@ def test_progress_is_reported_through_the_callback_and_nothing_is_printed(six, t
     assert out == "" and err == ""
     with pytest.raises(TypeError):
         simulate(six, workers=1, progress=False)  # the runner draws nothing itself: the option is gone
+
+
+def test_batches_of_a_local_pool_checkpoint_and_resume_identically(population, tmp_path):
+    """On a process pool, consecutive partitions run in batches merged in the worker (`backends.batches`): a
+    batch's checkpoint holds all its partitions, a resume skips them, and the result is the uninterrupted one."""
+    from gongfu.run import backends
+
+    twelve = ArraySource.split(*population, 12)
+    plan = backends.batches(twelve.refs(), 2)
+    assert max(len(b) for b in plan) > 1, "the test needs a batch of several partitions"
+    whole = compare(reform=REFORM, population=twelve, workers=1)
+    with pytest.raises(InjectedFailure):
+        compare(reform=REFORM, population=twelve, workers=2, checkpoint_dir=tmp_path, fail_after=1,
+                checkpoint_every=1e9)
+    files = sorted((tmp_path / "parts").glob("part-*.ckpt"))
+    assert files, "the first batch was recorded"
+    resumed = compare(reform=REFORM, population=twelve, workers=2, checkpoint_dir=tmp_path)
+    done = resumed["meta"]["run"]["resumed_partitions"]
+    assert done >= 1 and done + resumed["meta"]["run"]["computed_partitions"] == 12
+    assert canonical(resumed) == canonical(whole)

@@ -213,7 +213,7 @@ def stream_partitions(spec: RunSpec, fingerprint: str, details: dict[str, Any], 
             if store is not None:
                 store.record(part)
             state = part if state is None else state.merge(part)
-            new += 1
+            new += len(part.partitions)  # (a local pool's batch merges several)
             persons_done += part.counts["persons"]
             memory.sample()
             if report is not None:

@@ -59,10 +59,51 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def run_batch(tasks: Sequence[Task]) -> RunAggregate:
+    """Load and reduce consecutive partitions one by one and merge their states (exactly: the same state as
+    merged in the parent) -- one state to hand back instead of several (runs in the worker)."""
+    state: RunAggregate | None = None
+    for task in tasks:
+        part = run_task(task)
+        state = part if state is None else state.merge(part)
+    assert state is not None
+    return state
+
+
+#: a batch's households stop growing at this size (about 3 s of a worker's time), so that progress and
+#: checkpoints still advance every few seconds in a national run
+MAX_BATCH_HOUSEHOLDS = 2_000_000
+
+
+def batches(refs: Sequence[PartitionRef], workers: int) -> list[list[PartitionRef]]:
+    """Consecutive refs grouped into batches for `workers` local workers, largest first (guided scheduling:
+    each batch holds about 1/(2 x workers) of the households still to run, at most `MAX_BATCH_HOUSEHOLDS`), so
+    that few states travel back to the parent and the last batches are single partitions (the workers finish
+    together)."""
+    remaining = sum(max(1, r.households) for r in refs)
+    out: list[list[PartitionRef]] = []
+    i = 0
+    while i < len(refs):
+        target = min(MAX_BATCH_HOUSEHOLDS, remaining / (2 * max(1, workers)))
+        batch, n = [refs[i]], max(1, refs[i].households)
+        i += 1
+        while i < len(refs) and n + max(1, refs[i].households) <= target:
+            batch.append(refs[i])
+            n += max(1, refs[i].households)
+            i += 1
+        out.append(batch)
+        remaining -= n
+    return out
+
+
 def run_local(source: Source, refs: Sequence[PartitionRef], config: RunConfig, workers: int
               ) -> Iterator[RunAggregate]:
-    """The partitions' states on this machine (`local_stream`)."""
-    return local_stream(source, lambda ref: task_for(source, ref, config), run_task, refs, workers)
+    """The partitions' states on this machine (`local_stream`): on a process pool, in `batches` merged in the
+    workers (a warm sample's partitions one by one: they are few and small)."""
+    if workers <= 1 or getattr(source, "key", None) is not None:
+        return local_stream(source, lambda ref: task_for(source, ref, config), run_task, refs, workers)
+    return local_stream(source, lambda batch: [task_for(source, ref, config) for ref in batch], run_batch,
+                        batches(refs, workers), workers)
 
 
 def local_stream(source: Source, make_task: Callable[[PartitionRef], Any], function: Callable[[Any], Any],
@@ -91,7 +132,7 @@ def _pool_stream(pool: ProcessPoolExecutor, function: Callable[[Any], Any], make
                  items: Sequence[Any], limit: int, token: str) -> Iterator[Any]:
     """`function(make(item))` for every item on `pool`, as they finish; partition states come back through
     shared memory (`transfer`), other results through the pool's pipe."""
-    if function is not run_task:
+    if function is not run_task and function is not run_batch:
         yield from _bounded(lambda item: pool.submit(function, make(item)), items, limit)
         return
     transfer.cleanup_orphans()

@@ -158,9 +158,9 @@ class CheckpointStore:
         return state
 
     def record(self, part: Any) -> None:
-        """Record one finished partition (atomic)."""
-        (pid,) = part.partitions
-        write_atomic(self.part_path(pid), frame(part.to_bytes()))
+        """Record one finished partition, or a batch of them merged in a worker (atomic; the file is named by
+        its first partition)."""
+        write_atomic(self.part_path(min(part.partitions)), frame(part.to_bytes()))
 
     def consolidate(self, state: Any) -> None:
         """Fold the recorded partitions into merged.ckpt (atomic), then drop their part files."""
