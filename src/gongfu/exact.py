@@ -88,17 +88,27 @@ def exact_values(values: FloatArray) -> IntArray:
     """Exact fixed-point limbs (n, q, 4), canonical, of each element of ``values`` (n, q) on its own: the same as
     ``exact_sums(np.arange(n), values, n)`` without the bincount (one row per bin).
 
-    The digits are carried limb by limb in limb-major order (contiguous rows), then transposed once."""
+    Element by element, in cache-sized chunks: the digits are carried limb by limb in limb-major order
+    (contiguous rows), then transposed into the output."""
     v = np.ascontiguousarray(values, dtype=np.float64)
     n, q = v.shape
-    digits = signed_limbs(v.reshape(-1)).astype(np.int64)  # (4, n q); |d| <= 2^31: exact in int64
-    if digits.shape[1]:
-        carry = np.empty(digits.shape[1], dtype=np.int64)
+    flat = v.reshape(-1)
+    out = np.empty((flat.size, N_LIMBS), dtype=np.int64)
+    carry = np.empty(min(flat.size, _VALUE_CHUNK), dtype=np.int64)
+    for start in range(0, flat.size, _VALUE_CHUNK):
+        part = flat[start:start + _VALUE_CHUNK]
+        digits = signed_limbs(part).astype(np.int64)  # (4, chunk); |d| <= 2^31: exact in int64
+        c = carry[:part.size]
         for j in range(N_LIMBS - 1):
-            np.right_shift(digits[j], LIMB_BITS, out=carry)
+            np.right_shift(digits[j], LIMB_BITS, out=c)
             np.bitwise_and(digits[j], _LOW_MASK, out=digits[j])
-            digits[j + 1] += carry
-    return np.ascontiguousarray(digits.T).reshape(n, q, N_LIMBS)
+            digits[j + 1] += c
+        out[start:start + part.size] = digits.T
+    return out.reshape(n, q, N_LIMBS)
+
+
+#: values per chunk of `exact_values` (its work arrays stay in the cache)
+_VALUE_CHUNK = 1 << 14
 
 
 def exact_sums(index: IntArray, columns: FloatArray, n_bins: int) -> IntArray:

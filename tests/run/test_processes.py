@@ -68,7 +68,7 @@ def test_an_error_while_merging_ends_the_workers_at_once(population):
 
 
 def test_batches_cover_every_partition_once_in_order_largest_first():
-    """`backends.batches`: consecutive partitions, each once; about 1/(2 x workers) of what is left per batch, at
+    """`backends.batches`: consecutive partitions, each once; about 1/workers of what is left per batch, at
     most MAX_BATCH_HOUSEHOLDS (a lone larger partition is its own batch); the last batches single partitions."""
     from gongfu.run.backends import MAX_BATCH_HOUSEHOLDS, batches
     from gongfu.run.sources import PartitionRef
@@ -77,7 +77,7 @@ def test_batches_cover_every_partition_once_in_order_largest_first():
     refs = [PartitionRef(i, str(i), n, None) for i, n in enumerate(sizes)]
     plan = batches(refs, 2)
     assert [r.partition_id for b in plan for r in b] == list(range(len(sizes)))
-    assert len(plan[0]) == 6  # 8.9M households left / 4 = 2.2M, capped at 2M: six of 300,000
+    assert len(plan[0]) == 6  # 8.9M households left / 2 workers, capped at 2M: six of 300,000
     assert all(sum(r.households for r in b) <= MAX_BATCH_HOUSEHOLDS or len(b) == 1 for b in plan)
     assert [len(b) for b in plan[-3:]] == [1, 1, 1]
     assert batches(refs, 1)[0] == refs[:6] and batches([], 2) == []

@@ -76,15 +76,15 @@ MAX_BATCH_HOUSEHOLDS = 2_000_000
 
 
 def batches(refs: Sequence[PartitionRef], workers: int) -> list[list[PartitionRef]]:
-    """Consecutive refs grouped into batches for `workers` local workers, largest first (guided scheduling:
-    each batch holds about 1/(2 x workers) of the households still to run, at most `MAX_BATCH_HOUSEHOLDS`), so
-    that few states travel back to the parent and the last batches are single partitions (the workers finish
-    together)."""
+    """Consecutive refs grouped into batches for `workers` local workers, largest first (guided self-scheduling,
+    Polychronopoulos and Kuck 1987: each batch holds about 1/workers of the households still to run, at most
+    `MAX_BATCH_HOUSEHOLDS`), so that few states travel back to the parent and the last batches are single
+    partitions (the workers finish together)."""
     remaining = sum(max(1, r.households) for r in refs)
     out: list[list[PartitionRef]] = []
     i = 0
     while i < len(refs):
-        target = min(MAX_BATCH_HOUSEHOLDS, remaining / (2 * max(1, workers)))
+        target = min(MAX_BATCH_HOUSEHOLDS, remaining / max(1, workers))
         batch, n = [refs[i]], max(1, refs[i].households)
         i += 1
         while i < len(refs) and n + max(1, refs[i].households) <= target:
