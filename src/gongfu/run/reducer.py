@@ -640,9 +640,9 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
             if b.replicated:  # by the household of each person summed
-                hh = b.index[rows] if sparse else b.index
-                b.rep_add(a, L.programme(s, name), amount, hh)
-                b.rep_add(a, L.recipients(s, name), recipients, hh)
+                key = b.keys(b.index[rows] if sparse else b.index)
+                b.rep_add(a, L.programme(s, name), amount, key=key)
+                b.rep_add(a, L.recipients(s, name), recipients, key=key)
         if ranked is not None:
             rank.acc.add_extra(ranked, [amount], first=rank_j)
         return
@@ -658,8 +658,9 @@ def _programme_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, n
             if t.min() < 0:
                 a.cells[:, jn] += np.bincount(cell, weights=np.minimum(amount, 0.0), minlength=N_CELLS)
             if b.replicated:
-                b.rep_add(a, L.programme(s, name), amount, rows)
-                b.rep_add(a, L.recipients(s, name), b.pw[rows], rows)
+                key = b.keys(rows)
+                b.rep_add(a, L.programme(s, name), amount, key=key)
+                b.rep_add(a, L.recipients(s, name), b.pw[rows], key=key)
         if rank_j is not None:
             rank.acc.add_extra(rank.binned, [amount], rows=rows, first=rank_j)
         return
@@ -695,22 +696,24 @@ def _takeup_block(ctx: Context, a: SystemAccumulators, sim: Any, b: _Block, name
     if sim.system.variables[L.TAKEUP_PROGRAMMES[name]].entity is PERSON:
         w = b.person("w")[rows]
         slot = b.person("slot")[rows]
+        key = b.keys(b.index[rows])
         for stat, v in (("entitled", w), ("recipients", w * got), ("entitlement", w * e),
                         ("unmet", w * (e - paid))):
             j = ctx.columns.split(L.takeup(s, name, stat))
             a.cellsh[:, :, j] += np.bincount(slot, weights=v, minlength=2 * N_CELLS).reshape(N_CELLS, 2)
-            b.rep_add(a, L.takeup(s, name, stat), v, b.index[rows])
+            b.rep_add(a, L.takeup(s, name, stat), v, key=key)
         return
     cell = b.cell[rows]
     share_u = b.share_u[rows]
     pw = b.pw[rows]
     w = b.w[rows]
+    key = b.keys(rows)
     for stat, v in (("entitled", pw), ("recipients", pw * got), ("entitlement", w * e), ("unmet", w * (e - paid))):
         j = ctx.columns.split(L.takeup(s, name, stat))
         vu = v * share_u
         a.cellsh[:, 0, j] += np.bincount(cell, weights=vu, minlength=N_CELLS)
         a.cellsh[:, 1, j] += np.bincount(cell, weights=v - vu, minlength=N_CELLS)
-        b.rep_add(a, L.takeup(s, name, stat), v, rows)
+        b.rep_add(a, L.takeup(s, name, stat), v, key=key)
 
 
 def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: dict[str, Any],
@@ -740,8 +743,9 @@ def _changes(ctx: Context, acc: dict[str, SystemAccumulators], b: _Block, base: 
                pw, pw * flags["gain"]]  # (in the order of DECILE_COLUMNS)
     acc["b"].fine["disposable"].add_extra(base["idx"]["disposable"], columns, rows=ch)
     if b.replicated:
+        key = b.keys(ch)
         for col, v in cols.items():
-            b.rep_add(a, col, v, ch)
+            b.rep_add(a, col, v, key=key)
         if a.rep_dec is not None:
             a.rep_dec += b.key_hist(b.rep_idx[ch], [pw * dd], a.rep_dec.shape[1], rows=ch)
 

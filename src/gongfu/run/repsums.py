@@ -35,16 +35,33 @@ class ReplicateSums:
         self.key = group_keys(ids, n, seed)
         self.n_keys = 2 * n_groups(n)
 
-    def rep_add(self, a: Any, col: str, v: np.ndarray, rows: np.ndarray | None = None) -> None:
+    def rep_add(self, a: Any, col: str, v: np.ndarray, rows: np.ndarray | None = None,
+                key: np.ndarray | None = None) -> None:
         """Add a household column (or the values `v` on household `rows`, which may repeat: persons) to the sums
-        by key of replicate column `col` (nothing if the system does not replicate it)."""
+        by key of replicate column `col` (nothing if the system does not replicate it); `key`: the keys of those
+        rows when the caller has them (`keys`)."""
         if self.key is None:
             return
         j = a.rep_index.get(col)
         if j is None:
             return
-        key = self.key if rows is None else self.key[rows]
+        if key is None:
+            key = self.key if rows is None else self.key[rows]
         a.rep[j] += np.bincount(key, weights=v, minlength=self.n_keys)
+
+    def keys(self, rows: np.ndarray | None) -> np.ndarray | None:
+        """The replicate keys of household `rows` (all households: None), for several `rep_add` on the same rows
+        (None without replicates)."""
+        if self.key is None:
+            return None
+        if rows is None:
+            return self.key
+        if rows is getattr(self, "index", None):  # every person: kept for the block
+            cached = getattr(self, "_person_key", None)
+            if cached is None:
+                cached = self._person_key = self.key[rows]
+            return cached
+        return self.key[rows]
 
     def rep_add_columns(self, a: Any, cols: list[str], values: np.ndarray, rows: np.ndarray) -> None:
         """`rep_add` of several columns on the same household `rows`: column k of `values` (rows, columns) to
