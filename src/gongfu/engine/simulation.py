@@ -40,8 +40,6 @@ class Simulation:
         self._inputs: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._cache: dict[str, np.ndarray] = {}
         self._projected: dict[str, np.ndarray] = {}
-        #: (variable, role) -> (role members, their person members, per-household sum of those)
-        self._role_parts: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str], np.ndarray]] = {}
         for entity, table in ((HOUSEHOLD, households), (PERSON, persons)):
             for name, values in table.items():
                 if entity is PERSON and name == "household_id":
@@ -71,7 +69,6 @@ class Simulation:
         self._inputs[name] = (array, mask)
         self._cache.pop(name, None)
         self._projected.pop(name, None)
-        self._role_parts = {k: v for k, v in self._role_parts.items() if name not in v[1]}
 
     def is_input(self, name: str) -> bool:
         return name in self._inputs
@@ -115,35 +112,19 @@ class Simulation:
         return value
 
     def _role_sum(self, var: Variable, role: str) -> np.ndarray:
-        """The sum of the variables of `role` (`TaxBenefitSystem.role_members`, in their order): a household
-        variable adds its household members, then the sum over its persons of the person members."""
-        names = self.system.role_members.get(role, ())
         total = np.zeros(self.sizes[var.entity])
-        if var.entity is not HOUSEHOLD:
-            for name in names:
-                if name != var.name and self.system.variables[name].entity is PERSON:
-                    np.add(total, self.calc(name), out=total)
-            return total
-        for name in names:
-            if name != var.name and self.system.variables[name].entity is HOUSEHOLD:
+        person_total = np.zeros(self.sizes[PERSON]) if var.entity is HOUSEHOLD else total
+        for name in self.system.role_members.get(role, ()):
+            if name == var.name:
+                continue
+            dep = self.system.variables[name]
+            if dep.entity is PERSON:
+                np.add(person_total, self.calc(name), out=person_total)
+            elif var.entity is HOUSEHOLD:
                 np.add(total, self.calc(name), out=total)
-        np.add(total, self._persons_part(var.name, role, names), out=total)
-        return total
-
-    def _persons_part(self, name: str, role: str, names: tuple[str, ...]) -> np.ndarray:
-        """Per household, the sum over its persons of the person members of `role` (added in order); kept, so
-        that a branch whose person members are all unchanged (a reform of a household benefit) reuses it."""
-        key = (name, role)
-        kept = self._role_parts.get(key)
-        if kept is not None and kept[0] == names:
-            return kept[2]
-        persons = tuple(n for n in names if n != name and self.system.variables[n].entity is PERSON)
-        person_total = np.zeros(self.sizes[PERSON])
-        for n in persons:
-            np.add(person_total, self.calc(n), out=person_total)
-        part = self.members.sum(person_total)
-        self._role_parts[key] = (names, frozenset(persons), part)
-        return part
+        if var.entity is HOUSEHOLD:
+            np.add(total, self.members.sum(person_total), out=total)
+        return total if var.entity is HOUSEHOLD else person_total
 
     def _run_formula(self, var: Variable) -> np.ndarray:
         kwargs = {arg: self._argument(var, kind, target) for arg, (kind, target) in var.arguments}
@@ -173,7 +154,6 @@ class Simulation:
             stale = stale | system.dependents(parameters=(), variables=set(changed_variables))
         other._cache = {k: v for k, v in self._cache.items() if k not in stale}
         other._projected = {k: v for k, v in self._projected.items() if k not in stale}
-        other._role_parts = {k: v for k, v in self._role_parts.items() if not (v[1] & stale)}
         return other
 
     def recomputed_by(self, system: TaxBenefitSystem) -> set[str]:
