@@ -60,12 +60,13 @@ def test_normalise_matches_the_carry_loop_and_limbs_to_float_the_exact_value():
     assert limbs_to_float(np.zeros(4, np.int64)) == 0.0 and _normalise(np.zeros((0, 4), np.int64)).shape == (0, 4)
 
 
-def test_exact_values_equal_exact_sums_with_one_row_per_bin():
+@pytest.mark.parametrize("n", [1000, 12_000])  # (12,000 x 3 values: several chunks of `exact_values`)
+def test_exact_values_equal_exact_sums_with_one_row_per_bin(n):
     rng = np.random.default_rng(3)
-    vals = rng.normal(0, 1, (1000, 3)) * 10.0 ** rng.integers(-20, 18, (1000, 3))
+    vals = rng.normal(0, 1, (n, 3)) * 10.0 ** rng.integers(-20, 18, (n, 3))
     vals[::17, 1] = 0.0
     vals[::29, 2] = -0.0
-    np.testing.assert_array_equal(exact_values(vals), exact_sums(np.arange(1000), vals, 1000))
+    np.testing.assert_array_equal(exact_values(vals), exact_sums(np.arange(n), vals, n))
 
 
 def test_pack_round_trips_and_refuses_sums_beyond_2_to_64():
