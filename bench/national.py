@@ -64,10 +64,17 @@ def households_for(scale: str | int) -> int:
 
 
 def one(scale: str, mode: str, workers: int, reform: str, seed: int, checkpoint_dir: str | None,
-        replicates: int | None = None) -> dict[str, Any]:
+        replicates: int | None = None, without: tuple[str, ...] = ()) -> dict[str, Any]:
     """One configuration in this process: returns the measurement (and a digest of the results). `replicates`:
-    the replicate weights of the standard errors (None: the runner's default, 40; 0: none, as before issue 11)."""
+    the replicate weights of the standard errors (None: the runner's default, 40; 0: none, as before issue 11);
+    `without`: parts of the run switched off for a timing attribution (bench/ablation.py; wrong figures)."""
     import hashlib
+
+    from bench.ablation import without as switched_off
+
+    if without:
+        with switched_off(without):
+            return {**one(scale, mode, workers, reform, seed, checkpoint_dir, replicates), "without": list(without)}
 
     from gongfu.run import VOLATILE_META, compare
 
@@ -160,9 +167,13 @@ def main() -> None:
     p.add_argument("--replicates", type=int, default=None,
                    help="replicate weights for the standard errors (default: the runner's, 40; 0: none)")
     p.add_argument("--full-dask", action="store_true", help="also run the 1:1 scale on Dask")
+    p.add_argument("--without", default="",
+                   help="timing attribution only: switch off person_groups, takeup, reweighting (comma-separated; "
+                        "bench/ablation.py; the figures of those parts are then wrong)")
     ns = p.parse_args()
     if ns.one:
-        result = one(ns.scale, ns.mode, ns.workers, ns.reform, ns.seed, ns.checkpoint_dir, ns.replicates)
+        result = one(ns.scale, ns.mode, ns.workers, ns.reform, ns.seed, ns.checkpoint_dir, ns.replicates,
+                     tuple(x for x in ns.without.split(",") if x))
         sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
         return
     out = run({"scales": ns.scales.split(",") if ns.scales else None,
