@@ -110,7 +110,7 @@ def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.nd
     h = L.FGT_TERMS.index("h")
     wn = w[rows, None] * counts[:, rows].T  # weighted members of each group (rows, group)
     top = max((z for _, z in ctx.config.lines), default=0.0)
-    runs = _cell_runs(cell)
+    by_run = _one_run_per_cell(cell)
     scratch = _scratch(rows.size * n_t * n_g)
     for name, z in ctx.config.lines:
         # the rows below this line (the others' terms are exact zeros: the same sums without them)
@@ -120,7 +120,7 @@ def reduce_poverty(ctx: Any, a: Any, counts: np.ndarray, w: np.ndarray, x: np.nd
         v = np.multiply(terms[:, :, None], wn[sub, None, :], out=scratch[:n * n_t * n_g].reshape(n, n_t, n_g))
         js = np.array([cols.plain(L.group_poverty(s, name, key, g)) for key in L.FGT_TERMS for g in PERSON_GROUPS])
         flat = v.reshape(n, n_t * n_g)
-        if runs is not None:
+        if by_run:
             c = cell[sub]
             for lo, hi in _runs_of(c):  # np.add.reduce over axis 0 adds the rows in order, column by column
                 a.cells[c[lo], js] += np.add.reduce(flat[lo:hi], axis=0)
@@ -145,12 +145,12 @@ def _scratch(n: int) -> np.ndarray:
     return buf
 
 
-def _cell_runs(cell: np.ndarray) -> np.ndarray | None:
-    """Start of each run of equal cells, when every cell's rows form a single run (else None)."""
+def _one_run_per_cell(cell: np.ndarray) -> bool:
+    """Whether every cell's rows form a single run (so do those of any subset of the rows, in order)."""
     if cell.size == 0:
-        return None
+        return False
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-    return starts if np.unique(cell[starts]).size == starts.size else None
+    return bool(np.unique(cell[starts]).size == starts.size)
 
 
 def _runs_of(cell: np.ndarray) -> list[tuple[int, int]]:

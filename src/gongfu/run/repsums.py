@@ -25,6 +25,7 @@ class ReplicateSums:
         self.key: np.ndarray | None = None  # each household's key 2 g + parity, in [0, n_keys)
         self.n_keys = 0
         self.rep_idx: np.ndarray | None = None  # coarse bin of baseline per-capita disposable income
+        self._person_key: np.ndarray | None = None  # the keys of every person's household (`keys`)
 
     @property
     def replicated(self) -> bool:
@@ -56,19 +57,18 @@ class ReplicateSums:
             return None
         if rows is None:
             return self.key
-        if rows is getattr(self, "index", None):  # every person: kept for the block
-            cached = getattr(self, "_person_key", None)
-            if cached is None:
-                cached = self._person_key = self.key[rows]
-            return cached
+        if rows is getattr(self, "index", None):  # every person (a block's `index`): kept for the block
+            if self._person_key is None:
+                self._person_key = self.key[rows]
+            return self._person_key
         return self.key[rows]
 
     def rep_add_columns(self, a: Any, cols: list[str], values: np.ndarray, rows: np.ndarray) -> None:
         """`rep_add` of several columns on the same household `rows`: column k of `values` (rows, columns) to
         the sums by key of `cols[k]` (the keys of the rows looked up once)."""
-        if self.key is None:
+        key = self.keys(rows)
+        if key is None:
             return
-        key = self.key[rows]
         for k, col in enumerate(cols):
             j = a.rep_index.get(col)
             if j is not None:
